@@ -1,0 +1,377 @@
+//! # `co_action`: accounts that act on the same object within a time window
+//!
+//! **What it detects.** Two accounts that repost the same post, share the
+//! same URL, use the same hashtag (or any other layer's object) within
+//! `window` seconds of each other, repeatedly.
+//!
+//! **Why it matters.** Operations receive the day's items and push them at
+//! once; their accounts co-act on many objects within seconds, while
+//! organic users co-act rarely and at random.
+//!
+//! **Parameters.** `window` (inclusive: `|t1 - t2| <= window`),
+//! `fast_window`, `min_participation`, `semantics`, `keep_loops`, `dedup`
+//! (see [`DetectConfig`]).
+//!
+//! **Algorithm.** Actions are ranked by `(time, input row)`; each object's
+//! actions are sorted by rank and swept with a window, so the work is
+//! `O(n log n + pairs in window)`, never all pairs of an object. Objects are
+//! shards that run in parallel; pairs are merged in object order and then
+//! sorted by `(account pair, older rank, newer rank)`, a total order, so the
+//! output does not depend on the thread count. Both steps key on integers
+//! only, so they can later run partitioned (by object, then by account
+//! pair) and spill to disk.
+//!
+//! **Example.** `lockstep detect shares.csv --window 60 --out out/`.
+//!
+//! **Limitations.** Time stamps are trusted as given (minute-precision
+//! archives make every delta a multiple of 60 s). A popular object shared by
+//! thousands within one window yields a quadratic number of pairs: that is
+//! the evidence, but it costs memory.
+
+use crate::{DetectConfig, DetectStats, Detection, Detector, EdgeTable, PairTable, Semantics};
+use lockstep_model::{Dataset, LayerSet};
+use rayon::prelude::*;
+
+/// The windowed co-action detector.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CoAction;
+
+impl Detector for CoAction {
+    fn name(&self) -> &'static str {
+        "co_action"
+    }
+
+    fn detect(&self, ds: &Dataset, cfg: &DetectConfig) -> Detection {
+        let t = &ds.actions;
+        let n = t.len();
+        let mut stats = DetectStats { actions: n as u64, ..Default::default() };
+
+        // Rank actions by (time, row): a pair's older side is its lower rank,
+        // which is CooRTweet's orientation (ties keep input order).
+        let mut perm: Vec<u32> = (0..n as u32).collect();
+        perm.par_sort_unstable_by_key(|&r| (t.time_us[r as usize], r));
+        let r = Ranked::gather(ds, &perm);
+
+        let mut keep = vec![true; n];
+        if cfg.dedup {
+            stats.duplicates_dropped = mark_duplicates(&r, &mut keep);
+        }
+        stats.prefiltered_out = prefilter(&r, cfg, &mut keep, ds.accounts.len());
+
+        // Shard by object: keys sort by object, then rank.
+        let mut keys: Vec<u64> =
+            (0..n).filter(|&i| keep[i]).map(|i| (r.object[i] as u64) << 32 | i as u64).collect();
+        keys.par_sort_unstable();
+        let groups = group_bounds(&keys, |k| k >> 32);
+        stats.objects_with_pairs_possible = groups.iter().filter(|g| g.len() > 1).count() as u64;
+
+        let w = cfg.window_us;
+        let swept: Vec<(u32, u32, bool)> = groups
+            .par_iter()
+            .flat_map_iter(|g| {
+                let ranks = &keys[g.clone()];
+                let mut out = Vec::new();
+                for (x, &ki) in ranks.iter().enumerate() {
+                    let i = (ki & 0xffff_ffff) as usize;
+                    for &kj in &ranks[x + 1..] {
+                        let j = (kj & 0xffff_ffff) as usize;
+                        if r.time[j] - r.time[i] > w {
+                            break;
+                        }
+                        let is_loop = r.account[i] == r.account[j]
+                            || r.content[i] == r.content[j]
+                            || r.self_ref[i]
+                            || r.self_ref[j];
+                        out.push((i as u32, j as u32, is_loop));
+                    }
+                }
+                out
+            })
+            .collect();
+        stats.pairs_in_window = swept.len() as u64;
+        let mut pairs: Vec<(u32, u32)> = swept
+            .into_iter()
+            .filter(|&(_, _, is_loop)| cfg.keep_loops || !is_loop)
+            .map(|(i, j, _)| (i, j))
+            .collect();
+        stats.loops_removed = stats.pairs_in_window - pairs.len() as u64;
+
+        let before = pairs.len();
+        match cfg.semantics {
+            Semantics::CooRTweet => coortweet_participation(&r, cfg, &keep, &mut pairs, ds.contents.len()),
+            Semantics::Lockstep => lockstep_participation(&r, cfg, &mut pairs, ds.accounts.len()),
+        }
+        stats.participation_removed = (before - pairs.len()) as u64;
+
+        let (pair_table, edges) = aggregate(&r, cfg, &perm, pairs);
+        stats.pairs = pair_table.len() as u64;
+        stats.accounts = count_distinct(
+            edges.a.iter().chain(edges.b.iter()).copied(),
+            ds.accounts.len(),
+        );
+        stats.objects = count_distinct(pair_table.older.iter().map(|&row| t.object[row as usize]), ds.objects.len());
+        Detection { pairs: pair_table, edges, stats }
+    }
+}
+
+/// The action columns the sweep reads, gathered in rank order for locality.
+struct Ranked {
+    account: Vec<u32>,
+    object: Vec<u32>,
+    content: Vec<u32>,
+    time: Vec<i64>,
+    self_ref: Vec<bool>,
+    layer: Vec<u8>,
+}
+
+impl Ranked {
+    fn gather(ds: &Dataset, perm: &[u32]) -> Ranked {
+        let t = &ds.actions;
+        let g = |f: &(dyn Fn(usize) -> u32 + Sync)| perm.par_iter().map(|&p| f(p as usize)).collect::<Vec<u32>>();
+        Ranked {
+            account: g(&|p| t.account[p]),
+            object: g(&|p| t.object[p]),
+            content: g(&|p| t.content[p]),
+            time: perm.par_iter().map(|&p| t.time_us[p as usize]).collect(),
+            self_ref: perm.par_iter().map(|&p| t.self_ref[p as usize]).collect(),
+            layer: perm.par_iter().map(|&p| t.layer[p as usize] as u8).collect(),
+        }
+    }
+}
+
+fn group_bounds<T>(sorted: &[T], key: impl Fn(&T) -> u64) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=sorted.len() {
+        if i == sorted.len() || key(&sorted[i]) != key(&sorted[start]) {
+            if i > start {
+                out.push(start..i);
+            }
+            start = i;
+        }
+    }
+    out
+}
+
+fn count_distinct(ids: impl Iterator<Item = u32>, universe: usize) -> u64 {
+    let mut seen = vec![false; universe];
+    let mut n = 0;
+    for i in ids {
+        if !std::mem::replace(&mut seen[i as usize], true) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Marks exact duplicates (same object, account, content and time) after
+/// their first occurrence; returns how many.
+fn mark_duplicates(r: &Ranked, keep: &mut [bool]) -> u64 {
+    let mut idx: Vec<u32> = (0..keep.len() as u32).filter(|&i| keep[i as usize]).collect();
+    let key = |i: u32| {
+        let i = i as usize;
+        (r.object[i], r.account[i], r.content[i], r.time[i])
+    };
+    idx.par_sort_unstable_by_key(|&i| (key(i), i));
+    let mut dropped = 0;
+    for w in idx.windows(2) {
+        if key(w[0]) == key(w[1]) {
+            keep[w[1] as usize] = false;
+            dropped += 1;
+        }
+    }
+    dropped
+}
+
+/// Drops the actions of accounts that cannot reach `min_participation`:
+/// CooRTweet counts rows per layer; lockstep counts distinct objects.
+fn prefilter(r: &Ranked, cfg: &DetectConfig, keep: &mut [bool], n_accounts: usize) -> u64 {
+    let min = cfg.min_participation as usize;
+    if min <= 1 {
+        return 0;
+    }
+    let mut dropped = 0;
+    match cfg.semantics {
+        Semantics::CooRTweet => {
+            let mut count = vec![0u32; n_accounts * 10];
+            let slot = |i: usize| r.layer[i] as usize * n_accounts + r.account[i] as usize;
+            for i in (0..keep.len()).filter(|&i| keep[i]) {
+                count[slot(i)] += 1;
+            }
+            for i in 0..keep.len() {
+                if keep[i] && (count[slot(i)] as usize) < min {
+                    keep[i] = false;
+                    dropped += 1;
+                }
+            }
+        }
+        Semantics::Lockstep => {
+            let mut ao: Vec<u64> = (0..keep.len())
+                .filter(|&i| keep[i])
+                .map(|i| (r.account[i] as u64) << 32 | r.object[i] as u64)
+                .collect();
+            ao.par_sort_unstable();
+            ao.dedup();
+            let mut objects = vec![0u32; n_accounts];
+            for k in ao {
+                objects[(k >> 32) as usize] += 1;
+            }
+            for i in 0..keep.len() {
+                if keep[i] && (objects[r.account[i] as usize] as usize) < min {
+                    keep[i] = false;
+                    dropped += 1;
+                }
+            }
+        }
+    }
+    dropped
+}
+
+/// CooRTweet's `filter_min_participation`, per layer: C = content ids in the
+/// layer's pairs; an account qualifies with at least `min_participation`
+/// kept rows whose content id is in C; a pair survives when either content
+/// id belongs to a row of a qualifying account.
+fn coortweet_participation(r: &Ranked, cfg: &DetectConfig, keep: &[bool], pairs: &mut Vec<(u32, u32)>, n_contents: usize) {
+    if cfg.min_participation < 1 {
+        return;
+    }
+    let layers: LayerSet = pairs.iter().map(|&(i, _)| lockstep_model::Layer::ALL[r.layer[i as usize] as usize]).collect();
+    let mut survivors = vec![false; pairs.len()];
+    for layer in layers.iter() {
+        let l = layer as u8;
+        let mut in_c = vec![false; n_contents];
+        for &(i, j) in pairs.iter().filter(|&&(i, _)| r.layer[i as usize] == l) {
+            in_c[r.content[i as usize] as usize] = true;
+            in_c[r.content[j as usize] as usize] = true;
+        }
+        let rows: Vec<usize> =
+            (0..keep.len()).filter(|&i| keep[i] && r.layer[i] == l && in_c[r.content[i] as usize]).collect();
+        let mut per_account: std::collections::HashMap<u32, u32> = Default::default();
+        for &i in &rows {
+            *per_account.entry(r.account[i]).or_default() += 1;
+        }
+        let mut in_f = vec![false; n_contents];
+        for &i in &rows {
+            if per_account[&r.account[i]] >= cfg.min_participation {
+                in_f[r.content[i] as usize] = true;
+            }
+        }
+        for (k, &(i, j)) in pairs.iter().enumerate() {
+            if r.layer[i as usize] == l && (in_f[r.content[i as usize] as usize] || in_f[r.content[j as usize] as usize]) {
+                survivors[k] = true;
+            }
+        }
+    }
+    let mut k = 0;
+    pairs.retain(|_| {
+        k += 1;
+        survivors[k - 1]
+    });
+}
+
+/// lockstep's participation rule: both accounts of a pair must co-act on at
+/// least `min_participation` distinct objects, counted over the pairs that
+/// survive; repeated until nothing changes.
+fn lockstep_participation(r: &Ranked, cfg: &DetectConfig, pairs: &mut Vec<(u32, u32)>, n_accounts: usize) {
+    let min = cfg.min_participation;
+    if min <= 1 {
+        return;
+    }
+    loop {
+        let mut ao: Vec<u64> = pairs
+            .par_iter()
+            .flat_map_iter(|&(i, j)| {
+                let obj = r.object[i as usize] as u64;
+                [(r.account[i as usize] as u64) << 32 | obj, (r.account[j as usize] as u64) << 32 | obj]
+            })
+            .collect();
+        ao.par_sort_unstable();
+        ao.dedup();
+        let mut objects = vec![0u32; n_accounts];
+        for k in ao {
+            objects[(k >> 32) as usize] += 1;
+        }
+        let before = pairs.len();
+        pairs.retain(|&(i, j)| objects[r.account[i as usize] as usize] >= min && objects[r.account[j as usize] as usize] >= min);
+        if pairs.len() == before {
+            return;
+        }
+    }
+}
+
+/// Sorts pairs by (account pair, older rank, newer rank) and sums each run
+/// into an edge.
+fn aggregate(r: &Ranked, cfg: &DetectConfig, perm: &[u32], pairs: Vec<(u32, u32)>) -> (PairTable, EdgeTable) {
+    let mut keyed: Vec<(u64, u32, u32)> = pairs
+        .into_par_iter()
+        .map(|(i, j)| {
+            let (x, y) = (r.account[i as usize], r.account[j as usize]);
+            let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
+            ((lo as u64) << 32 | hi as u64, i, j)
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    let runs = group_bounds(&keyed, |k| k.0);
+    let fast_w = cfg.fast_window_us;
+    let is_fast = |i: u32, j: u32| fast_w.is_some_and(|f| r.time[j as usize] - r.time[i as usize] <= f);
+
+    struct EdgeRow {
+        weight: u64,
+        objects: u64,
+        mean: f64,
+        n_old: u64,
+        n_new: u64,
+        layers: LayerSet,
+        fast_weight: u64,
+    }
+    let rows: Vec<EdgeRow> = runs
+        .par_iter()
+        .map(|run| {
+            let ps = &keyed[run.clone()];
+            let distinct = |f: &dyn Fn(&(u64, u32, u32)) -> u32, only_fast: bool| {
+                let mut v: Vec<u32> = ps.iter().filter(|p| !only_fast || is_fast(p.1, p.2)).map(f).collect();
+                v.sort_unstable();
+                v.dedup();
+                v.len() as u64
+            };
+            let objects = distinct(&|p| r.object[p.1 as usize], false);
+            let sum: i128 = ps.iter().map(|p| (r.time[p.2 as usize] - r.time[p.1 as usize]) as i128).sum();
+            let fast_rows = ps.iter().filter(|p| is_fast(p.1, p.2)).count() as u64;
+            let (weight, fast_weight) = match cfg.semantics {
+                Semantics::CooRTweet => (ps.len() as u64, fast_rows),
+                Semantics::Lockstep => (objects, distinct(&|p| r.object[p.1 as usize], true)),
+            };
+            EdgeRow {
+                weight,
+                objects,
+                mean: sum as f64 / ps.len() as f64,
+                n_old: distinct(&|p| r.content[p.1 as usize], false),
+                n_new: distinct(&|p| r.content[p.2 as usize], false),
+                layers: ps.iter().map(|p| lockstep_model::Layer::ALL[r.layer[p.1 as usize] as usize]).collect(),
+                fast_weight,
+            }
+        })
+        .collect();
+
+    let mut e = EdgeTable::default();
+    for (run, row) in runs.iter().zip(rows) {
+        let key = keyed[run.start].0;
+        e.a.push((key >> 32) as u32);
+        e.b.push(key as u32);
+        e.weight.push(row.weight);
+        e.pair_rows.push(run.len() as u64);
+        e.objects.push(row.objects);
+        e.mean_delta_us.push(row.mean);
+        e.n_content_older.push(row.n_old);
+        e.n_content_newer.push(row.n_new);
+        e.layers.push(row.layers);
+        e.fast_weight.push(row.fast_weight);
+        e.pair_start.push(run.start);
+    }
+    let p = PairTable {
+        older: keyed.par_iter().map(|k| perm[k.1 as usize]).collect(),
+        newer: keyed.par_iter().map(|k| perm[k.2 as usize]).collect(),
+        fast: keyed.par_iter().map(|k| is_fast(k.1, k.2)).collect(),
+    };
+    (p, e)
+}

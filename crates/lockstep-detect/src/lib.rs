@@ -1,0 +1,47 @@
+//! Detectors of accounts that act in concert.
+//!
+//! A detector turns the action table into **pairs** of actions (the
+//! evidence) and aggregates them into **edges** between accounts. Every
+//! detector implements [`Detector`]; its work is split into shards (one
+//! object's actions, say) that run in parallel and merge in a fixed order,
+//! so the output is byte-identical for any thread count.
+//!
+//! ```
+//! use lockstep_model::{DatasetBuilder, ActionInput, Layer};
+//! use lockstep_detect::{detect, DetectConfig, Semantics};
+//! let mut b = DatasetBuilder::default();
+//! for (acc, content, t) in [("a", "c1", 0), ("b", "c2", 30), ("a", "c3", 100), ("b", "c4", 110)] {
+//!     let object = if t < 50 { "post-1" } else { "post-2" };
+//!     b.push_action(ActionInput { account: acc, object, layer: Layer::Repost,
+//!         content, time_us: t * 1_000_000, platform: "" });
+//! }
+//! let ds = b.finish();
+//! let out = detect(&ds, &DetectConfig::default());
+//! assert_eq!(out.pairs.len(), 2);
+//! assert_eq!(out.edges.len(), 1);
+//! assert_eq!(out.edges.weight[0], 2); // two distinct objects
+//! ```
+#![warn(missing_docs)]
+
+pub mod co_action;
+mod config;
+pub mod oracle;
+mod tables;
+
+pub use config::{DetectConfig, Semantics};
+pub use tables::{DetectStats, Detection, EdgeTable, PairTable};
+
+use lockstep_model::Dataset;
+
+/// A coordination detector: what it flags, and how to compute it.
+pub trait Detector: Sync {
+    /// The name of what it flags (`co_action`, ...).
+    fn name(&self) -> &'static str;
+    /// Runs the detector on the current rayon thread pool.
+    fn detect(&self, ds: &Dataset, cfg: &DetectConfig) -> Detection;
+}
+
+/// Runs the windowed co-action detector ([`co_action::CoAction`]).
+pub fn detect(ds: &Dataset, cfg: &DetectConfig) -> Detection {
+    co_action::CoAction.detect(ds, cfg)
+}

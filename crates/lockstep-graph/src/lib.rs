@@ -1,0 +1,272 @@
+//! The account graph: which edges pass the threshold, and the clusters they
+//! form.
+//!
+//! ```
+//! use lockstep_graph::quantile_type7;
+//! assert_eq!(quantile_type7(&[1, 1, 2, 5], 0.5), 1.5);
+//! ```
+#![warn(missing_docs)]
+
+use lockstep_detect::Detection;
+use lockstep_model::Dataset;
+
+/// Which edges count as coordinated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdConfig {
+    /// Keep edges whose weight is strictly greater than this quantile of all
+    /// edge weights (R's type-7 quantile; CooRTweet's `edge_weight`).
+    pub quantile: Option<f64>,
+    /// Keep edges with at least this weight.
+    pub min_weight: u64,
+}
+
+/// Sizes of a graph's connected components.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComponentStats {
+    /// Vertices (accounts with at least one edge).
+    pub vertices: u64,
+    /// Edges.
+    pub edges: u64,
+    /// Connected components.
+    pub components: u64,
+    /// Vertices in the largest component.
+    pub largest: u64,
+}
+
+/// One cluster: a connected component of the over-threshold graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    /// 1-based id; clusters are numbered by size, largest first.
+    pub id: u32,
+    /// Account ids, ascending by name.
+    pub accounts: Vec<u32>,
+    /// Indices of its over-threshold edges in the edge table.
+    pub edges: Vec<usize>,
+}
+
+/// Per-account figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountStats {
+    /// Cluster id, if the account has an over-threshold edge.
+    pub cluster: Option<u32>,
+    /// Over-threshold edges.
+    pub degree: u64,
+    /// Sum of over-threshold edge weights.
+    pub strength: u64,
+    /// Edges of any weight.
+    pub degree_all: u64,
+    /// Distinct objects in the account's coordinated pairs.
+    pub coordinated_objects: u64,
+    /// Actions in the dataset.
+    pub actions: u64,
+}
+
+/// The thresholded graph and its clusters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    /// The quantile's value, when a quantile was asked for.
+    pub quantile_value: Option<f64>,
+    /// Whether each edge passes the threshold.
+    pub over: Vec<bool>,
+    /// The whole graph.
+    pub full: ComponentStats,
+    /// The over-threshold subgraph.
+    pub sub: ComponentStats,
+    /// Clusters of the subgraph, largest first.
+    pub clusters: Vec<Cluster>,
+    /// Accounts that have any edge, ascending by id, with their figures.
+    pub accounts: Vec<(u32, AccountStats)>,
+}
+
+/// R's default (type 7) quantile of `values`: `x[h]` interpolated at
+/// `h = (n - 1) p`. `NaN` for no values.
+pub fn quantile_type7(values: &[u64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    let h = (v.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    v[lo] as f64 + (h - lo as f64) * (v[hi] as f64 - v[lo] as f64)
+}
+
+struct UnionFind(Vec<u32>);
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind((0..n as u32).collect())
+    }
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.0[x as usize] != x {
+            let p = self.0[self.0[x as usize] as usize];
+            self.0[x as usize] = p;
+            x = p;
+        }
+        x
+    }
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = (ra.min(rb), ra.max(rb));
+            self.0[hi as usize] = lo;
+        }
+    }
+}
+
+/// Components of the graph made of `edges` (pairs of vertex ids below `n`):
+/// for each vertex that has an edge, its component root.
+fn components(n: usize, edges: impl Iterator<Item = (u32, u32)>) -> (Vec<Option<u32>>, ComponentStats) {
+    let mut uf = UnionFind::new(n);
+    let mut has = vec![false; n];
+    let mut m = 0;
+    for (a, b) in edges {
+        uf.union(a, b);
+        has[a as usize] = true;
+        has[b as usize] = true;
+        m += 1;
+    }
+    let mut size = vec![0u64; n];
+    let mut root = vec![None; n];
+    for v in 0..n {
+        if has[v] {
+            let r = uf.find(v as u32);
+            root[v] = Some(r);
+            size[r as usize] += 1;
+        }
+    }
+    let stats = ComponentStats {
+        vertices: has.iter().filter(|&&h| h).count() as u64,
+        edges: m,
+        components: size.iter().filter(|&&s| s > 0).count() as u64,
+        largest: size.iter().copied().max().unwrap_or(0),
+    };
+    (root, stats)
+}
+
+/// Thresholds the detection's edges and clusters the accounts.
+pub fn build(ds: &Dataset, det: &Detection, cfg: &ThresholdConfig) -> Network {
+    let e = &det.edges;
+    let n = ds.accounts.len();
+    let quantile_value = cfg.quantile.map(|p| quantile_type7(&e.weight, p));
+    let over: Vec<bool> = (0..e.len())
+        .map(|i| e.weight[i] >= cfg.min_weight && quantile_value.is_none_or(|q| e.weight[i] as f64 > q))
+        .collect();
+    let (_, full) = components(n, (0..e.len()).map(|i| (e.a[i], e.b[i])));
+    let sub_edges: Vec<usize> = (0..e.len()).filter(|&i| over[i]).collect();
+    let (root, sub) = components(n, sub_edges.iter().map(|&i| (e.a[i], e.b[i])));
+
+    // Clusters: group accounts by root; number by size desc, then first name.
+    let mut members: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+    for (v, r) in root.iter().enumerate() {
+        if let Some(r) = r {
+            members.entry(*r).or_default().push(v as u32);
+        }
+    }
+    let mut groups: Vec<Vec<u32>> = members.into_values().collect();
+    for g in &mut groups {
+        g.sort_by(|&x, &y| ds.account_name(x).cmp(ds.account_name(y)));
+    }
+    groups.sort_by(|x, y| y.len().cmp(&x.len()).then_with(|| ds.account_name(x[0]).cmp(ds.account_name(y[0]))));
+    let mut cluster_of = vec![None; n];
+    let mut clusters: Vec<Cluster> = groups
+        .into_iter()
+        .enumerate()
+        .map(|(k, accounts)| {
+            for &a in &accounts {
+                cluster_of[a as usize] = Some(k as u32 + 1);
+            }
+            Cluster { id: k as u32 + 1, accounts, edges: Vec::new() }
+        })
+        .collect();
+    for &i in &sub_edges {
+        let c = cluster_of[e.a[i] as usize].expect("edge endpoint in a cluster");
+        clusters[c as usize - 1].edges.push(i);
+    }
+
+    let mut stats: Vec<AccountStats> = vec![AccountStats::default(); n];
+    for i in 0..e.len() {
+        for v in [e.a[i], e.b[i]] {
+            let s = &mut stats[v as usize];
+            s.degree_all += 1;
+            if over[i] {
+                s.degree += 1;
+                s.strength += e.weight[i];
+            }
+        }
+    }
+    let t = &ds.actions;
+    for &a in &t.account {
+        stats[a as usize].actions += 1;
+    }
+    let mut ao: Vec<(u32, u32)> = (0..det.pairs.len())
+        .flat_map(|k| {
+            let (o, w) = (det.pairs.older[k] as usize, det.pairs.newer[k] as usize);
+            [(t.account[o], t.object[o]), (t.account[w], t.object[w])]
+        })
+        .collect();
+    ao.sort_unstable();
+    ao.dedup();
+    for (a, _) in ao {
+        stats[a as usize].coordinated_objects += 1;
+    }
+    let accounts = stats
+        .into_iter()
+        .enumerate()
+        .filter(|(_, s)| s.degree_all > 0)
+        .map(|(v, mut s)| {
+            s.cluster = cluster_of[v];
+            (v as u32, s)
+        })
+        .collect();
+    Network { quantile_value, over, full, sub, clusters, accounts }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn quantiles_match_r() {
+        // R: quantile(c(1,2,3,4,10), c(0, .5, .9, 1)) = 1, 3, 7.6, 10
+        let v = [10, 1, 3, 2, 4];
+        assert_eq!(quantile_type7(&v, 0.0), 1.0);
+        assert_eq!(quantile_type7(&v, 0.5), 3.0);
+        assert!((quantile_type7(&v, 0.9) - 7.6).abs() < 1e-12);
+        assert_eq!(quantile_type7(&v, 1.0), 10.0);
+        assert!(quantile_type7(&[], 0.5).is_nan());
+    }
+
+    proptest! {
+        #[test]
+        fn components_match_naive(edges in proptest::collection::vec((0u32..12, 0u32..12), 0..20)) {
+            let (root, stats) = components(12, edges.iter().copied());
+            // Naive: repeated relabelling until stable.
+            let mut label: Vec<u32> = (0..12).collect();
+            loop {
+                let mut changed = false;
+                for &(a, b) in &edges {
+                    let m = label[a as usize].min(label[b as usize]);
+                    for v in [a, b] {
+                        if label[v as usize] != m { label[v as usize] = m; changed = true; }
+                    }
+                }
+                if !changed { break; }
+            }
+            for &(a, b) in &edges {
+                prop_assert_eq!(root[a as usize], root[b as usize]);
+            }
+            let touched: std::collections::BTreeSet<u32> = edges.iter().flat_map(|&(a, b)| [a, b]).collect();
+            let comps: std::collections::BTreeSet<u32> = touched.iter().map(|&v| label[v as usize]).collect();
+            prop_assert_eq!(stats.components as usize, comps.len());
+            prop_assert_eq!(stats.vertices as usize, touched.len());
+            for &v in &touched {
+                for &u in &touched {
+                    prop_assert_eq!(label[v as usize] == label[u as usize], root[v as usize] == root[u as usize]);
+                }
+            }
+        }
+    }
+}

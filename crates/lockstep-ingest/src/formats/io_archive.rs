@@ -1,0 +1,197 @@
+//! X/Twitter Information Operations archive, tweets CSV (the public hashed
+//! schema: `tweetid, userid, user_screen_name, ..., tweet_time, ...,
+//! retweet_tweetid, hashtags, urls, user_mentions`).
+//!
+//! From one row it derives every layer: `repost` (`retweet_tweetid` of a
+//! retweet), `reply` (`in_reply_to_tweetid`), `quote`
+//! (`quoted_tweet_tweetid`), `url` and `domain` (`urls`), `hashtag`,
+//! `mention` (`user_mentions`, user ids in the archive) and `text` (exact
+//! normalised `tweet_text` of posts that are not retweets: a retweet's text
+//! is its original's, which the repost layer already covers).
+//!
+//! `tweet_time` has minute precision in the released archives (`2018-01-01
+//! 12:34`), so a 60-second window joins actions up to two clock minutes
+//! apart; the run summary repeats this.
+
+use super::{header_has, CsvInput};
+use crate::lists::split_list;
+use crate::text::{normalize_exact, url_domain};
+use crate::timestamp::parse_timestamp;
+use crate::{Format, IngestError, ReadCtx};
+use lockstep_model::{AccountField, ActionInput, Layer};
+use std::io::BufRead;
+
+/// The IO archive tweets format.
+#[derive(Debug, Clone, Copy)]
+pub struct IoArchive;
+
+/// The note added to the run summary for this format.
+pub const MINUTE_PRECISION_NOTE: &str =
+    "io-archive: `tweet_time` has minute precision; time deltas are multiples of 60 s and a window of w seconds joins actions whose true times may be up to w + 60 s apart";
+
+const REQUIRED: [&str; 3] = ["tweetid", "userid", "tweet_time"];
+
+impl Format for IoArchive {
+    fn name(&self) -> &'static str {
+        "io-archive"
+    }
+    fn description(&self) -> &'static str {
+        "X/Twitter Information Operations archive tweets CSV (tweetid, userid, tweet_time, retweet_tweetid, urls, ...)"
+    }
+    fn sniff(&self, head: &[u8]) -> bool {
+        header_has(head, &REQUIRED)
+    }
+    fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
+        let file = ctx.report.path.clone();
+        let mut csv = CsvInput::open(input, &file)?;
+        let expected = "the IO archive tweet schema (`tweetid`, `userid`, `tweet_time`, ...)";
+        let req = csv.columns(&file, &REQUIRED, expected)?;
+        let (tid, uid, tt) = (req[0], req[1], req[2]);
+        let col = |n: &str| csv.optional(n);
+        let c = Cols {
+            screen_name: col("user_screen_name"),
+            display_name: col("user_display_name"),
+            bio: col("user_profile_description"),
+            followers: col("follower_count"),
+            following: col("following_count"),
+            created: col("account_creation_date"),
+            language: col("account_language"),
+            text: col("tweet_text"),
+            client: col("tweet_client_name"),
+            reply: col("in_reply_to_tweetid"),
+            quote: col("quoted_tweet_tweetid"),
+            is_retweet: col("is_retweet"),
+            retweet: col("retweet_tweetid"),
+            hashtags: col("hashtags"),
+            urls: col("urls"),
+            mentions: col("user_mentions"),
+        };
+        let names = csv.header.clone();
+        let mut minute_precision = false;
+        let mut objects: Vec<(Layer, String)> = Vec::new();
+
+        csv.for_each(ctx, |rec, line, ctx| {
+            let get = |i: Option<usize>| i.map_or("", |i| rec[i].trim());
+            let tweet = rec[tid].trim();
+            let user = rec[uid].trim();
+            if tweet.is_empty() {
+                return ctx.skip(line, &names[tid], "empty tweet id", String::new());
+            }
+            if user.is_empty() {
+                return ctx.skip(line, &names[uid], "empty account", String::new());
+            }
+            let raw_time = rec[tt].trim();
+            let time_us = match parse_timestamp(raw_time) {
+                Ok(t) => t,
+                Err(msg) => return ctx.skip(line, &names[tt], "bad timestamp", msg),
+            };
+            // `YYYY-MM-DD HH:MM` is 16 characters: no seconds.
+            minute_precision |= raw_time.len() == 16;
+
+            let account = ctx.builder.account(user);
+            let meta = ctx.builder.account_meta_mut();
+            meta.set_text(account, AccountField::Handle, get(c.screen_name));
+            meta.set_text(account, AccountField::DisplayName, get(c.display_name));
+            meta.set_text(account, AccountField::Bio, get(c.bio));
+            meta.set_text(account, AccountField::Language, get(c.language));
+            meta.set_text(account, AccountField::ClientApp, get(c.client));
+            let a = account as usize;
+            if meta.followers[a].is_none() {
+                meta.followers[a] = parse_count(get(c.followers));
+            }
+            if meta.following[a].is_none() {
+                meta.following[a] = parse_count(get(c.following));
+            }
+            if meta.created_at_us[a].is_none() {
+                meta.created_at_us[a] = parse_timestamp(get(c.created)).ok();
+            }
+
+            objects.clear();
+            let retweet_flag = get(c.is_retweet).to_ascii_lowercase();
+            let rt_id = get(c.retweet);
+            let is_rt = matches!(retweet_flag.as_str(), "true" | "1" | "yes" | "t")
+                || (c.is_retweet.is_none() && !rt_id.is_empty());
+            if is_rt && !rt_id.is_empty() {
+                objects.push((Layer::Repost, rt_id.to_string()));
+            }
+            for (layer, i) in [(Layer::Reply, c.reply), (Layer::Quote, c.quote)] {
+                let v = get(i);
+                if !v.is_empty() && v != "0" {
+                    objects.push((layer, v.to_string()));
+                }
+            }
+            for u in split_list(get(c.urls)) {
+                objects.push((Layer::Url, u.to_string()));
+                if let Some(d) = url_domain(u) {
+                    objects.push((Layer::Domain, d));
+                }
+            }
+            for h in split_list(get(c.hashtags)) {
+                objects.push((Layer::Hashtag, h.trim_start_matches('#').to_lowercase()));
+            }
+            for m in split_list(get(c.mentions)) {
+                objects.push((Layer::Mention, m.to_string()));
+            }
+            if !is_rt {
+                let t = normalize_exact(get(c.text));
+                if !t.is_empty() {
+                    objects.push((Layer::Text, t));
+                }
+            }
+            // A post names a URL or hashtag once however often it repeats it.
+            objects.sort();
+            objects.dedup();
+            let mut used = false;
+            for (layer, object) in &objects {
+                if !ctx.wants(*layer) {
+                    *ctx.report.actions_not_selected.entry(layer.name().to_string()).or_default() += 1;
+                    continue;
+                }
+                ctx.builder.push_action(ActionInput {
+                    account: user,
+                    object,
+                    layer: *layer,
+                    content: tweet,
+                    time_us,
+                    platform: "twitter",
+                });
+                ctx.report.actions += 1;
+                used = true;
+            }
+            if used {
+                ctx.report.records_used += 1;
+            } else {
+                ctx.unused(line, "*", "no object on a selected layer", String::new());
+            }
+            Ok(())
+        })?;
+        if minute_precision {
+            ctx.report.note(MINUTE_PRECISION_NOTE);
+        }
+        Ok(())
+    }
+}
+
+struct Cols {
+    screen_name: Option<usize>,
+    display_name: Option<usize>,
+    bio: Option<usize>,
+    followers: Option<usize>,
+    following: Option<usize>,
+    created: Option<usize>,
+    language: Option<usize>,
+    text: Option<usize>,
+    client: Option<usize>,
+    reply: Option<usize>,
+    quote: Option<usize>,
+    is_retweet: Option<usize>,
+    retweet: Option<usize>,
+    hashtags: Option<usize>,
+    urls: Option<usize>,
+    mentions: Option<usize>,
+}
+
+fn parse_count(s: &str) -> Option<u64> {
+    let s = s.trim();
+    s.parse::<u64>().ok().or_else(|| s.parse::<f64>().ok().filter(|f| *f >= 0.0).map(|f| f as u64))
+}

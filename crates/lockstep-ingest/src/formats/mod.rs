@@ -1,0 +1,129 @@
+//! One file per input format.
+
+pub mod io_archive;
+pub mod shares_csv;
+
+use crate::{IngestError, ReadCtx};
+use std::io::BufRead;
+
+/// How often readers report progress, in records.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// A CSV input with its header, shared by the CSV formats.
+pub(crate) struct CsvInput<'r> {
+    reader: csv::Reader<&'r mut dyn BufRead>,
+    pub(crate) header: Vec<String>,
+}
+
+impl<'r> CsvInput<'r> {
+    pub(crate) fn open(input: &'r mut dyn BufRead, file: &str) -> Result<Self, IngestError> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
+        let header = reader
+            .headers()
+            .map_err(|e| csv_error(file, e))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
+        Ok(CsvInput { reader, header })
+    }
+
+    /// The indices of `wanted` columns (exact name, else case-insensitive);
+    /// a clear error naming every missing one.
+    pub(crate) fn columns(&self, file: &str, wanted: &[&str], expected: &str) -> Result<Vec<usize>, IngestError> {
+        let mut idx = Vec::new();
+        let mut missing = Vec::new();
+        for w in wanted {
+            match self
+                .header
+                .iter()
+                .position(|h| h == w)
+                .or_else(|| self.header.iter().position(|h| h.eq_ignore_ascii_case(w)))
+            {
+                Some(i) => idx.push(i),
+                None => missing.push(format!("`{w}`")),
+            }
+        }
+        if missing.is_empty() {
+            Ok(idx)
+        } else {
+            Err(IngestError::MissingColumns {
+                file: file.to_string(),
+                missing: missing.join(", "),
+                expected: expected.to_string(),
+                found: self.header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "),
+            })
+        }
+    }
+
+    /// The index of an optional column.
+    pub(crate) fn optional(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    /// Calls `row` on each well-formed record with its line number; broken
+    /// records (bad UTF-8, wrong field count) are skipped through `ctx`.
+    pub(crate) fn for_each(
+        &mut self,
+        ctx: &mut ReadCtx<'_>,
+        mut row: impl FnMut(&csv::StringRecord, u64, &mut ReadCtx<'_>) -> Result<(), IngestError>,
+    ) -> Result<(), IngestError> {
+        let mut rec = csv::StringRecord::new();
+        let width = self.header.len();
+        loop {
+            match self.reader.read_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {
+                    ctx.report.records_read += 1;
+                    let line = rec.position().map_or(0, |p| p.line());
+                    if rec.len() != width {
+                        let detail = format!("{} fields, the header has {width}", rec.len());
+                        ctx.skip(line, "*", "wrong number of fields", detail)?;
+                    } else {
+                        row(&rec, line, ctx)?;
+                    }
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    match e.kind() {
+                        csv::ErrorKind::Utf8 { err, .. } => {
+                            ctx.report.records_read += 1;
+                            let field = self.header.get(err.field()).cloned().unwrap_or_default();
+                            ctx.skip(line, &field, "invalid UTF-8", err.to_string())?;
+                        }
+                        _ => return Err(csv_error(&ctx.report.path, e)),
+                    }
+                }
+            }
+            if ctx.report.records_read % PROGRESS_EVERY == 0 {
+                (ctx.progress)(ctx.report.records_read);
+            }
+        }
+        (ctx.progress)(ctx.report.records_read);
+        Ok(())
+    }
+}
+
+fn csv_error(file: &str, e: csv::Error) -> IngestError {
+    let line = e.position().map_or(0, |p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => IngestError::Io { file: file.to_string(), source },
+        other => IngestError::BadRecord {
+            file: file.to_string(),
+            line,
+            field: "*".into(),
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+/// Whether a header line contains every name in `names` as a CSV column.
+pub(crate) fn header_has(head: &[u8], names: &[&str]) -> bool {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line);
+    let cols: Vec<String> = line
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    names.iter().all(|n| cols.iter().any(|c| c == n))
+}

@@ -1,0 +1,106 @@
+//! Shares CSV: one row per share, CooRTweet's layout
+//! `object_id, account_id, content_id, timestamp_share`, or any CSV whose
+//! columns are named by `--map ROLE=COLUMN,...` (one layer per mapped
+//! column). An empty object cell means no action on that layer in that row.
+
+use super::{header_has, CsvInput};
+use crate::mapping::{ColumnMap, Role};
+use crate::timestamp::parse_timestamp;
+use crate::{Format, IngestError, ReadCtx};
+use lockstep_model::{ActionInput, Layer};
+use std::io::BufRead;
+
+/// The shares CSV format.
+#[derive(Debug, Clone, Copy)]
+pub struct SharesCsv;
+
+impl Format for SharesCsv {
+    fn name(&self) -> &'static str {
+        "shares-csv"
+    }
+    fn description(&self) -> &'static str {
+        "CSV with one share per row: CooRTweet's object_id,account_id,content_id,timestamp_share or any columns named by --map"
+    }
+    fn sniff(&self, head: &[u8]) -> bool {
+        // Any CSV header with a comma; the mapping decides the columns.
+        let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        line.contains(&b',') || header_has(head, &["object_id"])
+    }
+    fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
+        let file = ctx.report.path.clone();
+        let map = match &ctx.config.map {
+            Some(m) => m.clone().over_defaults(),
+            None => ColumnMap::coortweet(),
+        };
+        let mut csv = CsvInput::open(input, &file)?;
+        let mut wanted: Vec<&str> = Vec::new();
+        for role in [Role::Account, Role::Content, Role::Timestamp] {
+            match map.column(role) {
+                Some(c) => wanted.push(c),
+                None => return Err(IngestError::Config(format!("`--map` names no `{role}` column"))),
+            }
+        }
+        let layers: Vec<(Layer, &str)> = map
+            .0
+            .iter()
+            .filter_map(|(r, c)| match r {
+                Role::Layer(l) => Some((*l, c.as_str())),
+                _ => None,
+            })
+            .collect();
+        if layers.is_empty() {
+            return Err(IngestError::Config("`--map` names no object or layer column".into()));
+        }
+        wanted.extend(layers.iter().map(|(_, c)| *c));
+        let platform_col = map.column(Role::Platform);
+        if let Some(p) = platform_col {
+            wanted.push(p);
+        }
+        let expected = map.0.iter().map(|(r, c)| format!("{r}=`{c}`")).collect::<Vec<_>>().join(", ");
+        let idx = csv.columns(&file, &wanted, &expected)?;
+        let (acc_i, con_i, ts_i) = (idx[0], idx[1], idx[2]);
+        let layer_idx: Vec<(Layer, usize, &str)> =
+            layers.iter().zip(&idx[3..]).map(|((l, c), i)| (*l, *i, *c)).collect();
+        let plat_i = platform_col.map(|_| idx[idx.len() - 1]);
+        let names: Vec<String> = csv.header.clone();
+
+        csv.for_each(ctx, |rec, line, ctx| {
+            let account = rec[acc_i].trim();
+            if account.is_empty() {
+                return ctx.skip(line, &names[acc_i], "empty account", String::new());
+            }
+            let content = rec[con_i].trim();
+            if content.is_empty() {
+                return ctx.skip(line, &names[con_i], "empty content id", String::new());
+            }
+            let time_us = match parse_timestamp(&rec[ts_i]) {
+                Ok(t) => t,
+                Err(msg) => return ctx.skip(line, &names[ts_i], "bad timestamp", msg),
+            };
+            let platform = plat_i.map_or("", |i| rec[i].trim());
+            let mut used = false;
+            for &(layer, i, _) in &layer_idx {
+                let object = rec[i].trim();
+                if object.is_empty() {
+                    *ctx.report.empty_object_cells.entry(layer.name().to_string()).or_default() += 1;
+                    continue;
+                }
+                if !ctx.wants(layer) {
+                    *ctx.report.actions_not_selected.entry(layer.name().to_string()).or_default() += 1;
+                    continue;
+                }
+                ctx.builder.push_action(ActionInput { account, object, layer, content, time_us, platform });
+                ctx.report.actions += 1;
+                used = true;
+            }
+            if used {
+                ctx.report.records_used += 1;
+                Ok(())
+            } else {
+                let cols: Vec<&str> = layer_idx.iter().map(|(_, _, c)| *c).collect();
+                ctx.unused(line, &cols.join("|"), "no object on a selected layer", String::new());
+                Ok(())
+            }
+        })
+    }
+}

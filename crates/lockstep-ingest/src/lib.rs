@@ -1,0 +1,181 @@
+//! Input formats for lockstep: each format sniffs its input, checks its
+//! schema, and streams records into a [`lockstep_model::DatasetBuilder`].
+//!
+//! One format is one file in `formats/` implementing [`Format`]; the
+//! [`registry`] lists them in sniffing order. Readers take a [`Source`], not
+//! a path, so tests run on bytes in memory.
+//!
+//! ```
+//! use lockstep_ingest::{ingest, IngestConfig, MemorySource, Source};
+//! let csv = "object_id,account_id,content_id,timestamp_share\no1,a,c1,10\no1,b,c2,20\n";
+//! let src: Box<dyn Source> = Box::new(MemorySource::new("mem.csv", csv));
+//! let out = ingest(&[src], &IngestConfig::default(), &|_| {}).unwrap();
+//! assert_eq!(out.dataset.actions.len(), 2);
+//! assert_eq!(out.files[0].format, "shares-csv");
+//! ```
+#![warn(missing_docs)]
+
+mod error;
+pub mod formats;
+mod lists;
+mod mapping;
+mod report;
+mod source;
+pub mod text;
+pub mod timestamp;
+
+pub use error::IngestError;
+pub use mapping::{ColumnMap, Role};
+pub use report::{FileReport, SkipExample, SkipLog};
+pub use source::{FileSource, MemorySource, Source, StdinSource};
+
+use lockstep_model::{Dataset, DatasetBuilder, LayerSet};
+use std::io::{BufRead, BufReader, Read};
+
+/// How to read the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct IngestConfig {
+    /// A format name from [`registry`], or `None` to sniff each input.
+    pub format: Option<String>,
+    /// Column roles for CSV formats; `None` means the format's defaults.
+    pub map: Option<ColumnMap>,
+    /// Only keep actions on these layers; `None` keeps every layer.
+    pub layers: Option<LayerSet>,
+    /// Fail on the first bad record instead of counting it.
+    pub strict: bool,
+}
+
+/// What a format reader works with: where its actions go, and where its
+/// skips are counted.
+pub struct ReadCtx<'a> {
+    /// The dataset under construction (shared by all inputs of a run).
+    pub builder: &'a mut DatasetBuilder,
+    /// The input's report.
+    pub report: &'a mut FileReport,
+    /// Skipped records, with the first examples.
+    pub skips: &'a mut SkipLog,
+    /// The run's configuration.
+    pub config: &'a IngestConfig,
+    /// Called with the number of records read so far, now and then.
+    pub progress: &'a (dyn Fn(u64) + Sync),
+}
+
+impl ReadCtx<'_> {
+    /// Counts a bad record; in strict mode returns it as an error instead.
+    pub fn skip(&mut self, line: u64, field: &str, reason: &str, detail: String) -> Result<(), IngestError> {
+        if self.config.strict {
+            return Err(IngestError::BadRecord {
+                file: self.report.path.clone(),
+                line,
+                field: field.to_string(),
+                message: format!("{reason}: {detail}"),
+            });
+        }
+        self.unused(line, field, reason, detail);
+        Ok(())
+    }
+
+    /// Counts a record that is well-formed but gives no action (not an error,
+    /// even in strict mode).
+    pub fn unused(&mut self, line: u64, field: &str, reason: &str, detail: String) {
+        self.skips.record(&self.report.path, line, field, reason, detail);
+        *self.report.skipped.entry(reason.to_string()).or_default() += 1;
+    }
+
+    /// Whether actions on `layer` are wanted.
+    pub fn wants(&self, layer: lockstep_model::Layer) -> bool {
+        self.config.layers.is_none_or(|s| s.contains(layer))
+    }
+}
+
+/// One input format.
+pub trait Format: Sync {
+    /// The name used by `--format`.
+    fn name(&self) -> &'static str;
+    /// One line for `--help` and the docs.
+    fn description(&self) -> &'static str;
+    /// Whether the first bytes (decompressed) look like this format.
+    fn sniff(&self, head: &[u8]) -> bool;
+    /// Reads every record of `input` into `ctx`.
+    fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError>;
+}
+
+/// Every format, in sniffing order (most specific first).
+pub fn registry() -> &'static [&'static dyn Format] {
+    &[&formats::io_archive::IoArchive, &formats::shares_csv::SharesCsv]
+}
+
+/// The format called `name`.
+pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
+    registry().iter().copied().find(|f| f.name() == name)
+}
+
+/// The result of reading every input.
+#[derive(Debug)]
+pub struct Ingested {
+    /// The canonical tables.
+    pub dataset: Dataset,
+    /// One report per input, in input order.
+    pub files: Vec<FileReport>,
+    /// Skipped records over all inputs.
+    pub skips: SkipLog,
+}
+
+/// Reads `sources` in order into one dataset.
+pub fn ingest(
+    sources: &[Box<dyn Source>],
+    config: &IngestConfig,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Ingested, IngestError> {
+    let forced = match &config.format {
+        Some(name) => Some(format_by_name(name).ok_or_else(|| IngestError::Config(format!(
+            "unknown format `{name}` (expected one of: {})",
+            registry().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+        )))?),
+        None => None,
+    };
+    let mut builder = DatasetBuilder::default();
+    let mut files = Vec::new();
+    let mut skips = SkipLog::default();
+    for src in sources {
+        let name = src.name().to_string();
+        let io_err = |e: std::io::Error| IngestError::Io { file: name.clone(), source: e };
+        let (raw, digest) = source::hashing(src.open().map_err(io_err)?);
+        let mut input = source::decompress(raw).map_err(io_err)?;
+        let head = input.fill_buf().map_err(io_err)?.to_vec();
+        if head.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(IngestError::Empty { file: name });
+        }
+        let format = match forced {
+            Some(f) => f,
+            None => registry().iter().copied().find(|f| f.sniff(&head)).ok_or_else(|| {
+                IngestError::UnknownFormat { file: name.clone(), head: first_line(&head) }
+            })?,
+        };
+        let mut report = FileReport::new(&name, format.name());
+        let mut ctx = ReadCtx { builder: &mut builder, report: &mut report, skips: &mut skips, config, progress };
+        format.read(&mut input, &mut ctx)?;
+        // The digest covers the bytes as stored, so drain what the reader left.
+        std::io::copy(&mut input, &mut std::io::sink()).map_err(io_err)?;
+        drop(input);
+        let (sha, bytes) = digest.finish();
+        report.sha256 = sha;
+        report.bytes = bytes;
+        if report.records_read == 0 {
+            return Err(IngestError::Empty { file: name });
+        }
+        files.push(report);
+    }
+    Ok(Ingested { dataset: builder.finish(), files, skips })
+}
+
+fn first_line(head: &[u8]) -> String {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let s = String::from_utf8_lossy(line);
+    s.chars().take(200).collect()
+}
+
+/// A `BufReader` with a buffer big enough for sniffing and fast CSV reads.
+pub(crate) fn buffered<R: Read>(r: R) -> BufReader<R> {
+    BufReader::with_capacity(1 << 18, r)
+}

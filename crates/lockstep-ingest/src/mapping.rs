@@ -1,0 +1,123 @@
+use crate::IngestError;
+use lockstep_model::Layer;
+use std::fmt;
+use std::str::FromStr;
+
+/// What a column means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The acting account.
+    Account,
+    /// The post that performed the action.
+    Content,
+    /// When it happened.
+    Timestamp,
+    /// The platform name.
+    Platform,
+    /// Objects on a layer (`object` maps to [`Layer::Custom`]).
+    Layer(Layer),
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Role::Account => f.write_str("account"),
+            Role::Content => f.write_str("content"),
+            Role::Timestamp => f.write_str("timestamp"),
+            Role::Platform => f.write_str("platform"),
+            Role::Layer(Layer::Custom) => f.write_str("object"),
+            Role::Layer(l) => f.write_str(l.name()),
+        }
+    }
+}
+
+/// A `--map ROLE=COLUMN,...` mapping, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMap(pub Vec<(Role, String)>);
+
+impl ColumnMap {
+    /// CooRTweet's four columns.
+    pub fn coortweet() -> Self {
+        ColumnMap(vec![
+            (Role::Layer(Layer::Custom), "object_id".into()),
+            (Role::Account, "account_id".into()),
+            (Role::Content, "content_id".into()),
+            (Role::Timestamp, "timestamp_share".into()),
+        ])
+    }
+
+    /// The user's mapping over the CooRTweet defaults: roles the user names
+    /// replace the default's, and any layer the user names replaces the
+    /// default `object` column.
+    pub fn over_defaults(self) -> Self {
+        let user_has_layer = self.0.iter().any(|(r, _)| matches!(r, Role::Layer(_)));
+        let mut out: Vec<(Role, String)> = ColumnMap::coortweet()
+            .0
+            .into_iter()
+            .filter(|(r, _)| !matches!(r, Role::Layer(_)) || !user_has_layer)
+            .filter(|(r, _)| !self.0.iter().any(|(u, _)| u == r))
+            .collect();
+        out.extend(self.0);
+        ColumnMap(out)
+    }
+
+    /// The column of a non-layer role.
+    pub fn column(&self, role: Role) -> Option<&str> {
+        self.0.iter().find(|(r, _)| *r == role).map(|(_, c)| c.as_str())
+    }
+}
+
+impl FromStr for ColumnMap {
+    type Err = IngestError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut out: Vec<(Role, String)> = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (role, col) = part.split_once('=').ok_or_else(|| {
+                IngestError::Config(format!("`--map`: `{part}` is not ROLE=COLUMN"))
+            })?;
+            let role = match role.trim().to_ascii_lowercase().as_str() {
+                "account" => Role::Account,
+                "content" => Role::Content,
+                "timestamp" | "time" => Role::Timestamp,
+                "platform" => Role::Platform,
+                other => Role::Layer(other.parse().map_err(|e: lockstep_model::ParseLayerError| {
+                    IngestError::Config(format!(
+                        "`--map`: {e}; roles are account, content, timestamp, platform, object or a layer"
+                    ))
+                })?),
+            };
+            if out.iter().any(|(r, _)| *r == role) {
+                return Err(IngestError::Config(format!("`--map`: role `{role}` given twice")));
+            }
+            out.push((role, col.trim().to_string()));
+        }
+        if out.is_empty() {
+            return Err(IngestError::Config("`--map` is empty".into()));
+        }
+        Ok(ColumnMap(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_layers_replace_default_object() {
+        let m: ColumnMap = "url=url_id,content=post_id,timestamp=timestamp".parse().unwrap();
+        let m = m.over_defaults();
+        assert_eq!(m.column(Role::Account), Some("account_id"));
+        assert_eq!(m.column(Role::Content), Some("post_id"));
+        assert_eq!(m.column(Role::Timestamp), Some("timestamp"));
+        assert_eq!(m.column(Role::Layer(Layer::Custom)), None);
+        assert_eq!(m.column(Role::Layer(Layer::Url)), Some("url_id"));
+    }
+
+    #[test]
+    fn bad_maps_say_why() {
+        let e = "colour=x".parse::<ColumnMap>().unwrap_err().to_string();
+        assert!(e.contains("unknown layer `colour`"), "{e}");
+        assert!("url".parse::<ColumnMap>().is_err());
+        assert!("url=a,url=b".parse::<ColumnMap>().is_err());
+    }
+}

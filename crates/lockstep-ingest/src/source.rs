@@ -1,0 +1,117 @@
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{self, BufRead, Read};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Where an input's bytes come from.
+pub trait Source: Send + Sync {
+    /// The name used in messages and in the summary (a path, `-`, ...).
+    fn name(&self) -> &str;
+    /// Opens the raw bytes (possibly gzip-compressed).
+    fn open(&self) -> io::Result<Box<dyn Read + Send>>;
+}
+
+/// A file on disk.
+#[derive(Debug, Clone)]
+pub struct FileSource {
+    path: PathBuf,
+    name: String,
+}
+
+impl FileSource {
+    /// A file source for `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let name = path.display().to_string();
+        FileSource { path, name }
+    }
+}
+
+impl Source for FileSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+        Ok(Box::new(File::open(&self.path)?))
+    }
+}
+
+/// Standard input (`-`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StdinSource;
+
+impl Source for StdinSource {
+    fn name(&self) -> &str {
+        "-"
+    }
+    fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+        Ok(Box::new(io::stdin()))
+    }
+}
+
+/// Bytes in memory, for tests.
+#[derive(Debug, Clone)]
+pub struct MemorySource {
+    name: String,
+    bytes: Arc<[u8]>,
+}
+
+impl MemorySource {
+    /// A named in-memory input.
+    pub fn new(name: &str, bytes: impl AsRef<[u8]>) -> Self {
+        MemorySource { name: name.to_string(), bytes: bytes.as_ref().into() }
+    }
+}
+
+impl Source for MemorySource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+        Ok(Box::new(io::Cursor::new(self.bytes.clone())))
+    }
+}
+
+/// SHA-256 and byte count of everything read through a [`HashingReader`].
+#[derive(Clone)]
+pub(crate) struct Digest256(Arc<Mutex<(Sha256, u64)>>);
+
+impl Digest256 {
+    pub(crate) fn finish(&self) -> (String, u64) {
+        let g = self.0.lock().expect("digest lock");
+        let hex = g.0.clone().finalize().iter().map(|b| format!("{b:02x}")).collect();
+        (hex, g.1)
+    }
+}
+
+pub(crate) struct HashingReader {
+    inner: Box<dyn Read + Send>,
+    digest: Digest256,
+}
+
+impl Read for HashingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut g = self.digest.0.lock().expect("digest lock");
+        g.0.update(&buf[..n]);
+        g.1 += n as u64;
+        Ok(n)
+    }
+}
+
+pub(crate) fn hashing(inner: Box<dyn Read + Send>) -> (HashingReader, Digest256) {
+    let digest = Digest256(Arc::new(Mutex::new((Sha256::new(), 0))));
+    (HashingReader { inner, digest: digest.clone() }, digest)
+}
+
+/// Wraps gzip input (by its magic bytes) in a decoder.
+pub(crate) fn decompress(raw: HashingReader) -> io::Result<Box<dyn BufRead + Send>> {
+    let mut r = crate::buffered(raw);
+    let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gz {
+        Box::new(crate::buffered(flate2::bufread::MultiGzDecoder::new(r)))
+    } else {
+        Box::new(r)
+    })
+}

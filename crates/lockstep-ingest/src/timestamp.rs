@@ -1,0 +1,174 @@
+//! Timestamp parsing: UNIX seconds (integer or fractional), ISO 8601, and
+//! `YYYY-MM-DD HH:MM[:SS]` taken as UTC.
+
+use lockstep_model::time::{days_from_civil, US_PER_SEC};
+
+/// Parses a timestamp to microseconds since the UNIX epoch, UTC.
+///
+/// Accepted: `1610870193`, `1610870193.25`, `-5`, `2021-01-17T07:56:33Z`,
+/// `2021-01-17T07:56:33.5+03:00`, `2021-01-17 07:56`, `2021-01-17`.
+/// Returns a message that says what was expected on failure.
+pub fn parse_timestamp(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty timestamp".into());
+    }
+    let b = t.as_bytes();
+    let looks_date = b.len() >= 10 && b[4] == b'-' && b[7] == b'-';
+    let r = if looks_date { parse_datetime(t) } else { parse_unix(t) };
+    r.ok_or_else(|| {
+        format!("cannot read `{}` as a time (expected UNIX seconds, ISO 8601 or `YYYY-MM-DD HH:MM[:SS]`)", clip(t))
+    })
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
+fn parse_unix(t: &str) -> Option<i64> {
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (digits, ""),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    if !int.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let secs: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let us = secs.checked_mul(US_PER_SEC)?.checked_add(frac_us(frac))?;
+    Some(if neg { -us } else { us })
+}
+
+/// Microseconds of a decimal fraction's digits, rounded half up at the 7th.
+fn frac_us(frac: &str) -> i64 {
+    let mut us = 0i64;
+    for (i, c) in frac.bytes().take(6).enumerate() {
+        us += (c - b'0') as i64 * 10i64.pow(5 - i as u32);
+    }
+    if frac.len() > 6 && frac.as_bytes()[6] >= b'5' {
+        us += 1;
+    }
+    us
+}
+
+fn num(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+fn parse_datetime(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    let y = num(&b[0..4])? as i64;
+    let mo = num(&b[5..7])?;
+    let d = num(&b[8..10])?;
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+        return None;
+    }
+    let mut secs = days_from_civil(y, mo, d) * 86_400;
+    let mut us = 0i64;
+    let mut rest = &b[10..];
+    if !rest.is_empty() {
+        if !(rest[0] == b'T' || rest[0] == b' ' || rest[0] == b't') {
+            return None;
+        }
+        rest = &rest[1..];
+        if rest.len() < 5 || rest[2] != b':' {
+            return None;
+        }
+        let h = num(&rest[0..2])?;
+        let mi = num(&rest[3..5])?;
+        let mut s = 0;
+        rest = &rest[5..];
+        if rest.first() == Some(&b':') {
+            s = num(rest.get(1..3)?)?;
+            rest = &rest[3..];
+            if rest.first() == Some(&b'.') || rest.first() == Some(&b',') {
+                let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+                if n == 0 {
+                    return None;
+                }
+                us = frac_us(std::str::from_utf8(&rest[1..1 + n]).ok()?);
+                rest = &rest[1 + n..];
+            }
+        }
+        if h > 24 || mi > 59 || s > 60 || (h == 24 && (mi, s, us) != (0, 0, 0)) {
+            return None;
+        }
+        secs += h as i64 * 3600 + mi as i64 * 60 + s as i64;
+        secs -= parse_offset(rest)?;
+    }
+    secs.checked_mul(US_PER_SEC)?.checked_add(us)
+}
+
+/// Seconds east of UTC: `Z`, `+03:00`, `+0300`, `+03`, ` UTC`, or nothing.
+fn parse_offset(rest: &[u8]) -> Option<i64> {
+    let r = std::str::from_utf8(rest).ok()?.trim();
+    if r.is_empty() || r.eq_ignore_ascii_case("z") || r.eq_ignore_ascii_case("utc") || r == "+00:00" {
+        return Some(0);
+    }
+    let (sign, body) = match r.as_bytes()[0] {
+        b'+' => (1, &r[1..]),
+        b'-' => (-1, &r[1..]),
+        _ => return None,
+    };
+    let digits: Vec<u8> = body.bytes().filter(|&c| c != b':').collect();
+    let (h, m) = match digits.len() {
+        2 => (num(&digits)?, 0),
+        4 => (num(&digits[0..2])?, num(&digits[2..4])?),
+        _ => return None,
+    };
+    if h > 23 || m > 59 || body.bytes().any(|c| !(c.is_ascii_digit() || c == b':')) {
+        return None;
+    }
+    Some(sign * (h as i64 * 3600 + m as i64 * 60))
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lockstep_model::time::fmt_iso;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(parse_timestamp("1610870193"), Ok(1_610_870_193_000_000));
+        assert_eq!(parse_timestamp("1610870193.25"), Ok(1_610_870_193_250_000));
+        assert_eq!(parse_timestamp("-1.5"), Ok(-1_500_000));
+        let iso = 1_610_870_193_000_000;
+        assert_eq!(parse_timestamp("2021-01-17T07:56:33Z"), Ok(iso));
+        assert_eq!(parse_timestamp("2021-01-17 07:56:33"), Ok(iso));
+        assert_eq!(parse_timestamp("2021-01-17T10:56:33+03:00"), Ok(iso));
+        assert_eq!(parse_timestamp("2021-01-17T10:56:33+0300"), Ok(iso));
+        assert_eq!(parse_timestamp("2021-01-17T07:56:33.5Z"), Ok(iso + 500_000));
+        assert_eq!(parse_timestamp("2021-01-17 07:56"), Ok(iso - 33_000_000));
+        assert_eq!(parse_timestamp("2021-01-17"), Ok(iso - (7 * 3600 + 56 * 60 + 33) * 1_000_000));
+        for bad in ["", "abc", "2021-13-01", "2021-02-30", "2021-01-17X07", "12:00", "1e9", "2021-01-17 25:00"] {
+            assert!(parse_timestamp(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn iso_round_trip(us in -10_000_000_000_000_000i64..10_000_000_000_000_000) {
+            prop_assert_eq!(parse_timestamp(&fmt_iso(us)), Ok(us));
+            prop_assert_eq!(parse_timestamp(&lockstep_model::time::fmt_unix(us)), Ok(us));
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// Optional account metadata, one column per field, indexed by account id.
+/// Formats fill what they have; everything is optional.
+#[derive(Debug, Default, Clone)]
+pub struct AccountTable {
+    /// Screen name / handle.
+    pub handle: Vec<Option<Box<str>>>,
+    /// Display name.
+    pub display_name: Vec<Option<Box<str>>>,
+    /// Profile description.
+    pub bio: Vec<Option<Box<str>>>,
+    /// Creation time, microseconds since the UNIX epoch.
+    pub created_at_us: Vec<Option<i64>>,
+    /// Followers.
+    pub followers: Vec<Option<u64>>,
+    /// Following.
+    pub following: Vec<Option<u64>>,
+    /// Account language.
+    pub language: Vec<Option<Box<str>>>,
+    /// Client app (the first seen).
+    pub client_app: Vec<Option<Box<str>>>,
+}
+
+/// A text field of [`AccountTable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountField {
+    /// Handle.
+    Handle,
+    /// Display name.
+    DisplayName,
+    /// Bio.
+    Bio,
+    /// Language.
+    Language,
+    /// Client app.
+    ClientApp,
+}
+
+impl AccountTable {
+    /// Grows every column to `n` rows.
+    pub fn ensure(&mut self, n: usize) {
+        if self.handle.len() >= n {
+            return;
+        }
+        self.handle.resize(n, None);
+        self.display_name.resize(n, None);
+        self.bio.resize(n, None);
+        self.created_at_us.resize(n, None);
+        self.followers.resize(n, None);
+        self.following.resize(n, None);
+        self.language.resize(n, None);
+        self.client_app.resize(n, None);
+    }
+
+    /// Sets a text field if it is still empty and `value` is not blank:
+    /// the first value seen wins, so the result does not depend on how many
+    /// later rows repeat it.
+    pub fn set_text(&mut self, account: u32, field: AccountField, value: &str) {
+        let v = value.trim();
+        if v.is_empty() {
+            return;
+        }
+        let col = match field {
+            AccountField::Handle => &mut self.handle,
+            AccountField::DisplayName => &mut self.display_name,
+            AccountField::Bio => &mut self.bio,
+            AccountField::Language => &mut self.language,
+            AccountField::ClientApp => &mut self.client_app,
+        };
+        let slot = &mut col[account as usize];
+        if slot.is_none() {
+            *slot = Some(v.into());
+        }
+    }
+
+    /// Number of accounts with any metadata.
+    pub fn with_metadata(&self) -> usize {
+        (0..self.handle.len())
+            .filter(|&i| {
+                self.handle[i].is_some()
+                    || self.display_name[i].is_some()
+                    || self.bio[i].is_some()
+                    || self.created_at_us[i].is_some()
+                    || self.followers[i].is_some()
+                    || self.following[i].is_some()
+                    || self.language[i].is_some()
+                    || self.client_app[i].is_some()
+            })
+            .count()
+    }
+}

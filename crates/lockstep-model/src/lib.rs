@@ -1,0 +1,30 @@
+//! The canonical tables of lockstep, independent of any input format and of
+//! any detector.
+//!
+//! A [`Dataset`] holds an [`ActionTable`] (one row per action, struct of
+//! arrays), an [`AccountTable`] (optional metadata per account) and the
+//! interners that map strings to dense `u32` ids.
+//!
+//! ```
+//! use lockstep_model::{DatasetBuilder, Layer, ActionInput};
+//! let mut b = DatasetBuilder::default();
+//! b.push_action(ActionInput {
+//!     account: "alice", object: "tweet-1", layer: Layer::Repost,
+//!     content: "rt-1", time_us: 1_000_000, platform: "twitter",
+//! });
+//! let ds = b.finish();
+//! assert_eq!(ds.actions.len(), 1);
+//! assert_eq!(ds.object_name(ds.actions.object[0]), "tweet-1");
+//! ```
+#![warn(missing_docs)]
+
+mod accounts;
+mod actions;
+mod interner;
+mod layer;
+pub mod time;
+
+pub use accounts::{AccountField, AccountTable};
+pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder};
+pub use interner::Interner;
+pub use layer::{Layer, LayerSet, ParseLayerError};

@@ -1,0 +1,75 @@
+//! Writes a run's results: the evidence and the graph as CSV, GEXF and
+//! GraphML, and `summary.json`. Every file is a pure function of the run,
+//! except the timings in `summary.json`.
+#![warn(missing_docs)]
+
+mod graphs;
+mod summary;
+mod tables;
+mod xml;
+
+pub use summary::{summary_json, RunInfo};
+
+use lockstep_detect::Detection;
+use lockstep_graph::Network;
+use lockstep_model::Dataset;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Why an output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Writing failed.
+    #[error("cannot write `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Everything the writers read.
+pub struct Results<'a> {
+    /// The dataset.
+    pub ds: &'a Dataset,
+    /// The detection.
+    pub det: &'a Detection,
+    /// The thresholded network.
+    pub net: &'a Network,
+}
+
+/// The files [`write_all`] writes, in order.
+pub const OUTPUT_FILES: [&str; 7] =
+    ["pairs.csv", "edges.csv", "accounts.csv", "clusters.csv", "network.gexf", "network.graphml", "summary.json"];
+
+/// Writes every output into `dir` (created if missing); returns the paths.
+pub fn write_all(dir: &Path, r: &Results<'_>, run: &RunInfo<'_>) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
+    let mut written = Vec::new();
+    let mut file = |name: &str, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
+        let path = dir.join(name);
+        let res = File::create(&path).and_then(|fh| {
+            let mut w = BufWriter::with_capacity(1 << 20, fh);
+            f(&mut w)?;
+            w.flush()
+        });
+        res.map_err(|source| ReportError::Io { path: path.clone(), source })?;
+        written.push(path);
+        Ok::<(), ReportError>(())
+    };
+    file("pairs.csv", &|w| tables::pairs_csv(w, r))?;
+    file("edges.csv", &|w| tables::edges_csv(w, r))?;
+    file("accounts.csv", &|w| tables::accounts_csv(w, r))?;
+    file("clusters.csv", &|w| tables::clusters_csv(w, r))?;
+    file("network.gexf", &|w| graphs::gexf(w, r))?;
+    file("network.graphml", &|w| graphs::graphml(w, r))?;
+    file("summary.json", &|w| {
+        let v = summary_json(r, run);
+        serde_json::to_writer_pretty(&mut *w, &v)?;
+        w.write_all(b"\n")
+    })?;
+    Ok(written)
+}

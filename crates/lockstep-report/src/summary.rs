@@ -1,0 +1,92 @@
+use crate::Results;
+use lockstep_ingest::{FileReport, SkipLog};
+use serde_json::{json, Value};
+
+/// What the caller knows about the run that the results do not carry.
+pub struct RunInfo<'a> {
+    /// Every parameter, as the user would write it.
+    pub parameters: Value,
+    /// One report per input.
+    pub files: &'a [FileReport],
+    /// Skipped records.
+    pub skips: &'a SkipLog,
+    /// Milliseconds per stage, in stage order.
+    pub timings_ms: Vec<(String, f64)>,
+}
+
+fn file_json(f: &FileReport) -> Value {
+    json!({
+        "path": f.path,
+        "format": f.format,
+        "sha256": f.sha256,
+        "bytes": f.bytes,
+        "records_read": f.records_read,
+        "records_used": f.records_used,
+        "records_skipped": f.records_skipped(),
+        "skipped_by_reason": f.skipped,
+        "empty_object_cells": f.empty_object_cells,
+        "actions": f.actions,
+        "actions_on_unselected_layers": f.actions_not_selected,
+        "notes": f.notes,
+    })
+}
+
+/// The content of `summary.json`.
+pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
+    let (ds, det, net) = (r.ds, r.det, r.net);
+    let s = &det.stats;
+    let sum = |f: fn(&FileReport) -> u64| run.files.iter().map(f).sum::<u64>();
+    let mut layers = serde_json::Map::new();
+    for l in lockstep_model::Layer::ALL {
+        let n = ds.actions.layer.iter().filter(|&&x| x == l).count();
+        if n > 0 {
+            layers.insert(l.name().into(), json!(n));
+        }
+    }
+    json!({
+        "lockstep_version": env!("CARGO_PKG_VERSION"),
+        "parameters": run.parameters,
+        "inputs": run.files.iter().map(file_json).collect::<Vec<_>>(),
+        "records": {
+            "read": sum(|f| f.records_read),
+            "used": sum(|f| f.records_used),
+            "skipped": sum(|f| f.records_skipped()),
+            "skipped_by_reason": run.skips.counts,
+            "skip_examples": run.skips.examples.iter().map(|e| json!({
+                "file": e.file, "line": e.line, "field": e.field, "reason": e.reason, "detail": e.detail,
+            })).collect::<Vec<_>>(),
+        },
+        "dataset": {
+            "actions": ds.actions.len(),
+            "actions_by_layer": layers,
+            "accounts": ds.accounts.len(),
+            "objects": ds.objects.len(),
+            "content_ids": ds.contents.len(),
+            "accounts_with_metadata": ds.account_meta.with_metadata(),
+        },
+        "detection": {
+            "duplicates_dropped": s.duplicates_dropped,
+            "actions_prefiltered_out": s.prefiltered_out,
+            "pairs_in_window": s.pairs_in_window,
+            "loops_removed": s.loops_removed,
+            "participation_removed": s.participation_removed,
+            "pairs": s.pairs,
+            "accounts": s.accounts,
+            "objects": s.objects,
+        },
+        "network": {
+            "vertices": net.full.vertices,
+            "edges": net.full.edges,
+            "components": net.full.components,
+            "largest_component": net.full.largest,
+            "quantile_value": net.quantile_value,
+        },
+        "coordinated": {
+            "vertices": net.sub.vertices,
+            "edges": net.sub.edges,
+            "clusters": net.sub.components,
+            "largest_cluster": net.sub.largest,
+        },
+        "timings_ms": run.timings_ms.iter().map(|(k, v)| json!({"stage": k, "ms": (v * 10.0).round() / 10.0})).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,157 @@
+use crate::Results;
+use lockstep_model::time::{fmt_iso, fmt_secs, fmt_unix};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+fn csv_writer(w: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
+    csv::WriterBuilder::new().from_writer(w)
+}
+
+fn io_err(e: csv::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// One row per coordinated action pair; `a` is the older action.
+pub(crate) fn pairs_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
+    let (ds, p) = (r.ds, &r.det.pairs);
+    let t = &ds.actions;
+    let mut c = csv_writer(w);
+    c.write_record([
+        "layer", "object", "account_a", "account_b", "content_a", "content_b", "time_a", "time_b", "time_a_utc",
+        "time_b_utc", "delta_s", "fast",
+    ])
+    .map_err(io_err)?;
+    for k in 0..p.len() {
+        let (a, b) = (p.older[k] as usize, p.newer[k] as usize);
+        c.write_record([
+            t.layer[a].name(),
+            ds.object_name(t.object[a]),
+            ds.account_name(t.account[a]),
+            ds.account_name(t.account[b]),
+            ds.content_name(t.content[a]),
+            ds.content_name(t.content[b]),
+            &fmt_unix(t.time_us[a]),
+            &fmt_unix(t.time_us[b]),
+            &fmt_iso(t.time_us[a]),
+            &fmt_iso(t.time_us[b]),
+            &fmt_secs(t.time_us[b] - t.time_us[a]),
+            if p.fast[k] { "1" } else { "0" },
+        ])
+        .map_err(io_err)?;
+    }
+    c.flush()
+}
+
+pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
+    let (ds, e, net) = (r.ds, &r.det.edges, r.net);
+    let cluster = cluster_lookup(r);
+    let mut c = csv_writer(w);
+    c.write_record([
+        "account_a", "account_b", "weight", "pair_rows", "objects", "mean_delta_s", "layers", "n_content_id",
+        "n_content_id_y", "edge_symmetry_score", "fast_weight", "over_threshold", "cluster",
+    ])
+    .map_err(io_err)?;
+    for i in 0..e.len() {
+        let cl = if net.over[i] { cluster.get(&e.a[i]).map(|c| c.to_string()) } else { None };
+        c.write_record([
+            ds.account_name(e.a[i]),
+            ds.account_name(e.b[i]),
+            &e.weight[i].to_string(),
+            &e.pair_rows[i].to_string(),
+            &e.objects[i].to_string(),
+            &fmt_f(e.mean_delta_us[i] / 1e6),
+            &e.layers[i].join(";"),
+            &e.n_content_older[i].to_string(),
+            &e.n_content_newer[i].to_string(),
+            &fmt_f(e.symmetry(i)),
+            &e.fast_weight[i].to_string(),
+            if net.over[i] { "1" } else { "0" },
+            cl.as_deref().unwrap_or(""),
+        ])
+        .map_err(io_err)?;
+    }
+    c.flush()
+}
+
+pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
+    let ds = r.ds;
+    let mut c = csv_writer(w);
+    c.write_record(["account", "cluster", "degree", "strength", "degree_all", "coordinated_objects", "actions", "handle"])
+        .map_err(io_err)?;
+    for (a, s) in &r.net.accounts {
+        let handle = ds.account_meta.handle.get(*a as usize).and_then(|h| h.as_deref()).unwrap_or("");
+        c.write_record([
+            ds.account_name(*a),
+            &s.cluster.map(|c| c.to_string()).unwrap_or_default(),
+            &s.degree.to_string(),
+            &s.strength.to_string(),
+            &s.degree_all.to_string(),
+            &s.coordinated_objects.to_string(),
+            &s.actions.to_string(),
+            handle,
+        ])
+        .map_err(io_err)?;
+    }
+    c.flush()
+}
+
+/// How many top objects `clusters.csv` lists per cluster.
+const TOP_OBJECTS: usize = 5;
+
+pub(crate) fn clusters_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
+    let (ds, det) = (r.ds, r.det);
+    let t = &ds.actions;
+    let mut c = csv_writer(w);
+    c.write_record(["cluster", "accounts", "edges", "density", "total_weight", "first_time_utc", "last_time_utc", "top_objects"])
+        .map_err(io_err)?;
+    for cl in &r.net.clusters {
+        let v = cl.accounts.len() as f64;
+        let density = if v > 1.0 { 2.0 * cl.edges.len() as f64 / (v * (v - 1.0)) } else { 0.0 };
+        let total: u64 = cl.edges.iter().map(|&i| det.edges.weight[i]).sum();
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
+        // Pair rows per object, to rank what the cluster pushed most.
+        let mut per_object: BTreeMap<u32, u64> = BTreeMap::new();
+        for &i in &cl.edges {
+            for k in det.edges.pair_range(i, &det.pairs) {
+                let (a, b) = (det.pairs.older[k] as usize, det.pairs.newer[k] as usize);
+                first = first.min(t.time_us[a]);
+                last = last.max(t.time_us[b]);
+                *per_object.entry(t.object[a]).or_default() += 1;
+            }
+        }
+        let mut top: Vec<(u32, u64)> = per_object.into_iter().collect();
+        top.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| ds.object_name(x.0).cmp(ds.object_name(y.0))));
+        let top: Vec<String> = top
+            .iter()
+            .take(TOP_OBJECTS)
+            .map(|&(o, n)| format!("{}:{} ({n})", ds.object_layer(o).name(), ds.object_name(o)))
+            .collect();
+        c.write_record([
+            &cl.id.to_string(),
+            &cl.accounts.len().to_string(),
+            &cl.edges.len().to_string(),
+            &fmt_f(density),
+            &total.to_string(),
+            &fmt_iso(first),
+            &fmt_iso(last),
+            &top.join(" | "),
+        ])
+        .map_err(io_err)?;
+    }
+    c.flush()
+}
+
+/// Account id -> cluster id.
+pub(crate) fn cluster_lookup(r: &Results<'_>) -> BTreeMap<u32, u32> {
+    r.net.clusters.iter().flat_map(|c| c.accounts.iter().map(move |&a| (a, c.id))).collect()
+}
+
+/// A float with at most 6 decimals and no trailing zeros.
+pub(crate) fn fmt_f(x: f64) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let s = format!("{x:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
