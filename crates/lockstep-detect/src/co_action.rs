@@ -44,7 +44,10 @@ impl Detector for CoAction {
     fn detect(&self, ds: &Dataset, cfg: &DetectConfig) -> Detection {
         let t = &ds.actions;
         let n = t.len();
-        let mut stats = DetectStats { actions: n as u64, ..Default::default() };
+        let mut stats = DetectStats {
+            actions: n as u64,
+            ..Default::default()
+        };
 
         // Rank actions by (time, row): a pair's older side is its lower rank,
         // which is CooRTweet's orientation (ties keep input order).
@@ -59,8 +62,10 @@ impl Detector for CoAction {
         stats.prefiltered_out = prefilter(&r, cfg, &mut keep, ds.accounts.len());
 
         // Shard by object: keys sort by object, then rank.
-        let mut keys: Vec<u64> =
-            (0..n).filter(|&i| keep[i]).map(|i| (r.object[i] as u64) << 32 | i as u64).collect();
+        let mut keys: Vec<u64> = (0..n)
+            .filter(|&i| keep[i])
+            .map(|i| (r.object[i] as u64) << 32 | i as u64)
+            .collect();
         keys.par_sort_unstable();
         let groups = group_bounds(&keys, |k| k >> 32);
         stats.objects_with_pairs_possible = groups.iter().filter(|g| g.len() > 1).count() as u64;
@@ -98,7 +103,9 @@ impl Detector for CoAction {
 
         let before = pairs.len();
         match cfg.semantics {
-            Semantics::CooRTweet => coortweet_participation(&r, cfg, &keep, &mut pairs, ds.contents.len()),
+            Semantics::CooRTweet => {
+                coortweet_participation(&r, cfg, &keep, &mut pairs, ds.contents.len())
+            }
             Semantics::Lockstep => lockstep_participation(&r, cfg, &mut pairs, ds.accounts.len()),
         }
         stats.participation_removed = (before - pairs.len()) as u64;
@@ -109,8 +116,15 @@ impl Detector for CoAction {
             edges.a.iter().chain(edges.b.iter()).copied(),
             ds.accounts.len(),
         );
-        stats.objects = count_distinct(pair_table.older.iter().map(|&row| t.object[row as usize]), ds.objects.len());
-        Detection { pairs: pair_table, edges, stats }
+        stats.objects = count_distinct(
+            pair_table.older.iter().map(|&row| t.object[row as usize]),
+            ds.objects.len(),
+        );
+        Detection {
+            pairs: pair_table,
+            edges,
+            stats,
+        }
     }
 }
 
@@ -127,14 +141,21 @@ struct Ranked {
 impl Ranked {
     fn gather(ds: &Dataset, perm: &[u32]) -> Ranked {
         let t = &ds.actions;
-        let g = |f: &(dyn Fn(usize) -> u32 + Sync)| perm.par_iter().map(|&p| f(p as usize)).collect::<Vec<u32>>();
+        let g = |f: &(dyn Fn(usize) -> u32 + Sync)| {
+            perm.par_iter()
+                .map(|&p| f(p as usize))
+                .collect::<Vec<u32>>()
+        };
         Ranked {
             account: g(&|p| t.account[p]),
             object: g(&|p| t.object[p]),
             content: g(&|p| t.content[p]),
             time: perm.par_iter().map(|&p| t.time_us[p as usize]).collect(),
             self_ref: perm.par_iter().map(|&p| t.self_ref[p as usize]).collect(),
-            layer: perm.par_iter().map(|&p| t.layer[p as usize] as u8).collect(),
+            layer: perm
+                .par_iter()
+                .map(|&p| t.layer[p as usize] as u8)
+                .collect(),
         }
     }
 }
@@ -167,7 +188,9 @@ fn count_distinct(ids: impl Iterator<Item = u32>, universe: usize) -> u64 {
 /// Marks exact duplicates (same object, account, content and time) after
 /// their first occurrence; returns how many.
 fn mark_duplicates(r: &Ranked, keep: &mut [bool]) -> u64 {
-    let mut idx: Vec<u32> = (0..keep.len() as u32).filter(|&i| keep[i as usize]).collect();
+    let mut idx: Vec<u32> = (0..keep.len() as u32)
+        .filter(|&i| keep[i as usize])
+        .collect();
     let key = |i: u32| {
         let i = i as usize;
         (r.object[i], r.account[i], r.content[i], r.time[i])
@@ -231,11 +254,20 @@ fn prefilter(r: &Ranked, cfg: &DetectConfig, keep: &mut [bool], n_accounts: usiz
 /// layer's pairs; an account qualifies with at least `min_participation`
 /// kept rows whose content id is in C; a pair survives when either content
 /// id belongs to a row of a qualifying account.
-fn coortweet_participation(r: &Ranked, cfg: &DetectConfig, keep: &[bool], pairs: &mut Vec<(u32, u32)>, n_contents: usize) {
+fn coortweet_participation(
+    r: &Ranked,
+    cfg: &DetectConfig,
+    keep: &[bool],
+    pairs: &mut Vec<(u32, u32)>,
+    n_contents: usize,
+) {
     if cfg.min_participation < 1 {
         return;
     }
-    let layers: LayerSet = pairs.iter().map(|&(i, _)| lockstep_model::Layer::ALL[r.layer[i as usize] as usize]).collect();
+    let layers: LayerSet = pairs
+        .iter()
+        .map(|&(i, _)| lockstep_model::Layer::ALL[r.layer[i as usize] as usize])
+        .collect();
     let mut survivors = vec![false; pairs.len()];
     for layer in layers.iter() {
         let l = layer as u8;
@@ -244,8 +276,9 @@ fn coortweet_participation(r: &Ranked, cfg: &DetectConfig, keep: &[bool], pairs:
             in_c[r.content[i as usize] as usize] = true;
             in_c[r.content[j as usize] as usize] = true;
         }
-        let rows: Vec<usize> =
-            (0..keep.len()).filter(|&i| keep[i] && r.layer[i] == l && in_c[r.content[i] as usize]).collect();
+        let rows: Vec<usize> = (0..keep.len())
+            .filter(|&i| keep[i] && r.layer[i] == l && in_c[r.content[i] as usize])
+            .collect();
         let mut per_account: std::collections::HashMap<u32, u32> = Default::default();
         for &i in &rows {
             *per_account.entry(r.account[i]).or_default() += 1;
@@ -257,7 +290,9 @@ fn coortweet_participation(r: &Ranked, cfg: &DetectConfig, keep: &[bool], pairs:
             }
         }
         for (k, &(i, j)) in pairs.iter().enumerate() {
-            if r.layer[i as usize] == l && (in_f[r.content[i as usize] as usize] || in_f[r.content[j as usize] as usize]) {
+            if r.layer[i as usize] == l
+                && (in_f[r.content[i as usize] as usize] || in_f[r.content[j as usize] as usize])
+            {
                 survivors[k] = true;
             }
         }
@@ -272,7 +307,12 @@ fn coortweet_participation(r: &Ranked, cfg: &DetectConfig, keep: &[bool], pairs:
 /// lockstep's participation rule: both accounts of a pair must co-act on at
 /// least `min_participation` distinct objects, counted over the pairs that
 /// survive; repeated until nothing changes.
-fn lockstep_participation(r: &Ranked, cfg: &DetectConfig, pairs: &mut Vec<(u32, u32)>, n_accounts: usize) {
+fn lockstep_participation(
+    r: &Ranked,
+    cfg: &DetectConfig,
+    pairs: &mut Vec<(u32, u32)>,
+    n_accounts: usize,
+) {
     let min = cfg.min_participation;
     if min <= 1 {
         return;
@@ -282,7 +322,10 @@ fn lockstep_participation(r: &Ranked, cfg: &DetectConfig, pairs: &mut Vec<(u32, 
             .par_iter()
             .flat_map_iter(|&(i, j)| {
                 let obj = r.object[i as usize] as u64;
-                [(r.account[i as usize] as u64) << 32 | obj, (r.account[j as usize] as u64) << 32 | obj]
+                [
+                    (r.account[i as usize] as u64) << 32 | obj,
+                    (r.account[j as usize] as u64) << 32 | obj,
+                ]
             })
             .collect();
         ao.par_sort_unstable();
@@ -292,7 +335,10 @@ fn lockstep_participation(r: &Ranked, cfg: &DetectConfig, pairs: &mut Vec<(u32, 
             objects[(k >> 32) as usize] += 1;
         }
         let before = pairs.len();
-        pairs.retain(|&(i, j)| objects[r.account[i as usize] as usize] >= min && objects[r.account[j as usize] as usize] >= min);
+        pairs.retain(|&(i, j)| {
+            objects[r.account[i as usize] as usize] >= min
+                && objects[r.account[j as usize] as usize] >= min
+        });
         if pairs.len() == before {
             return;
         }
@@ -301,7 +347,12 @@ fn lockstep_participation(r: &Ranked, cfg: &DetectConfig, pairs: &mut Vec<(u32, 
 
 /// Sorts pairs by (account pair, older rank, newer rank) and sums each run
 /// into an edge.
-fn aggregate(r: &Ranked, cfg: &DetectConfig, perm: &[u32], pairs: Vec<(u32, u32)>) -> (PairTable, EdgeTable) {
+fn aggregate(
+    r: &Ranked,
+    cfg: &DetectConfig,
+    perm: &[u32],
+    pairs: Vec<(u32, u32)>,
+) -> (PairTable, EdgeTable) {
     let mut keyed: Vec<(u64, u32, u32)> = pairs
         .into_par_iter()
         .map(|(i, j)| {
@@ -313,7 +364,8 @@ fn aggregate(r: &Ranked, cfg: &DetectConfig, perm: &[u32], pairs: Vec<(u32, u32)
     keyed.par_sort_unstable();
     let runs = group_bounds(&keyed, |k| k.0);
     let fast_w = cfg.fast_window_us;
-    let is_fast = |i: u32, j: u32| fast_w.is_some_and(|f| r.time[j as usize] - r.time[i as usize] <= f);
+    let is_fast =
+        |i: u32, j: u32| fast_w.is_some_and(|f| r.time[j as usize] - r.time[i as usize] <= f);
 
     struct EdgeRow {
         weight: u64,
@@ -329,13 +381,20 @@ fn aggregate(r: &Ranked, cfg: &DetectConfig, perm: &[u32], pairs: Vec<(u32, u32)
         .map(|run| {
             let ps = &keyed[run.clone()];
             let distinct = |f: &dyn Fn(&(u64, u32, u32)) -> u32, only_fast: bool| {
-                let mut v: Vec<u32> = ps.iter().filter(|p| !only_fast || is_fast(p.1, p.2)).map(f).collect();
+                let mut v: Vec<u32> = ps
+                    .iter()
+                    .filter(|p| !only_fast || is_fast(p.1, p.2))
+                    .map(f)
+                    .collect();
                 v.sort_unstable();
                 v.dedup();
                 v.len() as u64
             };
             let objects = distinct(&|p| r.object[p.1 as usize], false);
-            let sum: i128 = ps.iter().map(|p| (r.time[p.2 as usize] - r.time[p.1 as usize]) as i128).sum();
+            let sum: i128 = ps
+                .iter()
+                .map(|p| (r.time[p.2 as usize] - r.time[p.1 as usize]) as i128)
+                .sum();
             let fast_rows = ps.iter().filter(|p| is_fast(p.1, p.2)).count() as u64;
             let (weight, fast_weight) = match cfg.semantics {
                 Semantics::CooRTweet => (ps.len() as u64, fast_rows),
@@ -347,7 +406,10 @@ fn aggregate(r: &Ranked, cfg: &DetectConfig, perm: &[u32], pairs: Vec<(u32, u32)
                 mean: sum as f64 / ps.len() as f64,
                 n_old: distinct(&|p| r.content[p.1 as usize], false),
                 n_new: distinct(&|p| r.content[p.2 as usize], false),
-                layers: ps.iter().map(|p| lockstep_model::Layer::ALL[r.layer[p.1 as usize] as usize]).collect(),
+                layers: ps
+                    .iter()
+                    .map(|p| lockstep_model::Layer::ALL[r.layer[p.1 as usize] as usize])
+                    .collect(),
                 fast_weight,
             }
         })

@@ -55,7 +55,10 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
             kept[i]
                 && match cfg.semantics {
                     Semantics::CooRTweet => {
-                        kept_rows.iter().filter(|&&j| t.account[j] == t.account[i] && t.layer[j] == t.layer[i]).count()
+                        kept_rows
+                            .iter()
+                            .filter(|&&j| t.account[j] == t.account[i] && t.layer[j] == t.layer[i])
+                            .count()
                             >= min
                     }
                     Semantics::Lockstep => {
@@ -80,11 +83,18 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
             if (t.time_us[i] - t.time_us[j]).abs() > cfg.window_us {
                 continue;
             }
-            let is_loop = t.account[i] == t.account[j] || t.content[i] == t.content[j] || t.self_ref[i] || t.self_ref[j];
+            let is_loop = t.account[i] == t.account[j]
+                || t.content[i] == t.content[j]
+                || t.self_ref[i]
+                || t.self_ref[j];
             if is_loop && !cfg.keep_loops {
                 continue;
             }
-            let (o, w) = if t.time_us[i] <= t.time_us[j] { (i, j) } else { (j, i) };
+            let (o, w) = if t.time_us[i] <= t.time_us[j] {
+                (i, j)
+            } else {
+                (j, i)
+            };
             pairs.push((o as u32, w as u32));
         }
     }
@@ -94,15 +104,31 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
             let layers: BTreeSet<_> = pairs.iter().map(|&(i, _)| t.layer[i as usize]).collect();
             let mut out = Vec::new();
             for l in layers {
-                let lp: Vec<_> = pairs.iter().copied().filter(|&(i, _)| t.layer[i as usize] == l).collect();
-                let c: BTreeSet<u32> = lp.iter().flat_map(|&(i, j)| [t.content[i as usize], t.content[j as usize]]).collect();
-                let rows: Vec<usize> = (0..n).filter(|&i| pre[i] && t.layer[i] == l && c.contains(&t.content[i])).collect();
+                let lp: Vec<_> = pairs
+                    .iter()
+                    .copied()
+                    .filter(|&(i, _)| t.layer[i as usize] == l)
+                    .collect();
+                let c: BTreeSet<u32> = lp
+                    .iter()
+                    .flat_map(|&(i, j)| [t.content[i as usize], t.content[j as usize]])
+                    .collect();
+                let rows: Vec<usize> = (0..n)
+                    .filter(|&i| pre[i] && t.layer[i] == l && c.contains(&t.content[i]))
+                    .collect();
                 let f: BTreeSet<u32> = rows
                     .iter()
-                    .filter(|&&i| rows.iter().filter(|&&j| t.account[j] == t.account[i]).count() >= min)
+                    .filter(|&&i| {
+                        rows.iter()
+                            .filter(|&&j| t.account[j] == t.account[i])
+                            .count()
+                            >= min
+                    })
                     .map(|&i| t.content[i])
                     .collect();
-                out.extend(lp.into_iter().filter(|&(i, j)| f.contains(&t.content[i as usize]) || f.contains(&t.content[j as usize])));
+                out.extend(lp.into_iter().filter(|&(i, j)| {
+                    f.contains(&t.content[i as usize]) || f.contains(&t.content[j as usize])
+                }));
             }
             pairs = out;
         }
@@ -110,11 +136,17 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
             let mut objs: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
             for &(i, j) in &pairs {
                 for x in [i, j] {
-                    objs.entry(t.account[x as usize]).or_default().insert(t.object[x as usize]);
+                    objs.entry(t.account[x as usize])
+                        .or_default()
+                        .insert(t.object[x as usize]);
                 }
             }
             let ok = |x: u32| objs.get(&t.account[x as usize]).map_or(0, |s| s.len()) >= min;
-            let next: Vec<_> = pairs.iter().copied().filter(|&(i, j)| ok(i) && ok(j)).collect();
+            let next: Vec<_> = pairs
+                .iter()
+                .copied()
+                .filter(|&(i, j)| ok(i) && ok(j))
+                .collect();
             if next.len() == pairs.len() {
                 break;
             }
@@ -128,12 +160,24 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
         let (x, y) = (t.account[i as usize], t.account[j as usize]);
         groups.entry((x.min(y), x.max(y))).or_default().push((i, j));
     }
-    let fast = |&(i, j): &(u32, u32)| cfg.fast_window_us.is_some_and(|f| t.time_us[j as usize] - t.time_us[i as usize] <= f);
+    let fast = |&(i, j): &(u32, u32)| {
+        cfg.fast_window_us
+            .is_some_and(|f| t.time_us[j as usize] - t.time_us[i as usize] <= f)
+    };
     let edges = groups
         .into_iter()
         .map(|(k, ps)| {
-            let objects = ps.iter().map(|&(i, _)| t.object[i as usize]).collect::<BTreeSet<_>>().len() as u64;
-            let fast_objects = ps.iter().filter(|p| fast(p)).map(|&(i, _)| t.object[i as usize]).collect::<BTreeSet<_>>().len() as u64;
+            let objects = ps
+                .iter()
+                .map(|&(i, _)| t.object[i as usize])
+                .collect::<BTreeSet<_>>()
+                .len() as u64;
+            let fast_objects = ps
+                .iter()
+                .filter(|p| fast(p))
+                .map(|&(i, _)| t.object[i as usize])
+                .collect::<BTreeSet<_>>()
+                .len() as u64;
             let fast_rows = ps.iter().filter(|p| fast(p)).count() as u64;
             let (weight, fast_weight) = match cfg.semantics {
                 Semantics::CooRTweet => (ps.len() as u64, fast_rows),
@@ -143,12 +187,23 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
                 weight,
                 pair_rows: ps.len() as u64,
                 objects,
-                n_content_older: ps.iter().map(|&(i, _)| t.content[i as usize]).collect::<BTreeSet<_>>().len() as u64,
-                n_content_newer: ps.iter().map(|&(_, j)| t.content[j as usize]).collect::<BTreeSet<_>>().len() as u64,
+                n_content_older: ps
+                    .iter()
+                    .map(|&(i, _)| t.content[i as usize])
+                    .collect::<BTreeSet<_>>()
+                    .len() as u64,
+                n_content_newer: ps
+                    .iter()
+                    .map(|&(_, j)| t.content[j as usize])
+                    .collect::<BTreeSet<_>>()
+                    .len() as u64,
                 fast_weight,
             };
             (k, e)
         })
         .collect();
-    OracleOutput { pairs: pairs.into_iter().collect(), edges }
+    OracleOutput {
+        pairs: pairs.into_iter().collect(),
+        edges,
+    }
 }

@@ -117,7 +117,10 @@ impl UnionFind {
 
 /// Components of the graph made of `edges` (pairs of vertex ids below `n`):
 /// for each vertex that has an edge, its component root.
-fn components(n: usize, edges: impl Iterator<Item = (u32, u32)>) -> (Vec<Option<u32>>, ComponentStats) {
+fn components(
+    n: usize,
+    edges: impl Iterator<Item = (u32, u32)>,
+) -> (Vec<Option<u32>>, ComponentStats) {
     let mut uf = UnionFind::new(n);
     let mut has = vec![false; n];
     let mut m = 0;
@@ -151,7 +154,9 @@ pub fn build(ds: &Dataset, det: &Detection, cfg: &ThresholdConfig) -> Network {
     let n = ds.accounts.len();
     let quantile_value = cfg.quantile.map(|p| quantile_type7(&e.weight, p));
     let over: Vec<bool> = (0..e.len())
-        .map(|i| e.weight[i] >= cfg.min_weight && quantile_value.is_none_or(|q| e.weight[i] as f64 > q))
+        .map(|i| {
+            e.weight[i] >= cfg.min_weight && quantile_value.is_none_or(|q| e.weight[i] as f64 > q)
+        })
         .collect();
     let (_, full) = components(n, (0..e.len()).map(|i| (e.a[i], e.b[i])));
     let sub_edges: Vec<usize> = (0..e.len()).filter(|&i| over[i]).collect();
@@ -168,7 +173,11 @@ pub fn build(ds: &Dataset, det: &Detection, cfg: &ThresholdConfig) -> Network {
     for g in &mut groups {
         g.sort_by(|&x, &y| ds.account_name(x).cmp(ds.account_name(y)));
     }
-    groups.sort_by(|x, y| y.len().cmp(&x.len()).then_with(|| ds.account_name(x[0]).cmp(ds.account_name(y[0]))));
+    groups.sort_by(|x, y| {
+        y.len()
+            .cmp(&x.len())
+            .then_with(|| ds.account_name(x[0]).cmp(ds.account_name(y[0])))
+    });
     let mut cluster_of = vec![None; n];
     let mut clusters: Vec<Cluster> = groups
         .into_iter()
@@ -177,7 +186,11 @@ pub fn build(ds: &Dataset, det: &Detection, cfg: &ThresholdConfig) -> Network {
             for &a in &accounts {
                 cluster_of[a as usize] = Some(k as u32 + 1);
             }
-            Cluster { id: k as u32 + 1, accounts, edges: Vec::new() }
+            Cluster {
+                id: k as u32 + 1,
+                accounts,
+                edges: Vec::new(),
+            }
         })
         .collect();
     for &i in &sub_edges {
@@ -220,7 +233,14 @@ pub fn build(ds: &Dataset, det: &Detection, cfg: &ThresholdConfig) -> Network {
             (v as u32, s)
         })
         .collect();
-    Network { quantile_value, over, full, sub, clusters, accounts }
+    Network {
+        quantile_value,
+        over,
+        full,
+        sub,
+        clusters,
+        accounts,
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum IngestError {
     /// A column the format needs is not in the header.
-    #[error("`{file}`: missing column {missing}; expected {expected}; found {found}")]
+    #[error("`{file}`: missing column(s) {missing}; expected {expected}; found {found}")]
     MissingColumns {
         /// Input name.
         file: String,

@@ -62,7 +62,13 @@ pub struct ReadCtx<'a> {
 
 impl ReadCtx<'_> {
     /// Counts a bad record; in strict mode returns it as an error instead.
-    pub fn skip(&mut self, line: u64, field: &str, reason: &str, detail: String) -> Result<(), IngestError> {
+    pub fn skip(
+        &mut self,
+        line: u64,
+        field: &str,
+        reason: &str,
+        detail: String,
+    ) -> Result<(), IngestError> {
         if self.config.strict {
             return Err(IngestError::BadRecord {
                 file: self.report.path.clone(),
@@ -78,7 +84,8 @@ impl ReadCtx<'_> {
     /// Counts a record that is well-formed but gives no action (not an error,
     /// even in strict mode).
     pub fn unused(&mut self, line: u64, field: &str, reason: &str, detail: String) {
-        self.skips.record(&self.report.path, line, field, reason, detail);
+        self.skips
+            .record(&self.report.path, line, field, reason, detail);
         *self.report.skipped.entry(reason.to_string()).or_default() += 1;
     }
 
@@ -102,7 +109,10 @@ pub trait Format: Sync {
 
 /// Every format, in sniffing order (most specific first).
 pub fn registry() -> &'static [&'static dyn Format] {
-    &[&formats::io_archive::IoArchive, &formats::shares_csv::SharesCsv]
+    &[
+        &formats::io_archive::IoArchive,
+        &formats::shares_csv::SharesCsv,
+    ]
 }
 
 /// The format called `name`.
@@ -128,10 +138,16 @@ pub fn ingest(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Ingested, IngestError> {
     let forced = match &config.format {
-        Some(name) => Some(format_by_name(name).ok_or_else(|| IngestError::Config(format!(
-            "unknown format `{name}` (expected one of: {})",
-            registry().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
-        )))?),
+        Some(name) => Some(format_by_name(name).ok_or_else(|| {
+            IngestError::Config(format!(
+                "unknown format `{name}` (expected one of: {})",
+                registry()
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?),
         None => None,
     };
     let mut builder = DatasetBuilder::default();
@@ -139,7 +155,10 @@ pub fn ingest(
     let mut skips = SkipLog::default();
     for src in sources {
         let name = src.name().to_string();
-        let io_err = |e: std::io::Error| IngestError::Io { file: name.clone(), source: e };
+        let io_err = |e: std::io::Error| IngestError::Io {
+            file: name.clone(),
+            source: e,
+        };
         let (raw, digest) = source::hashing(src.open().map_err(io_err)?);
         let mut input = source::decompress(raw).map_err(io_err)?;
         let head = input.fill_buf().map_err(io_err)?.to_vec();
@@ -148,12 +167,23 @@ pub fn ingest(
         }
         let format = match forced {
             Some(f) => f,
-            None => registry().iter().copied().find(|f| f.sniff(&head)).ok_or_else(|| {
-                IngestError::UnknownFormat { file: name.clone(), head: first_line(&head) }
-            })?,
+            None => registry()
+                .iter()
+                .copied()
+                .find(|f| f.sniff(&head))
+                .ok_or_else(|| IngestError::UnknownFormat {
+                    file: name.clone(),
+                    head: first_line(&head),
+                })?,
         };
         let mut report = FileReport::new(&name, format.name());
-        let mut ctx = ReadCtx { builder: &mut builder, report: &mut report, skips: &mut skips, config, progress };
+        let mut ctx = ReadCtx {
+            builder: &mut builder,
+            report: &mut report,
+            skips: &mut skips,
+            config,
+            progress,
+        };
         format.read(&mut input, &mut ctx)?;
         // The digest covers the bytes as stored, so drain what the reader left.
         std::io::copy(&mut input, &mut std::io::sink()).map_err(io_err)?;
@@ -166,7 +196,11 @@ pub fn ingest(
         }
         files.push(report);
     }
-    Ok(Ingested { dataset: builder.finish(), files, skips })
+    Ok(Ingested {
+        dataset: builder.finish(),
+        files,
+        skips,
+    })
 }
 
 fn first_line(head: &[u8]) -> String {

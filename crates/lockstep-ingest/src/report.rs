@@ -32,7 +32,11 @@ pub struct FileReport {
 
 impl FileReport {
     pub(crate) fn new(path: &str, format: &str) -> Self {
-        FileReport { path: path.to_string(), format: format.to_string(), ..Default::default() }
+        FileReport {
+            path: path.to_string(),
+            format: format.to_string(),
+            ..Default::default()
+        }
     }
 
     /// Records skipped for any reason.
@@ -74,7 +78,14 @@ pub struct SkipLog {
 }
 
 impl SkipLog {
-    pub(crate) fn record(&mut self, file: &str, line: u64, field: &str, reason: &str, detail: String) {
+    pub(crate) fn record(
+        &mut self,
+        file: &str,
+        line: u64,
+        field: &str,
+        reason: &str,
+        detail: String,
+    ) {
         let n = self.counts.entry(reason.to_string()).or_default();
         *n += 1;
         if *n as usize <= MAX_EXAMPLES {

@@ -15,7 +15,11 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
     }
     let b = t.as_bytes();
     let looks_date = b.len() >= 10 && b[4] == b'-' && b[7] == b'-';
-    let r = if looks_date { parse_datetime(t) } else { parse_unix(t) };
+    let r = if looks_date {
+        parse_datetime(t)
+    } else {
+        parse_unix(t)
+    };
     r.ok_or_else(|| {
         format!("cannot read `{}` as a time (expected UNIX seconds, ISO 8601 or `YYYY-MM-DD HH:MM[:SS]`)", clip(t))
     })
@@ -111,7 +115,8 @@ fn parse_datetime(t: &str) -> Option<i64> {
 /// Seconds east of UTC: `Z`, `+03:00`, `+0300`, `+03`, ` UTC`, or nothing.
 fn parse_offset(rest: &[u8]) -> Option<i64> {
     let r = std::str::from_utf8(rest).ok()?.trim();
-    if r.is_empty() || r.eq_ignore_ascii_case("z") || r.eq_ignore_ascii_case("utc") || r == "+00:00" {
+    if r.is_empty() || r.eq_ignore_ascii_case("z") || r.eq_ignore_ascii_case("utc") || r == "+00:00"
+    {
         return Some(0);
     }
     let (sign, body) = match r.as_bytes()[0] {
@@ -158,8 +163,20 @@ mod tests {
         assert_eq!(parse_timestamp("2021-01-17T10:56:33+0300"), Ok(iso));
         assert_eq!(parse_timestamp("2021-01-17T07:56:33.5Z"), Ok(iso + 500_000));
         assert_eq!(parse_timestamp("2021-01-17 07:56"), Ok(iso - 33_000_000));
-        assert_eq!(parse_timestamp("2021-01-17"), Ok(iso - (7 * 3600 + 56 * 60 + 33) * 1_000_000));
-        for bad in ["", "abc", "2021-13-01", "2021-02-30", "2021-01-17X07", "12:00", "1e9", "2021-01-17 25:00"] {
+        assert_eq!(
+            parse_timestamp("2021-01-17"),
+            Ok(iso - (7 * 3600 + 56 * 60 + 33) * 1_000_000)
+        );
+        for bad in [
+            "",
+            "abc",
+            "2021-13-01",
+            "2021-02-30",
+            "2021-01-17X07",
+            "12:00",
+            "1e9",
+            "2021-01-17 25:00",
+        ] {
             assert!(parse_timestamp(bad).is_err(), "{bad}");
         }
     }

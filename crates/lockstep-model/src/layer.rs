@@ -86,7 +86,12 @@ pub struct ParseLayerError(pub String);
 impl fmt::Display for ParseLayerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<_> = Layer::ALL.iter().map(|l| l.name()).collect();
-        write!(f, "unknown layer `{}` (expected one of: {})", self.0, names.join(", "))
+        write!(
+            f,
+            "unknown layer `{}` (expected one of: {})",
+            self.0,
+            names.join(", ")
+        )
     }
 }
 

@@ -10,10 +10,20 @@ pub(crate) fn gexf(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let cluster = cluster_lookup(r);
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(w, r#"<gexf xmlns="http://gexf.net/1.3" version="1.3">"#)?;
-    writeln!(w, r#"  <meta><creator>lockstep {}</creator><description>accounts that acted in concert (edges over threshold)</description></meta>"#, env!("CARGO_PKG_VERSION"))?;
+    writeln!(
+        w,
+        r#"  <meta><creator>lockstep {}</creator><description>accounts that acted in concert (edges over threshold)</description></meta>"#,
+        env!("CARGO_PKG_VERSION")
+    )?;
     writeln!(w, r#"  <graph defaultedgetype="undirected" mode="static">"#)?;
-    writeln!(w, r#"    <attributes class="node"><attribute id="0" title="cluster" type="integer"/><attribute id="1" title="degree" type="long"/><attribute id="2" title="strength" type="long"/></attributes>"#)?;
-    writeln!(w, r#"    <attributes class="edge"><attribute id="0" title="pair_rows" type="long"/><attribute id="1" title="objects" type="long"/><attribute id="2" title="layers" type="string"/><attribute id="3" title="mean_delta_s" type="double"/></attributes>"#)?;
+    writeln!(
+        w,
+        r#"    <attributes class="node"><attribute id="0" title="cluster" type="integer"/><attribute id="1" title="degree" type="long"/><attribute id="2" title="strength" type="long"/></attributes>"#
+    )?;
+    writeln!(
+        w,
+        r#"    <attributes class="edge"><attribute id="0" title="pair_rows" type="long"/><attribute id="1" title="objects" type="long"/><attribute id="2" title="layers" type="string"/><attribute id="3" title="mean_delta_s" type="double"/></attributes>"#
+    )?;
     writeln!(w, "    <nodes>")?;
     for (a, s) in net.accounts.iter().filter(|(_, s)| s.cluster.is_some()) {
         writeln!(
@@ -46,7 +56,10 @@ pub(crate) fn graphml(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let (ds, e, net) = (r.ds, &r.det.edges, r.net);
     let cluster = cluster_lookup(r);
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(w, r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">"#)?;
+    writeln!(
+        w,
+        r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">"#
+    )?;
     for (id, for_, name, ty) in [
         ("label", "node", "label", "string"),
         ("cluster", "node", "cluster", "int"),
@@ -58,7 +71,10 @@ pub(crate) fn graphml(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
         ("layers", "edge", "layers", "string"),
         ("mean_delta_s", "edge", "mean_delta_s", "double"),
     ] {
-        writeln!(w, r#"  <key id="{id}" for="{for_}" attr.name="{name}" attr.type="{ty}"/>"#)?;
+        writeln!(
+            w,
+            r#"  <key id="{id}" for="{for_}" attr.name="{name}" attr.type="{ty}"/>"#
+        )?;
     }
     writeln!(w, r#"  <graph id="lockstep" edgedefault="undirected">"#)?;
     for (a, s) in net.accounts.iter().filter(|(_, s)| s.cluster.is_some()) {

@@ -42,12 +42,26 @@ pub struct Results<'a> {
 }
 
 /// The files [`write_all`] writes, in order.
-pub const OUTPUT_FILES: [&str; 7] =
-    ["pairs.csv", "edges.csv", "accounts.csv", "clusters.csv", "network.gexf", "network.graphml", "summary.json"];
+pub const OUTPUT_FILES: [&str; 7] = [
+    "pairs.csv",
+    "edges.csv",
+    "accounts.csv",
+    "clusters.csv",
+    "network.gexf",
+    "network.graphml",
+    "summary.json",
+];
 
 /// Writes every output into `dir` (created if missing); returns the paths.
-pub fn write_all(dir: &Path, r: &Results<'_>, run: &RunInfo<'_>) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
+pub fn write_all(
+    dir: &Path,
+    r: &Results<'_>,
+    run: &RunInfo<'_>,
+) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut written = Vec::new();
     let mut file = |name: &str, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
         let path = dir.join(name);
@@ -56,7 +70,10 @@ pub fn write_all(dir: &Path, r: &Results<'_>, run: &RunInfo<'_>) -> Result<Vec<P
             f(&mut w)?;
             w.flush()
         });
-        res.map_err(|source| ReportError::Io { path: path.clone(), source })?;
+        res.map_err(|source| ReportError::Io {
+            path: path.clone(),
+            source,
+        })?;
         written.push(path);
         Ok::<(), ReportError>(())
     };

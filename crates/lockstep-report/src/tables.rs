@@ -17,8 +17,18 @@ pub(crate) fn pairs_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let t = &ds.actions;
     let mut c = csv_writer(w);
     c.write_record([
-        "layer", "object", "account_a", "account_b", "content_a", "content_b", "time_a", "time_b", "time_a_utc",
-        "time_b_utc", "delta_s", "fast",
+        "layer",
+        "object",
+        "account_a",
+        "account_b",
+        "content_a",
+        "content_b",
+        "time_a",
+        "time_b",
+        "time_a_utc",
+        "time_b_utc",
+        "delta_s",
+        "fast",
     ])
     .map_err(io_err)?;
     for k in 0..p.len() {
@@ -47,12 +57,27 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let cluster = cluster_lookup(r);
     let mut c = csv_writer(w);
     c.write_record([
-        "account_a", "account_b", "weight", "pair_rows", "objects", "mean_delta_s", "layers", "n_content_id",
-        "n_content_id_y", "edge_symmetry_score", "fast_weight", "over_threshold", "cluster",
+        "account_a",
+        "account_b",
+        "weight",
+        "pair_rows",
+        "objects",
+        "mean_delta_s",
+        "layers",
+        "n_content_id",
+        "n_content_id_y",
+        "edge_symmetry_score",
+        "fast_weight",
+        "over_threshold",
+        "cluster",
     ])
     .map_err(io_err)?;
     for i in 0..e.len() {
-        let cl = if net.over[i] { cluster.get(&e.a[i]).map(|c| c.to_string()) } else { None };
+        let cl = if net.over[i] {
+            cluster.get(&e.a[i]).map(|c| c.to_string())
+        } else {
+            None
+        };
         c.write_record([
             ds.account_name(e.a[i]),
             ds.account_name(e.b[i]),
@@ -76,10 +101,24 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
 pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let ds = r.ds;
     let mut c = csv_writer(w);
-    c.write_record(["account", "cluster", "degree", "strength", "degree_all", "coordinated_objects", "actions", "handle"])
-        .map_err(io_err)?;
+    c.write_record([
+        "account",
+        "cluster",
+        "degree",
+        "strength",
+        "degree_all",
+        "coordinated_objects",
+        "actions",
+        "handle",
+    ])
+    .map_err(io_err)?;
     for (a, s) in &r.net.accounts {
-        let handle = ds.account_meta.handle.get(*a as usize).and_then(|h| h.as_deref()).unwrap_or("");
+        let handle = ds
+            .account_meta
+            .handle
+            .get(*a as usize)
+            .and_then(|h| h.as_deref())
+            .unwrap_or("");
         c.write_record([
             ds.account_name(*a),
             &s.cluster.map(|c| c.to_string()).unwrap_or_default(),
@@ -102,11 +141,24 @@ pub(crate) fn clusters_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
     let (ds, det) = (r.ds, r.det);
     let t = &ds.actions;
     let mut c = csv_writer(w);
-    c.write_record(["cluster", "accounts", "edges", "density", "total_weight", "first_time_utc", "last_time_utc", "top_objects"])
-        .map_err(io_err)?;
+    c.write_record([
+        "cluster",
+        "accounts",
+        "edges",
+        "density",
+        "total_weight",
+        "first_time_utc",
+        "last_time_utc",
+        "top_objects",
+    ])
+    .map_err(io_err)?;
     for cl in &r.net.clusters {
         let v = cl.accounts.len() as f64;
-        let density = if v > 1.0 { 2.0 * cl.edges.len() as f64 / (v * (v - 1.0)) } else { 0.0 };
+        let density = if v > 1.0 {
+            2.0 * cl.edges.len() as f64 / (v * (v - 1.0))
+        } else {
+            0.0
+        };
         let total: u64 = cl.edges.iter().map(|&i| det.edges.weight[i]).sum();
         let (mut first, mut last) = (i64::MAX, i64::MIN);
         // Pair rows per object, to rank what the cluster pushed most.
@@ -120,7 +172,10 @@ pub(crate) fn clusters_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
             }
         }
         let mut top: Vec<(u32, u64)> = per_object.into_iter().collect();
-        top.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| ds.object_name(x.0).cmp(ds.object_name(y.0))));
+        top.sort_by(|x, y| {
+            y.1.cmp(&x.1)
+                .then_with(|| ds.object_name(x.0).cmp(ds.object_name(y.0)))
+        });
         let top: Vec<String> = top
             .iter()
             .take(TOP_OBJECTS)
@@ -143,7 +198,11 @@ pub(crate) fn clusters_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
 
 /// Account id -> cluster id.
 pub(crate) fn cluster_lookup(r: &Results<'_>) -> BTreeMap<u32, u32> {
-    r.net.clusters.iter().flat_map(|c| c.accounts.iter().map(move |&a| (a, c.id))).collect()
+    r.net
+        .clusters
+        .iter()
+        .flat_map(|c| c.accounts.iter().map(move |&a| (a, c.id)))
+        .collect()
 }
 
 /// A float with at most 6 decimals and no trailing zeros.
@@ -153,5 +212,9 @@ pub(crate) fn fmt_f(x: f64) -> String {
     }
     let s = format!("{x:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.to_string() }
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
 }

@@ -33,7 +33,7 @@ pub struct Scenario {
     pub groups: u32,
     /// Accounts per group.
     pub group_size: u32,
-    /// Share of rows made by the groups, in [0, 1].
+    /// Share of rows made by the groups, in [0, 0.5] (larger values are capped).
     pub coordinated_share: f64,
     /// Seconds within which a group's members share an event's object.
     pub jitter_s: u32,
@@ -75,7 +75,9 @@ struct Draws(u64);
 
 impl Draws {
     fn new(seed: u64, stream: u64, key: u64) -> Self {
-        Draws(mix(seed ^ mix(stream.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ mix(key))))
+        Draws(mix(
+            seed ^ mix(stream.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ mix(key))
+        ))
     }
     fn u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -107,7 +109,11 @@ pub fn generate(s: &Scenario, out: &mut dyn Write, truth: &mut dyn Write) -> io:
     let accounts = s.accounts.unwrap_or(s.rows / 10).max(10);
     let objects = s.objects.unwrap_or(s.rows / 5).max(10);
     let group_size = s.group_size.max(2) as u64;
-    let coordinated_rows = if s.groups == 0 { 0 } else { (s.rows as f64 * s.coordinated_share.clamp(0.0, 1.0)) as u64 };
+    let coordinated_rows = if s.groups == 0 {
+        0
+    } else {
+        (s.rows as f64 * s.coordinated_share.clamp(0.0, 0.5)) as u64
+    };
     let per_event = (group_size * 4).div_ceil(5); // about 80% of members join an event
     let events = coordinated_rows / per_event.max(1);
 
@@ -120,7 +126,11 @@ pub fn generate(s: &Scenario, out: &mut dyn Write, truth: &mut dyn Write) -> io:
     writeln!(out, "object_id,account_id,content_id,timestamp_share")?;
     let mut row = 0u64;
     let mut line = String::with_capacity(96);
-    let mut emit = |line: &mut String, obj: &dyn std::fmt::Display, acc: &dyn std::fmt::Display, t: i64, row: &mut u64| {
+    let mut emit = |line: &mut String,
+                    obj: &dyn std::fmt::Display,
+                    acc: &dyn std::fmt::Display,
+                    t: i64,
+                    row: &mut u64| {
         use std::fmt::Write as _;
         line.clear();
         let _ = writeln!(line, "{obj},{acc},p{row},{t}");
@@ -130,7 +140,7 @@ pub fn generate(s: &Scenario, out: &mut dyn Write, truth: &mut dyn Write) -> io:
     // Events are spread evenly between organic rows, so the file is not
     // sorted by kind.
     let organic = s.rows - events * per_event;
-    let every = if events == 0 { u64::MAX } else { (organic / events).max(1) };
+    let every = organic.checked_div(events).map_or(u64::MAX, |k| k.max(1));
     let mut e = 0u64;
     for i in 0..organic {
         let mut d = Draws::new(s.seed, ORGANIC, i);
@@ -139,7 +149,13 @@ pub fn generate(s: &Scenario, out: &mut dyn Write, truth: &mut dyn Write) -> io:
         let birth = Draws::new(s.seed, BIRTH, obj).below(s.span_s) as f64;
         let delay = -(1.0 - d.f64()).ln() * 6.0 * 3600.0;
         let t = s.start + (birth + delay) as i64;
-        emit(&mut line, &format_args!("o{obj}"), &format_args!("u{acc}"), t, &mut row)?;
+        emit(
+            &mut line,
+            &format_args!("o{obj}"),
+            &format_args!("u{acc}"),
+            t,
+            &mut row,
+        )?;
         if (i + 1) % every == 0 && e < events {
             let mut d = Draws::new(s.seed, EVENT, e);
             let g = d.below(s.groups as u64);
@@ -151,7 +167,13 @@ pub fn generate(s: &Scenario, out: &mut dyn Write, truth: &mut dyn Write) -> io:
             }
             for &m in &members[..per_event as usize] {
                 let t = t0 + d.below(s.jitter_s as u64 + 1) as i64;
-                emit(&mut line, &format_args!("c{g}_{e}"), &format_args!("g{g}_{m}"), t, &mut row)?;
+                emit(
+                    &mut line,
+                    &format_args!("c{g}_{e}"),
+                    &format_args!("g{g}_{m}"),
+                    t,
+                    &mut row,
+                )?;
             }
             e += 1;
         }
@@ -167,7 +189,11 @@ mod tests {
 
     #[test]
     fn deterministic_and_exact_size() {
-        let s = Scenario { rows: 5_000, seed: 7, ..Default::default() };
+        let s = Scenario {
+            rows: 5_000,
+            seed: 7,
+            ..Default::default()
+        };
         let (mut a, mut t1) = (Vec::new(), Vec::new());
         let (mut b, mut t2) = (Vec::new(), Vec::new());
         assert_eq!(generate(&s, &mut a, &mut t1).unwrap(), 5_000);

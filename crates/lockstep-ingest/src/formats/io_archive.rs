@@ -144,7 +144,10 @@ impl Format for IoArchive {
             let mut used = false;
             for (layer, object) in &objects {
                 if !ctx.wants(*layer) {
-                    *ctx.report.actions_not_selected.entry(layer.name().to_string()).or_default() += 1;
+                    *ctx.report
+                        .actions_not_selected
+                        .entry(layer.name().to_string())
+                        .or_default() += 1;
                     continue;
                 }
                 ctx.builder.push_action(ActionInput {
@@ -193,5 +196,10 @@ struct Cols {
 
 fn parse_count(s: &str) -> Option<u64> {
     let s = s.trim();
-    s.parse::<u64>().ok().or_else(|| s.parse::<f64>().ok().filter(|f| *f >= 0.0).map(|f| f as u64))
+    s.parse::<u64>().ok().or_else(|| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|f| *f >= 0.0)
+            .map(|f| f as u64)
+    })
 }

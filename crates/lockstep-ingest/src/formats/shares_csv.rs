@@ -37,7 +37,11 @@ impl Format for SharesCsv {
         for role in [Role::Account, Role::Content, Role::Timestamp] {
             match map.column(role) {
                 Some(c) => wanted.push(c),
-                None => return Err(IngestError::Config(format!("`--map` names no `{role}` column"))),
+                None => {
+                    return Err(IngestError::Config(format!(
+                        "`--map` names no `{role}` column"
+                    )))
+                }
             }
         }
         let layers: Vec<(Layer, &str)> = map
@@ -49,18 +53,28 @@ impl Format for SharesCsv {
             })
             .collect();
         if layers.is_empty() {
-            return Err(IngestError::Config("`--map` names no object or layer column".into()));
+            return Err(IngestError::Config(
+                "`--map` names no object or layer column".into(),
+            ));
         }
         wanted.extend(layers.iter().map(|(_, c)| *c));
         let platform_col = map.column(Role::Platform);
         if let Some(p) = platform_col {
             wanted.push(p);
         }
-        let expected = map.0.iter().map(|(r, c)| format!("{r}=`{c}`")).collect::<Vec<_>>().join(", ");
+        let expected = map
+            .0
+            .iter()
+            .map(|(r, c)| format!("{r}=`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let idx = csv.columns(&file, &wanted, &expected)?;
         let (acc_i, con_i, ts_i) = (idx[0], idx[1], idx[2]);
-        let layer_idx: Vec<(Layer, usize, &str)> =
-            layers.iter().zip(&idx[3..]).map(|((l, c), i)| (*l, *i, *c)).collect();
+        let layer_idx: Vec<(Layer, usize, &str)> = layers
+            .iter()
+            .zip(&idx[3..])
+            .map(|((l, c), i)| (*l, *i, *c))
+            .collect();
         let plat_i = platform_col.map(|_| idx[idx.len() - 1]);
         let names: Vec<String> = csv.header.clone();
 
@@ -82,14 +96,27 @@ impl Format for SharesCsv {
             for &(layer, i, _) in &layer_idx {
                 let object = rec[i].trim();
                 if object.is_empty() {
-                    *ctx.report.empty_object_cells.entry(layer.name().to_string()).or_default() += 1;
+                    *ctx.report
+                        .empty_object_cells
+                        .entry(layer.name().to_string())
+                        .or_default() += 1;
                     continue;
                 }
                 if !ctx.wants(layer) {
-                    *ctx.report.actions_not_selected.entry(layer.name().to_string()).or_default() += 1;
+                    *ctx.report
+                        .actions_not_selected
+                        .entry(layer.name().to_string())
+                        .or_default() += 1;
                     continue;
                 }
-                ctx.builder.push_action(ActionInput { account, object, layer, content, time_us, platform });
+                ctx.builder.push_action(ActionInput {
+                    account,
+                    object,
+                    layer,
+                    content,
+                    time_us,
+                    platform,
+                });
                 ctx.report.actions += 1;
                 used = true;
             }
@@ -98,7 +125,12 @@ impl Format for SharesCsv {
                 Ok(())
             } else {
                 let cols: Vec<&str> = layer_idx.iter().map(|(_, _, c)| *c).collect();
-                ctx.unused(line, &cols.join("|"), "no object on a selected layer", String::new());
+                ctx.unused(
+                    line,
+                    &cols.join("|"),
+                    "no object on a selected layer",
+                    String::new(),
+                );
                 Ok(())
             }
         })

@@ -1,0 +1,159 @@
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// lockstep finds accounts that act in concert: they share the same posts,
+/// links and hashtags within seconds of each other, again and again.
+#[derive(Debug, Parser)]
+#[command(name = "lockstep", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find accounts that repeatedly act on the same objects within a time
+    /// window, with the evidence behind every link.
+    Detect(DetectArgs),
+    /// Write synthetic shares with planted coordinated groups (for tests
+    /// and benchmarks).
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Sniff each input's header.
+    Auto,
+    /// One share per row: object_id,account_id,content_id,timestamp_share
+    /// or any columns named by --map.
+    SharesCsv,
+    /// X/Twitter Information Operations archive tweets CSV.
+    IoArchive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SemanticsArg {
+    /// weight = distinct objects; both accounts must take part in
+    /// --min-participation distinct coordinated objects.
+    Lockstep,
+    /// Reproduce CooRTweet 2.1.3 exactly (weight = pair rows, either side
+    /// qualifies, quantile threshold).
+    Coortweet,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  lockstep detect examples/data/russian_coord_tweets.csv --out out/
+  lockstep detect german.csv --map url=url_id,hashtag=hashtag_id,content=post_id,timestamp=timestamp --out out/
+  lockstep detect tweets.csv.gz --format io-archive --layers repost,url --window 30 --out out/
+
+Outputs in --out: pairs.csv (the evidence), edges.csv, accounts.csv, clusters.csv,
+network.gexf, network.graphml and summary.json. See docs/outputs.md.")]
+pub struct DetectArgs {
+    /// Input files (`.gz` is read transparently; `-` is standard input).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Directory for the outputs (created if missing).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Input format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub format: FormatArg,
+
+    /// Column roles for CSV input, ROLE=COLUMN,... where ROLE is account,
+    /// content, timestamp, platform, object, or a layer name (url=url_id,
+    /// hashtag=hashtag_id, ...). Unnamed roles keep CooRTweet's column names.
+    #[arg(long, value_name = "ROLE=COLUMN,...")]
+    pub map: Option<String>,
+
+    /// Layers to use (repost, url, domain, hashtag, mention, reply, quote,
+    /// text, image, custom); default: all the input has.
+    #[arg(long, value_delimiter = ',', value_name = "LAYER,...")]
+    pub layers: Option<Vec<String>>,
+
+    /// Time window in seconds: two actions on one object are paired when
+    /// |t1 - t2| <= window.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub window: f64,
+
+    /// Also flag pairs within this narrower window (CooRTweet's
+    /// flag_speed_share).
+    #[arg(long, value_name = "SECONDS")]
+    pub fast_window: Option<f64>,
+
+    /// Accounts must take part at least this often (see --semantics).
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub min_participation: u32,
+
+    /// Keep edges heavier than this quantile of all edge weights (0..1).
+    /// Default: 0.5 with --semantics coortweet, none with lockstep.
+    #[arg(long, value_name = "Q")]
+    pub edge_weight: Option<f64>,
+
+    /// Keep edges of at least this weight. Default: 2 with lockstep
+    /// semantics (two distinct objects), 1 with coortweet.
+    #[arg(long, value_name = "N")]
+    pub min_weight: Option<u64>,
+
+    /// Rules that turn pairs into edges.
+    #[arg(long, value_enum, default_value_t = SemanticsArg::Lockstep)]
+    pub semantics: SemanticsArg,
+
+    /// Keep loops: pairs of an account with itself, of a post with itself,
+    /// and of a post with the object it is.
+    #[arg(long)]
+    pub keep_loops: bool,
+
+    /// Drop exact duplicate actions (same layer, object, account, content id
+    /// and time) before detection.
+    #[arg(long)]
+    pub dedup: bool,
+
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Stop at the first bad record instead of counting and skipping it.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Rows to write.
+    #[arg(long, default_value_t = 100_000)]
+    pub rows: u64,
+    /// Output CSV (`-` for standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Where to write the planted groups (account_id,group_id,group_size).
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
+    /// Seed: the same seed and flags give the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Planted groups.
+    #[arg(long, default_value_t = 5)]
+    pub groups: u32,
+    /// Accounts per planted group.
+    #[arg(long, default_value_t = 20)]
+    pub group_size: u32,
+    /// Share of rows made by the planted groups.
+    #[arg(long, default_value_t = 0.02)]
+    pub coordinated_share: f64,
+    /// Organic accounts (default: rows / 10).
+    #[arg(long)]
+    pub accounts: Option<u64>,
+    /// Organic objects (default: rows / 5).
+    #[arg(long)]
+    pub objects: Option<u64>,
+    /// No progress output.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

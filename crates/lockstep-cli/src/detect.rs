@@ -1,0 +1,285 @@
+use crate::args::{DetectArgs, FormatArg, SemanticsArg};
+use crate::progress::Stages;
+use crate::ExitStatus;
+use anyhow::{bail, Context};
+use lockstep_detect::{DetectConfig, Semantics};
+use lockstep_graph::ThresholdConfig;
+use lockstep_ingest::{FileSource, IngestConfig, Source, StdinSource};
+use lockstep_model::{Layer, LayerSet};
+use serde_json::json;
+use std::io::Write;
+
+/// The validated plan of a `detect` run.
+struct Plan {
+    ingest: IngestConfig,
+    detect: DetectConfig,
+    threshold: ThresholdConfig,
+}
+
+fn seconds_to_us(flag: &str, s: f64) -> anyhow::Result<i64> {
+    if !s.is_finite() || s < 0.0 {
+        bail!("`{flag}` must be a non-negative number of seconds, got `{s}`");
+    }
+    Ok((s * 1e6).round() as i64)
+}
+
+fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
+    let layers = match &a.layers {
+        None => None,
+        Some(names) => Some(
+            names
+                .iter()
+                .map(|n| n.parse::<Layer>())
+                .collect::<Result<LayerSet, _>>()?,
+        ),
+    };
+    let map = a.map.as_deref().map(str::parse).transpose()?;
+    let format = match a.format {
+        FormatArg::Auto => None,
+        FormatArg::SharesCsv => Some("shares-csv".to_string()),
+        FormatArg::IoArchive => Some("io-archive".to_string()),
+    };
+    let semantics = match a.semantics {
+        SemanticsArg::Lockstep => Semantics::Lockstep,
+        SemanticsArg::Coortweet => Semantics::CooRTweet,
+    };
+    let window_us = seconds_to_us("--window", a.window)?;
+    let fast_window_us = a
+        .fast_window
+        .map(|f| seconds_to_us("--fast-window", f))
+        .transpose()?;
+    if fast_window_us.is_some_and(|f| f > window_us) {
+        bail!(
+            "`--fast-window` ({}) must not exceed `--window` ({})",
+            a.fast_window.unwrap_or_default(),
+            a.window
+        );
+    }
+    let (default_q, default_min) = match semantics {
+        Semantics::CooRTweet => (Some(0.5), 1),
+        Semantics::Lockstep => (None, 2),
+    };
+    let quantile = a.edge_weight.or(default_q);
+    if let Some(q) = quantile {
+        if !(0.0..=1.0).contains(&q) {
+            bail!("`--edge-weight` must be between 0 and 1, got `{q}`");
+        }
+    }
+    Ok(Plan {
+        ingest: IngestConfig {
+            format,
+            map,
+            layers,
+            strict: a.strict,
+        },
+        detect: DetectConfig {
+            window_us,
+            fast_window_us,
+            min_participation: a.min_participation,
+            semantics,
+            keep_loops: a.keep_loops,
+            dedup: a.dedup,
+        },
+        threshold: ThresholdConfig {
+            quantile,
+            min_weight: a.min_weight.unwrap_or(default_min),
+        },
+    })
+}
+
+fn parameters_json(a: &DetectArgs, p: &Plan) -> serde_json::Value {
+    json!({
+        "format": p.ingest.format.as_deref().unwrap_or("auto"),
+        "map": a.map,
+        "layers": p.ingest.layers.map(|l| l.join(",")),
+        "window_s": a.window,
+        "fast_window_s": a.fast_window,
+        "min_participation": p.detect.min_participation,
+        "edge_weight_quantile": p.threshold.quantile,
+        "min_weight": p.threshold.min_weight,
+        "semantics": p.detect.semantics.name(),
+        "keep_loops": p.detect.keep_loops,
+        "dedup": p.detect.dedup,
+        "strict": p.ingest.strict,
+    })
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
+    let plan = plan(&a)?;
+    let threads = a.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let mut stages = Stages::new(a.quiet);
+
+    let sources: Vec<Box<dyn Source>> = a
+        .inputs
+        .iter()
+        .map(|p| -> Box<dyn Source> {
+            if p.as_os_str() == "-" {
+                Box::new(StdinSource)
+            } else {
+                Box::new(FileSource::new(p))
+            }
+        })
+        .collect();
+    let bar = stages.start("reading");
+    let progress = move |n: u64| bar.set_message(format!("reading: {} records", thousands(n)));
+    let ingested = lockstep_ingest::ingest(&sources, &plan.ingest, &progress)?;
+    let ds = &ingested.dataset;
+    if ds.actions.is_empty() {
+        bail!(
+            "no actions in the input: {} records read, none gave an action on a selected layer",
+            thousands(ingested.files.iter().map(|f| f.records_read).sum())
+        );
+    }
+
+    stages.start("detecting");
+    let det = pool.install(|| lockstep_detect::detect(ds, &plan.detect));
+    stages.start("clustering");
+    let net = lockstep_graph::build(ds, &det, &plan.threshold);
+    stages.start("writing");
+    let results = lockstep_report::Results {
+        ds,
+        det: &det,
+        net: &net,
+    };
+    let mut run_info = lockstep_report::RunInfo {
+        parameters: parameters_json(&a, &plan),
+        files: &ingested.files,
+        skips: &ingested.skips,
+        timings_ms: Vec::new(),
+    };
+    // summary.json carries the timings, so it is written after the others.
+    let written = lockstep_report::write_all(&a.out, &results, &run_info)?;
+    stages.finish();
+    run_info.timings_ms = stages.timings_ms.clone();
+    let summary = lockstep_report::summary_json(&results, &run_info);
+    std::fs::write(
+        a.out.join("summary.json"),
+        serde_json::to_string_pretty(&summary)? + "\n",
+    )
+    .with_context(|| format!("cannot write `{}`", a.out.join("summary.json").display()))?;
+
+    let mut out = std::io::stdout().lock();
+    print_summary(&mut out, &ingested, &results, &plan)?;
+    writeln!(
+        out,
+        "wrote {} files to `{}`",
+        written.len(),
+        a.out.display()
+    )?;
+    Ok(ExitStatus::Success)
+}
+
+fn print_summary(
+    out: &mut dyn Write,
+    ing: &lockstep_ingest::Ingested,
+    r: &lockstep_report::Results<'_>,
+    plan: &Plan,
+) -> std::io::Result<()> {
+    let t = thousands;
+    for f in &ing.files {
+        writeln!(
+            out,
+            "read `{}` ({}): {} records, {} used, {} skipped",
+            f.path,
+            f.format,
+            t(f.records_read),
+            t(f.records_used),
+            t(f.records_skipped())
+        )?;
+        for (layer, n) in &f.empty_object_cells {
+            writeln!(
+                out,
+                "  {} rows with an empty `{layer}` cell (no action on that layer)",
+                t(*n)
+            )?;
+        }
+        for note in &f.notes {
+            writeln!(out, "note: {note}")?;
+        }
+    }
+    for (reason, n) in &ing.skips.counts {
+        let first = ing.skips.examples.iter().find(|e| &e.reason == reason);
+        match first {
+            Some(e) => writeln!(
+                out,
+                "warning: skipped {} records: {reason} (first: `{}` line {}, field `{}`{})",
+                t(*n),
+                e.file,
+                e.line,
+                e.field,
+                if e.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", e.detail)
+                }
+            )?,
+            None => writeln!(out, "warning: skipped {} records: {reason}", t(*n))?,
+        }
+    }
+    let ds = r.ds;
+    let layers: LayerSet = ds.actions.layer.iter().copied().collect();
+    writeln!(
+        out,
+        "{} actions on {} ({} accounts, {} objects)",
+        t(ds.actions.len() as u64),
+        layers.join(", "),
+        t(ds.accounts.len() as u64),
+        t(ds.objects.len() as u64)
+    )?;
+    let s = &r.det.stats;
+    writeln!(
+        out,
+        "{} coordinated pairs within {} s ({} semantics): {} accounts, {} objects",
+        t(s.pairs),
+        lockstep_model::time::fmt_secs(plan.detect.window_us),
+        plan.detect.semantics,
+        t(s.accounts),
+        t(s.objects)
+    )?;
+    let n = r.net;
+    writeln!(
+        out,
+        "network: {} accounts, {} edges, {} components (largest {})",
+        t(n.full.vertices),
+        t(n.full.edges),
+        t(n.full.components),
+        t(n.full.largest)
+    )?;
+    let mut rule = Vec::new();
+    if let (Some(p), Some(q)) = (plan.threshold.quantile, n.quantile_value) {
+        rule.push(format!("weight > {q} (quantile {p})"));
+    }
+    if plan.threshold.min_weight > 1 {
+        rule.push(format!("weight >= {}", plan.threshold.min_weight));
+    }
+    let rule = if rule.is_empty() {
+        "all edges".to_string()
+    } else {
+        rule.join(" and ")
+    };
+    writeln!(
+        out,
+        "coordinated ({rule}): {} edges, {} accounts in {} clusters (largest {})",
+        t(n.sub.edges),
+        t(n.sub.vertices),
+        t(n.sub.components),
+        t(n.sub.largest)
+    )
+}

@@ -1,0 +1,42 @@
+use crate::args::SimulateArgs;
+use crate::ExitStatus;
+use anyhow::Context;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+pub fn run(a: SimulateArgs) -> anyhow::Result<ExitStatus> {
+    let scenario = lockstep_sim::Scenario {
+        rows: a.rows,
+        accounts: a.accounts,
+        objects: a.objects,
+        groups: a.groups,
+        group_size: a.group_size,
+        coordinated_share: a.coordinated_share,
+        seed: a.seed,
+        ..Default::default()
+    };
+    let mut out: Box<dyn Write> = if a.out.as_os_str() == "-" {
+        Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout().lock()))
+    } else {
+        let f =
+            File::create(&a.out).with_context(|| format!("cannot create `{}`", a.out.display()))?;
+        Box::new(BufWriter::with_capacity(1 << 20, f))
+    };
+    let mut truth: Box<dyn Write> = match &a.truth {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot create `{}`", p.display()))?,
+        )),
+        None => Box::new(std::io::sink()),
+    };
+    let n = lockstep_sim::generate(&scenario, &mut out, &mut truth)?;
+    out.flush()?;
+    truth.flush()?;
+    if !a.quiet && a.out.as_os_str() != "-" {
+        eprintln!(
+            "wrote {} rows to `{}`",
+            crate::detect::thousands(n),
+            a.out.display()
+        );
+    }
+    Ok(ExitStatus::Success)
+}

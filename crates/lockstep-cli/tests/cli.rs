@@ -1,0 +1,400 @@
+//! CLI golden tests: the binary's output on small fixtures, and the
+//! CooRTweet golden numbers on the real Russian dataset.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+struct Run {
+    stdout: String,
+    stderr: String,
+    code: i32,
+    out: PathBuf,
+    _dir: TempDir,
+}
+
+/// A temporary directory removed on drop (no extra crate for one helper).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "lockstep-test-{}-{tag}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn lockstep(args: &[&str]) -> Run {
+    let dir = TempDir::new("run");
+    let out = dir.0.join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(
+            args.iter()
+                .map(|a| a.replace("{OUT}", out.to_str().unwrap())),
+        )
+        .current_dir(root())
+        .env("LOCKSTEP_NO_PROGRESS", "1")
+        .output()
+        .expect("run lockstep");
+    Run {
+        stdout: String::from_utf8(o.stdout)
+            .unwrap()
+            .replace(out.to_str().unwrap(), "{OUT}"),
+        stderr: String::from_utf8(o.stderr)
+            .unwrap()
+            .replace(out.to_str().unwrap(), "{OUT}"),
+        code: o.status.code().unwrap_or(-1),
+        out,
+        _dir: dir,
+    }
+}
+
+fn read(run: &Run, name: &str) -> String {
+    std::fs::read_to_string(run.out.join(name)).unwrap()
+}
+
+fn summary(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&read(run, "summary.json")).unwrap()
+}
+
+/// CooRTweet's vignette example on its own dataset (time_window 60,
+/// min_participation 2, edge_weight 0.5): the numbers CooRTweet 2.1.3 gives.
+#[test]
+fn coortweet_golden_on_russian_tweets() {
+    let r = lockstep(&[
+        "detect",
+        "examples/data/russian_coord_tweets.csv",
+        "--out",
+        "{OUT}",
+        "--semantics",
+        "coortweet",
+        "--window",
+        "60",
+        "--min-participation",
+        "2",
+        "--edge-weight",
+        "0.5",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = summary(&r);
+    assert_eq!(s["detection"]["pairs"], 3791);
+    assert_eq!(s["detection"]["accounts"], 2110);
+    assert_eq!(s["detection"]["objects"], 502);
+    assert_eq!(s["network"]["vertices"], 2110);
+    assert_eq!(s["network"]["edges"], 3721);
+    assert_eq!(s["network"]["components"], 23);
+    assert_eq!(s["network"]["largest_component"], 2019);
+    assert_eq!(s["network"]["quantile_value"], 1.0);
+    assert_eq!(s["coordinated"]["edges"], 60);
+    assert_eq!(s["coordinated"]["vertices"], 94);
+    assert_eq!(s["coordinated"]["clusters"], 34);
+    assert_eq!(s["coordinated"]["largest_cluster"], 10);
+    assert_eq!(read(&r, "pairs.csv").lines().count(), 3791 + 1);
+    assert_eq!(read(&r, "edges.csv").lines().count(), 3721 + 1);
+    assert_eq!(
+        s["inputs"][0]["sha256"],
+        "64946193e1d5a7697ffb799d7cbdd5222ab5cb36664d8191e3fd648e9b70d2e4"
+    );
+    insta::assert_snapshot!(r.stdout);
+}
+
+/// Same bytes out whatever the thread count (timings aside).
+#[test]
+fn outputs_do_not_depend_on_threads() {
+    let args = |t: &'static str| {
+        [
+            "detect",
+            "examples/data/russian_coord_tweets.csv",
+            "--out",
+            "{OUT}",
+            "--threads",
+            t,
+        ]
+    };
+    let one = lockstep(&args("1"));
+    let two = lockstep(&args("2"));
+    for name in [
+        "pairs.csv",
+        "edges.csv",
+        "accounts.csv",
+        "clusters.csv",
+        "network.gexf",
+        "network.graphml",
+    ] {
+        assert!(
+            read(&one, name) == read(&two, name),
+            "{name} differs between 1 and 2 threads"
+        );
+    }
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("timings_ms");
+        v
+    };
+    assert_eq!(strip(summary(&one)), strip(summary(&two)));
+    insta::assert_snapshot!(one.stdout);
+}
+
+#[test]
+fn small_shares_lockstep_semantics() {
+    let f = fixture("shares-csv/small.csv");
+    let r = lockstep(&[
+        "detect",
+        f.to_str().unwrap(),
+        "--out",
+        "{OUT}",
+        "--fast-window",
+        "10",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let stdout = r.stdout.replace(f.to_str().unwrap(), "small.csv");
+    insta::assert_snapshot!("small_stdout", stdout);
+    insta::assert_snapshot!("small_pairs", read(&r, "pairs.csv"));
+    insta::assert_snapshot!("small_edges", read(&r, "edges.csv"));
+    insta::assert_snapshot!("small_accounts", read(&r, "accounts.csv"));
+    insta::assert_snapshot!("small_clusters", read(&r, "clusters.csv"));
+    insta::assert_snapshot!("small_gexf", read(&r, "network.gexf"));
+    insta::assert_snapshot!("small_graphml", read(&r, "network.graphml"));
+}
+
+#[test]
+fn bad_rows_are_counted_then_strict_fails() {
+    let f = fixture("shares-csv/bad.csv");
+    let r = lockstep(&[
+        "detect",
+        f.to_str().unwrap(),
+        "--out",
+        "{OUT}",
+        "--min-participation",
+        "1",
+        "--min-weight",
+        "1",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!(
+        "bad_lenient",
+        r.stdout.replace(f.to_str().unwrap(), "bad.csv")
+    );
+    let s = summary(&r);
+    assert_eq!(s["records"]["read"], 7);
+    assert_eq!(s["records"]["skipped"], 3);
+    assert_eq!(s["records"]["skip_examples"][0]["line"], 3);
+
+    let strict = lockstep(&["detect", f.to_str().unwrap(), "--out", "{OUT}", "--strict"]);
+    assert_eq!(strict.code, 2);
+    insta::assert_snapshot!(
+        "bad_strict",
+        strict.stderr.replace(f.to_str().unwrap(), "bad.csv")
+    );
+}
+
+#[test]
+fn missing_columns_and_empty_input_are_clear_errors() {
+    let dir = TempDir::new("inputs");
+    let wrong = dir.0.join("wrong.csv");
+    std::fs::write(&wrong, "a,b\n1,2\n").unwrap();
+    let r = lockstep(&["detect", wrong.to_str().unwrap(), "--out", "{OUT}"]);
+    assert_eq!(r.code, 2);
+    insta::assert_snapshot!(
+        "missing_columns",
+        r.stderr.replace(wrong.to_str().unwrap(), "wrong.csv")
+    );
+
+    let empty = dir.0.join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    let r = lockstep(&["detect", empty.to_str().unwrap(), "--out", "{OUT}"]);
+    assert_eq!(r.code, 2);
+    insta::assert_snapshot!(
+        "empty_input",
+        r.stderr.replace(empty.to_str().unwrap(), "empty.csv")
+    );
+
+    let header_only = dir.0.join("header.csv");
+    std::fs::write(
+        &header_only,
+        "object_id,account_id,content_id,timestamp_share\n",
+    )
+    .unwrap();
+    let r = lockstep(&["detect", header_only.to_str().unwrap(), "--out", "{OUT}"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("is empty"), "{}", r.stderr);
+}
+
+#[test]
+fn mapped_layers_gzip_and_several_inputs() {
+    let dir = TempDir::new("gz");
+    let f = fixture("shares-csv/multi.csv");
+    let gz = dir.0.join("multi.csv.gz");
+    let status = Command::new("gzip")
+        .arg("-c")
+        .arg(&f)
+        .stdout(std::fs::File::create(&gz).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let map = "url=url_id,hashtag=hashtag_id,content=post_id,timestamp=timestamp";
+    let plain = lockstep(&[
+        "detect",
+        f.to_str().unwrap(),
+        "--out",
+        "{OUT}",
+        "--map",
+        map,
+    ]);
+    let zipped = lockstep(&[
+        "detect",
+        gz.to_str().unwrap(),
+        "--out",
+        "{OUT}",
+        "--map",
+        map,
+    ]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert_eq!(read(&plain, "pairs.csv"), read(&zipped, "pairs.csv"));
+    insta::assert_snapshot!(
+        "multi_stdout",
+        plain.stdout.replace(f.to_str().unwrap(), "multi.csv")
+    );
+    insta::assert_snapshot!("multi_edges", read(&plain, "edges.csv"));
+
+    let only_url = lockstep(&[
+        "detect",
+        f.to_str().unwrap(),
+        "--out",
+        "{OUT}",
+        "--map",
+        map,
+        "--layers",
+        "url",
+        "--min-participation",
+        "1",
+        "--min-weight",
+        "1",
+    ]);
+    let s = summary(&only_url);
+    assert_eq!(
+        s["dataset"]["actions_by_layer"],
+        serde_json::json!({"url": 4})
+    );
+    assert_eq!(s["inputs"][0]["actions_on_unselected_layers"]["hashtag"], 4);
+
+    // Two inputs in one run: every action is read once from each.
+    let both = lockstep(&[
+        "detect",
+        f.to_str().unwrap(),
+        gz.to_str().unwrap(),
+        "--out",
+        "{OUT}",
+        "--map",
+        map,
+    ]);
+    let s = summary(&both);
+    assert_eq!(s["inputs"].as_array().unwrap().len(), 2);
+    assert_eq!(s["records"]["read"], 12);
+}
+
+#[test]
+fn io_archive_derives_every_layer() {
+    let f = fixture("io-archive/tweets.csv");
+    let r = lockstep(&[
+        "detect",
+        f.to_str().unwrap(),
+        "--out",
+        "{OUT}",
+        "--min-participation",
+        "1",
+        "--min-weight",
+        "1",
+        "--window",
+        "120",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!(
+        "io_stdout",
+        r.stdout.replace(f.to_str().unwrap(), "tweets.csv")
+    );
+    insta::assert_snapshot!("io_pairs", read(&r, "pairs.csv"));
+    let s = summary(&r);
+    assert_eq!(s["dataset"]["accounts_with_metadata"], 3);
+    assert_eq!(s["inputs"][0]["format"], "io-archive");
+}
+
+#[test]
+fn stdin_input() {
+    let f = fixture("shares-csv/small.csv");
+    let dir = TempDir::new("stdin");
+    let out = dir.0.join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["detect", "-", "--out", out.to_str().unwrap()])
+        .stdin(std::fs::File::open(&f).unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["inputs"][0]["path"], "-");
+    assert_eq!(s["records"]["read"], 11);
+}
+
+#[test]
+fn simulate_is_deterministic() {
+    let dir = TempDir::new("sim");
+    let (a, b) = (dir.0.join("a.csv"), dir.0.join("b.csv"));
+    for p in [&a, &b] {
+        let r = lockstep(&[
+            "simulate",
+            "--rows",
+            "50000",
+            "--seed",
+            "3",
+            "--quiet",
+            "--out",
+            p.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let r = lockstep(&["detect", a.to_str().unwrap(), "--out", "{OUT}"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The planted groups are found: their accounts are named g<group>_<member>.
+    let accounts = read(&r, "accounts.csv");
+    let clustered: Vec<&str> = accounts
+        .lines()
+        .skip(1)
+        .filter(|l| !l.split(',').nth(1).unwrap_or("").is_empty())
+        .collect();
+    let planted = clustered.iter().filter(|l| l.starts_with('g')).count();
+    assert_eq!(planted, 100, "planted accounts clustered");
+    assert_eq!(
+        clustered.len(),
+        100,
+        "organic accounts clustered: {:?}",
+        &clustered[..clustered.len().min(5)]
+    );
+}
+
+#[test]
+fn help_is_stable() {
+    insta::assert_snapshot!(lockstep(&["detect", "--help"]).stdout);
+}
