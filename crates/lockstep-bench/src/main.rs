@@ -22,11 +22,7 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("pool")
-        .install(f)
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool").install(f)
 }
 
 /// Objects' action times, grouped by object and sorted by time.
@@ -70,10 +66,7 @@ fn count_pairs(times: &[i64], bounds: &[usize], w: i64, all_pairs: bool) -> u64 
 fn one(rows: u64) {
     let t0 = Instant::now();
     let mut csv = Vec::new();
-    let scenario = lockstep_sim::Scenario {
-        rows,
-        ..Default::default()
-    };
+    let scenario = lockstep_sim::Scenario { rows, ..Default::default() };
     lockstep_sim::generate(&scenario, &mut csv, &mut std::io::sink()).expect("generate");
     let gen_s = t0.elapsed().as_secs_f64();
     let bytes = csv.len();
@@ -85,20 +78,14 @@ fn one(rows: u64) {
     let ingest_s = t0.elapsed().as_secs_f64();
     let ds = ing.dataset;
 
-    let cfg = DetectConfig {
-        semantics: Semantics::Lockstep,
-        ..Default::default()
-    };
+    let cfg = DetectConfig { semantics: Semantics::Lockstep, ..Default::default() };
     let timed = |threads: usize| {
         let t0 = Instant::now();
         let det = in_pool(threads, || lockstep_detect::detect(&ds, &cfg));
         let net = lockstep_graph::build(
             &ds,
             &det,
-            &lockstep_graph::ThresholdConfig {
-                quantile: None,
-                min_weight: 2,
-            },
+            &lockstep_graph::ThresholdConfig { quantile: None, min_weight: 2 },
         );
         (t0.elapsed().as_secs_f64(), det, net)
     };
@@ -116,17 +103,10 @@ fn one(rows: u64) {
     let all = in_pool(2, || {
         lockstep_detect::detect(
             &ds,
-            &DetectConfig {
-                min_participation: 0,
-                keep_loops: true,
-                ..cfg.clone()
-            },
+            &DetectConfig { min_participation: 0, keep_loops: true, ..cfg.clone() },
         )
     });
-    assert_eq!(
-        all.stats.pairs_in_window, baseline_pairs,
-        "detector and baseline disagree"
-    );
+    assert_eq!(all.stats.pairs_in_window, baseline_pairs, "detector and baseline disagree");
 
     println!(
         "| {rows} | {:.0} MB | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}x | {} | {} | {} | {:.2}x | {:.0} |",
@@ -159,9 +139,7 @@ fn main() {
     let sizes: Vec<u64> = if args.is_empty() {
         vec![100_000, 1_000_000]
     } else {
-        args.iter()
-            .map(|a| a.replace('_', "").parse::<f64>().expect("size") as u64)
-            .collect()
+        args.iter().map(|a| a.replace('_', "").parse::<f64>().expect("size") as u64).collect()
     };
     println!("| rows | CSV | generate s | ingest s | detect+graph s (2 thr) | (1 thr) | 2 vs 1 thread | pairs in window | pairs kept | clustered accounts | pair enumeration: all-pairs / sweep | peak RSS MB |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");

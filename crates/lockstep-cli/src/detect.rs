@@ -26,12 +26,9 @@ fn seconds_to_us(flag: &str, s: f64) -> anyhow::Result<i64> {
 fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
     let layers = match &a.layers {
         None => None,
-        Some(names) => Some(
-            names
-                .iter()
-                .map(|n| n.parse::<Layer>())
-                .collect::<Result<LayerSet, _>>()?,
-        ),
+        Some(names) => {
+            Some(names.iter().map(|n| n.parse::<Layer>()).collect::<Result<LayerSet, _>>()?)
+        }
     };
     let map = a.map.as_deref().map(str::parse).transpose()?;
     let format = match a.format {
@@ -44,10 +41,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         SemanticsArg::Coortweet => Semantics::CooRTweet,
     };
     let window_us = seconds_to_us("--window", a.window)?;
-    let fast_window_us = a
-        .fast_window
-        .map(|f| seconds_to_us("--fast-window", f))
-        .transpose()?;
+    let fast_window_us = a.fast_window.map(|f| seconds_to_us("--fast-window", f)).transpose()?;
     if fast_window_us.is_some_and(|f| f > window_us) {
         bail!(
             "`--fast-window` ({}) must not exceed `--window` ({})",
@@ -66,12 +60,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         }
     }
     Ok(Plan {
-        ingest: IngestConfig {
-            format,
-            map,
-            layers,
-            strict: a.strict,
-        },
+        ingest: IngestConfig { format, map, layers, strict: a.strict },
         detect: DetectConfig {
             window_us,
             fast_window_us,
@@ -80,10 +69,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
             keep_loops: a.keep_loops,
             dedup: a.dedup,
         },
-        threshold: ThresholdConfig {
-            quantile,
-            min_weight: a.min_weight.unwrap_or(default_min),
-        },
+        threshold: ThresholdConfig { quantile, min_weight: a.min_weight.unwrap_or(default_min) },
     })
 }
 
@@ -153,11 +139,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     stages.start("clustering");
     let net = lockstep_graph::build(ds, &det, &plan.threshold);
     stages.start("writing");
-    let results = lockstep_report::Results {
-        ds,
-        det: &det,
-        net: &net,
-    };
+    let results = lockstep_report::Results { ds, det: &det, net: &net };
     let mut run_info = lockstep_report::RunInfo {
         parameters: parameters_json(&a, &plan),
         files: &ingested.files,
@@ -169,21 +151,18 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     stages.finish();
     run_info.timings_ms = stages.timings_ms.clone();
     let summary = lockstep_report::summary_json(&results, &run_info);
-    std::fs::write(
-        a.out.join("summary.json"),
-        serde_json::to_string_pretty(&summary)? + "\n",
-    )
-    .with_context(|| format!("cannot write `{}`", a.out.join("summary.json").display()))?;
+    std::fs::write(a.out.join("summary.json"), serde_json::to_string_pretty(&summary)? + "\n")
+        .with_context(|| format!("cannot write `{}`", a.out.join("summary.json").display()))?;
 
     let mut out = std::io::stdout().lock();
     print_summary(&mut out, &ingested, &results, &plan)?;
-    writeln!(
-        out,
-        "wrote {} files to `{}`",
-        written.len(),
-        a.out.display()
-    )?;
+    writeln!(out, "wrote {} files to `{}`", written.len(), a.out.display())?;
     Ok(ExitStatus::Success)
+}
+
+/// `1 record`, `2 records`, `1,234 records`.
+fn count(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
 }
 
 fn print_summary(
@@ -196,70 +175,62 @@ fn print_summary(
     for f in &ing.files {
         writeln!(
             out,
-            "read `{}` ({}): {} records, {} used, {} skipped",
+            "read `{}` ({}): {}, {} used, {} skipped",
             f.path,
             f.format,
-            t(f.records_read),
+            count(f.records_read, "record"),
             t(f.records_used),
             t(f.records_skipped())
         )?;
         for (layer, n) in &f.empty_object_cells {
-            writeln!(
-                out,
-                "  {} rows with an empty `{layer}` cell (no action on that layer)",
-                t(*n)
-            )?;
+            let rows = count(*n, "row");
+            writeln!(out, "  {rows} with an empty `{layer}` cell (no action on that layer)")?;
         }
         for note in &f.notes {
             writeln!(out, "note: {note}")?;
         }
     }
     for (reason, n) in &ing.skips.counts {
-        let first = ing.skips.examples.iter().find(|e| &e.reason == reason);
-        match first {
+        let skipped = count(*n, "record");
+        match ing.skips.examples.iter().find(|e| &e.reason == reason) {
             Some(e) => writeln!(
                 out,
-                "warning: skipped {} records: {reason} (first: `{}` line {}, field `{}`{})",
-                t(*n),
+                "warning: skipped {skipped}: {reason} (first: `{}` line {}, field `{}`{})",
                 e.file,
                 e.line,
                 e.field,
-                if e.detail.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", e.detail)
-                }
+                if e.detail.is_empty() { String::new() } else { format!(": {}", e.detail) }
             )?,
-            None => writeln!(out, "warning: skipped {} records: {reason}", t(*n))?,
+            None => writeln!(out, "warning: skipped {skipped}: {reason}")?,
         }
     }
     let ds = r.ds;
     let layers: LayerSet = ds.actions.layer.iter().copied().collect();
     writeln!(
         out,
-        "{} actions on {} ({} accounts, {} objects)",
-        t(ds.actions.len() as u64),
+        "{} on {} ({}, {})",
+        count(ds.actions.len() as u64, "action"),
         layers.join(", "),
-        t(ds.accounts.len() as u64),
-        t(ds.objects.len() as u64)
+        count(ds.accounts.len() as u64, "account"),
+        count(ds.objects.len() as u64, "object")
     )?;
     let s = &r.det.stats;
     writeln!(
         out,
-        "{} coordinated pairs within {} s ({} semantics): {} accounts, {} objects",
-        t(s.pairs),
+        "{} within {} s ({} semantics): {}, {}",
+        count(s.pairs, "coordinated pair"),
         lockstep_model::time::fmt_secs(plan.detect.window_us),
         plan.detect.semantics,
-        t(s.accounts),
-        t(s.objects)
+        count(s.accounts, "account"),
+        count(s.objects, "object")
     )?;
     let n = r.net;
     writeln!(
         out,
-        "network: {} accounts, {} edges, {} components (largest {})",
-        t(n.full.vertices),
-        t(n.full.edges),
-        t(n.full.components),
+        "network: {}, {}, {} (largest {})",
+        count(n.full.vertices, "account"),
+        count(n.full.edges, "edge"),
+        count(n.full.components, "component"),
         t(n.full.largest)
     )?;
     let mut rule = Vec::new();
@@ -269,17 +240,13 @@ fn print_summary(
     if plan.threshold.min_weight > 1 {
         rule.push(format!("weight >= {}", plan.threshold.min_weight));
     }
-    let rule = if rule.is_empty() {
-        "all edges".to_string()
-    } else {
-        rule.join(" and ")
-    };
+    let rule = if rule.is_empty() { "all edges".to_string() } else { rule.join(" and ") };
     writeln!(
         out,
-        "coordinated ({rule}): {} edges, {} accounts in {} clusters (largest {})",
-        t(n.sub.edges),
-        t(n.sub.vertices),
-        t(n.sub.components),
+        "coordinated ({rule}): {}, {} in {} (largest {})",
+        count(n.sub.edges, "edge"),
+        count(n.sub.vertices, "account"),
+        count(n.sub.components, "cluster"),
         t(n.sub.largest)
     )
 }

@@ -15,11 +15,7 @@ impl Stages {
         let show = !quiet
             && std::io::stderr().is_terminal()
             && std::env::var_os("LOCKSTEP_NO_PROGRESS").is_none();
-        Stages {
-            show,
-            current: None,
-            timings_ms: Vec::new(),
-        }
+        Stages { show, current: None, timings_ms: Vec::new() }
     }
 
     pub fn start(&mut self, name: &str) -> ProgressBar {
@@ -42,8 +38,7 @@ impl Stages {
     pub fn finish(&mut self) {
         if let Some((name, t, bar)) = self.current.take() {
             bar.finish_and_clear();
-            self.timings_ms
-                .push((name, t.elapsed().as_secs_f64() * 1e3));
+            self.timings_ms.push((name, t.elapsed().as_secs_f64() * 1e3));
         }
     }
 }

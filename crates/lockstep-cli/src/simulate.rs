@@ -32,11 +32,7 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<ExitStatus> {
     out.flush()?;
     truth.flush()?;
     if !a.quiet && a.out.as_os_str() != "-" {
-        eprintln!(
-            "wrote {} rows to `{}`",
-            crate::detect::thousands(n),
-            a.out.display()
-        );
+        eprintln!("wrote {} rows to `{}`", crate::detect::thousands(n), a.out.display());
     }
     Ok(ExitStatus::Success)
 }

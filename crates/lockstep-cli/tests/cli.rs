@@ -9,9 +9,7 @@ fn root() -> PathBuf {
 }
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
 }
 
 struct Run {
@@ -50,25 +48,31 @@ fn lockstep(args: &[&str]) -> Run {
     let dir = TempDir::new("run");
     let out = dir.0.join("out");
     let o = Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .args(
-            args.iter()
-                .map(|a| a.replace("{OUT}", out.to_str().unwrap())),
-        )
+        .args(args.iter().map(|a| a.replace("{OUT}", out.to_str().unwrap())))
         .current_dir(root())
         .env("LOCKSTEP_NO_PROGRESS", "1")
         .output()
         .expect("run lockstep");
+    // Snapshots must not depend on where the checkout or the temp dir is.
+    let fixtures = format!("{}/", fixture("").display()).replace("//", "/");
+    let scrub = |b: Vec<u8>| {
+        String::from_utf8(b).unwrap().replace(out.to_str().unwrap(), "{OUT}").replace(&fixtures, "")
+    };
     Run {
-        stdout: String::from_utf8(o.stdout)
-            .unwrap()
-            .replace(out.to_str().unwrap(), "{OUT}"),
-        stderr: String::from_utf8(o.stderr)
-            .unwrap()
-            .replace(out.to_str().unwrap(), "{OUT}"),
+        stdout: scrub(o.stdout),
+        stderr: scrub(o.stderr),
         code: o.status.code().unwrap_or(-1),
         out,
         _dir: dir,
     }
+}
+
+/// `lockstep detect FIXTURE --out {OUT} EXTRA...`.
+fn detect(fixture_rel: &str, extra: &[&str]) -> Run {
+    let f = fixture(fixture_rel);
+    let mut args = vec!["detect", f.to_str().unwrap(), "--out", "{OUT}"];
+    args.extend_from_slice(extra);
+    lockstep(&args)
 }
 
 fn read(run: &Run, name: &str) -> String {
@@ -124,14 +128,7 @@ fn coortweet_golden_on_russian_tweets() {
 #[test]
 fn outputs_do_not_depend_on_threads() {
     let args = |t: &'static str| {
-        [
-            "detect",
-            "examples/data/russian_coord_tweets.csv",
-            "--out",
-            "{OUT}",
-            "--threads",
-            t,
-        ]
+        ["detect", "examples/data/russian_coord_tweets.csv", "--out", "{OUT}", "--threads", t]
     };
     let one = lockstep(&args("1"));
     let two = lockstep(&args("2"));
@@ -143,10 +140,7 @@ fn outputs_do_not_depend_on_threads() {
         "network.gexf",
         "network.graphml",
     ] {
-        assert!(
-            read(&one, name) == read(&two, name),
-            "{name} differs between 1 and 2 threads"
-        );
+        assert!(read(&one, name) == read(&two, name), "{name} differs between 1 and 2 threads");
     }
     let strip = |mut v: serde_json::Value| {
         v.as_object_mut().unwrap().remove("timings_ms");
@@ -156,159 +150,93 @@ fn outputs_do_not_depend_on_threads() {
     insta::assert_snapshot!(one.stdout);
 }
 
+/// Accounts and edges below the lockstep defaults stay visible.
+const KEEP_ALL: [&str; 4] = ["--min-participation", "1", "--min-weight", "1"];
+
 #[test]
 fn small_shares_lockstep_semantics() {
-    let f = fixture("shares-csv/small.csv");
-    let r = lockstep(&[
-        "detect",
-        f.to_str().unwrap(),
-        "--out",
-        "{OUT}",
-        "--fast-window",
-        "10",
-    ]);
+    let r = detect("shares-csv/small.csv", &["--fast-window", "10"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let stdout = r.stdout.replace(f.to_str().unwrap(), "small.csv");
-    insta::assert_snapshot!("small_stdout", stdout);
-    insta::assert_snapshot!("small_pairs", read(&r, "pairs.csv"));
-    insta::assert_snapshot!("small_edges", read(&r, "edges.csv"));
-    insta::assert_snapshot!("small_accounts", read(&r, "accounts.csv"));
-    insta::assert_snapshot!("small_clusters", read(&r, "clusters.csv"));
-    insta::assert_snapshot!("small_gexf", read(&r, "network.gexf"));
-    insta::assert_snapshot!("small_graphml", read(&r, "network.graphml"));
+    insta::assert_snapshot!("small_stdout", r.stdout);
+    for (snap, file) in [
+        ("small_pairs", "pairs.csv"),
+        ("small_edges", "edges.csv"),
+        ("small_accounts", "accounts.csv"),
+        ("small_clusters", "clusters.csv"),
+        ("small_gexf", "network.gexf"),
+        ("small_graphml", "network.graphml"),
+    ] {
+        insta::assert_snapshot!(snap, read(&r, file));
+    }
 }
 
 #[test]
 fn bad_rows_are_counted_then_strict_fails() {
-    let f = fixture("shares-csv/bad.csv");
-    let r = lockstep(&[
-        "detect",
-        f.to_str().unwrap(),
-        "--out",
-        "{OUT}",
-        "--min-participation",
-        "1",
-        "--min-weight",
-        "1",
-    ]);
+    let r = detect("shares-csv/bad.csv", &KEEP_ALL);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    insta::assert_snapshot!(
-        "bad_lenient",
-        r.stdout.replace(f.to_str().unwrap(), "bad.csv")
-    );
+    insta::assert_snapshot!("bad_lenient", r.stdout);
     let s = summary(&r);
     assert_eq!(s["records"]["read"], 7);
     assert_eq!(s["records"]["skipped"], 3);
     assert_eq!(s["records"]["skip_examples"][0]["line"], 3);
 
-    let strict = lockstep(&["detect", f.to_str().unwrap(), "--out", "{OUT}", "--strict"]);
+    let strict = detect("shares-csv/bad.csv", &["--strict"]);
     assert_eq!(strict.code, 2);
-    insta::assert_snapshot!(
-        "bad_strict",
-        strict.stderr.replace(f.to_str().unwrap(), "bad.csv")
-    );
+    insta::assert_snapshot!("bad_strict", strict.stderr);
 }
 
 #[test]
 fn missing_columns_and_empty_input_are_clear_errors() {
     let dir = TempDir::new("inputs");
-    let wrong = dir.0.join("wrong.csv");
-    std::fs::write(&wrong, "a,b\n1,2\n").unwrap();
-    let r = lockstep(&["detect", wrong.to_str().unwrap(), "--out", "{OUT}"]);
-    assert_eq!(r.code, 2);
-    insta::assert_snapshot!(
-        "missing_columns",
-        r.stderr.replace(wrong.to_str().unwrap(), "wrong.csv")
-    );
-
-    let empty = dir.0.join("empty.csv");
-    std::fs::write(&empty, "").unwrap();
-    let r = lockstep(&["detect", empty.to_str().unwrap(), "--out", "{OUT}"]);
-    assert_eq!(r.code, 2);
-    insta::assert_snapshot!(
-        "empty_input",
-        r.stderr.replace(empty.to_str().unwrap(), "empty.csv")
-    );
-
-    let header_only = dir.0.join("header.csv");
-    std::fs::write(
-        &header_only,
-        "object_id,account_id,content_id,timestamp_share\n",
-    )
-    .unwrap();
-    let r = lockstep(&["detect", header_only.to_str().unwrap(), "--out", "{OUT}"]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("is empty"), "{}", r.stderr);
+    let cases = [
+        ("wrong.csv", "a,b\n1,2\n", "missing column(s) `account_id`"),
+        ("empty.csv", "", "`empty.csv` is empty"),
+        (
+            "header.csv",
+            "object_id,account_id,content_id,timestamp_share\n",
+            "`header.csv` is empty",
+        ),
+    ];
+    let mut messages = String::new();
+    for (name, content, expected) in cases {
+        let path = dir.0.join(name);
+        std::fs::write(&path, content).unwrap();
+        let r = lockstep(&["detect", path.to_str().unwrap(), "--out", "{OUT}"]);
+        assert_eq!(r.code, 2);
+        let stderr = r.stderr.replace(path.to_str().unwrap(), name);
+        assert!(stderr.contains(expected), "{stderr}");
+        messages.push_str(&stderr);
+    }
+    insta::assert_snapshot!("input_errors", messages);
 }
 
 #[test]
 fn mapped_layers_gzip_and_several_inputs() {
     let dir = TempDir::new("gz");
-    let f = fixture("shares-csv/multi.csv");
     let gz = dir.0.join("multi.csv.gz");
     let status = Command::new("gzip")
         .arg("-c")
-        .arg(&f)
+        .arg(fixture("shares-csv/multi.csv"))
         .stdout(std::fs::File::create(&gz).unwrap())
         .status()
         .unwrap();
     assert!(status.success());
-    let map = "url=url_id,hashtag=hashtag_id,content=post_id,timestamp=timestamp";
-    let plain = lockstep(&[
-        "detect",
-        f.to_str().unwrap(),
-        "--out",
-        "{OUT}",
-        "--map",
-        map,
-    ]);
-    let zipped = lockstep(&[
-        "detect",
-        gz.to_str().unwrap(),
-        "--out",
-        "{OUT}",
-        "--map",
-        map,
-    ]);
+    let map = ["--map", "url=url_id,hashtag=hashtag_id,content=post_id,timestamp=timestamp"];
+    let plain = detect("shares-csv/multi.csv", &map);
+    let zipped = lockstep(&["detect", gz.to_str().unwrap(), "--out", "{OUT}", map[0], map[1]]);
     assert_eq!(plain.code, 0, "{}", plain.stderr);
     assert_eq!(read(&plain, "pairs.csv"), read(&zipped, "pairs.csv"));
-    insta::assert_snapshot!(
-        "multi_stdout",
-        plain.stdout.replace(f.to_str().unwrap(), "multi.csv")
-    );
+    insta::assert_snapshot!("multi_stdout", plain.stdout);
     insta::assert_snapshot!("multi_edges", read(&plain, "edges.csv"));
 
-    let only_url = lockstep(&[
-        "detect",
-        f.to_str().unwrap(),
-        "--out",
-        "{OUT}",
-        "--map",
-        map,
-        "--layers",
-        "url",
-        "--min-participation",
-        "1",
-        "--min-weight",
-        "1",
-    ]);
+    let only_url =
+        detect("shares-csv/multi.csv", &[&map[..], &["--layers", "url"], &KEEP_ALL].concat());
     let s = summary(&only_url);
-    assert_eq!(
-        s["dataset"]["actions_by_layer"],
-        serde_json::json!({"url": 4})
-    );
+    assert_eq!(s["dataset"]["actions_by_layer"], serde_json::json!({"url": 4}));
     assert_eq!(s["inputs"][0]["actions_on_unselected_layers"]["hashtag"], 4);
 
     // Two inputs in one run: every action is read once from each.
-    let both = lockstep(&[
-        "detect",
-        f.to_str().unwrap(),
-        gz.to_str().unwrap(),
-        "--out",
-        "{OUT}",
-        "--map",
-        map,
-    ]);
+    let both = detect("shares-csv/multi.csv", &[gz.to_str().unwrap(), map[0], map[1]]);
     let s = summary(&both);
     assert_eq!(s["inputs"].as_array().unwrap().len(), 2);
     assert_eq!(s["records"]["read"], 12);
@@ -316,24 +244,9 @@ fn mapped_layers_gzip_and_several_inputs() {
 
 #[test]
 fn io_archive_derives_every_layer() {
-    let f = fixture("io-archive/tweets.csv");
-    let r = lockstep(&[
-        "detect",
-        f.to_str().unwrap(),
-        "--out",
-        "{OUT}",
-        "--min-participation",
-        "1",
-        "--min-weight",
-        "1",
-        "--window",
-        "120",
-    ]);
+    let r = detect("io-archive/tweets.csv", &[&KEEP_ALL[..], &["--window", "120"]].concat());
     assert_eq!(r.code, 0, "{}", r.stderr);
-    insta::assert_snapshot!(
-        "io_stdout",
-        r.stdout.replace(f.to_str().unwrap(), "tweets.csv")
-    );
+    insta::assert_snapshot!("io_stdout", r.stdout);
     insta::assert_snapshot!("io_pairs", read(&r, "pairs.csv"));
     let s = summary(&r);
     assert_eq!(s["dataset"]["accounts_with_metadata"], 3);

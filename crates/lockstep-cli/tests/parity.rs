@@ -10,9 +10,7 @@ use std::process::Command;
 type PairSet = BTreeSet<(String, String)>;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/peer-gen-1e5")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/peer-gen-1e5").join(name)
 }
 
 fn unordered(a: &str, b: &str) -> (String, String) {
@@ -42,19 +40,8 @@ fn repost_and_reply_pairs_match_qut_toolkit() {
     let status = Command::new(env!("CARGO_BIN_EXE_lockstep"))
         .arg("detect")
         .arg(fixture("posts.csv.gz"))
-        .args([
-            "--map",
-            "repost=reposted_id,reply=reply_to_id,content=post_id,timestamp=timestamp",
-        ])
-        .args([
-            "--window",
-            "60",
-            "--min-participation",
-            "1",
-            "--min-weight",
-            "1",
-            "--quiet",
-        ])
+        .args(["--map", "repost=reposted_id,reply=reply_to_id,content=post_id,timestamp=timestamp"])
+        .args(["--window", "60", "--min-participation", "1", "--min-weight", "1", "--quiet"])
         .arg("--out")
         .arg(&out)
         .stdout(std::process::Stdio::null())

@@ -44,10 +44,7 @@ impl Detector for CoAction {
     fn detect(&self, ds: &Dataset, cfg: &DetectConfig) -> Detection {
         let t = &ds.actions;
         let n = t.len();
-        let mut stats = DetectStats {
-            actions: n as u64,
-            ..Default::default()
-        };
+        let mut stats = DetectStats { actions: n as u64, ..Default::default() };
 
         // Rank actions by (time, row): a pair's older side is its lower rank,
         // which is CooRTweet's orientation (ties keep input order).
@@ -62,10 +59,8 @@ impl Detector for CoAction {
         stats.prefiltered_out = prefilter(&r, cfg, &mut keep, ds.accounts.len());
 
         // Shard by object: keys sort by object, then rank.
-        let mut keys: Vec<u64> = (0..n)
-            .filter(|&i| keep[i])
-            .map(|i| (r.object[i] as u64) << 32 | i as u64)
-            .collect();
+        let mut keys: Vec<u64> =
+            (0..n).filter(|&i| keep[i]).map(|i| (r.object[i] as u64) << 32 | i as u64).collect();
         keys.par_sort_unstable();
         let groups = group_bounds(&keys, |k| k >> 32);
         stats.objects_with_pairs_possible = groups.iter().filter(|g| g.len() > 1).count() as u64;
@@ -112,19 +107,13 @@ impl Detector for CoAction {
 
         let (pair_table, edges) = aggregate(&r, cfg, &perm, pairs);
         stats.pairs = pair_table.len() as u64;
-        stats.accounts = count_distinct(
-            edges.a.iter().chain(edges.b.iter()).copied(),
-            ds.accounts.len(),
-        );
+        stats.accounts =
+            count_distinct(edges.a.iter().chain(edges.b.iter()).copied(), ds.accounts.len());
         stats.objects = count_distinct(
             pair_table.older.iter().map(|&row| t.object[row as usize]),
             ds.objects.len(),
         );
-        Detection {
-            pairs: pair_table,
-            edges,
-            stats,
-        }
+        Detection { pairs: pair_table, edges, stats }
     }
 }
 
@@ -142,9 +131,7 @@ impl Ranked {
     fn gather(ds: &Dataset, perm: &[u32]) -> Ranked {
         let t = &ds.actions;
         let g = |f: &(dyn Fn(usize) -> u32 + Sync)| {
-            perm.par_iter()
-                .map(|&p| f(p as usize))
-                .collect::<Vec<u32>>()
+            perm.par_iter().map(|&p| f(p as usize)).collect::<Vec<u32>>()
         };
         Ranked {
             account: g(&|p| t.account[p]),
@@ -152,10 +139,7 @@ impl Ranked {
             content: g(&|p| t.content[p]),
             time: perm.par_iter().map(|&p| t.time_us[p as usize]).collect(),
             self_ref: perm.par_iter().map(|&p| t.self_ref[p as usize]).collect(),
-            layer: perm
-                .par_iter()
-                .map(|&p| t.layer[p as usize] as u8)
-                .collect(),
+            layer: perm.par_iter().map(|&p| t.layer[p as usize] as u8).collect(),
         }
     }
 }
@@ -188,9 +172,7 @@ fn count_distinct(ids: impl Iterator<Item = u32>, universe: usize) -> u64 {
 /// Marks exact duplicates (same object, account, content and time) after
 /// their first occurrence; returns how many.
 fn mark_duplicates(r: &Ranked, keep: &mut [bool]) -> u64 {
-    let mut idx: Vec<u32> = (0..keep.len() as u32)
-        .filter(|&i| keep[i as usize])
-        .collect();
+    let mut idx: Vec<u32> = (0..keep.len() as u32).filter(|&i| keep[i as usize]).collect();
     let key = |i: u32| {
         let i = i as usize;
         (r.object[i], r.account[i], r.content[i], r.time[i])
@@ -381,20 +363,15 @@ fn aggregate(
         .map(|run| {
             let ps = &keyed[run.clone()];
             let distinct = |f: &dyn Fn(&(u64, u32, u32)) -> u32, only_fast: bool| {
-                let mut v: Vec<u32> = ps
-                    .iter()
-                    .filter(|p| !only_fast || is_fast(p.1, p.2))
-                    .map(f)
-                    .collect();
+                let mut v: Vec<u32> =
+                    ps.iter().filter(|p| !only_fast || is_fast(p.1, p.2)).map(f).collect();
                 v.sort_unstable();
                 v.dedup();
                 v.len() as u64
             };
             let objects = distinct(&|p| r.object[p.1 as usize], false);
-            let sum: i128 = ps
-                .iter()
-                .map(|p| (r.time[p.2 as usize] - r.time[p.1 as usize]) as i128)
-                .sum();
+            let sum: i128 =
+                ps.iter().map(|p| (r.time[p.2 as usize] - r.time[p.1 as usize]) as i128).sum();
             let fast_rows = ps.iter().filter(|p| is_fast(p.1, p.2)).count() as u64;
             let (weight, fast_weight) = match cfg.semantics {
                 Semantics::CooRTweet => (ps.len() as u64, fast_rows),

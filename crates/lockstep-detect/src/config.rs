@@ -38,9 +38,7 @@ impl FromStr for Semantics {
         match s {
             "lockstep" => Ok(Semantics::Lockstep),
             "coortweet" => Ok(Semantics::CooRTweet),
-            o => Err(format!(
-                "unknown semantics `{o}` (expected `lockstep` or `coortweet`)"
-            )),
+            o => Err(format!("unknown semantics `{o}` (expected `lockstep` or `coortweet`)")),
         }
     }
 }

@@ -90,11 +90,7 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
             if is_loop && !cfg.keep_loops {
                 continue;
             }
-            let (o, w) = if t.time_us[i] <= t.time_us[j] {
-                (i, j)
-            } else {
-                (j, i)
-            };
+            let (o, w) = if t.time_us[i] <= t.time_us[j] { (i, j) } else { (j, i) };
             pairs.push((o as u32, w as u32));
         }
     }
@@ -104,11 +100,8 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
             let layers: BTreeSet<_> = pairs.iter().map(|&(i, _)| t.layer[i as usize]).collect();
             let mut out = Vec::new();
             for l in layers {
-                let lp: Vec<_> = pairs
-                    .iter()
-                    .copied()
-                    .filter(|&(i, _)| t.layer[i as usize] == l)
-                    .collect();
+                let lp: Vec<_> =
+                    pairs.iter().copied().filter(|&(i, _)| t.layer[i as usize] == l).collect();
                 let c: BTreeSet<u32> = lp
                     .iter()
                     .flat_map(|&(i, j)| [t.content[i as usize], t.content[j as usize]])
@@ -119,10 +112,7 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
                 let f: BTreeSet<u32> = rows
                     .iter()
                     .filter(|&&i| {
-                        rows.iter()
-                            .filter(|&&j| t.account[j] == t.account[i])
-                            .count()
-                            >= min
+                        rows.iter().filter(|&&j| t.account[j] == t.account[i]).count() >= min
                     })
                     .map(|&i| t.content[i])
                     .collect();
@@ -136,17 +126,11 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
             let mut objs: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
             for &(i, j) in &pairs {
                 for x in [i, j] {
-                    objs.entry(t.account[x as usize])
-                        .or_default()
-                        .insert(t.object[x as usize]);
+                    objs.entry(t.account[x as usize]).or_default().insert(t.object[x as usize]);
                 }
             }
             let ok = |x: u32| objs.get(&t.account[x as usize]).map_or(0, |s| s.len()) >= min;
-            let next: Vec<_> = pairs
-                .iter()
-                .copied()
-                .filter(|&(i, j)| ok(i) && ok(j))
-                .collect();
+            let next: Vec<_> = pairs.iter().copied().filter(|&(i, j)| ok(i) && ok(j)).collect();
             if next.len() == pairs.len() {
                 break;
             }
@@ -161,17 +145,13 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
         groups.entry((x.min(y), x.max(y))).or_default().push((i, j));
     }
     let fast = |&(i, j): &(u32, u32)| {
-        cfg.fast_window_us
-            .is_some_and(|f| t.time_us[j as usize] - t.time_us[i as usize] <= f)
+        cfg.fast_window_us.is_some_and(|f| t.time_us[j as usize] - t.time_us[i as usize] <= f)
     };
     let edges = groups
         .into_iter()
         .map(|(k, ps)| {
-            let objects = ps
-                .iter()
-                .map(|&(i, _)| t.object[i as usize])
-                .collect::<BTreeSet<_>>()
-                .len() as u64;
+            let objects =
+                ps.iter().map(|&(i, _)| t.object[i as usize]).collect::<BTreeSet<_>>().len() as u64;
             let fast_objects = ps
                 .iter()
                 .filter(|p| fast(p))
@@ -202,8 +182,5 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
             (k, e)
         })
         .collect();
-    OracleOutput {
-        pairs: pairs.into_iter().collect(),
-        edges,
-    }
+    OracleOutput { pairs: pairs.into_iter().collect(), edges }
 }

@@ -31,52 +31,34 @@ fn to_oracle_shape(d: &Detection) -> OracleOutput {
 /// Small alphabets so that ties, repeat shares, duplicates, shared content
 /// ids and window edges are common.
 fn dataset() -> impl Strategy<Value = Dataset> {
-    proptest::collection::vec(
-        (0u8..6, 0u8..5, 0u8..3, 0u8..40, 0i64..12, any::<bool>()),
-        0..60,
-    )
-    .prop_map(|rows| {
-        let mut b = DatasetBuilder::default();
-        for (acc, obj, layer, content, t, self_ref) in rows {
-            let layer = [Layer::Repost, Layer::Url, Layer::Hashtag][layer as usize];
-            let object = format!("o{obj}");
-            // Sometimes the content id is the object id (a loop in CooRTweet's sense).
-            let content = if self_ref {
-                object.clone()
-            } else {
-                format!("c{content}")
-            };
-            b.push_action(ActionInput {
-                account: &format!("a{acc}"),
-                object: &object,
-                layer,
-                content: &content,
-                time_us: t * 5_000_000,
-                platform: "",
-            });
-        }
-        b.finish()
-    })
+    proptest::collection::vec((0u8..6, 0u8..5, 0u8..3, 0u8..40, 0i64..12, any::<bool>()), 0..60)
+        .prop_map(|rows| {
+            let mut b = DatasetBuilder::default();
+            for (acc, obj, layer, content, t, self_ref) in rows {
+                let layer = [Layer::Repost, Layer::Url, Layer::Hashtag][layer as usize];
+                let object = format!("o{obj}");
+                // Sometimes the content id is the object id (a loop in CooRTweet's sense).
+                let content = if self_ref { object.clone() } else { format!("c{content}") };
+                b.push_action(ActionInput {
+                    account: &format!("a{acc}"),
+                    object: &object,
+                    layer,
+                    content: &content,
+                    time_us: t * 5_000_000,
+                    platform: "",
+                });
+            }
+            b.finish()
+        })
 }
 
 fn config() -> impl Strategy<Value = DetectConfig> {
-    (
-        0i64..4,
-        proptest::option::of(0i64..3),
-        0u32..4,
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-    )
+    (0i64..4, proptest::option::of(0i64..3), 0u32..4, any::<bool>(), any::<bool>(), any::<bool>())
         .prop_map(|(w, f, min, coor, keep_loops, dedup)| DetectConfig {
             window_us: w * 5_000_000,
             fast_window_us: f.map(|f| f * 5_000_000),
             min_participation: min,
-            semantics: if coor {
-                Semantics::CooRTweet
-            } else {
-                Semantics::Lockstep
-            },
+            semantics: if coor { Semantics::CooRTweet } else { Semantics::Lockstep },
             keep_loops,
             dedup,
         })
@@ -115,10 +97,7 @@ fn window_is_inclusive() {
         });
     }
     let ds = b.finish();
-    let cfg = DetectConfig {
-        min_participation: 1,
-        ..Default::default()
-    };
+    let cfg = DetectConfig { min_participation: 1, ..Default::default() };
     let d = detect(&ds, &cfg);
     assert_eq!(d.pairs.len(), 1, "60 s apart pairs, 61 s apart does not");
     assert_eq!((d.pairs.older[0], d.pairs.newer[0]), (0, 1));

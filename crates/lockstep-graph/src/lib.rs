@@ -174,9 +174,7 @@ pub fn build(ds: &Dataset, det: &Detection, cfg: &ThresholdConfig) -> Network {
         g.sort_by(|&x, &y| ds.account_name(x).cmp(ds.account_name(y)));
     }
     groups.sort_by(|x, y| {
-        y.len()
-            .cmp(&x.len())
-            .then_with(|| ds.account_name(x[0]).cmp(ds.account_name(y[0])))
+        y.len().cmp(&x.len()).then_with(|| ds.account_name(x[0]).cmp(ds.account_name(y[0])))
     });
     let mut cluster_of = vec![None; n];
     let mut clusters: Vec<Cluster> = groups
@@ -186,11 +184,7 @@ pub fn build(ds: &Dataset, det: &Detection, cfg: &ThresholdConfig) -> Network {
             for &a in &accounts {
                 cluster_of[a as usize] = Some(k as u32 + 1);
             }
-            Cluster {
-                id: k as u32 + 1,
-                accounts,
-                edges: Vec::new(),
-            }
+            Cluster { id: k as u32 + 1, accounts, edges: Vec::new() }
         })
         .collect();
     for &i in &sub_edges {
@@ -233,14 +227,7 @@ pub fn build(ds: &Dataset, det: &Detection, cfg: &ThresholdConfig) -> Network {
             (v as u32, s)
         })
         .collect();
-    Network {
-        quantile_value,
-        over,
-        full,
-        sub,
-        clusters,
-        accounts,
-    }
+    Network { quantile_value, over, full, sub, clusters, accounts }
 }
 
 #[cfg(test)]

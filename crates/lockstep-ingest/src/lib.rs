@@ -84,8 +84,7 @@ impl ReadCtx<'_> {
     /// Counts a record that is well-formed but gives no action (not an error,
     /// even in strict mode).
     pub fn unused(&mut self, line: u64, field: &str, reason: &str, detail: String) {
-        self.skips
-            .record(&self.report.path, line, field, reason, detail);
+        self.skips.record(&self.report.path, line, field, reason, detail);
         *self.report.skipped.entry(reason.to_string()).or_default() += 1;
     }
 
@@ -109,10 +108,7 @@ pub trait Format: Sync {
 
 /// Every format, in sniffing order (most specific first).
 pub fn registry() -> &'static [&'static dyn Format] {
-    &[
-        &formats::io_archive::IoArchive,
-        &formats::shares_csv::SharesCsv,
-    ]
+    &[&formats::io_archive::IoArchive, &formats::shares_csv::SharesCsv]
 }
 
 /// The format called `name`.
@@ -141,11 +137,7 @@ pub fn ingest(
         Some(name) => Some(format_by_name(name).ok_or_else(|| {
             IngestError::Config(format!(
                 "unknown format `{name}` (expected one of: {})",
-                registry()
-                    .iter()
-                    .map(|f| f.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                registry().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
             ))
         })?),
         None => None,
@@ -155,10 +147,7 @@ pub fn ingest(
     let mut skips = SkipLog::default();
     for src in sources {
         let name = src.name().to_string();
-        let io_err = |e: std::io::Error| IngestError::Io {
-            file: name.clone(),
-            source: e,
-        };
+        let io_err = |e: std::io::Error| IngestError::Io { file: name.clone(), source: e };
         let (raw, digest) = source::hashing(src.open().map_err(io_err)?);
         let mut input = source::decompress(raw).map_err(io_err)?;
         let head = input.fill_buf().map_err(io_err)?.to_vec();
@@ -167,14 +156,9 @@ pub fn ingest(
         }
         let format = match forced {
             Some(f) => f,
-            None => registry()
-                .iter()
-                .copied()
-                .find(|f| f.sniff(&head))
-                .ok_or_else(|| IngestError::UnknownFormat {
-                    file: name.clone(),
-                    head: first_line(&head),
-                })?,
+            None => registry().iter().copied().find(|f| f.sniff(&head)).ok_or_else(|| {
+                IngestError::UnknownFormat { file: name.clone(), head: first_line(&head) }
+            })?,
         };
         let mut report = FileReport::new(&name, format.name());
         let mut ctx = ReadCtx {
@@ -196,11 +180,7 @@ pub fn ingest(
         }
         files.push(report);
     }
-    Ok(Ingested {
-        dataset: builder.finish(),
-        files,
-        skips,
-    })
+    Ok(Ingested { dataset: builder.finish(), files, skips })
 }
 
 fn first_line(head: &[u8]) -> String {

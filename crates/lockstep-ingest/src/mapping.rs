@@ -63,10 +63,7 @@ impl ColumnMap {
 
     /// The column of a non-layer role.
     pub fn column(&self, role: Role) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(r, _)| *r == role)
-            .map(|(_, c)| c.as_str())
+        self.0.iter().find(|(r, _)| *r == role).map(|(_, c)| c.as_str())
     }
 }
 
@@ -90,9 +87,7 @@ impl FromStr for ColumnMap {
                 })?),
             };
             if out.iter().any(|(r, _)| *r == role) {
-                return Err(IngestError::Config(format!(
-                    "`--map`: role `{role}` given twice"
-                )));
+                return Err(IngestError::Config(format!("`--map`: role `{role}` given twice")));
             }
             out.push((role, col.trim().to_string()));
         }
@@ -109,9 +104,7 @@ mod tests {
 
     #[test]
     fn user_layers_replace_default_object() {
-        let m: ColumnMap = "url=url_id,content=post_id,timestamp=timestamp"
-            .parse()
-            .unwrap();
+        let m: ColumnMap = "url=url_id,content=post_id,timestamp=timestamp".parse().unwrap();
         let m = m.over_defaults();
         assert_eq!(m.column(Role::Account), Some("account_id"));
         assert_eq!(m.column(Role::Content), Some("post_id"));

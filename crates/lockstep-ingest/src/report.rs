@@ -32,11 +32,7 @@ pub struct FileReport {
 
 impl FileReport {
     pub(crate) fn new(path: &str, format: &str) -> Self {
-        FileReport {
-            path: path.to_string(),
-            format: format.to_string(),
-            ..Default::default()
-        }
+        FileReport { path: path.to_string(), format: format.to_string(), ..Default::default() }
     }
 
     /// Records skipped for any reason.

@@ -60,10 +60,7 @@ pub struct MemorySource {
 impl MemorySource {
     /// A named in-memory input.
     pub fn new(name: &str, bytes: impl AsRef<[u8]>) -> Self {
-        MemorySource {
-            name: name.to_string(),
-            bytes: bytes.as_ref().into(),
-        }
+        MemorySource { name: name.to_string(), bytes: bytes.as_ref().into() }
     }
 }
 
@@ -83,12 +80,7 @@ pub(crate) struct Digest256(Arc<Mutex<(Sha256, u64)>>);
 impl Digest256 {
     pub(crate) fn finish(&self) -> (String, u64) {
         let g = self.0.lock().expect("digest lock");
-        let hex =
-            g.0.clone()
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+        let hex = g.0.clone().finalize().iter().map(|b| format!("{b:02x}")).collect();
         (hex, g.1)
     }
 }
@@ -110,13 +102,7 @@ impl Read for HashingReader {
 
 pub(crate) fn hashing(inner: Box<dyn Read + Send>) -> (HashingReader, Digest256) {
     let digest = Digest256(Arc::new(Mutex::new((Sha256::new(), 0))));
-    (
-        HashingReader {
-            inner,
-            digest: digest.clone(),
-        },
-        digest,
-    )
+    (HashingReader { inner, digest: digest.clone() }, digest)
 }
 
 /// Wraps gzip input (by its magic bytes) in a decoder.

@@ -58,11 +58,7 @@ pub fn url_domain(url: &str) -> Option<String> {
     };
     let host_port = rest.split(['/', '?', '#']).next()?;
     let host_port = host_port.rsplit('@').next()?;
-    let host = host_port
-        .split(':')
-        .next()?
-        .trim_end_matches('.')
-        .to_lowercase();
+    let host = host_port.split(':').next()?.trim_end_matches('.').to_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
     (!host.is_empty() && host.contains('.')).then_some(host)
 }
@@ -74,26 +70,11 @@ mod tests {
 
     #[test]
     fn examples() {
-        assert_eq!(
-            normalize_exact("RT @Someone_1: Buy  NOW @x https://t.co/abc"),
-            "buy now"
-        );
-        assert_eq!(
-            normalize_exact("@someone buy   now at the store"),
-            "buy now at the store"
-        );
-        assert_eq!(
-            normalize_exact("buy now at the store!"),
-            "buy now at the store!"
-        );
-        assert_eq!(
-            url_domain("https://WWW.Example.com:443/a?b"),
-            Some("example.com".into())
-        );
-        assert_eq!(
-            url_domain("http://user@host.org/x"),
-            Some("host.org".into())
-        );
+        assert_eq!(normalize_exact("RT @Someone_1: Buy  NOW @x https://t.co/abc"), "buy now");
+        assert_eq!(normalize_exact("@someone buy   now at the store"), "buy now at the store");
+        assert_eq!(normalize_exact("buy now at the store!"), "buy now at the store!");
+        assert_eq!(url_domain("https://WWW.Example.com:443/a?b"), Some("example.com".into()));
+        assert_eq!(url_domain("http://user@host.org/x"), Some("host.org".into()));
         assert_eq!(url_domain("nonsense"), None);
     }
 

@@ -15,11 +15,7 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
     }
     let b = t.as_bytes();
     let looks_date = b.len() >= 10 && b[4] == b'-' && b[7] == b'-';
-    let r = if looks_date {
-        parse_datetime(t)
-    } else {
-        parse_unix(t)
-    };
+    let r = if looks_date { parse_datetime(t) } else { parse_unix(t) };
     r.ok_or_else(|| {
         format!("cannot read `{}` as a time (expected UNIX seconds, ISO 8601 or `YYYY-MM-DD HH:MM[:SS]`)", clip(t))
     })
@@ -163,10 +159,7 @@ mod tests {
         assert_eq!(parse_timestamp("2021-01-17T10:56:33+0300"), Ok(iso));
         assert_eq!(parse_timestamp("2021-01-17T07:56:33.5Z"), Ok(iso + 500_000));
         assert_eq!(parse_timestamp("2021-01-17 07:56"), Ok(iso - 33_000_000));
-        assert_eq!(
-            parse_timestamp("2021-01-17"),
-            Ok(iso - (7 * 3600 + 56 * 60 + 33) * 1_000_000)
-        );
+        assert_eq!(parse_timestamp("2021-01-17"), Ok(iso - (7 * 3600 + 56 * 60 + 33) * 1_000_000));
         for bad in [
             "",
             "abc",

@@ -128,10 +128,8 @@ impl DatasetBuilder {
         t.layer.push(a.layer);
         t.content.push(content);
         t.time_us.push(a.time_us);
-        t.platform
-            .push(u16::try_from(platform).expect("more than 65,535 platforms"));
-        t.self_ref
-            .push(a.layer.objects_are_posts() && a.object == a.content);
+        t.platform.push(u16::try_from(platform).expect("more than 65,535 platforms"));
+        t.self_ref.push(a.layer.objects_are_posts() && a.object == a.content);
         t.len() - 1
     }
 

@@ -66,10 +66,7 @@ impl Layer {
     /// Layers whose objects are posts: only there can a content id equal an
     /// object id (CooRTweet's loop rule compares the two).
     pub fn objects_are_posts(self) -> bool {
-        matches!(
-            self,
-            Layer::Repost | Layer::Reply | Layer::Quote | Layer::Custom
-        )
+        matches!(self, Layer::Repost | Layer::Reply | Layer::Quote | Layer::Custom)
     }
 }
 
@@ -86,12 +83,7 @@ pub struct ParseLayerError(pub String);
 impl fmt::Display for ParseLayerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<_> = Layer::ALL.iter().map(|l| l.name()).collect();
-        write!(
-            f,
-            "unknown layer `{}` (expected one of: {})",
-            self.0,
-            names.join(", ")
-        )
+        write!(f, "unknown layer `{}` (expected one of: {})", self.0, names.join(", "))
     }
 }
 

@@ -71,10 +71,7 @@ pub(crate) fn graphml(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
         ("layers", "edge", "layers", "string"),
         ("mean_delta_s", "edge", "mean_delta_s", "double"),
     ] {
-        writeln!(
-            w,
-            r#"  <key id="{id}" for="{for_}" attr.name="{name}" attr.type="{ty}"/>"#
-        )?;
+        writeln!(w, r#"  <key id="{id}" for="{for_}" attr.name="{name}" attr.type="{ty}"/>"#)?;
     }
     writeln!(w, r#"  <graph id="lockstep" edgedefault="undirected">"#)?;
     for (a, s) in net.accounts.iter().filter(|(_, s)| s.cluster.is_some()) {

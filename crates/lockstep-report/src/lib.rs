@@ -58,10 +58,8 @@ pub fn write_all(
     r: &Results<'_>,
     run: &RunInfo<'_>,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
     let mut written = Vec::new();
     let mut file = |name: &str, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
         let path = dir.join(name);
@@ -70,10 +68,7 @@ pub fn write_all(
             f(&mut w)?;
             w.flush()
         });
-        res.map_err(|source| ReportError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        res.map_err(|source| ReportError::Io { path: path.clone(), source })?;
         written.push(path);
         Ok::<(), ReportError>(())
     };

@@ -73,11 +73,7 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     ])
     .map_err(io_err)?;
     for i in 0..e.len() {
-        let cl = if net.over[i] {
-            cluster.get(&e.a[i]).map(|c| c.to_string())
-        } else {
-            None
-        };
+        let cl = if net.over[i] { cluster.get(&e.a[i]).map(|c| c.to_string()) } else { None };
         c.write_record([
             ds.account_name(e.a[i]),
             ds.account_name(e.b[i]),
@@ -113,12 +109,8 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
     ])
     .map_err(io_err)?;
     for (a, s) in &r.net.accounts {
-        let handle = ds
-            .account_meta
-            .handle
-            .get(*a as usize)
-            .and_then(|h| h.as_deref())
-            .unwrap_or("");
+        let handle =
+            ds.account_meta.handle.get(*a as usize).and_then(|h| h.as_deref()).unwrap_or("");
         c.write_record([
             ds.account_name(*a),
             &s.cluster.map(|c| c.to_string()).unwrap_or_default(),
@@ -154,11 +146,7 @@ pub(crate) fn clusters_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
     .map_err(io_err)?;
     for cl in &r.net.clusters {
         let v = cl.accounts.len() as f64;
-        let density = if v > 1.0 {
-            2.0 * cl.edges.len() as f64 / (v * (v - 1.0))
-        } else {
-            0.0
-        };
+        let density = if v > 1.0 { 2.0 * cl.edges.len() as f64 / (v * (v - 1.0)) } else { 0.0 };
         let total: u64 = cl.edges.iter().map(|&i| det.edges.weight[i]).sum();
         let (mut first, mut last) = (i64::MAX, i64::MIN);
         // Pair rows per object, to rank what the cluster pushed most.
@@ -173,8 +161,7 @@ pub(crate) fn clusters_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
         }
         let mut top: Vec<(u32, u64)> = per_object.into_iter().collect();
         top.sort_by(|x, y| {
-            y.1.cmp(&x.1)
-                .then_with(|| ds.object_name(x.0).cmp(ds.object_name(y.0)))
+            y.1.cmp(&x.1).then_with(|| ds.object_name(x.0).cmp(ds.object_name(y.0)))
         });
         let top: Vec<String> = top
             .iter()
@@ -198,11 +185,7 @@ pub(crate) fn clusters_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
 
 /// Account id -> cluster id.
 pub(crate) fn cluster_lookup(r: &Results<'_>) -> BTreeMap<u32, u32> {
-    r.net
-        .clusters
-        .iter()
-        .flat_map(|c| c.accounts.iter().map(move |&a| (a, c.id)))
-        .collect()
+    r.net.clusters.iter().flat_map(|c| c.accounts.iter().map(move |&a| (a, c.id))).collect()
 }
 
 /// A float with at most 6 decimals and no trailing zeros.

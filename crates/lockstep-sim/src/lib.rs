@@ -75,9 +75,7 @@ struct Draws(u64);
 
 impl Draws {
     fn new(seed: u64, stream: u64, key: u64) -> Self {
-        Draws(mix(
-            seed ^ mix(stream.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ mix(key))
-        ))
+        Draws(mix(seed ^ mix(stream.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ mix(key))))
     }
     fn u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -149,13 +147,7 @@ pub fn generate(s: &Scenario, out: &mut dyn Write, truth: &mut dyn Write) -> io:
         let birth = Draws::new(s.seed, BIRTH, obj).below(s.span_s) as f64;
         let delay = -(1.0 - d.f64()).ln() * 6.0 * 3600.0;
         let t = s.start + (birth + delay) as i64;
-        emit(
-            &mut line,
-            &format_args!("o{obj}"),
-            &format_args!("u{acc}"),
-            t,
-            &mut row,
-        )?;
+        emit(&mut line, &format_args!("o{obj}"), &format_args!("u{acc}"), t, &mut row)?;
         if (i + 1) % every == 0 && e < events {
             let mut d = Draws::new(s.seed, EVENT, e);
             let g = d.below(s.groups as u64);
@@ -167,13 +159,7 @@ pub fn generate(s: &Scenario, out: &mut dyn Write, truth: &mut dyn Write) -> io:
             }
             for &m in &members[..per_event as usize] {
                 let t = t0 + d.below(s.jitter_s as u64 + 1) as i64;
-                emit(
-                    &mut line,
-                    &format_args!("c{g}_{e}"),
-                    &format_args!("g{g}_{m}"),
-                    t,
-                    &mut row,
-                )?;
+                emit(&mut line, &format_args!("c{g}_{e}"), &format_args!("g{g}_{m}"), t, &mut row)?;
             }
             e += 1;
         }
@@ -189,11 +175,7 @@ mod tests {
 
     #[test]
     fn deterministic_and_exact_size() {
-        let s = Scenario {
-            rows: 5_000,
-            seed: 7,
-            ..Default::default()
-        };
+        let s = Scenario { rows: 5_000, seed: 7, ..Default::default() };
         let (mut a, mut t1) = (Vec::new(), Vec::new());
         let (mut b, mut t2) = (Vec::new(), Vec::new());
         assert_eq!(generate(&s, &mut a, &mut t1).unwrap(), 5_000);

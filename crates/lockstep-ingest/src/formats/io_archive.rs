@@ -196,10 +196,5 @@ struct Cols {
 
 fn parse_count(s: &str) -> Option<u64> {
     let s = s.trim();
-    s.parse::<u64>().ok().or_else(|| {
-        s.parse::<f64>()
-            .ok()
-            .filter(|f| *f >= 0.0)
-            .map(|f| f as u64)
-    })
+    s.parse::<u64>().ok().or_else(|| s.parse::<f64>().ok().filter(|f| *f >= 0.0).map(|f| f as u64))
 }

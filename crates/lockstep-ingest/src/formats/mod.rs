@@ -17,10 +17,8 @@ pub(crate) struct CsvInput<'r> {
 
 impl<'r> CsvInput<'r> {
     pub(crate) fn open(input: &'r mut dyn BufRead, file: &str) -> Result<Self, IngestError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(input);
+        let mut reader =
+            csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(input);
         let header = reader
             .headers()
             .map_err(|e| csv_error(file, e))?
@@ -58,21 +56,14 @@ impl<'r> CsvInput<'r> {
                 file: file.to_string(),
                 missing: missing.join(", "),
                 expected: expected.to_string(),
-                found: self
-                    .header
-                    .iter()
-                    .map(|h| format!("`{h}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                found: self.header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "),
             })
         }
     }
 
     /// The index of an optional column.
     pub(crate) fn optional(&self, name: &str) -> Option<usize> {
-        self.header
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
+        self.header.iter().position(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// Calls `row` on each well-formed record with its line number; broken
@@ -121,10 +112,7 @@ impl<'r> CsvInput<'r> {
 fn csv_error(file: &str, e: csv::Error) -> IngestError {
     let line = e.position().map_or(0, |p| p.line());
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => IngestError::Io {
-            file: file.to_string(),
-            source,
-        },
+        csv::ErrorKind::Io(source) => IngestError::Io { file: file.to_string(), source },
         other => IngestError::BadRecord {
             file: file.to_string(),
             line,

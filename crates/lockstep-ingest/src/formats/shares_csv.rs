@@ -38,9 +38,7 @@ impl Format for SharesCsv {
             match map.column(role) {
                 Some(c) => wanted.push(c),
                 None => {
-                    return Err(IngestError::Config(format!(
-                        "`--map` names no `{role}` column"
-                    )))
+                    return Err(IngestError::Config(format!("`--map` names no `{role}` column")))
                 }
             }
         }
@@ -53,28 +51,19 @@ impl Format for SharesCsv {
             })
             .collect();
         if layers.is_empty() {
-            return Err(IngestError::Config(
-                "`--map` names no object or layer column".into(),
-            ));
+            return Err(IngestError::Config("`--map` names no object or layer column".into()));
         }
         wanted.extend(layers.iter().map(|(_, c)| *c));
         let platform_col = map.column(Role::Platform);
         if let Some(p) = platform_col {
             wanted.push(p);
         }
-        let expected = map
-            .0
-            .iter()
-            .map(|(r, c)| format!("{r}=`{c}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let expected =
+            map.0.iter().map(|(r, c)| format!("{r}=`{c}`")).collect::<Vec<_>>().join(", ");
         let idx = csv.columns(&file, &wanted, &expected)?;
         let (acc_i, con_i, ts_i) = (idx[0], idx[1], idx[2]);
-        let layer_idx: Vec<(Layer, usize, &str)> = layers
-            .iter()
-            .zip(&idx[3..])
-            .map(|((l, c), i)| (*l, *i, *c))
-            .collect();
+        let layer_idx: Vec<(Layer, usize, &str)> =
+            layers.iter().zip(&idx[3..]).map(|((l, c), i)| (*l, *i, *c)).collect();
         let plat_i = platform_col.map(|_| idx[idx.len() - 1]);
         let names: Vec<String> = csv.header.clone();
 
@@ -96,10 +85,8 @@ impl Format for SharesCsv {
             for &(layer, i, _) in &layer_idx {
                 let object = rec[i].trim();
                 if object.is_empty() {
-                    *ctx.report
-                        .empty_object_cells
-                        .entry(layer.name().to_string())
-                        .or_default() += 1;
+                    *ctx.report.empty_object_cells.entry(layer.name().to_string()).or_default() +=
+                        1;
                     continue;
                 }
                 if !ctx.wants(layer) {
@@ -125,12 +112,7 @@ impl Format for SharesCsv {
                 Ok(())
             } else {
                 let cols: Vec<&str> = layer_idx.iter().map(|(_, _, c)| *c).collect();
-                ctx.unused(
-                    line,
-                    &cols.join("|"),
-                    "no object on a selected layer",
-                    String::new(),
-                );
+                ctx.unused(line, &cols.join("|"), "no object on a selected layer", String::new());
                 Ok(())
             }
         })
