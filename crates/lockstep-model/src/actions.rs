@@ -1,4 +1,4 @@
-use crate::{AccountTable, Interner, Layer};
+use crate::{AccountTable, Interner, Layer, Strings};
 
 /// One row per action, as a struct of arrays. Row `i` of every column
 /// belongs to action `i`.
@@ -60,10 +60,10 @@ pub struct Dataset {
     pub accounts: Interner,
     /// Account metadata, indexed by account id.
     pub account_meta: AccountTable,
-    /// Objects, each key prefixed by one byte that names its layer.
-    pub objects: Interner,
-    /// Content ids.
-    pub contents: Interner,
+    /// Distinct objects, each key prefixed by one byte that names its layer.
+    pub objects: Strings,
+    /// Distinct content ids.
+    pub contents: Strings,
     /// Platform names.
     pub platforms: Interner,
 }
@@ -105,11 +105,14 @@ pub struct ActionInput<'a> {
     pub platform: &'a str,
 }
 
-/// Builds a [`Dataset`] row by row.
+/// Builds a [`Dataset`] row by row. Objects and content ids are kept raw
+/// and dictionary-encoded in bulk by [`DatasetBuilder::finish`].
 #[derive(Debug, Default)]
 pub struct DatasetBuilder {
     ds: Dataset,
     key: String,
+    raw_objects: Strings,
+    raw_contents: Strings,
 }
 
 impl DatasetBuilder {
@@ -119,14 +122,12 @@ impl DatasetBuilder {
         self.key.clear();
         self.key.push((b'a' + a.layer as u8) as char);
         self.key.push_str(a.object);
-        let object = self.ds.objects.intern(&self.key);
-        let content = self.ds.contents.intern(a.content);
+        self.raw_objects.push(&self.key);
+        self.raw_contents.push(a.content);
         let platform = self.ds.platforms.intern(a.platform);
         let t = &mut self.ds.actions;
         t.account.push(account);
-        t.object.push(object);
         t.layer.push(a.layer);
-        t.content.push(content);
         t.time_us.push(a.time_us);
         t.platform.push(u16::try_from(platform).expect("more than 65,535 platforms"));
         t.self_ref.push(a.layer.objects_are_posts() && a.object == a.content);
@@ -156,7 +157,10 @@ impl DatasetBuilder {
     }
 
     /// The finished dataset.
-    pub fn finish(self) -> Dataset {
+    pub fn finish(mut self) -> Dataset {
+        (self.ds.actions.object, self.ds.objects) = self.raw_objects.encode();
+        drop(self.raw_objects);
+        (self.ds.actions.content, self.ds.contents) = self.raw_contents.encode();
         self.ds
     }
 }

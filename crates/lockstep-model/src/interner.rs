@@ -1,15 +1,15 @@
+use crate::Strings;
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
 
-/// Maps strings to dense `u32` ids in first-seen order.
+/// Maps strings to dense `u32` ids in first-seen order, one at a time.
 ///
-/// Strings live in one contiguous buffer, so an id costs its bytes plus about
-/// 12 bytes of bookkeeping: this matters at 10^8 distinct content ids, where a
-/// `HashMap<String, u32>` would spend several times that on allocations.
+/// Strings live in one contiguous buffer ([`Strings`]), so an id costs its
+/// bytes plus about 12 bytes of bookkeeping. For large columns of mostly
+/// distinct values, [`Strings::encode`] does the same job in bulk.
 #[derive(Default, Clone)]
 pub struct Interner {
-    buf: String,
-    ends: Vec<usize>,
+    strings: Strings,
     table: HashTable<u32>,
     hasher: DefaultHashBuilder,
 }
@@ -24,25 +24,13 @@ impl Interner {
     /// The id of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
         let hash = self.hasher.hash_one(s);
-        let (buf, ends) = (&self.buf, &self.ends);
-        let get = |id: u32| -> &str {
-            let id = id as usize;
-            let start = if id == 0 { 0 } else { ends[id - 1] };
-            &buf[start..ends[id]]
-        };
-        if let Some(&id) = self.table.find(hash, |&id| get(id) == s) {
+        let strings = &self.strings;
+        if let Some(&id) = self.table.find(hash, |&id| strings.resolve(id) == s) {
             return id;
         }
-        let id = u32::try_from(self.ends.len()).expect("more than 2^32 distinct strings");
-        self.buf.push_str(s);
-        self.ends.push(self.buf.len());
-        let hasher = &self.hasher;
-        let (buf, ends) = (&self.buf, &self.ends);
-        self.table.insert_unique(hash, id, |&id| {
-            let id = id as usize;
-            let start = if id == 0 { 0 } else { ends[id - 1] };
-            hasher.hash_one(&buf[start..ends[id]])
-        });
+        let id = self.strings.push(s);
+        let (hasher, strings) = (&self.hasher, &self.strings);
+        self.table.insert_unique(hash, id, |&id| hasher.hash_one(strings.resolve(id)));
         id
     }
 
@@ -54,24 +42,22 @@ impl Interner {
 
     /// The string behind `id`. Panics on an id this interner did not hand out.
     pub fn resolve(&self, id: u32) -> &str {
-        let id = id as usize;
-        let start = if id == 0 { 0 } else { self.ends[id - 1] };
-        &self.buf[start..self.ends[id]]
+        self.strings.resolve(id)
     }
 
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.strings.len()
     }
 
     /// True when nothing was interned.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.strings.is_empty()
     }
 
     /// Bytes held, for memory reports.
     pub fn heap_bytes(&self) -> usize {
-        self.buf.capacity() + self.ends.capacity() * 8 + self.table.capacity() * 5
+        self.strings.heap_bytes() + self.table.capacity() * 5
     }
 }
 

@@ -22,9 +22,11 @@ mod accounts;
 mod actions;
 mod interner;
 mod layer;
+mod strings;
 pub mod time;
 
 pub use accounts::{AccountField, AccountTable};
 pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder};
 pub use interner::Interner;
 pub use layer::{Layer, LayerSet, ParseLayerError};
+pub use strings::Strings;
