@@ -105,7 +105,8 @@ impl Detector for CoAction {
         }
         stats.participation_removed = (before - pairs.len()) as u64;
 
-        let (pair_table, edges) = aggregate(&r, cfg, &perm, pairs);
+        let fast = FastRule::new(&r, cfg, &keep, &pairs, ds.contents.len());
+        let (pair_table, edges) = aggregate(&r, cfg, &perm, pairs, &fast);
         stats.pairs = pair_table.len() as u64;
         stats.accounts =
             count_distinct(edges.a.iter().chain(edges.b.iter()).copied(), ds.accounts.len());
@@ -327,6 +328,55 @@ fn lockstep_participation(
     }
 }
 
+/// Which pairs are fast. lockstep: within the fast window. CooRTweet's
+/// `flag_speed_share`: the pairs within the fast window go through the
+/// participation filter again, and a pair is flagged when its
+/// `(content_id, content_id_y)` is among the survivors' (so a content pair
+/// repeated on another object is flagged too).
+enum FastRule {
+    None,
+    Window(i64),
+    ContentPairs(std::collections::HashSet<(u32, u32)>),
+}
+
+impl FastRule {
+    fn new(
+        r: &Ranked,
+        cfg: &DetectConfig,
+        keep: &[bool],
+        pairs: &[(u32, u32)],
+        n_contents: usize,
+    ) -> Self {
+        let Some(f) = cfg.fast_window_us else { return FastRule::None };
+        match cfg.semantics {
+            Semantics::Lockstep => FastRule::Window(f),
+            Semantics::CooRTweet => {
+                let mut fast: Vec<(u32, u32)> = pairs
+                    .iter()
+                    .copied()
+                    .filter(|&(i, j)| r.time[j as usize] - r.time[i as usize] <= f)
+                    .collect();
+                coortweet_participation(r, cfg, keep, &mut fast, n_contents);
+                let set = fast
+                    .iter()
+                    .map(|&(i, j)| (r.content[i as usize], r.content[j as usize]))
+                    .collect();
+                FastRule::ContentPairs(set)
+            }
+        }
+    }
+
+    fn is_fast(&self, r: &Ranked, i: u32, j: u32) -> bool {
+        match self {
+            FastRule::None => false,
+            FastRule::Window(f) => r.time[j as usize] - r.time[i as usize] <= *f,
+            FastRule::ContentPairs(set) => {
+                set.contains(&(r.content[i as usize], r.content[j as usize]))
+            }
+        }
+    }
+}
+
 /// Sorts pairs by (account pair, older rank, newer rank) and sums each run
 /// into an edge.
 fn aggregate(
@@ -334,6 +384,7 @@ fn aggregate(
     cfg: &DetectConfig,
     perm: &[u32],
     pairs: Vec<(u32, u32)>,
+    fast: &FastRule,
 ) -> (PairTable, EdgeTable) {
     let mut keyed: Vec<(u64, u32, u32)> = pairs
         .into_par_iter()
@@ -345,9 +396,7 @@ fn aggregate(
         .collect();
     keyed.par_sort_unstable();
     let runs = group_bounds(&keyed, |k| k.0);
-    let fast_w = cfg.fast_window_us;
-    let is_fast =
-        |i: u32, j: u32| fast_w.is_some_and(|f| r.time[j as usize] - r.time[i as usize] <= f);
+    let is_fast = |i: u32, j: u32| fast.is_fast(r, i, j);
 
     struct EdgeRow {
         weight: u64,

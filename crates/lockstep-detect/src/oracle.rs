@@ -29,6 +29,8 @@ pub struct OracleEdge {
 pub struct OracleOutput {
     /// Every kept pair, sorted.
     pub pairs: BTreeSet<(u32, u32)>,
+    /// The kept pairs flagged fast.
+    pub fast_pairs: BTreeSet<(u32, u32)>,
     /// Every edge.
     pub edges: BTreeMap<(u32, u32), OracleEdge>,
 }
@@ -95,33 +97,33 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
         }
     }
 
-    match cfg.semantics {
-        Semantics::CooRTweet if min >= 1 => {
-            let layers: BTreeSet<_> = pairs.iter().map(|&(i, _)| t.layer[i as usize]).collect();
-            let mut out = Vec::new();
-            for l in layers {
-                let lp: Vec<_> =
-                    pairs.iter().copied().filter(|&(i, _)| t.layer[i as usize] == l).collect();
-                let c: BTreeSet<u32> = lp
-                    .iter()
-                    .flat_map(|&(i, j)| [t.content[i as usize], t.content[j as usize]])
-                    .collect();
-                let rows: Vec<usize> = (0..n)
-                    .filter(|&i| pre[i] && t.layer[i] == l && c.contains(&t.content[i]))
-                    .collect();
-                let f: BTreeSet<u32> = rows
-                    .iter()
-                    .filter(|&&i| {
-                        rows.iter().filter(|&&j| t.account[j] == t.account[i]).count() >= min
-                    })
-                    .map(|&i| t.content[i])
-                    .collect();
-                out.extend(lp.into_iter().filter(|&(i, j)| {
-                    f.contains(&t.content[i as usize]) || f.contains(&t.content[j as usize])
-                }));
-            }
-            pairs = out;
+    // CooRTweet's filter_min_participation, per layer, literally.
+    let coortweet_filter = |pairs: &[(u32, u32)]| -> Vec<(u32, u32)> {
+        let layers: BTreeSet<_> = pairs.iter().map(|&(i, _)| t.layer[i as usize]).collect();
+        let mut out = Vec::new();
+        for l in layers {
+            let lp: Vec<_> =
+                pairs.iter().copied().filter(|&(i, _)| t.layer[i as usize] == l).collect();
+            let c: BTreeSet<u32> = lp
+                .iter()
+                .flat_map(|&(i, j)| [t.content[i as usize], t.content[j as usize]])
+                .collect();
+            let rows: Vec<usize> = (0..n)
+                .filter(|&i| pre[i] && t.layer[i] == l && c.contains(&t.content[i]))
+                .collect();
+            let f: BTreeSet<u32> = rows
+                .iter()
+                .filter(|&&i| rows.iter().filter(|&&j| t.account[j] == t.account[i]).count() >= min)
+                .map(|&i| t.content[i])
+                .collect();
+            out.extend(lp.into_iter().filter(|&(i, j)| {
+                f.contains(&t.content[i as usize]) || f.contains(&t.content[j as usize])
+            }));
         }
+        out
+    };
+    match cfg.semantics {
+        Semantics::CooRTweet if min >= 1 => pairs = coortweet_filter(&pairs),
         Semantics::Lockstep if min > 1 => loop {
             let mut objs: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
             for &(i, j) in &pairs {
@@ -144,8 +146,22 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
         let (x, y) = (t.account[i as usize], t.account[j as usize]);
         groups.entry((x.min(y), x.max(y))).or_default().push((i, j));
     }
-    let fast = |&(i, j): &(u32, u32)| {
+    let in_fast_window = |&(i, j): &(u32, u32)| {
         cfg.fast_window_us.is_some_and(|f| t.time_us[j as usize] - t.time_us[i as usize] <= f)
+    };
+    // CooRTweet's flag_speed_share: filter the fast pairs again, then flag
+    // every pair whose content pair survived.
+    let fast_content_pairs: BTreeSet<(u32, u32)> = {
+        let candidates: Vec<_> = pairs.iter().copied().filter(in_fast_window).collect();
+        let kept = if min >= 1 { coortweet_filter(&candidates) } else { candidates };
+        kept.iter().map(|&(i, j)| (t.content[i as usize], t.content[j as usize])).collect()
+    };
+    let fast = |p: &(u32, u32)| match cfg.semantics {
+        Semantics::Lockstep => in_fast_window(p),
+        Semantics::CooRTweet => {
+            cfg.fast_window_us.is_some()
+                && fast_content_pairs.contains(&(t.content[p.0 as usize], t.content[p.1 as usize]))
+        }
     };
     let edges = groups
         .into_iter()
@@ -182,5 +198,6 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
             (k, e)
         })
         .collect();
-    OracleOutput { pairs: pairs.into_iter().collect(), edges }
+    let fast_pairs = pairs.iter().copied().filter(|p| fast(p)).collect();
+    OracleOutput { pairs: pairs.into_iter().collect(), fast_pairs, edges }
 }

@@ -10,6 +10,9 @@ fn to_oracle_shape(d: &Detection) -> OracleOutput {
     let mut out = OracleOutput::default();
     for k in 0..d.pairs.len() {
         out.pairs.insert((d.pairs.older[k], d.pairs.newer[k]));
+        if d.pairs.fast[k] {
+            out.fast_pairs.insert((d.pairs.older[k], d.pairs.newer[k]));
+        }
     }
     assert_eq!(out.pairs.len(), d.pairs.len(), "duplicate pairs");
     for e in 0..d.edges.len() {
@@ -101,4 +104,31 @@ fn window_is_inclusive() {
     let d = detect(&ds, &cfg);
     assert_eq!(d.pairs.len(), 1, "60 s apart pairs, 61 s apart does not");
     assert_eq!((d.pairs.older[0], d.pairs.newer[0]), (0, 1));
+}
+
+/// CooRTweet's `flag_speed_share` filters the fast pairs for participation
+/// again: a pair inside the fast window whose accounts take part only
+/// thanks to slower pairs is not flagged. lockstep flags by the window alone.
+#[test]
+fn coortweet_fast_flag_refilters_participation() {
+    let mut b = DatasetBuilder::default();
+    for (acc, obj, c, t) in
+        [("a", "o1", "a1", 0), ("b", "o1", "b1", 5), ("a", "o2", "a2", 100), ("b", "o2", "b2", 150)]
+    {
+        b.push_action(ActionInput {
+            account: acc,
+            object: obj,
+            layer: Layer::Repost,
+            content: c,
+            time_us: t * 1_000_000,
+            platform: "",
+        });
+    }
+    let ds = b.finish();
+    let base = DetectConfig { fast_window_us: Some(10_000_000), ..Default::default() };
+    let lockstep = detect(&ds, &base);
+    let coortweet = detect(&ds, &DetectConfig { semantics: Semantics::CooRTweet, ..base });
+    assert_eq!(lockstep.pairs.fast, [true, false]);
+    assert_eq!(coortweet.pairs.fast, [false, false]);
+    assert_eq!(coortweet.edges.fast_weight, [0]);
 }
