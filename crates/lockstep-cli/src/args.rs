@@ -122,6 +122,11 @@ pub struct DetectArgs {
     /// No progress bars.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Print the plan (what would be computed, and how) and exit without
+    /// reading the inputs.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]

@@ -105,6 +105,10 @@ pub fn thousands(n: u64) -> String {
 
 pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     let plan = plan(&a)?;
+    if a.explain {
+        std::io::stdout().lock().write_all(explain(&a, &plan).as_bytes())?;
+        return Ok(ExitStatus::Success);
+    }
     let threads = a.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -158,6 +162,93 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     print_summary(&mut out, &ingested, &results, &plan)?;
     writeln!(out, "wrote {} files to `{}`", written.len(), a.out.display())?;
     Ok(ExitStatus::Success)
+}
+
+/// The plan in words: what will be computed, then how.
+fn explain(a: &DetectArgs, p: &Plan) -> String {
+    use lockstep_model::time::fmt_secs;
+    let d = &p.detect;
+    let inputs: Vec<String> = a.inputs.iter().map(|i| format!("`{}`", i.display())).collect();
+    let layers = p.ingest.layers.map_or("every layer the input has".to_string(), |l| l.join(", "));
+    let (participation, weight) = match d.semantics {
+        Semantics::Lockstep => (
+            format!(
+                "keep accounts whose pairs cover at least {} distinct objects, both ends of every pair, repeated until stable",
+                d.min_participation
+            ),
+            "distinct objects co-acted on",
+        ),
+        Semantics::CooRTweet => (
+            format!(
+                "per layer, keep accounts with at least {} rows, then pairs where either content id belongs to an account with at least {} rows among the paired content ids",
+                d.min_participation, d.min_participation
+            ),
+            "pair rows",
+        ),
+    };
+    let mut threshold = Vec::new();
+    if let Some(q) = p.threshold.quantile {
+        threshold.push(format!("weight > quantile {q} of all edge weights (R type 7)"));
+    }
+    if p.threshold.min_weight > 1 {
+        threshold.push(format!("weight >= {}", p.threshold.min_weight));
+    }
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<14}{v}\n"));
+    line("plan", "co_action: accounts acting on the same object within a time window".into());
+    line(
+        "inputs",
+        format!(
+            "{} as {}",
+            inputs.join(", "),
+            p.ingest.format.as_deref().unwrap_or("sniffed format")
+        ),
+    );
+    if let Some(m) = &a.map {
+        line("mapping", m.clone());
+    }
+    line("layers", layers);
+    line(
+        "bad records",
+        if p.ingest.strict {
+            "stop at the first".into()
+        } else {
+            "count, skip, report the first examples".into()
+        },
+    );
+    line("duplicates", if d.dedup { "drop exact duplicate actions".into() } else { "keep".into() });
+    line("pairs", format!("actions on one object with |dt| <= {} s", fmt_secs(d.window_us)));
+    if let Some(f) = d.fast_window_us {
+        line("fast pairs", format!("|dt| <= {} s", fmt_secs(f)));
+    }
+    line(
+        "loops",
+        if d.keep_loops {
+            "keep".into()
+        } else {
+            "drop same account, same content, content = object".into()
+        },
+    );
+    line("participation", participation);
+    line("weight", weight.into());
+    line(
+        "threshold",
+        if threshold.is_empty() { "none: every edge".into() } else { threshold.join(" and ") },
+    );
+    line("clusters", "connected components of the edges over the threshold".into());
+    line("semantics", d.semantics.name().into());
+    line(
+        "execution",
+        format!(
+            "in memory, {} worker threads (results do not depend on it)",
+            a.threads.map_or("all cores as".to_string(), |t| t.to_string())
+        ),
+    );
+    line(
+        "outputs",
+        format!("{} in `{}`", lockstep_report::OUTPUT_FILES.join(", "), a.out.display()),
+    );
+    out
 }
 
 /// `1 record`, `2 records`, `1,234 records`.

@@ -308,6 +308,34 @@ fn simulate_is_deterministic() {
 }
 
 #[test]
+fn explain_prints_the_plan_without_reading() {
+    let r = lockstep(&[
+        "detect",
+        "does-not-exist.csv",
+        "--out",
+        "{OUT}",
+        "--explain",
+        "--fast-window",
+        "10",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.out.exists(), "explain wrote outputs");
+    insta::assert_snapshot!("explain_lockstep", r.stdout);
+    let r = lockstep(&[
+        "detect",
+        "x.csv",
+        "--out",
+        "{OUT}",
+        "--explain",
+        "--semantics",
+        "coortweet",
+        "--threads",
+        "1",
+    ]);
+    insta::assert_snapshot!("explain_coortweet", r.stdout);
+}
+
+#[test]
 fn help_is_stable() {
     insta::assert_snapshot!(lockstep(&["detect", "--help"]).stdout);
 }
