@@ -237,13 +237,12 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
     );
     line("clusters", "connected components of the edges over the threshold".into());
     line("semantics", d.semantics.name().into());
-    line(
-        "execution",
-        format!(
-            "in memory, {} worker threads (results do not depend on it)",
-            a.threads.map_or("all cores as".to_string(), |t| t.to_string())
-        ),
-    );
+    let threads = match a.threads {
+        None | Some(0) => "all cores".to_string(),
+        Some(1) => "1 thread".to_string(),
+        Some(t) => format!("{t} threads"),
+    };
+    line("execution", format!("in memory, on {threads} (results do not depend on it)"));
     line(
         "outputs",
         format!("{} in `{}`", lockstep_report::OUTPUT_FILES.join(", "), a.out.display()),
