@@ -4,7 +4,7 @@ use std::path::PathBuf;
 /// lockstep finds accounts that act in concert: they share the same posts,
 /// links and hashtags within seconds of each other, again and again.
 #[derive(Debug, Parser)]
-#[command(name = "lockstep", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "lockstep", version, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

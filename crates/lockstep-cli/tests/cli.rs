@@ -335,7 +335,29 @@ fn explain_prints_the_plan_without_reading() {
     insta::assert_snapshot!("explain_coortweet", r.stdout);
 }
 
+/// `docs/cli.md` is generated from the `--help` texts; this fails when it
+/// is stale. Regenerate with `LOCKSTEP_UPDATE_DOCS=1 cargo nextest run -p lockstep-cli`.
 #[test]
-fn help_is_stable() {
-    insta::assert_snapshot!(lockstep(&["detect", "--help"]).stdout);
+fn cli_reference_is_current() {
+    let mut doc = String::from(
+        "# Command-line reference\n\nGenerated from `--help` by `crates/lockstep-cli/tests/cli.rs`; do not edit.\n",
+    );
+    for (title, args) in [
+        ("lockstep", &["--help"][..]),
+        ("lockstep detect", &["detect", "--help"][..]),
+        ("lockstep simulate", &["simulate", "--help"][..]),
+    ] {
+        let r = lockstep(args);
+        assert_eq!(r.code, 0);
+        doc.push_str(&format!("\n## `{title}`\n\n```text\n{}```\n", r.stdout));
+    }
+    let path = root().join("docs/cli.md");
+    if std::env::var_os("LOCKSTEP_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &doc).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == doc,
+        "docs/cli.md is stale: run LOCKSTEP_UPDATE_DOCS=1 cargo nextest run -p lockstep-cli"
+    );
 }
