@@ -108,6 +108,7 @@ impl Detector for CoAction {
         let fast = FastRule::new(&r, cfg, &keep, &pairs, ds.contents.len());
         let (pair_table, edges) = aggregate(&r, cfg, &perm, pairs, &fast);
         stats.pairs = pair_table.len() as u64;
+        stats.fast_pairs = pair_table.fast.iter().filter(|&&f| f).count() as u64;
         stats.accounts =
             count_distinct(edges.a.iter().chain(edges.b.iter()).copied(), ds.accounts.len());
         stats.objects = count_distinct(

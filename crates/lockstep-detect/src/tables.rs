@@ -95,6 +95,8 @@ pub struct DetectStats {
     pub participation_removed: u64,
     /// Pairs kept (the evidence).
     pub pairs: u64,
+    /// Of those, pairs flagged fast.
+    pub fast_pairs: u64,
     /// Distinct accounts in kept pairs.
     pub accounts: u64,
     /// Distinct objects in kept pairs.

@@ -71,6 +71,7 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             "loops_removed": s.loops_removed,
             "participation_removed": s.participation_removed,
             "pairs": s.pairs,
+            "fast_pairs": s.fast_pairs,
             "accounts": s.accounts,
             "objects": s.objects,
         },
