@@ -361,3 +361,19 @@ fn cli_reference_is_current() {
         "docs/cli.md is stale: run LOCKSTEP_UPDATE_DOCS=1 cargo nextest run -p lockstep-cli"
     );
 }
+
+/// A snapshot no test writes any more is stale evidence: fail on it.
+#[test]
+fn no_orphaned_snapshots() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let source = include_str!("cli.rs");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        let Some(snap) = name.strip_prefix("cli__").and_then(|n| n.strip_suffix(".snap")) else {
+            panic!("unexpected file in tests/snapshots: {name}");
+        };
+        let named = source.contains(&format!("\"{snap}\""));
+        let test_fn = source.contains(&format!("fn {snap}("));
+        assert!(named || test_fn, "orphaned snapshot {name}: delete it");
+    }
+}
