@@ -123,6 +123,12 @@ pub struct DetectArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// Write input text to CSV cells as is. By default a cell that starts
+    /// with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`, so that a
+    /// spreadsheet does not run an adversary's formula.
+    #[arg(long)]
+    pub raw_csv: bool,
+
     /// Print the plan (what would be computed, and how) and exit without
     /// reading the inputs.
     #[arg(long)]

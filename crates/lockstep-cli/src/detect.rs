@@ -87,6 +87,7 @@ fn parameters_json(a: &DetectArgs, p: &Plan) -> serde_json::Value {
         "keep_loops": p.detect.keep_loops,
         "dedup": p.detect.dedup,
         "strict": p.ingest.strict,
+        "raw_csv": a.raw_csv,
     })
 }
 
@@ -143,7 +144,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     stages.start("clustering");
     let net = lockstep_graph::build(ds, &det, &plan.threshold);
     stages.start("writing");
-    let results = lockstep_report::Results { ds, det: &det, net: &net };
+    let results = lockstep_report::Results { ds, det: &det, net: &net, formula_guard: !a.raw_csv };
     let mut run_info = lockstep_report::RunInfo {
         parameters: parameters_json(&a, &plan),
         files: &ingested.files,

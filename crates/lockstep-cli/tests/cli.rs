@@ -307,6 +307,22 @@ fn simulate_is_deterministic() {
     );
 }
 
+/// Posts are written by adversaries: spreadsheet formulas are defused in
+/// CSV (unless `--raw-csv`) and markup is escaped in XML.
+#[test]
+fn hostile_values_are_defused() {
+    let r = detect("shares-csv/hostile.csv", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("hostile_pairs", read(&r, "pairs.csv"));
+    let gexf = read(&r, "network.gexf");
+    assert!(
+        gexf.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !gexf.contains("<script>"),
+        "{gexf}"
+    );
+    let raw = detect("shares-csv/hostile.csv", &["--raw-csv"]);
+    assert!(read(&raw, "pairs.csv").contains(",\"=HYPERLINK("));
+}
+
 #[test]
 fn explain_prints_the_plan_without_reading() {
     let r = lockstep(&[

@@ -39,6 +39,9 @@ pub struct Results<'a> {
     pub det: &'a Detection,
     /// The thresholded network.
     pub net: &'a Network,
+    /// Prefix CSV cells of input text that a spreadsheet would run as a
+    /// formula with `'` (see `docs/outputs.md`).
+    pub formula_guard: bool,
 }
 
 /// The files [`write_all`] writes, in order.

@@ -1,10 +1,22 @@
 use crate::Results;
 use lockstep_model::time::{fmt_iso, fmt_secs, fmt_unix};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 fn csv_writer(w: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
     csv::WriterBuilder::new().from_writer(w)
+}
+
+/// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or
+/// carriage return as a formula, and posts are written by adversaries: such
+/// cells of input text get a leading `'` (OWASP's advice for CSV
+/// injection), which spreadsheets hide and scripts can strip.
+pub(crate) fn guard(s: &str, on: bool) -> Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') if on => Cow::Owned(format!("'{s}")),
+        _ => Cow::Borrowed(s),
+    }
 }
 
 fn io_err(e: csv::Error) -> io::Error {
@@ -13,6 +25,7 @@ fn io_err(e: csv::Error) -> io::Error {
 
 /// One row per coordinated action pair; `a` is the older action.
 pub(crate) fn pairs_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
+    let g = |s| guard(s, r.formula_guard);
     let (ds, p) = (r.ds, &r.det.pairs);
     let t = &ds.actions;
     let mut c = csv_writer(w);
@@ -35,11 +48,11 @@ pub(crate) fn pairs_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
         let (a, b) = (p.older[k] as usize, p.newer[k] as usize);
         c.write_record([
             t.layer[a].name(),
-            ds.object_name(t.object[a]),
-            ds.account_name(t.account[a]),
-            ds.account_name(t.account[b]),
-            ds.content_name(t.content[a]),
-            ds.content_name(t.content[b]),
+            &*g(ds.object_name(t.object[a])),
+            &*g(ds.account_name(t.account[a])),
+            &*g(ds.account_name(t.account[b])),
+            &*g(ds.content_name(t.content[a])),
+            &*g(ds.content_name(t.content[b])),
             &fmt_unix(t.time_us[a]),
             &fmt_unix(t.time_us[b]),
             &fmt_iso(t.time_us[a]),
@@ -53,6 +66,7 @@ pub(crate) fn pairs_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
 }
 
 pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
+    let g = |s| guard(s, r.formula_guard);
     let (ds, e, net) = (r.ds, &r.det.edges, r.net);
     let cluster = cluster_lookup(r);
     let mut c = csv_writer(w);
@@ -75,8 +89,8 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     for i in 0..e.len() {
         let cl = if net.over[i] { cluster.get(&e.a[i]).map(|c| c.to_string()) } else { None };
         c.write_record([
-            ds.account_name(e.a[i]),
-            ds.account_name(e.b[i]),
+            &*g(ds.account_name(e.a[i])),
+            &*g(ds.account_name(e.b[i])),
             &e.weight[i].to_string(),
             &e.pair_rows[i].to_string(),
             &e.objects[i].to_string(),
@@ -95,6 +109,7 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
 }
 
 pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
+    let g = |s| guard(s, r.formula_guard);
     let ds = r.ds;
     let mut c = csv_writer(w);
     c.write_record([
@@ -112,14 +127,14 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
         let handle =
             ds.account_meta.handle.get(*a as usize).and_then(|h| h.as_deref()).unwrap_or("");
         c.write_record([
-            ds.account_name(*a),
+            &*g(ds.account_name(*a)),
             &s.cluster.map(|c| c.to_string()).unwrap_or_default(),
             &s.degree.to_string(),
             &s.strength.to_string(),
             &s.degree_all.to_string(),
             &s.coordinated_objects.to_string(),
             &s.actions.to_string(),
-            handle,
+            &*g(handle),
         ])
         .map_err(io_err)?;
     }
@@ -199,5 +214,19 @@ pub(crate) fn fmt_f(x: f64) -> String {
         "0".into()
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guard;
+
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(guard("=HYPERLINK(\"x\")", true), "'=HYPERLINK(\"x\")");
+        assert_eq!(guard("@SUM(A1)", true), "'@SUM(A1)");
+        assert_eq!(guard("-1+2", true), "'-1+2");
+        assert_eq!(guard("plain", true), "plain");
+        assert_eq!(guard("=raw", false), "=raw");
     }
 }
