@@ -66,11 +66,15 @@ impl Detector for CoAction {
         stats.objects_with_pairs_possible = groups.iter().filter(|g| g.len() > 1).count() as u64;
 
         let w = cfg.window_us;
-        let swept: Vec<(u32, u32, bool)> = groups
+        // Loops are dropped during the sweep (and only counted), so memory
+        // holds the kept pairs alone; a sum does not depend on thread order.
+        let loops = std::sync::atomic::AtomicU64::new(0);
+        let mut pairs: Vec<(u32, u32)> = groups
             .par_iter()
             .flat_map_iter(|g| {
                 let ranks = &keys[g.clone()];
                 let mut out = Vec::new();
+                let mut dropped = 0;
                 for (x, &ki) in ranks.iter().enumerate() {
                     let i = (ki & 0xffff_ffff) as usize;
                     for &kj in &ranks[x + 1..] {
@@ -82,19 +86,21 @@ impl Detector for CoAction {
                             || r.content[i] == r.content[j]
                             || r.self_ref[i]
                             || r.self_ref[j];
-                        out.push((i as u32, j as u32, is_loop));
+                        if is_loop && !cfg.keep_loops {
+                            dropped += 1;
+                        } else {
+                            out.push((i as u32, j as u32));
+                        }
                     }
+                }
+                if dropped > 0 {
+                    loops.fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
                 }
                 out
             })
             .collect();
-        stats.pairs_in_window = swept.len() as u64;
-        let mut pairs: Vec<(u32, u32)> = swept
-            .into_iter()
-            .filter(|&(_, _, is_loop)| cfg.keep_loops || !is_loop)
-            .map(|(i, j, _)| (i, j))
-            .collect();
-        stats.loops_removed = stats.pairs_in_window - pairs.len() as u64;
+        stats.loops_removed = loops.into_inner();
+        stats.pairs_in_window = pairs.len() as u64 + stats.loops_removed;
 
         let before = pairs.len();
         match cfg.semantics {
