@@ -35,6 +35,23 @@ impl Stages {
         bar
     }
 
+    /// A bar with a known total (hidden when progress is off).
+    pub fn bar(&self, total: u64, what: &str) -> ProgressBar {
+        if !self.show {
+            return ProgressBar::hidden();
+        }
+        let b = ProgressBar::new(total);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {human_pos}/{human_len} rows, {eta} left",
+            )
+            .expect("template")
+            .progress_chars("=> "),
+        );
+        b.set_message(what.to_string());
+        b
+    }
+
     pub fn finish(&mut self) {
         if let Some((name, t, bar)) = self.current.take() {
             bar.finish_and_clear();

@@ -28,7 +28,12 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<ExitStatus> {
         )),
         None => Box::new(std::io::sink()),
     };
-    let n = lockstep_sim::generate(&scenario, &mut out, &mut truth)?;
+    let bar =
+        crate::progress::Stages::new(a.quiet || a.out.as_os_str() == "-").bar(a.rows, "simulating");
+    let n = lockstep_sim::generate_with_progress(&scenario, &mut out, &mut truth, &|r| {
+        bar.set_position(r)
+    })?;
+    bar.finish_and_clear();
     out.flush()?;
     truth.flush()?;
     if !a.quiet && a.out.as_os_str() != "-" {

@@ -104,6 +104,16 @@ const BIRTH: u64 = 3;
 /// Writes the shares CSV (CooRTweet's four columns) and the truth CSV
 /// (`account_id,group_id,group_size`); returns the rows written.
 pub fn generate(s: &Scenario, out: &mut dyn Write, truth: &mut dyn Write) -> io::Result<u64> {
+    generate_with_progress(s, out, truth, &|_| {})
+}
+
+/// [`generate`], calling `progress` with the rows written so far now and then.
+pub fn generate_with_progress(
+    s: &Scenario,
+    out: &mut dyn Write,
+    truth: &mut dyn Write,
+    progress: &dyn Fn(u64),
+) -> io::Result<u64> {
     let accounts = s.accounts.unwrap_or(s.rows / 10).max(10);
     let objects = s.objects.unwrap_or(s.rows / 5).max(10);
     let group_size = s.group_size.max(2) as u64;
@@ -141,6 +151,9 @@ pub fn generate(s: &Scenario, out: &mut dyn Write, truth: &mut dyn Write) -> io:
     let every = organic.checked_div(events).map_or(u64::MAX, |k| k.max(1));
     let mut e = 0u64;
     for i in 0..organic {
+        if i % (1 << 18) == 0 {
+            progress(row);
+        }
         let mut d = Draws::new(s.seed, ORGANIC, i);
         let obj = heavy(&mut d, objects);
         let acc = heavy(&mut d, accounts);
