@@ -51,6 +51,18 @@ impl AccountTable {
         self.client_app.resize(n, None);
     }
 
+    /// Moves row `from` of `src` to row `to` of `self` (which must have it).
+    pub fn move_row_from(&mut self, src: &mut AccountTable, from: usize, to: usize) {
+        self.handle[to] = src.handle[from].take();
+        self.display_name[to] = src.display_name[from].take();
+        self.bio[to] = src.bio[from].take();
+        self.created_at_us[to] = src.created_at_us[from].take();
+        self.followers[to] = src.followers[from].take();
+        self.following[to] = src.following[from].take();
+        self.language[to] = src.language[from].take();
+        self.client_app[to] = src.client_app[from].take();
+    }
+
     /// Sets a text field if it is still empty and `value` is not blank:
     /// the first value seen wins, so the result does not depend on how many
     /// later rows repeat it.

@@ -56,8 +56,8 @@ impl ActionTable {
 pub struct Dataset {
     /// The actions.
     pub actions: ActionTable,
-    /// Account names (the ids of the input).
-    pub accounts: Interner,
+    /// Distinct account names (the ids of the input).
+    pub accounts: Strings,
     /// Account metadata, indexed by account id.
     pub account_meta: AccountTable,
     /// Distinct objects, each key prefixed by one byte that names its layer.
@@ -105,20 +105,26 @@ pub struct ActionInput<'a> {
     pub platform: &'a str,
 }
 
-/// Builds a [`Dataset`] row by row. Objects and content ids are kept raw
-/// and dictionary-encoded in bulk by [`DatasetBuilder::finish`].
+/// Builds a [`Dataset`] row by row. Accounts, objects and content ids are
+/// kept raw and dictionary-encoded in bulk by [`DatasetBuilder::finish`]
+/// (one random hash probe per row and column was most of ingest time at
+/// 10^7 rows).
 #[derive(Debug, Default)]
 pub struct DatasetBuilder {
     ds: Dataset,
     key: String,
+    raw_accounts: Strings,
     raw_objects: Strings,
     raw_contents: Strings,
+    /// Accounts that formats gave metadata for, by name: the rows of `meta`.
+    meta_accounts: Interner,
+    meta: AccountTable,
 }
 
 impl DatasetBuilder {
     /// Adds one action and returns its row.
     pub fn push_action(&mut self, a: ActionInput<'_>) -> usize {
-        let account = self.account(a.account);
+        self.raw_accounts.push(a.account);
         self.key.clear();
         self.key.push((b'a' + a.layer as u8) as char);
         self.key.push_str(a.object);
@@ -126,41 +132,100 @@ impl DatasetBuilder {
         self.raw_contents.push(a.content);
         let platform = self.ds.platforms.intern(a.platform);
         let t = &mut self.ds.actions;
-        t.account.push(account);
         t.layer.push(a.layer);
         t.time_us.push(a.time_us);
         t.platform.push(u16::try_from(platform).expect("more than 65,535 platforms"));
         t.self_ref.push(a.layer.objects_are_posts() && a.object == a.content);
-        t.len() - 1
+        self.raw_accounts.len() - 1
     }
 
-    /// The id of an account, adding it if new.
-    pub fn account(&mut self, name: &str) -> u32 {
-        let id = self.ds.accounts.intern(name);
-        self.ds.account_meta.ensure(id as usize + 1);
-        id
-    }
-
-    /// Metadata of the accounts seen so far, for formats that carry it.
-    pub fn account_meta_mut(&mut self) -> &mut AccountTable {
-        &mut self.ds.account_meta
+    /// The metadata row of an account and the table it is in, for formats
+    /// that carry account metadata. [`DatasetBuilder::finish`] moves each
+    /// row to the account's id; an account with metadata and no action
+    /// still gets an id, after those with actions.
+    pub fn account_meta(&mut self, name: &str) -> (u32, &mut AccountTable) {
+        let row = self.meta_accounts.intern(name);
+        self.meta.ensure(row as usize + 1);
+        (row, &mut self.meta)
     }
 
     /// Number of actions so far.
     pub fn len(&self) -> usize {
-        self.ds.actions.len()
+        self.raw_accounts.len()
     }
 
     /// True when no action was added.
     pub fn is_empty(&self) -> bool {
-        self.ds.actions.is_empty()
+        self.raw_accounts.is_empty()
     }
 
     /// The finished dataset.
     pub fn finish(mut self) -> Dataset {
+        (self.ds.actions.account, self.ds.accounts) = self.raw_accounts.encode();
+        drop(self.raw_accounts);
+        if !self.meta_accounts.is_empty() {
+            let ids: Vec<Option<u32>> = {
+                let index: std::collections::HashMap<&str, u32> = (0..self.ds.accounts.len()
+                    as u32)
+                    .map(|id| (self.ds.accounts.resolve(id), id))
+                    .collect();
+                (0..self.meta_accounts.len() as u32)
+                    .map(|row| index.get(self.meta_accounts.resolve(row)).copied())
+                    .collect()
+            };
+            let ids: Vec<u32> = ids
+                .into_iter()
+                .enumerate()
+                .map(|(row, id)| {
+                    id.unwrap_or_else(|| {
+                        self.ds.accounts.push(self.meta_accounts.resolve(row as u32))
+                    })
+                })
+                .collect();
+            self.ds.account_meta.ensure(self.ds.accounts.len());
+            for (row, id) in ids.into_iter().enumerate() {
+                self.ds.account_meta.move_row_from(&mut self.meta, row, id as usize);
+            }
+        }
+        self.ds.account_meta.ensure(self.ds.accounts.len());
         (self.ds.actions.object, self.ds.objects) = self.raw_objects.encode();
         drop(self.raw_objects);
         (self.ds.actions.content, self.ds.contents) = self.raw_contents.encode();
         self.ds
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AccountField;
+
+    fn act<'a>(account: &'a str, object: &'a str, content: &'a str) -> ActionInput<'a> {
+        ActionInput { account, object, layer: Layer::Url, content, time_us: 0, platform: "" }
+    }
+
+    #[test]
+    fn metadata_follows_its_account() {
+        let mut b = DatasetBuilder::default();
+        let (row, meta) = b.account_meta("quiet");
+        meta.set_text(row, AccountField::Handle, "no_actions");
+        let (row, meta) = b.account_meta("bob");
+        meta.set_text(row, AccountField::Handle, "bob_handle");
+        b.push_action(act("alice", "x", "1"));
+        b.push_action(act("bob", "x", "2"));
+        b.push_action(act("alice", "y", "3"));
+        let ds = b.finish();
+        assert_eq!(ds.actions.account, [0, 1, 0]);
+        assert_eq!(
+            (ds.account_name(0), ds.account_name(1), ds.account_name(2)),
+            ("alice", "bob", "quiet")
+        );
+        assert_eq!(ds.account_meta.handle[0], None);
+        assert_eq!(ds.account_meta.handle[1].as_deref(), Some("bob_handle"));
+        assert_eq!(ds.account_meta.handle[2].as_deref(), Some("no_actions"));
+        assert_eq!(ds.account_meta.handle.len(), 3);
+        assert_eq!(ds.actions.object, [0, 0, 1]);
+        assert_eq!(ds.object_name(1), "y");
+        assert_eq!(ds.object_layer(1), Layer::Url);
     }
 }

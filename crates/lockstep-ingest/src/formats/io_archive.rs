@@ -88,8 +88,7 @@ impl Format for IoArchive {
             // `YYYY-MM-DD HH:MM` is 16 characters: no seconds.
             minute_precision |= raw_time.len() == 16;
 
-            let account = ctx.builder.account(user);
-            let meta = ctx.builder.account_meta_mut();
+            let (account, meta) = ctx.builder.account_meta(user);
             meta.set_text(account, AccountField::Handle, get(c.screen_name));
             meta.set_text(account, AccountField::DisplayName, get(c.display_name));
             meta.set_text(account, AccountField::Bio, get(c.bio));
