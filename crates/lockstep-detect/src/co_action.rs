@@ -63,7 +63,6 @@ impl Detector for CoAction {
             (0..n).filter(|&i| keep[i]).map(|i| (r.object[i] as u64) << 32 | i as u64).collect();
         keys.par_sort_unstable();
         let groups = group_bounds(&keys, |k| k >> 32);
-        stats.objects_with_pairs_possible = groups.iter().filter(|g| g.len() > 1).count() as u64;
 
         let w = cfg.window_us;
         // Loops are dropped during the sweep (and only counted), so memory

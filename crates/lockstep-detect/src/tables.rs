@@ -85,8 +85,6 @@ pub struct DetectStats {
     pub duplicates_dropped: u64,
     /// Actions dropped by the participation pre-filter.
     pub prefiltered_out: u64,
-    /// Objects with at least two actions after the pre-filter.
-    pub objects_with_pairs_possible: u64,
     /// Pairs within the window.
     pub pairs_in_window: u64,
     /// Of those, loops removed.

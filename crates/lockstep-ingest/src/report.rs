@@ -95,9 +95,4 @@ impl SkipLog {
             });
         }
     }
-
-    /// Records skipped for any reason.
-    pub fn total(&self) -> u64 {
-        self.counts.values().sum()
-    }
 }

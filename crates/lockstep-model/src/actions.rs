@@ -31,24 +31,6 @@ impl ActionTable {
     pub fn is_empty(&self) -> bool {
         self.account.is_empty()
     }
-    /// Keeps the rows for which `keep(row)` is true, in order.
-    pub fn retain_rows(&mut self, mut keep: impl FnMut(usize) -> bool) {
-        let mask: Vec<bool> = (0..self.len()).map(&mut keep).collect();
-        fn filt<T: Copy>(v: &mut Vec<T>, mask: &[bool]) {
-            let mut i = 0;
-            v.retain(|_| {
-                i += 1;
-                mask[i - 1]
-            });
-        }
-        filt(&mut self.account, &mask);
-        filt(&mut self.object, &mask);
-        filt(&mut self.layer, &mask);
-        filt(&mut self.content, &mask);
-        filt(&mut self.time_us, &mask);
-        filt(&mut self.platform, &mask);
-        filt(&mut self.self_ref, &mask);
-    }
 }
 
 /// Everything lockstep knows about the input, independent of its format.

@@ -54,11 +54,6 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.strings.is_empty()
     }
-
-    /// Bytes held, for memory reports.
-    pub fn heap_bytes(&self) -> usize {
-        self.strings.heap_bytes() + self.table.capacity() * 5
-    }
 }
 
 #[cfg(test)]

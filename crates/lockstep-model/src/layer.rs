@@ -127,10 +127,6 @@ impl LayerSet {
     pub fn iter(self) -> impl Iterator<Item = Layer> {
         Layer::ALL.into_iter().filter(move |l| self.contains(*l))
     }
-    /// Union.
-    pub fn union(self, o: LayerSet) -> LayerSet {
-        LayerSet(self.0 | o.0)
-    }
     /// Names joined by `sep`.
     pub fn join(self, sep: &str) -> String {
         self.iter().map(|l| l.name()).collect::<Vec<_>>().join(sep)

@@ -42,11 +42,6 @@ impl Strings {
         self.ends.is_empty()
     }
 
-    /// Bytes held, for memory reports.
-    pub fn heap_bytes(&self) -> usize {
-        self.buf.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()
-    }
-
     /// Dictionary-encodes the column: returns one code per string, codes
     /// dense and numbered in order of first appearance, and the distinct
     /// strings in code order. Equal to interning the strings one by one
