@@ -33,8 +33,24 @@ fn main() -> ExitCode {
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
+            if let Some(hint) = hint(&e) {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::from(ExitStatus::Error as u8)
         }
+    }
+}
+
+/// What the user can do about an error, where there is something to say.
+fn hint(e: &anyhow::Error) -> Option<&'static str> {
+    use lockstep_ingest::IngestError;
+    match e.downcast_ref::<IngestError>()? {
+        IngestError::MissingColumns { .. } => Some(
+            "name the columns with `--map account=COL,content=COL,timestamp=COL,object=COL` (or a layer such as `url=COL`), or pick a format with `--format`",
+        ),
+        IngestError::UnknownFormat { .. } => Some("`--format shares-csv` reads any CSV, with `--map` to name its columns"),
+        IngestError::BadRecord { .. } => Some("without `--strict`, bad records are counted and skipped"),
+        _ => None,
     }
 }
 
