@@ -152,7 +152,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         timings_ms: Vec::new(),
     };
     // summary.json carries the timings, so it is written after the others.
-    let written = lockstep_report::write_all(&a.out, &results, &run_info)?;
+    let written = pool.install(|| lockstep_report::write_all(&a.out, &results, &run_info))?;
     stages.finish();
     run_info.timings_ms = stages.timings_ms.clone();
     let summary = lockstep_report::summary_json(&results, &run_info);
