@@ -255,3 +255,73 @@ mod tests {
         assert_eq!(guard("=raw", false), "=raw");
     }
 }
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::*;
+    use lockstep_model::{ActionInput, DatasetBuilder, Layer};
+
+    /// The block-parallel `pairs.csv` equals a plain sequential loop, over
+    /// many chunks, on 1 and 3 threads.
+    #[test]
+    fn parallel_pairs_csv_equals_sequential() {
+        let mut b = DatasetBuilder::default();
+        for k in 0..260u32 {
+            let acc = if k % 7 == 0 { format!("=acc{}", k % 13) } else { format!("acc{}", k % 97) };
+            for obj in ["o1", "o2"] {
+                let content = format!("{obj}-{k}");
+                b.push_action(ActionInput {
+                    account: &acc,
+                    object: obj,
+                    layer: Layer::Hashtag,
+                    content: &content,
+                    time_us: k as i64 * 100_000,
+                    platform: "",
+                });
+            }
+        }
+        let ds = b.finish();
+        let det = lockstep_detect::detect(&ds, &lockstep_detect::DetectConfig::default());
+        assert!(det.pairs.len() > 3 * (1 << 14), "only {} pairs", det.pairs.len());
+        let net = lockstep_graph::build(
+            &ds,
+            &det,
+            &lockstep_graph::ThresholdConfig { quantile: None, min_weight: 2 },
+        );
+        let r = Results { ds: &ds, det: &det, net: &net, formula_guard: true };
+
+        let mut expected = String::from(
+            "layer,object,account_a,account_b,content_a,content_b,time_a,time_b,time_a_utc,time_b_utc,delta_s,fast\n",
+        );
+        let t = &ds.actions;
+        for k in 0..det.pairs.len() {
+            let (a, b) = (det.pairs.older[k] as usize, det.pairs.newer[k] as usize);
+            let cells = [
+                t.layer[a].name().to_string(),
+                guard(ds.object_name(t.object[a]), true).into_owned(),
+                guard(ds.account_name(t.account[a]), true).into_owned(),
+                guard(ds.account_name(t.account[b]), true).into_owned(),
+                guard(ds.content_name(t.content[a]), true).into_owned(),
+                guard(ds.content_name(t.content[b]), true).into_owned(),
+                fmt_unix(t.time_us[a]),
+                fmt_unix(t.time_us[b]),
+                fmt_iso(t.time_us[a]),
+                fmt_iso(t.time_us[b]),
+                fmt_secs(t.time_us[b] - t.time_us[a]),
+                (if det.pairs.fast[k] { "1" } else { "0" }).to_string(),
+            ];
+            expected.push_str(&cells.join(","));
+            expected.push('\n');
+        }
+        for threads in [1, 3] {
+            let mut out = Vec::new();
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| pairs_csv(&mut out, &r))
+                .unwrap();
+            assert!(String::from_utf8(out).unwrap() == expected, "{threads} threads");
+        }
+    }
+}
