@@ -29,7 +29,7 @@
 //! the evidence, but it costs memory.
 
 use crate::{DetectConfig, DetectStats, Detection, Detector, EdgeTable, PairTable, Semantics};
-use lockstep_model::{Dataset, LayerSet};
+use lockstep_model::{Dataset, Layer, LayerSet};
 use rayon::prelude::*;
 
 /// The windowed co-action detector.
@@ -205,8 +205,17 @@ fn prefilter(r: &Ranked, cfg: &DetectConfig, keep: &mut [bool], n_accounts: usiz
     let mut dropped = 0;
     match cfg.semantics {
         Semantics::CooRTweet => {
-            let mut count = vec![0u32; n_accounts * 10];
-            let slot = |i: usize| r.layer[i] as usize * n_accounts + r.account[i] as usize;
+            // One counter per (layer present, account).
+            let mut dense = [usize::MAX; Layer::ALL.len()];
+            let mut layers = 0;
+            for &l in &r.layer {
+                if dense[l as usize] == usize::MAX {
+                    dense[l as usize] = layers;
+                    layers += 1;
+                }
+            }
+            let mut count = vec![0u32; n_accounts * layers];
+            let slot = |i: usize| dense[r.layer[i] as usize] * n_accounts + r.account[i] as usize;
             for i in (0..keep.len()).filter(|&i| keep[i]) {
                 count[slot(i)] += 1;
             }
@@ -253,10 +262,8 @@ fn coortweet_participation(
     if cfg.min_participation < 1 {
         return;
     }
-    let layers: LayerSet = pairs
-        .iter()
-        .map(|&(i, _)| lockstep_model::Layer::ALL[r.layer[i as usize] as usize])
-        .collect();
+    let layers: LayerSet =
+        pairs.iter().map(|&(i, _)| Layer::ALL[r.layer[i as usize] as usize]).collect();
     let mut survivors = vec![false; pairs.len()];
     for layer in layers.iter() {
         let l = layer as u8;
@@ -438,10 +445,7 @@ fn aggregate(
                 mean: sum as f64 / ps.len() as f64,
                 n_old: distinct(&|p| r.content[p.1 as usize], false),
                 n_new: distinct(&|p| r.content[p.2 as usize], false),
-                layers: ps
-                    .iter()
-                    .map(|p| lockstep_model::Layer::ALL[r.layer[p.1 as usize] as usize])
-                    .collect(),
+                layers: ps.iter().map(|p| Layer::ALL[r.layer[p.1 as usize] as usize]).collect(),
                 fast_weight,
             }
         })
