@@ -249,7 +249,7 @@ fn io_archive_derives_every_layer() {
     insta::assert_snapshot!("io_stdout", r.stdout);
     insta::assert_snapshot!("io_pairs", read(&r, "pairs.csv"));
     let s = summary(&r);
-    assert_eq!(s["dataset"]["accounts_with_metadata"], 3);
+    assert_eq!(s["dataset"]["accounts_with_metadata"], 4);
     assert_eq!(s["inputs"][0]["format"], "io-archive");
 }
 

@@ -72,7 +72,7 @@ impl Format for IoArchive {
 
         csv.for_each(ctx, |rec, line, ctx| {
             let get = |i: Option<usize>| i.map_or("", |i| rec[i].trim());
-            let tweet = rec[tid].trim();
+            let tweet = clean_id(&rec[tid]);
             let user = rec[uid].trim();
             if tweet.is_empty() {
                 return ctx.skip(line, &names[tid], "empty tweet id", String::new());
@@ -107,14 +107,14 @@ impl Format for IoArchive {
 
             objects.clear();
             let retweet_flag = get(c.is_retweet).to_ascii_lowercase();
-            let rt_id = get(c.retweet);
+            let rt_id = clean_id(get(c.retweet));
             let is_rt = matches!(retweet_flag.as_str(), "true" | "1" | "yes" | "t")
                 || (c.is_retweet.is_none() && !rt_id.is_empty());
             if is_rt && !rt_id.is_empty() {
                 objects.push((Layer::Repost, rt_id.to_string()));
             }
             for (layer, i) in [(Layer::Reply, c.reply), (Layer::Quote, c.quote)] {
-                let v = get(i);
+                let v = clean_id(get(i));
                 if !v.is_empty() && v != "0" {
                     objects.push((layer, v.to_string()));
                 }
@@ -193,7 +193,30 @@ struct Cols {
     mentions: Option<usize>,
 }
 
+/// Ids written by a float-typed exporter (`960123456789012345.0`) lose the
+/// `.0`; anything else is kept as is.
+fn clean_id(s: &str) -> &str {
+    let s = s.trim();
+    match s.strip_suffix(".0") {
+        Some(int) if !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) => int,
+        _ => s,
+    }
+}
+
 fn parse_count(s: &str) -> Option<u64> {
     let s = s.trim();
     s.parse::<u64>().ok().or_else(|| s.parse::<f64>().ok().filter(|f| *f >= 0.0).map(|f| f as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_id;
+
+    #[test]
+    fn float_ids_lose_their_fraction() {
+        assert_eq!(clean_id(" 960123456789012345.0 "), "960123456789012345");
+        assert_eq!(clean_id("abc.0"), "abc.0");
+        assert_eq!(clean_id("1.5"), "1.5");
+        assert_eq!(clean_id(".0"), ".0");
+    }
 }
