@@ -325,8 +325,10 @@ fn print_summary(
         t(n.full.largest)
     )?;
     let mut rule = Vec::new();
-    if let (Some(p), Some(q)) = (plan.threshold.quantile, n.quantile_value) {
-        rule.push(format!("weight > {q} (quantile {p})"));
+    match (plan.threshold.quantile, n.quantile_value) {
+        (Some(p), Some(q)) if q.is_finite() => rule.push(format!("weight > {q} (quantile {p})")),
+        (Some(p), _) => rule.push(format!("weight > quantile {p}, undefined without edges")),
+        _ => {}
     }
     if plan.threshold.min_weight > 1 {
         rule.push(format!("weight >= {}", plan.threshold.min_weight));

@@ -323,6 +323,16 @@ fn hostile_values_are_defused() {
     assert!(read(&raw, "pairs.csv").contains(",\"=HYPERLINK("));
 }
 
+/// No pair at all is a result, not an error: empty tables with headers.
+#[test]
+fn no_pairs_gives_empty_outputs() {
+    let r = detect("shares-csv/no-pairs.csv", &["--semantics", "coortweet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("no_pairs_stdout", r.stdout);
+    assert_eq!(read(&r, "edges.csv").lines().count(), 1);
+    assert_eq!(summary(&r)["network"]["quantile_value"], serde_json::Value::Null);
+}
+
 #[test]
 fn explain_prints_the_plan_without_reading() {
     let r = lockstep(&[
