@@ -13,7 +13,7 @@
 //! 12:34`), so a 60-second window joins actions up to two clock minutes
 //! apart; the run summary repeats this.
 
-use super::{header_has, CsvInput};
+use super::{add_layer_counts, header_has, CsvInput};
 use crate::lists::split_list;
 use crate::text::{normalize_exact, url_domain};
 use crate::timestamp::parse_timestamp;
@@ -69,6 +69,7 @@ impl Format for IoArchive {
         let names = csv.header.clone();
         let mut minute_precision = false;
         let mut objects: Vec<(Layer, String)> = Vec::new();
+        let mut unselected = [0u64; Layer::ALL.len()];
 
         csv.for_each(ctx, |rec, line, ctx| {
             let get = |i: Option<usize>| i.map_or("", |i| rec[i].trim());
@@ -143,10 +144,7 @@ impl Format for IoArchive {
             let mut used = false;
             for (layer, object) in &objects {
                 if !ctx.wants(*layer) {
-                    *ctx.report
-                        .actions_not_selected
-                        .entry(layer.name().to_string())
-                        .or_default() += 1;
+                    unselected[layer.index()] += 1;
                     continue;
                 }
                 ctx.builder.push_action(ActionInput {
@@ -167,6 +165,7 @@ impl Format for IoArchive {
             }
             Ok(())
         })?;
+        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         if minute_precision {
             ctx.report.note(MINUTE_PRECISION_NOTE);
         }

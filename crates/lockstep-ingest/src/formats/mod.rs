@@ -122,6 +122,16 @@ fn csv_error(file: &str, e: csv::Error) -> IngestError {
     }
 }
 
+/// Adds per-layer counts (indexed by [`lockstep_model::Layer::index`]) to
+/// a report map keyed by layer name; zero counts add no key.
+pub(crate) fn add_layer_counts(map: &mut std::collections::BTreeMap<String, u64>, counts: &[u64]) {
+    for (layer, &n) in lockstep_model::Layer::ALL.iter().zip(counts) {
+        if n > 0 {
+            *map.entry(layer.name().to_string()).or_default() += n;
+        }
+    }
+}
+
 /// Whether a header line contains every name in `names` as a CSV column.
 pub(crate) fn header_has(head: &[u8], names: &[&str]) -> bool {
     let line = head.split(|&b| b == b'\n').next().unwrap_or_default();

@@ -3,7 +3,7 @@
 //! columns are named by `--map ROLE=COLUMN,...` (one layer per mapped
 //! column). An empty object cell means no action on that layer in that row.
 
-use super::{header_has, CsvInput};
+use super::{add_layer_counts, CsvInput};
 use crate::mapping::{ColumnMap, Role};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
@@ -24,7 +24,7 @@ impl Format for SharesCsv {
     fn sniff(&self, head: &[u8]) -> bool {
         // Any CSV header with a comma; the mapping decides the columns.
         let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-        line.contains(&b',') || header_has(head, &["object_id"])
+        line.contains(&b',')
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let file = ctx.report.path.clone();
@@ -66,6 +66,9 @@ impl Format for SharesCsv {
             layers.iter().zip(&idx[3..]).map(|((l, c), i)| (*l, *i, *c)).collect();
         let plat_i = platform_col.map(|_| idx[idx.len() - 1]);
         let names: Vec<String> = csv.header.clone();
+        // Per-layer counters, moved into the report once at the end.
+        let mut empty = [0u64; Layer::ALL.len()];
+        let mut unselected = [0u64; Layer::ALL.len()];
 
         csv.for_each(ctx, |rec, line, ctx| {
             let account = rec[acc_i].trim();
@@ -85,15 +88,11 @@ impl Format for SharesCsv {
             for &(layer, i, _) in &layer_idx {
                 let object = rec[i].trim();
                 if object.is_empty() {
-                    *ctx.report.empty_object_cells.entry(layer.name().to_string()).or_default() +=
-                        1;
+                    empty[layer.index()] += 1;
                     continue;
                 }
                 if !ctx.wants(layer) {
-                    *ctx.report
-                        .actions_not_selected
-                        .entry(layer.name().to_string())
-                        .or_default() += 1;
+                    unselected[layer.index()] += 1;
                     continue;
                 }
                 ctx.builder.push_action(ActionInput {
@@ -115,6 +114,9 @@ impl Format for SharesCsv {
                 ctx.unused(line, &cols.join("|"), "no object on a selected layer", String::new());
                 Ok(())
             }
-        })
+        })?;
+        add_layer_counts(&mut ctx.report.empty_object_cells, &empty);
+        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
+        Ok(())
     }
 }
