@@ -74,7 +74,11 @@ impl ReadCtx<'_> {
                 file: self.report.path.clone(),
                 line,
                 field: field.to_string(),
-                message: format!("{reason}: {detail}"),
+                message: if detail.is_empty() {
+                    reason.to_string()
+                } else {
+                    format!("{reason}: {detail}")
+                },
             });
         }
         self.unused(line, field, reason, detail);
