@@ -129,7 +129,26 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         })
         .collect();
     let bar = stages.start("reading");
-    let progress = move |n: u64| bar.set_message(format!("reading: {} records", thousands(n)));
+    let styled = std::sync::Mutex::new(None::<usize>);
+    let progress = move |p: lockstep_ingest::Progress<'_>| {
+        if p.phase == lockstep_ingest::Phase::Encoding {
+            bar.set_style(crate::progress::spinner_style());
+            bar.set_message("reading: encoding account, object and content ids");
+            return;
+        }
+        let of =
+            if p.inputs > 1 { format!(" ({}/{})", p.index + 1, p.inputs) } else { String::new() };
+        bar.set_message(format!("reading `{}`{of}: {} records", p.input, thousands(p.records)));
+        if let Some(size) = p.size {
+            let mut styled = styled.lock().expect("progress lock");
+            if *styled != Some(p.index) {
+                *styled = Some(p.index);
+                bar.set_style(crate::progress::bytes_style());
+                bar.set_length(size);
+            }
+            bar.set_position(p.bytes);
+        }
+    };
     let ingested = lockstep_ingest::ingest(&sources, &plan.ingest, &progress)?;
     let ds = &ingested.dataset;
     if ds.actions.is_empty() {

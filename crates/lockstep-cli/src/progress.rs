@@ -2,6 +2,18 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
+/// A spinner with the stage's message and elapsed time.
+pub fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("template")
+}
+
+/// A bar over an input's bytes.
+pub fn bytes_style() -> ProgressStyle {
+    ProgressStyle::with_template("{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes}, {eta} left")
+        .expect("template")
+        .progress_chars("=> ")
+}
+
 /// Stage spinners on stderr; silent with `--quiet` or when stderr is not a
 /// terminal. Also times each stage for the summary.
 pub struct Stages {
@@ -22,9 +34,7 @@ impl Stages {
         self.finish();
         let bar = if self.show {
             let b = ProgressBar::new_spinner();
-            b.set_style(
-                ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("template"),
-            );
+            b.set_style(spinner_style());
             b.enable_steady_tick(Duration::from_millis(120));
             b.set_message(name.to_string());
             b

@@ -10,6 +10,10 @@ pub trait Source: Send + Sync {
     fn name(&self) -> &str;
     /// Opens the raw bytes (possibly gzip-compressed).
     fn open(&self) -> io::Result<Box<dyn Read + Send>>;
+    /// The size as stored, when known (for progress).
+    fn size(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A file on disk.
@@ -34,6 +38,9 @@ impl Source for FileSource {
     }
     fn open(&self) -> io::Result<Box<dyn Read + Send>> {
         Ok(Box::new(File::open(&self.path)?))
+    }
+    fn size(&self) -> Option<u64> {
+        std::fs::metadata(&self.path).ok().map(|m| m.len())
     }
 }
 
@@ -78,6 +85,11 @@ impl Source for MemorySource {
 pub(crate) struct Digest256(Arc<Mutex<(Sha256, u64)>>);
 
 impl Digest256 {
+    /// Bytes read so far.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.0.lock().expect("digest lock").1
+    }
+
     pub(crate) fn finish(&self) -> (String, u64) {
         let g = self.0.lock().expect("digest lock");
         let hex = g.0.clone().finalize().iter().map(|b| format!("{b:02x}")).collect();
