@@ -164,19 +164,15 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     let net = lockstep_graph::build(ds, &det, &plan.threshold);
     stages.start("writing");
     let results = lockstep_report::Results { ds, det: &det, net: &net, formula_guard: !a.raw_csv };
-    let mut run_info = lockstep_report::RunInfo {
+    let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
+    stages.finish();
+    let run_info = lockstep_report::RunInfo {
         parameters: parameters_json(&a, &plan),
         files: &ingested.files,
         skips: &ingested.skips,
-        timings_ms: Vec::new(),
+        timings_ms: stages.timings_ms.clone(),
     };
-    // summary.json carries the timings, so it is written after the others.
-    let written = pool.install(|| lockstep_report::write_all(&a.out, &results, &run_info))?;
-    stages.finish();
-    run_info.timings_ms = stages.timings_ms.clone();
-    let summary = lockstep_report::summary_json(&results, &run_info);
-    std::fs::write(a.out.join("summary.json"), serde_json::to_string_pretty(&summary)? + "\n")
-        .with_context(|| format!("cannot write `{}`", a.out.join("summary.json").display()))?;
+    written.push(lockstep_report::write_summary(&a.out, &results, &run_info)?);
 
     let mut out = std::io::stdout().lock();
     print_summary(&mut out, &ingested, &results, &plan)?;

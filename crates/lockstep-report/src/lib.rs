@@ -44,7 +44,7 @@ pub struct Results<'a> {
     pub formula_guard: bool,
 }
 
-/// The files [`write_all`] writes, in order.
+/// The files [`write_tables`] and [`write_summary`] write, in order.
 pub const OUTPUT_FILES: [&str; 7] = [
     "pairs.csv",
     "edges.csv",
@@ -55,36 +55,45 @@ pub const OUTPUT_FILES: [&str; 7] = [
     "summary.json",
 ];
 
-/// Writes every output into `dir` (created if missing); returns the paths.
-pub fn write_all(
+/// Writes one output to a stream.
+type Writer<'a> = &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>;
+
+fn write_file(dir: &Path, name: &str, f: Writer<'_>) -> Result<PathBuf, ReportError> {
+    let path = dir.join(name);
+    let res = File::create(&path).and_then(|fh| {
+        let mut w = BufWriter::with_capacity(1 << 20, fh);
+        f(&mut w)?;
+        w.flush()
+    });
+    res.map_err(|source| ReportError::Io { path: path.clone(), source })?;
+    Ok(path)
+}
+
+/// Writes the tables and graphs (every output but `summary.json`) into
+/// `dir`, created if missing; returns the paths.
+pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
+    let writers: [(&str, Writer<'_>); 6] = [
+        ("pairs.csv", &|w| tables::pairs_csv(w, r)),
+        ("edges.csv", &|w| tables::edges_csv(w, r)),
+        ("accounts.csv", &|w| tables::accounts_csv(w, r)),
+        ("clusters.csv", &|w| tables::clusters_csv(w, r)),
+        ("network.gexf", &|w| graphs::gexf(w, r)),
+        ("network.graphml", &|w| graphs::graphml(w, r)),
+    ];
+    writers.iter().map(|(name, f)| write_file(dir, name, f)).collect()
+}
+
+/// Writes `summary.json` into `dir` (last, so that it can carry the
+/// timings of the other stages).
+pub fn write_summary(
     dir: &Path,
     r: &Results<'_>,
     run: &RunInfo<'_>,
-) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
-    let mut written = Vec::new();
-    let mut file = |name: &str, f: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
-        let path = dir.join(name);
-        let res = File::create(&path).and_then(|fh| {
-            let mut w = BufWriter::with_capacity(1 << 20, fh);
-            f(&mut w)?;
-            w.flush()
-        });
-        res.map_err(|source| ReportError::Io { path: path.clone(), source })?;
-        written.push(path);
-        Ok::<(), ReportError>(())
-    };
-    file("pairs.csv", &|w| tables::pairs_csv(w, r))?;
-    file("edges.csv", &|w| tables::edges_csv(w, r))?;
-    file("accounts.csv", &|w| tables::accounts_csv(w, r))?;
-    file("clusters.csv", &|w| tables::clusters_csv(w, r))?;
-    file("network.gexf", &|w| graphs::gexf(w, r))?;
-    file("network.graphml", &|w| graphs::graphml(w, r))?;
-    file("summary.json", &|w| {
-        let v = summary_json(r, run);
-        serde_json::to_writer_pretty(&mut *w, &v)?;
+) -> Result<PathBuf, ReportError> {
+    write_file(dir, "summary.json", &|w| {
+        serde_json::to_writer_pretty(&mut *w, &summary_json(r, run))?;
         w.write_all(b"\n")
-    })?;
-    Ok(written)
+    })
 }
