@@ -84,6 +84,11 @@ pub struct ActionInput<'a> {
     /// Time, microseconds since the UNIX epoch.
     pub time_us: i64,
     /// Platform name (`twitter`, `facebook`, ... or empty when unknown).
+    /// A known platform namespaces the account, the content id and objects
+    /// that are ids on it (reposted, replied-to and quoted posts,
+    /// mentioned accounts), so that one run can mix platforms: `x:123` and
+    /// `tg:123` are different accounts, while a URL, hashtag or text is the
+    /// same object everywhere.
     pub platform: &'a str,
 }
 
@@ -101,17 +106,35 @@ pub struct DatasetBuilder {
     /// Accounts that formats gave metadata for, by name: the rows of `meta`.
     meta_accounts: Interner,
     meta: AccountTable,
+    /// The last platform seen and its namespace with a trailing `:` (or
+    /// empty): formats send one platform per input, so this avoids a lookup
+    /// per row. Both start empty, which is consistent.
+    ns_platform: String,
+    ns: String,
+    scratch: String,
 }
 
 impl DatasetBuilder {
     /// Adds one action and returns its row.
     pub fn push_action(&mut self, a: ActionInput<'_>) -> usize {
-        self.raw_accounts.push(a.account);
+        self.set_platform(a.platform);
+        let ns = &self.ns;
+        let scratch = &mut self.scratch;
+        let mut push = |col: &mut Strings, s: &str| {
+            scratch.clear();
+            scratch.push_str(ns);
+            scratch.push_str(s);
+            col.push(scratch);
+        };
+        push(&mut self.raw_accounts, a.account);
+        push(&mut self.raw_contents, a.content);
         self.key.clear();
         self.key.push((b'a' + a.layer as u8) as char);
+        if matches!(a.layer, Layer::Repost | Layer::Reply | Layer::Quote | Layer::Mention) {
+            self.key.push_str(ns);
+        }
         self.key.push_str(a.object);
         self.raw_objects.push(&self.key);
-        self.raw_contents.push(a.content);
         let platform = self.ds.platforms.intern(a.platform);
         let t = &mut self.ds.actions;
         t.layer.push(a.layer);
@@ -121,12 +144,21 @@ impl DatasetBuilder {
         self.raw_accounts.len() - 1
     }
 
-    /// The metadata row of an account and the table it is in, for formats
-    /// that carry account metadata. [`DatasetBuilder::finish`] moves each
-    /// row to the account's id; an account with metadata and no action
-    /// still gets an id, after those with actions.
-    pub fn account_meta(&mut self, name: &str) -> (u32, &mut AccountTable) {
-        let row = self.meta_accounts.intern(name);
+    fn set_platform(&mut self, platform: &str) {
+        if self.ns_platform != platform {
+            self.ns_platform = platform.to_string();
+            let ns = crate::namespace(platform);
+            self.ns = if ns.is_empty() { ns } else { format!("{ns}:") };
+        }
+    }
+
+    /// The metadata row of an account on a platform and the table it is in,
+    /// for formats that carry account metadata. [`DatasetBuilder::finish`]
+    /// moves each row to the account's id; an account with metadata and no
+    /// action still gets an id, after those with actions.
+    pub fn account_meta(&mut self, platform: &str, name: &str) -> (u32, &mut AccountTable) {
+        self.set_platform(platform);
+        let row = self.meta_accounts.intern(&format!("{}{name}", self.ns));
         self.meta.ensure(row as usize + 1);
         (row, &mut self.meta)
     }
@@ -189,9 +221,9 @@ mod tests {
     #[test]
     fn metadata_follows_its_account() {
         let mut b = DatasetBuilder::default();
-        let (row, meta) = b.account_meta("quiet");
+        let (row, meta) = b.account_meta("", "quiet");
         meta.set_text(row, AccountField::Handle, "no_actions");
-        let (row, meta) = b.account_meta("bob");
+        let (row, meta) = b.account_meta("", "bob");
         meta.set_text(row, AccountField::Handle, "bob_handle");
         b.push_action(act("alice", "x", "1"));
         b.push_action(act("bob", "x", "2"));
@@ -209,5 +241,30 @@ mod tests {
         assert_eq!(ds.actions.object, [0, 0, 1]);
         assert_eq!(ds.object_name(1), "y");
         assert_eq!(ds.object_layer(1), Layer::Url);
+    }
+
+    #[test]
+    fn platforms_namespace_ids_but_not_urls() {
+        let mut b = DatasetBuilder::default();
+        for platform in ["twitter", "telegram"] {
+            for (layer, object) in [(Layer::Url, "https://a.example/"), (Layer::Repost, "900")] {
+                b.push_action(ActionInput {
+                    account: "123",
+                    object,
+                    layer,
+                    content: "1",
+                    time_us: 0,
+                    platform,
+                });
+            }
+        }
+        let (row, meta) = b.account_meta("telegram", "123");
+        meta.set_text(row, AccountField::Handle, "tg_handle");
+        let ds = b.finish();
+        assert_eq!((ds.account_name(0), ds.account_name(1)), ("x:123", "tg:123"));
+        assert_eq!(ds.account_meta.handle[1].as_deref(), Some("tg_handle"));
+        assert_eq!(ds.actions.object, [0, 1, 0, 2]);
+        assert_eq!((ds.object_name(1), ds.object_name(2)), ("x:900", "tg:900"));
+        assert_eq!(ds.content_name(ds.actions.content[2]), "tg:1");
     }
 }

@@ -22,6 +22,7 @@ mod accounts;
 mod actions;
 mod interner;
 mod layer;
+mod platform;
 mod strings;
 pub mod time;
 
@@ -29,4 +30,5 @@ pub use accounts::{AccountField, AccountTable};
 pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder};
 pub use interner::Interner;
 pub use layer::{Layer, LayerSet, ParseLayerError};
+pub use platform::namespace;
 pub use strings::Strings;

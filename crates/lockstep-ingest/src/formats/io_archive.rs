@@ -30,6 +30,7 @@ pub const MINUTE_PRECISION_NOTE: &str =
     "io-archive: `tweet_time` has minute precision; time deltas are multiples of 60 s and a window of w seconds joins actions whose true times may be up to w + 60 s apart";
 
 const REQUIRED: [&str; 3] = ["tweetid", "userid", "tweet_time"];
+const PLATFORM: &str = "twitter";
 
 impl Format for IoArchive {
     fn name(&self) -> &'static str {
@@ -89,7 +90,7 @@ impl Format for IoArchive {
             // `YYYY-MM-DD HH:MM` is 16 characters: no seconds.
             minute_precision |= raw_time.len() == 16;
 
-            let (account, meta) = ctx.builder.account_meta(user);
+            let (account, meta) = ctx.builder.account_meta(PLATFORM, user);
             meta.set_text(account, AccountField::Handle, get(c.screen_name));
             meta.set_text(account, AccountField::DisplayName, get(c.display_name));
             meta.set_text(account, AccountField::Bio, get(c.bio));
@@ -153,7 +154,7 @@ impl Format for IoArchive {
                     layer: *layer,
                     content: tweet,
                     time_us,
-                    platform: "twitter",
+                    platform: PLATFORM,
                 });
                 ctx.report.actions += 1;
                 used = true;
