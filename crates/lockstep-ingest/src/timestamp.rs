@@ -21,6 +21,20 @@ pub fn parse_timestamp(s: &str) -> Result<i64, String> {
     })
 }
 
+/// Parses X/Twitter API v1.1's `created_at`: `Wed Oct 10 20:19:24 +0000 2018`.
+pub fn parse_twitter_date(s: &str) -> Result<i64, String> {
+    let bad = || {
+        format!("cannot read `{}` as a time (expected `Wed Oct 10 20:19:24 +0000 2018`)", clip(s))
+    };
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let [_, mon, day, hms, offset, year] = parts[..] else { return Err(bad()) };
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let m = MONTHS.iter().position(|x| x.eq_ignore_ascii_case(mon)).ok_or_else(bad)? + 1;
+    let iso = format!("{year}-{m:02}-{:0>2}T{hms}{offset}", day);
+    parse_timestamp(&iso).map_err(|_| bad())
+}
+
 fn clip(s: &str) -> String {
     s.chars().take(60).collect()
 }
@@ -172,6 +186,17 @@ mod tests {
         ] {
             assert!(parse_timestamp(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn twitter_dates() {
+        assert_eq!(
+            parse_twitter_date("Wed Oct 10 20:19:24 +0000 2018"),
+            parse_timestamp("2018-10-10T20:19:24Z")
+        );
+        assert_eq!(parse_twitter_date("Thu Jan 01 03:00:00 +0300 1970"), Ok(0));
+        assert!(parse_twitter_date("Wed Foo 10 20:19:24 +0000 2018").is_err());
+        assert!(parse_twitter_date("2018-10-10").is_err());
     }
 
     proptest! {

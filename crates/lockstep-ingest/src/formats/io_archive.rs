@@ -13,12 +13,12 @@
 //! 12:34`), so a 60-second window joins actions up to two clock minutes
 //! apart; the run summary repeats this.
 
-use super::{add_layer_counts, header_has, CsvInput};
+use super::{add_layer_counts, header_has, push_objects, CsvInput, Post};
 use crate::lists::split_list;
 use crate::text::{normalize_exact, url_domain};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{AccountField, ActionInput, Layer};
+use lockstep_model::{AccountField, Layer};
 use std::io::BufRead;
 
 /// The IO archive tweets format.
@@ -142,28 +142,8 @@ impl Format for IoArchive {
             // A post names a URL or hashtag once however often it repeats it.
             objects.sort();
             objects.dedup();
-            let mut used = false;
-            for (layer, object) in &objects {
-                if !ctx.wants(*layer) {
-                    unselected[layer.index()] += 1;
-                    continue;
-                }
-                ctx.builder.push_action(ActionInput {
-                    account: user,
-                    object,
-                    layer: *layer,
-                    content: tweet,
-                    time_us,
-                    platform: PLATFORM,
-                });
-                ctx.report.actions += 1;
-                used = true;
-            }
-            if used {
-                ctx.report.records_used += 1;
-            } else {
-                ctx.unused(line, "*", "no object on a selected layer", String::new());
-            }
+            let post = Post { line, account: user, content: tweet, time_us, platform: PLATFORM };
+            push_objects(ctx, &post, &objects, &mut unselected);
             Ok(())
         })?;
         add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);

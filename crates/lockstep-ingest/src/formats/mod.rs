@@ -1,7 +1,9 @@
 //! One file per input format.
 
 pub mod io_archive;
+mod json;
 pub mod shares_csv;
+pub mod x_v1;
 
 use crate::{IngestError, ReadCtx};
 use std::io::BufRead;
@@ -119,6 +121,48 @@ fn csv_error(file: &str, e: csv::Error) -> IngestError {
             field: "*".into(),
             message: format!("{other:?}"),
         },
+    }
+}
+
+/// The post behind a record's actions.
+pub(crate) struct Post<'a> {
+    pub line: u64,
+    pub account: &'a str,
+    pub content: &'a str,
+    pub time_us: i64,
+    pub platform: &'a str,
+}
+
+/// Adds one action per `(layer, object)` of a post, counting objects on
+/// layers that were not selected in `unselected`; a post with no action is
+/// counted as skipped.
+pub(crate) fn push_objects(
+    ctx: &mut ReadCtx<'_>,
+    post: &Post<'_>,
+    objects: &[(lockstep_model::Layer, String)],
+    unselected: &mut [u64],
+) {
+    let mut used = false;
+    for (layer, object) in objects {
+        if !ctx.wants(*layer) {
+            unselected[layer.index()] += 1;
+            continue;
+        }
+        ctx.builder.push_action(lockstep_model::ActionInput {
+            account: post.account,
+            object,
+            layer: *layer,
+            content: post.content,
+            time_us: post.time_us,
+            platform: post.platform,
+        });
+        ctx.report.actions += 1;
+        used = true;
+    }
+    if used {
+        ctx.report.records_used += 1;
+    } else {
+        ctx.unused(post.line, "*", "no object on a selected layer", String::new());
     }
 }
 

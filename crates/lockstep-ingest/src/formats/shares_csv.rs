@@ -24,7 +24,7 @@ impl Format for SharesCsv {
     fn sniff(&self, head: &[u8]) -> bool {
         // Any CSV header with a comma; the mapping decides the columns.
         let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-        line.contains(&b',')
+        line.contains(&b',') && !super::json::looks_like_json(head)
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let file = ctx.report.path.clone();

@@ -1,0 +1,111 @@
+//! JSON inputs: JSON Lines (one value per line; a line holding an array
+//! gives one record per element) or one top-level array. JSON Lines stream;
+//! a top-level array is read whole (its elements are parsed one by one, so
+//! a bad element is one skipped record, with its line).
+
+use crate::{IngestError, ReadCtx};
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use std::io::BufRead;
+
+const PROGRESS_EVERY: u64 = 1 << 14;
+
+/// Whether the first bytes look like JSON (an object or an array).
+pub(crate) fn looks_like_json(head: &[u8]) -> bool {
+    matches!(head.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'['))
+}
+
+/// Calls `f` on every record of type `T` with its 1-based line. Records
+/// that are not valid JSON, or not a `T`, are skipped as `invalid JSON`.
+pub(crate) fn for_each_record<T: DeserializeOwned>(
+    input: &mut dyn BufRead,
+    ctx: &mut ReadCtx<'_>,
+    mut f: impl FnMut(T, u64, &mut ReadCtx<'_>) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    let file = ctx.report.path.clone();
+    let io_err = |e: std::io::Error| IngestError::Io { file: file.clone(), source: e };
+    let first =
+        input.fill_buf().map_err(io_err)?.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first == Some(b'[') {
+        let mut text = String::new();
+        input.read_to_string(&mut text).map_err(io_err)?;
+        let elements: Vec<&RawValue> = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                let line = e.line() as u64;
+                return Err(IngestError::BadRecord {
+                    file,
+                    line,
+                    field: "*".into(),
+                    message: format!("invalid JSON array: {e}"),
+                });
+            }
+        };
+        let (mut line, mut counted_to) = (1u64, 0usize);
+        for raw in elements {
+            let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+            line +=
+                text.as_bytes()[counted_to..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+            counted_to = offset;
+            record(raw.get(), line, ctx, &mut f)?;
+        }
+    } else {
+        let mut buf = Vec::new();
+        let mut line = 0u64;
+        loop {
+            buf.clear();
+            if input.read_until(b'\n', &mut buf).map_err(io_err)? == 0 {
+                break;
+            }
+            line += 1;
+            let Ok(text) = std::str::from_utf8(&buf) else {
+                ctx.report.records_read += 1;
+                ctx.skip(line, "*", "invalid UTF-8", String::new())?;
+                continue;
+            };
+            let t = text.trim();
+            if t.is_empty() {
+                continue;
+            }
+            if t.starts_with('[') {
+                match serde_json::from_str::<Vec<&RawValue>>(t) {
+                    Ok(elements) => {
+                        for raw in elements {
+                            record(raw.get(), line, ctx, &mut f)?;
+                        }
+                    }
+                    Err(e) => {
+                        ctx.report.records_read += 1;
+                        ctx.skip(line, "*", "invalid JSON", e.to_string())?;
+                    }
+                }
+            } else {
+                record(t, line, ctx, &mut f)?;
+            }
+        }
+    }
+    (ctx.progress)(ctx.report.records_read);
+    Ok(())
+}
+
+fn record<T: DeserializeOwned>(
+    json: &str,
+    line: u64,
+    ctx: &mut ReadCtx<'_>,
+    f: &mut impl FnMut(T, u64, &mut ReadCtx<'_>) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    ctx.report.records_read += 1;
+    if ctx.report.records_read % PROGRESS_EVERY == 0 {
+        (ctx.progress)(ctx.report.records_read);
+    }
+    match serde_json::from_str::<T>(json) {
+        Ok(v) => f(v, line, ctx),
+        Err(e) => ctx.skip(line, "*", "invalid JSON", e.to_string()),
+    }
+}
+
+/// Whether the head contains every one of `keys` as a JSON key.
+pub(crate) fn head_has_keys(head: &[u8], keys: &[&str]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    keys.iter().all(|k| text.contains(&format!("\"{k}\"")))
+}

@@ -1,0 +1,239 @@
+//! X/Twitter API v1.1 tweets (twarc1, tweepy, the streaming API): JSON
+//! Lines or a JSON array of tweet objects.
+//!
+//! From each tweet: `repost` (`retweeted_status.id_str`), `quote`
+//! (`quoted_status_id_str` or `quoted_status.id_str`), `reply`
+//! (`in_reply_to_status_id_str`), `url` (`entities.urls[].expanded_url`,
+//! from `extended_tweet` when present) and its `domain`, `hashtag`,
+//! `mention` (`user_mentions[].id_str`), and `text` (the full text
+//! normalised, not for retweets). Time: `timestamp_ms` (streaming, ms
+//! precision) or `created_at`. Account metadata from `user`; the client app
+//! from `source` with its HTML removed. Stream notices (`delete`,
+//! `limit`, ...) and tweets without a user (deleted authors) are counted as
+//! skipped.
+
+use super::json::{for_each_record, head_has_keys, looks_like_json};
+use super::{add_layer_counts, push_objects, Post};
+use crate::text::{normalize_exact, url_domain};
+use crate::timestamp::parse_twitter_date;
+use crate::{Format, IngestError, ReadCtx};
+use lockstep_model::{AccountField, Layer};
+use serde::Deserialize;
+use std::io::BufRead;
+
+/// The X API v1.1 format.
+#[derive(Debug, Clone, Copy)]
+pub struct XApiV1;
+
+const PLATFORM: &str = "twitter";
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Tweet {
+    id_str: Option<String>,
+    id: Option<u64>,
+    created_at: Option<String>,
+    timestamp_ms: Option<String>,
+    user: Option<User>,
+    retweeted_status: Option<Box<Tweet>>,
+    quoted_status: Option<Box<Tweet>>,
+    quoted_status_id_str: Option<String>,
+    in_reply_to_status_id_str: Option<String>,
+    full_text: Option<String>,
+    text: Option<String>,
+    extended_tweet: Option<Extended>,
+    entities: Option<Entities>,
+    source: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct User {
+    id_str: Option<String>,
+    id: Option<u64>,
+    screen_name: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    created_at: Option<String>,
+    followers_count: Option<u64>,
+    friends_count: Option<u64>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Extended {
+    full_text: Option<String>,
+    entities: Option<Entities>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Entities {
+    urls: Vec<UrlEntity>,
+    hashtags: Vec<TagEntity>,
+    user_mentions: Vec<MentionEntity>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UrlEntity {
+    expanded_url: Option<String>,
+    url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TagEntity {
+    text: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MentionEntity {
+    id_str: Option<String>,
+    id: Option<u64>,
+}
+
+fn id_of(id_str: &Option<String>, id: Option<u64>) -> Option<String> {
+    id_str.clone().filter(|s| !s.is_empty()).or_else(|| id.map(|i| i.to_string()))
+}
+
+/// `<a href="...">Twitter Web App</a>` -> `Twitter Web App`.
+pub(crate) fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim().to_string()
+}
+
+impl Format for XApiV1 {
+    fn name(&self) -> &'static str {
+        "x-api-v1"
+    }
+    fn description(&self) -> &'static str {
+        "X/Twitter API v1.1 tweets as JSON Lines or a JSON array (twarc1, tweepy, streaming)"
+    }
+    fn sniff(&self, head: &[u8]) -> bool {
+        looks_like_json(head) && head_has_keys(head, &["created_at", "user"])
+    }
+    fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
+        let mut objects: Vec<(Layer, String)> = Vec::new();
+        let mut unselected = [0u64; Layer::ALL.len()];
+        for_each_record(input, ctx, |tweet: Tweet, line, ctx| {
+            let Some(tweet_id) = id_of(&tweet.id_str, tweet.id) else {
+                // Stream notices ({"delete": ...}, {"limit": ...}) have no id.
+                ctx.unused(line, "id_str", "not a tweet", String::new());
+                return Ok(());
+            };
+            let Some(user) = tweet.user.as_ref() else {
+                return ctx.skip(line, "user", "missing author", format!("tweet {tweet_id}"));
+            };
+            let Some(user_id) = id_of(&user.id_str, user.id) else {
+                return ctx.skip(
+                    line,
+                    "user.id_str",
+                    "missing author",
+                    format!("tweet {tweet_id}"),
+                );
+            };
+            let ms = tweet.timestamp_ms.as_deref().and_then(|ms| ms.trim().parse::<i64>().ok());
+            let time_us = match (ms, &tweet.created_at) {
+                (Some(ms), _) => ms * 1000,
+                (None, Some(c)) => match parse_twitter_date(c) {
+                    Ok(t) => t,
+                    Err(msg) => return ctx.skip(line, "created_at", "bad timestamp", msg),
+                },
+                _ => return ctx.skip(line, "created_at", "bad timestamp", "no created_at".into()),
+            };
+
+            let (row, meta) = ctx.builder.account_meta(PLATFORM, &user_id);
+            let text_fields = [
+                (AccountField::Handle, &user.screen_name),
+                (AccountField::DisplayName, &user.name),
+                (AccountField::Bio, &user.description),
+                (AccountField::Language, &user.lang),
+            ];
+            for (field, value) in text_fields {
+                if let Some(v) = value {
+                    meta.set_text(row, field, v);
+                }
+            }
+            if let Some(src) = &tweet.source {
+                meta.set_text(row, AccountField::ClientApp, &strip_tags(src));
+            }
+            let r = row as usize;
+            meta.followers[r] = meta.followers[r].or(user.followers_count);
+            meta.following[r] = meta.following[r].or(user.friends_count);
+            if meta.created_at_us[r].is_none() {
+                meta.created_at_us[r] =
+                    user.created_at.as_deref().and_then(|c| parse_twitter_date(c).ok());
+            }
+
+            objects.clear();
+            let retweet = tweet.retweeted_status.as_deref();
+            if let Some(id) = retweet.and_then(|rt| id_of(&rt.id_str, rt.id)) {
+                objects.push((Layer::Repost, id));
+            }
+            let quoted =
+                tweet.quoted_status_id_str.clone().filter(|s| !s.is_empty()).or_else(|| {
+                    tweet.quoted_status.as_deref().and_then(|q| id_of(&q.id_str, q.id))
+                });
+            if let Some(id) = quoted {
+                objects.push((Layer::Quote, id));
+            }
+            if let Some(id) = tweet.in_reply_to_status_id_str.clone().filter(|s| !s.is_empty()) {
+                objects.push((Layer::Reply, id));
+            }
+            let ext = tweet.extended_tweet.as_ref();
+            let entities = ext.and_then(|e| e.entities.as_ref()).or(tweet.entities.as_ref());
+            if let Some(e) = entities {
+                for u in &e.urls {
+                    if let Some(url) =
+                        u.expanded_url.as_deref().or(u.url.as_deref()).filter(|u| !u.is_empty())
+                    {
+                        objects.push((Layer::Url, url.to_string()));
+                        if let Some(d) = url_domain(url) {
+                            objects.push((Layer::Domain, d));
+                        }
+                    }
+                }
+                for h in &e.hashtags {
+                    if !h.text.is_empty() {
+                        objects.push((Layer::Hashtag, h.text.to_lowercase()));
+                    }
+                }
+                for m in &e.user_mentions {
+                    if let Some(id) = id_of(&m.id_str, m.id) {
+                        objects.push((Layer::Mention, id));
+                    }
+                }
+            }
+            if retweet.is_none() {
+                let full = ext
+                    .and_then(|e| e.full_text.as_deref())
+                    .or(tweet.full_text.as_deref())
+                    .or(tweet.text.as_deref());
+                let t = normalize_exact(full.unwrap_or_default());
+                if !t.is_empty() {
+                    objects.push((Layer::Text, t));
+                }
+            }
+            objects.sort();
+            objects.dedup();
+            let post =
+                Post { line, account: &user_id, content: &tweet_id, time_us, platform: PLATFORM };
+            push_objects(ctx, &post, &objects, &mut unselected);
+            Ok(())
+        })?;
+        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
+        Ok(())
+    }
+}

@@ -1,0 +1,82 @@
+//! Golden tests per format: each fixture becomes canonical actions (and
+//! account metadata, and the read report), snapshotted.
+
+use lockstep_ingest::{ingest, FileSource, IngestConfig, Source};
+use lockstep_model::time::fmt_iso;
+use std::fmt::Write;
+use std::path::Path;
+
+fn fixture(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../lockstep-cli/tests/fixtures")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+/// The canonical tables of one input as text: what the format derived.
+fn canonical(rel: &str) -> String {
+    let src: Box<dyn Source> = Box::new(FileSource::new(fixture(rel)));
+    let out = ingest(&[src], &IngestConfig::default(), &|_| {}).expect("ingest");
+    let (ds, f) = (&out.dataset, &out.files[0]);
+    let mut s = String::new();
+    writeln!(
+        s,
+        "format {}: {} records, {} used, skipped {:?}",
+        f.format, f.records_read, f.records_used, f.skipped
+    )
+    .unwrap();
+    for e in &out.skips.examples {
+        writeln!(s, "skip line {} `{}`: {} {}", e.line, e.field, e.reason, e.detail).unwrap();
+    }
+    for n in &f.notes {
+        writeln!(s, "note {n}").unwrap();
+    }
+    let t = &ds.actions;
+    for i in 0..t.len() {
+        writeln!(
+            s,
+            "{} {} | {} | {} | {} | {}",
+            fmt_iso(t.time_us[i]),
+            ds.account_name(t.account[i]),
+            ds.content_name(t.content[i]),
+            t.layer[i],
+            ds.object_name(t.object[i]),
+            ds.platforms.resolve(t.platform[i] as u32),
+        )
+        .unwrap();
+    }
+    let m = &ds.account_meta;
+    for a in 0..ds.accounts.len() {
+        writeln!(
+            s,
+            "account {}: handle {:?} name {:?} bio {:?} created {:?} followers {:?} following {:?} lang {:?} client {:?}",
+            ds.account_name(a as u32),
+            m.handle[a],
+            m.display_name[a],
+            m.bio[a],
+            m.created_at_us[a].map(fmt_iso),
+            m.followers[a],
+            m.following[a],
+            m.language[a],
+            m.client_app[a],
+        )
+        .unwrap();
+    }
+    s
+}
+
+#[test]
+fn x_api_v1_stream_jsonl() {
+    insta::assert_snapshot!(canonical("x-api-v1/stream.jsonl"));
+}
+
+#[test]
+fn x_api_v1_tweepy_array() {
+    insta::assert_snapshot!(canonical("x-api-v1/tweepy_dump.json"));
+}
+
+#[test]
+fn io_archive_tweets() {
+    insta::assert_snapshot!(canonical("io-archive/tweets.csv"));
+}
