@@ -317,6 +317,17 @@ fn hostile_values_are_defused() {
     assert!(read(&raw, "pairs.csv").contains(",\"=HYPERLINK("));
 }
 
+/// One run over two platforms: an X account and a Telegram channel that
+/// push the same two URLs within a minute are linked.
+#[test]
+fn cross_platform_urls_link_accounts() {
+    let tg = fixture("cross-platform/tg_result.json");
+    let r = detect("cross-platform/x.jsonl", &[tg.to_str().unwrap(), "--layers", "url"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("cross_platform_stdout", r.stdout);
+    insta::assert_snapshot!("cross_platform_pairs", read(&r, "pairs.csv"));
+}
+
 /// No pair at all is a result, not an error: empty tables with headers.
 #[test]
 fn no_pairs_gives_empty_outputs() {

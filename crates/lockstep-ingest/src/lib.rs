@@ -112,7 +112,12 @@ pub trait Format: Sync {
 
 /// Every format, in sniffing order (most specific first).
 pub fn registry() -> &'static [&'static dyn Format] {
-    &[&formats::io_archive::IoArchive, &formats::x_v1::XApiV1, &formats::shares_csv::SharesCsv]
+    &[
+        &formats::io_archive::IoArchive,
+        &formats::telegram::TelegramExport,
+        &formats::x_v1::XApiV1,
+        &formats::shares_csv::SharesCsv,
+    ]
 }
 
 /// The format called `name`.

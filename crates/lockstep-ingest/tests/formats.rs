@@ -80,3 +80,13 @@ fn x_api_v1_tweepy_array() {
 fn io_archive_tweets() {
     insta::assert_snapshot!(canonical("io-archive/tweets.csv"));
 }
+
+#[test]
+fn telegram_channel_export() {
+    insta::assert_snapshot!(canonical("telegram/channel_result.json"));
+}
+
+#[test]
+fn telegram_full_export() {
+    insta::assert_snapshot!(canonical("telegram/full_export_result.json"));
+}

@@ -3,6 +3,7 @@
 pub mod io_archive;
 mod json;
 pub mod shares_csv;
+pub mod telegram;
 pub mod x_v1;
 
 use crate::{IngestError, ReadCtx};
