@@ -18,17 +18,13 @@ pub enum Command {
     /// Write synthetic shares with planted coordinated groups (for tests
     /// and benchmarks).
     Simulate(SimulateArgs),
+    /// List the input formats, in the order they are sniffed.
+    Formats,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// Sniff each input's header.
-    Auto,
-    /// One share per row: object_id,account_id,content_id,timestamp_share
-    /// or any columns named by --map.
-    SharesCsv,
-    /// X/Twitter Information Operations archive tweets CSV.
-    IoArchive,
+/// `auto` and the name of every registered format.
+fn format_names() -> Vec<&'static str> {
+    std::iter::once("auto").chain(lockstep_ingest::registry().iter().map(|f| f.name())).collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -58,9 +54,9 @@ pub struct DetectArgs {
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Input format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
-    pub format: FormatArg,
+    /// Input format: `auto` sniffs each input (`lockstep formats` lists them).
+    #[arg(long, default_value = "auto", value_parser = clap::builder::PossibleValuesParser::new(format_names()))]
+    pub format: String,
 
     /// Column roles for CSV input, ROLE=COLUMN,... where ROLE is account,
     /// content, timestamp, platform, object, or a layer name (url=url_id,

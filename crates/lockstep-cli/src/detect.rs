@@ -1,4 +1,4 @@
-use crate::args::{DetectArgs, FormatArg, SemanticsArg};
+use crate::args::{DetectArgs, SemanticsArg};
 use crate::progress::Stages;
 use crate::ExitStatus;
 use anyhow::{bail, Context};
@@ -31,11 +31,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         }
     };
     let map = a.map.as_deref().map(str::parse).transpose()?;
-    let format = match a.format {
-        FormatArg::Auto => None,
-        FormatArg::SharesCsv => Some("shares-csv".to_string()),
-        FormatArg::IoArchive => Some("io-archive".to_string()),
-    };
+    let format = (a.format != "auto").then(|| a.format.clone());
     let semantics = match a.semantics {
         SemanticsArg::Lockstep => Semantics::Lockstep,
         SemanticsArg::Coortweet => Semantics::CooRTweet,

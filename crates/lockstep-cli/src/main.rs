@@ -58,5 +58,13 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         args::Command::Detect(a) => detect::run(a),
         args::Command::Simulate(a) => simulate::run(a),
+        args::Command::Formats => {
+            let mut out = std::io::stdout().lock();
+            for f in lockstep_ingest::registry() {
+                use std::io::Write;
+                writeln!(out, "{:<12} {}", f.name(), f.description())?;
+            }
+            Ok(ExitStatus::Success)
+        }
     }
 }

@@ -377,6 +377,7 @@ fn cli_reference_is_current() {
         ("lockstep", &["--help"][..]),
         ("lockstep detect", &["detect", "--help"][..]),
         ("lockstep simulate", &["simulate", "--help"][..]),
+        ("lockstep formats", &["formats"][..]),
     ] {
         let r = lockstep(args);
         assert_eq!(r.code, 0);
