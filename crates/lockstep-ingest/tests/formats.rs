@@ -90,3 +90,16 @@ fn telegram_channel_export() {
 fn telegram_full_export() {
     insta::assert_snapshot!(canonical("telegram/full_export_result.json"));
 }
+
+#[test]
+fn x_api_v2_twarc2_pages() {
+    insta::assert_snapshot!(canonical("x-api-v2/twarc2_pages.jsonl"));
+}
+
+#[test]
+fn x_api_v2_response_and_flattened() {
+    let response = canonical("x-api-v2/response.json");
+    let flattened = canonical("x-api-v2/flattened.jsonl");
+    assert_eq!(response.replace("x-api-v2", ""), flattened.replace("x-api-v2", ""));
+    insta::assert_snapshot!(response);
+}

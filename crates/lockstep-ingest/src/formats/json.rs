@@ -1,5 +1,6 @@
 //! JSON inputs: JSON Lines (one value per line; a line holding an array
-//! gives one record per element) or one top-level array. JSON Lines stream;
+//! gives one record per element), one top-level array, or one
+//! pretty-printed object (its first line is a lone `{`). JSON Lines stream;
 //! a top-level array is read whole (its elements are parsed one by one, so
 //! a bad element is one skipped record, with its line).
 
@@ -24,9 +25,18 @@ pub(crate) fn for_each_record<T: DeserializeOwned>(
 ) -> Result<(), IngestError> {
     let file = ctx.report.path.clone();
     let io_err = |e: std::io::Error| IngestError::Io { file: file.clone(), source: e };
-    let first =
-        input.fill_buf().map_err(io_err)?.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    if first == Some(b'[') {
+    let head = input.fill_buf().map_err(io_err)?;
+    let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    // A pretty-printed object (an API response saved to a file) opens with
+    // a line of its own: read it as one record.
+    let first_line = head.split(|&b| b == b'\n').find(|l| !l.iter().all(u8::is_ascii_whitespace));
+    if first_line.is_some_and(|l| l.trim_ascii() == b"{") {
+        let mut text = String::new();
+        input.read_to_string(&mut text).map_err(io_err)?;
+        let blank = text.len() - text.trim_start().len();
+        let line = 1 + text.as_bytes()[..blank].iter().filter(|&&b| b == b'\n').count() as u64;
+        record(text.trim(), line, ctx, &mut f)?;
+    } else if first == Some(b'[') {
         let mut text = String::new();
         input.read_to_string(&mut text).map_err(io_err)?;
         let elements: Vec<&RawValue> = match serde_json::from_str(&text) {

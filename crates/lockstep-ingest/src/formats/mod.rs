@@ -5,6 +5,7 @@ mod json;
 pub mod shares_csv;
 pub mod telegram;
 pub mod x_v1;
+pub mod x_v2;
 
 use crate::{IngestError, ReadCtx};
 use std::io::BufRead;
