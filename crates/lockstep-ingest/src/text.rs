@@ -1,10 +1,44 @@
-//! Exact text normalisation for the `text` layer.
+//! Normalisation shared by every format: text for the `text` layer,
+//! hashtags and mentions, and URLs. One place, so that the same post seen
+//! through two exports, or on two platforms, gives the same objects.
 
-/// Lower-cases, removes a leading `RT @user:`, @mentions and URLs, and
-/// collapses whitespace. Two posts with the same result are copies.
+use unicode_normalization::UnicodeNormalization;
+
+/// Unicode folding for matching: NFKC, lower case, Arabic and Persian
+/// letter variants unified (ي ى ئ → ی, ك → ک, أ إ آ ٱ → ا, ؤ → و, ة → ه),
+/// tatweel and Arabic diacritics removed, Arabic-Indic and Persian digits
+/// made ASCII. Idempotent.
+pub fn fold(s: &str) -> String {
+    let lowered: String = s.nfkc().collect::<String>().to_lowercase();
+    lowered.nfkc().filter_map(fold_char).collect()
+}
+
+fn fold_char(c: char) -> Option<char> {
+    Some(match c {
+        '\u{064A}' | '\u{0649}' | '\u{0626}' => '\u{06CC}',
+        '\u{0643}' => '\u{06A9}',
+        '\u{0623}' | '\u{0625}' | '\u{0622}' | '\u{0671}' => '\u{0627}',
+        '\u{0624}' => '\u{0648}',
+        '\u{0629}' => '\u{0647}',
+        '\u{0640}' => return None,
+        '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' => return None,
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        c => c,
+    })
+}
+
+/// A hashtag or mention as an object: folded, without its `#` or `@`.
+pub fn normalize_tag(s: &str) -> String {
+    fold(s.trim().trim_start_matches(['#', '@', '＃']))
+}
+
+/// Text for the exact `text` layer: folded (see [`fold`]), a leading
+/// `RT @user:` removed, @mentions and URLs removed, whitespace collapsed.
+/// Two posts with the same result are copies.
 pub fn normalize_exact(s: &str) -> String {
-    let lower = s.to_lowercase();
-    let mut rest = lower.trim_start();
+    let folded = fold(s);
+    let mut rest = folded.trim_start();
     if let Some(r) = rest.strip_prefix("rt @") {
         // `RT @user: text`: drop through the colon after the handle.
         let end = r.find(|c: char| !is_handle_char(c)).unwrap_or(r.len());
@@ -48,6 +82,126 @@ fn strip_mentions(word: &str) -> String {
     out
 }
 
+/// Query parameters that track the click, not the content.
+fn is_tracking_param(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.starts_with("utm_")
+        || matches!(
+            k.as_str(),
+            "fbclid"
+                | "gclid"
+                | "gclsrc"
+                | "dclid"
+                | "msclkid"
+                | "yclid"
+                | "twclid"
+                | "igshid"
+                | "igsh"
+                | "si"
+                | "mc_cid"
+                | "mc_eid"
+                | "_ga"
+                | "ref_src"
+                | "ref_url"
+                | "s_cid"
+                | "mkt_tok"
+        )
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match b[i] {
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A URL as an object: scheme and host lower-cased, `www.` and default
+/// ports dropped, the fragment and tracking parameters (`utm_*`, `fbclid`,
+/// `gclid`, `igshid`, `si`, ...) removed, an empty path made `/`, and
+/// redirect wrappers that carry their target (`l.facebook.com/l.php?u=`,
+/// `google.com/url?q=`) unwrapped. Nothing is fetched: shorteners such as
+/// `t.co` stay as they are. Strings without `://` are returned trimmed.
+pub fn canonical_url(url: &str) -> String {
+    canonical_url_depth(url.trim(), 3)
+}
+
+fn canonical_url_depth(u: &str, depth: u8) -> String {
+    let Some(i) = u.find("://") else { return u.to_string() };
+    let scheme = u[..i].to_ascii_lowercase();
+    let rest = &u[i + 3..];
+    let rest = rest.split('#').next().unwrap_or_default();
+    let (authority, path_query) = match rest.find(['/', '?']) {
+        Some(j) => (&rest[..j], &rest[j..]),
+        None => (rest, ""),
+    };
+    let hostport = authority.rsplit('@').next().unwrap_or_default().to_lowercase();
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => {
+            (h.to_string(), Some(p.to_string()))
+        }
+        _ => (hostport.clone(), None),
+    };
+    let host = host.trim_end_matches('.');
+    let host = host.strip_prefix("www.").unwrap_or(host).to_string();
+    let port =
+        port.filter(|p| !((scheme == "http" && p == "80") || (scheme == "https" && p == "443")));
+    let (path, query) = match path_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_query, None),
+    };
+    let params: Vec<&str> =
+        query.map(|q| q.split('&').filter(|p| !p.is_empty()).collect()).unwrap_or_default();
+    if depth > 0 {
+        let wrapper_key = match (host.as_str(), path) {
+            ("l.facebook.com" | "lm.facebook.com" | "m.facebook.com", "/l.php") => Some("u"),
+            ("google.com", "/url") => Some("q"),
+            _ => None,
+        };
+        if let Some(key) = wrapper_key {
+            let target = params
+                .iter()
+                .find_map(|p| p.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v));
+            if let Some(t) = target {
+                let decoded = percent_decode(t);
+                if decoded.contains("://") {
+                    return canonical_url_depth(&decoded, depth - 1);
+                }
+            }
+        }
+    }
+    let kept: Vec<&str> = params
+        .into_iter()
+        .filter(|p| !is_tracking_param(p.split('=').next().unwrap_or(p)))
+        .collect();
+    let mut out = format!("{scheme}://{host}");
+    if let Some(p) = port {
+        out.push(':');
+        out.push_str(&p);
+    }
+    out.push_str(if path.is_empty() { "/" } else { path });
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    out
+}
+
 /// The host of a URL, lower-cased, without `www.` and port; `None` when the
 /// string has no host.
 pub fn url_domain(url: &str) -> Option<String> {
@@ -78,12 +232,64 @@ mod tests {
         assert_eq!(url_domain("nonsense"), None);
     }
 
+    #[test]
+    fn folding_unifies_scripts() {
+        // Arabic yeh/kaf vs Persian yeh/keheh, tatweel, diacritics, digits.
+        assert_eq!(fold("كتابي"), fold("کتابی"));
+        assert_eq!(fold("مـــرحبا"), "مرحبا");
+        assert_eq!(fold("مَرْحَبًا"), "مرحبا");
+        assert_eq!(fold("٢٠٢٤ ۱۴۰۳"), "2024 1403");
+        assert_eq!(fold("ＦＵＬＬ ｗｉｄｔｈ"), "full width");
+        assert_eq!(normalize_tag("#Seçim2023"), "seçim2023");
+        assert_eq!(normalize_tag("＃ایران"), normalize_tag("#ايران"));
+    }
+
+    #[test]
+    fn urls() {
+        let c = canonical_url;
+        assert_eq!(
+            c("HTTPS://WWW.Example.COM:443/Path?utm_source=x&id=5#frag"),
+            "https://example.com/Path?id=5"
+        );
+        assert_eq!(c("http://example.com"), "http://example.com/");
+        assert_eq!(c("http://example.com:8080/a?fbclid=1"), "http://example.com:8080/a");
+        assert_eq!(
+            c("https://l.facebook.com/l.php?u=https%3A%2F%2Fnews.example.org%2Fa%3Futm_medium%3Dfb&h=AT0"),
+            "https://news.example.org/a"
+        );
+        assert_eq!(
+            c("https://www.google.com/url?q=https://x.example/b&sa=D"),
+            "https://x.example/b"
+        );
+        assert_eq!(c("https://t.co/abc"), "https://t.co/abc");
+        assert_eq!(c(" 12345 "), "12345");
+        assert_eq!(c("https://youtu.be/xyz?si=track"), "https://youtu.be/xyz");
+    }
+
     proptest! {
         #[test]
-        fn normalize_is_idempotent(s in "(RT @[a-z]{1,4}: )?([a-zA-Z@:/. !]{0,6} ){0,6}") {
+        fn normalize_is_idempotent(s in "(RT @[a-z]{1,4}: )?([a-zA-Z@:/. !يىكةأـًٌ٢۳ÅＡ]{0,6} ){0,6}") {
             let once = normalize_exact(&s);
             prop_assert_eq!(normalize_exact(&once), once.clone());
             prop_assert!(!once.contains("  "));
+        }
+
+        #[test]
+        fn fold_is_idempotent_and_nfkc_stable(s in "\\PC{0,12}") {
+            let once = fold(&s);
+            prop_assert_eq!(fold(&once), once.clone());
+            prop_assert_eq!(once.nfkc().collect::<String>(), once);
+        }
+
+        #[test]
+        fn canonical_url_is_idempotent(
+            host in "[A-Za-z]{1,5}\\.(com|org)",
+            path in "(/[a-zA-Z0-9]{0,4}){0,3}",
+            q in proptest::collection::vec("(utm_x|id|si|fbclid|p)=[a-z0-9]{0,3}", 0..4),
+        ) {
+            let url = format!("https://www.{host}{path}?{}#f", q.join("&"));
+            let once = canonical_url(&url);
+            prop_assert_eq!(canonical_url(&once), once);
         }
     }
 }

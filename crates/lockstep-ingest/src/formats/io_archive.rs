@@ -13,9 +13,9 @@
 //! 12:34`), so a 60-second window joins actions up to two clock minutes
 //! apart; the run summary repeats this.
 
-use super::{add_layer_counts, header_has, push_objects, CsvInput, Post};
+use super::{add_layer_counts, header_has, push_objects, push_url, CsvInput, Post};
 use crate::lists::split_list;
-use crate::text::{normalize_exact, url_domain};
+use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -122,13 +122,10 @@ impl Format for IoArchive {
                 }
             }
             for u in split_list(get(c.urls)) {
-                objects.push((Layer::Url, u.to_string()));
-                if let Some(d) = url_domain(u) {
-                    objects.push((Layer::Domain, d));
-                }
+                push_url(&mut objects, u);
             }
             for h in split_list(get(c.hashtags)) {
-                objects.push((Layer::Hashtag, h.trim_start_matches('#').to_lowercase()));
+                objects.push((Layer::Hashtag, normalize_tag(h)));
             }
             for m in split_list(get(c.mentions)) {
                 objects.push((Layer::Mention, m.to_string()));

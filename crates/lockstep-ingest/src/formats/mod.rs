@@ -168,6 +168,18 @@ pub(crate) fn push_objects(
     }
 }
 
+/// Adds a URL (canonical) and its domain.
+pub(crate) fn push_url(objects: &mut Vec<(lockstep_model::Layer, String)>, url: &str) {
+    let url = crate::text::canonical_url(url);
+    if url.is_empty() {
+        return;
+    }
+    if let Some(d) = crate::text::url_domain(&url) {
+        objects.push((lockstep_model::Layer::Domain, d));
+    }
+    objects.push((lockstep_model::Layer::Url, url));
+}
+
 /// Adds per-layer counts (indexed by [`lockstep_model::Layer::index`]) to
 /// a report map keyed by layer name; zero counts add no key.
 pub(crate) fn add_layer_counts(map: &mut std::collections::BTreeMap<String, u64>, counts: &[u64]) {

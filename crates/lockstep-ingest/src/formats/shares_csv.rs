@@ -5,6 +5,7 @@
 
 use super::{add_layer_counts, CsvInput};
 use crate::mapping::{ColumnMap, Role};
+use crate::text::{canonical_url, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{ActionInput, Layer};
@@ -93,6 +94,18 @@ impl Format for SharesCsv {
                 }
                 if !ctx.wants(layer) {
                     unselected[layer.index()] += 1;
+                    continue;
+                }
+                // URLs, hashtags and mentions are matched in one form
+                // whatever the export (see `text`); other columns as given.
+                let canonical = match layer {
+                    Layer::Url => Some(canonical_url(object)),
+                    Layer::Hashtag | Layer::Mention => Some(normalize_tag(object)),
+                    _ => None,
+                };
+                let object = canonical.as_deref().unwrap_or(object);
+                if object.is_empty() {
+                    empty[layer.index()] += 1;
                     continue;
                 }
                 ctx.builder.push_action(ActionInput {

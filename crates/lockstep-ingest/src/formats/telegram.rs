@@ -19,8 +19,8 @@
 //! bad message is one skipped record with its line.
 
 use super::json::{head_has_keys, looks_like_json};
-use super::{add_layer_counts, push_objects, Post};
-use crate::text::{normalize_exact, url_domain};
+use super::{add_layer_counts, push_objects, push_url, Post};
+use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -228,20 +228,17 @@ impl Format for TelegramExport {
                                 e.href.as_deref().unwrap_or("")
                             };
                             if !url.is_empty() {
-                                objects.push((Layer::Url, url.to_string()));
-                                if let Some(d) = url_domain(url) {
-                                    objects.push((Layer::Domain, d));
-                                }
+                                push_url(&mut objects, url);
                             }
                         }
                         "hashtag" => {
-                            let tag = e.text.trim_start_matches('#').to_lowercase();
+                            let tag = normalize_tag(&e.text);
                             if !tag.is_empty() {
                                 objects.push((Layer::Hashtag, tag));
                             }
                         }
                         "mention" => {
-                            let who = e.text.trim_start_matches('@').to_lowercase();
+                            let who = normalize_tag(&e.text);
                             if !who.is_empty() {
                                 objects.push((Layer::Mention, who));
                             }

@@ -13,8 +13,8 @@
 //! skipped.
 
 use super::json::{for_each_record, head_has_keys, looks_like_json};
-use super::{add_layer_counts, push_objects, Post};
-use crate::text::{normalize_exact, url_domain};
+use super::{add_layer_counts, push_objects, push_url, Post};
+use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_twitter_date;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -199,15 +199,12 @@ impl Format for XApiV1 {
                     if let Some(url) =
                         u.expanded_url.as_deref().or(u.url.as_deref()).filter(|u| !u.is_empty())
                     {
-                        objects.push((Layer::Url, url.to_string()));
-                        if let Some(d) = url_domain(url) {
-                            objects.push((Layer::Domain, d));
-                        }
+                        push_url(&mut objects, url);
                     }
                 }
                 for h in &e.hashtags {
                     if !h.text.is_empty() {
-                        objects.push((Layer::Hashtag, h.text.to_lowercase()));
+                        objects.push((Layer::Hashtag, normalize_tag(&h.text)));
                     }
                 }
                 for m in &e.user_mentions {

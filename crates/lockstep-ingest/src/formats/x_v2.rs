@@ -13,8 +13,8 @@
 //! `author_id` are counted as skipped.
 
 use super::json::{for_each_record, head_has_keys, looks_like_json};
-use super::{add_layer_counts, push_objects, Post};
-use crate::text::{normalize_exact, url_domain};
+use super::{add_layer_counts, push_objects, push_url, Post};
+use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -135,22 +135,19 @@ impl Format for XApiV2 {
                         .or(str_at(&u, &["expanded_url"]))
                         .or(str_at(&u, &["url"]))
                     {
-                        objects.push((Layer::Url, url.to_string()));
-                        if let Some(d) = url_domain(url) {
-                            objects.push((Layer::Domain, d));
-                        }
+                        push_url(&mut objects, url);
                     }
                 }
                 for h in list("hashtags") {
                     if let Some(tag) = str_at(&h, &["tag"]) {
-                        objects.push((Layer::Hashtag, tag.to_lowercase()));
+                        objects.push((Layer::Hashtag, normalize_tag(tag)));
                     }
                 }
                 for m in list("mentions") {
                     if let Some(who) =
                         str_at(&m, &["id"])
                             .map(str::to_string)
-                            .or(str_at(&m, &["username"]).map(str::to_lowercase))
+                            .or(str_at(&m, &["username"]).map(normalize_tag))
                     {
                         objects.push((Layer::Mention, who));
                     }
