@@ -5,7 +5,11 @@
 //! and two ratios measured in the same process: 2 threads vs 1, and the
 //! window sweep vs a baseline that compares all pairs of each object.
 //!
-//! Run with `cargo run --release -p lockstep-bench -- 100000 1000000 10000000`.
+//! Run with `cargo run --release -p lockstep-bench -- 100000 1000000 10000000`;
+//! `-- --formats [RECORDS]` measures parse throughput per input format on
+//! one core instead.
+
+mod formats;
 
 use lockstep_detect::{DetectConfig, Semantics};
 use lockstep_ingest::{IngestConfig, MemorySource, Source};
@@ -132,6 +136,10 @@ fn one(rows: u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--formats") {
+        formats::run(args.get(1).map_or(200_000, |n| n.parse().expect("records")));
+        return;
+    }
     if args.first().map(String::as_str) == Some("--one") {
         one(args[1].parse().expect("rows"));
         return;

@@ -9,8 +9,21 @@ use unicode_normalization::UnicodeNormalization;
 /// tatweel and Arabic diacritics removed, Arabic-Indic and Persian digits
 /// made ASCII. Idempotent.
 pub fn fold(s: &str) -> String {
-    let lowered: String = s.nfkc().collect::<String>().to_lowercase();
-    lowered.nfkc().filter_map(fold_char).collect()
+    // Most hashtags, URLs and much text are ASCII, where all of this is
+    // lower-casing; NFKC's quick check skips the rest of the work for text
+    // that is already normalised.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    let lowered = nfkc(s).to_lowercase();
+    nfkc(&lowered).chars().filter_map(fold_char).collect()
+}
+
+fn nfkc(s: &str) -> std::borrow::Cow<'_, str> {
+    match unicode_normalization::is_nfkc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => std::borrow::Cow::Borrowed(s),
+        _ => std::borrow::Cow::Owned(s.nfkc().collect()),
+    }
 }
 
 fn fold_char(c: char) -> Option<char> {

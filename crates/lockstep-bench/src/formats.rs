@@ -1,0 +1,107 @@
+//! Parse throughput per input format, one core: synthetic inputs in each
+//! format's shape (realistic field sets and text lengths), parsed from
+//! memory by `ingest` in a one-thread pool.
+
+use lockstep_ingest::{ingest, IngestConfig, MemorySource, Source};
+use serde_json::json;
+use std::time::Instant;
+
+fn text(i: u64) -> String {
+    format!(
+        "Breaking: officials confirm the report #topic{} #news https://site{}.example/article/{} via @user{} 🔥",
+        i % 50,
+        i % 300,
+        i,
+        i % 1000
+    )
+}
+
+fn io_archive(n: u64) -> Vec<u8> {
+    let mut s = String::from("tweetid,userid,user_screen_name,user_display_name,user_profile_description,follower_count,following_count,account_creation_date,account_language,tweet_language,tweet_text,tweet_time,tweet_client_name,in_reply_to_userid,in_reply_to_tweetid,quoted_tweet_tweetid,is_retweet,retweet_userid,retweet_tweetid,hashtags,urls,user_mentions\n");
+    for i in 0..n {
+        let rt = i % 3 == 0;
+        s.push_str(&format!(
+            "{},{},handle{},Name {},\"bio of user {}\",{},{},2019-03-01,en,en,\"{}\",2020-05-01 {:02}:{:02},Twitter Web App,,,,{},{},{},\"['topic{}', 'news']\",\"['https://site{}.example/article/{}']\",\"[{}]\"\n",
+            1_000_000 + i, i % 5000, i % 5000, i % 5000, i % 5000, i % 900, i % 700, text(i).replace('"', ""),
+            (i / 60) % 24, i % 60, if rt { "True" } else { "False" }, if rt { "42" } else { "" }, if rt { (i / 10).to_string() } else { String::new() },
+            i % 50, i % 300, i, i % 1000,
+        ));
+    }
+    s.into_bytes()
+}
+
+fn x_v1(n: u64) -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..n {
+        let t = json!({
+            "id_str": (1_000_000 + i).to_string(), "created_at": "Wed Oct 10 20:19:24 +0000 2018", "text": text(i), "source": "<a href=\"https://mobile.twitter.com\" rel=\"nofollow\">Twitter Web App</a>",
+            "user": {"id_str": (i % 5000).to_string(), "screen_name": format!("handle{}", i % 5000), "name": "Name", "description": "bio", "created_at": "Mon Jan 06 10:00:00 +0000 2020", "followers_count": 10, "friends_count": 20},
+            "entities": {"urls": [{"url": "https://t.co/x", "expanded_url": format!("https://site{}.example/article/{}", i % 300, i)}], "hashtags": [{"text": format!("topic{}", i % 50)}, {"text": "news"}], "user_mentions": [{"id_str": (i % 1000).to_string()}]},
+            "retweet_count": 0, "favorite_count": 0, "lang": "en", "in_reply_to_status_id_str": null
+        });
+        s.push_str(&t.to_string());
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+fn x_v2(n: u64) -> Vec<u8> {
+    let mut s = String::new();
+    for page in 0..n.div_ceil(100) {
+        let data: Vec<_> = (page * 100..((page + 1) * 100).min(n)).map(|i| json!({
+            "id": (1_000_000 + i).to_string(), "author_id": (i % 5000).to_string(), "created_at": "2023-06-01T08:00:00.000Z", "text": text(i),
+            "entities": {"urls": [{"url": "https://t.co/x", "expanded_url": format!("https://site{}.example/article/{}", i % 300, i)}], "hashtags": [{"tag": format!("topic{}", i % 50)}], "mentions": [{"username": format!("user{}", i % 1000), "id": (i % 1000).to_string()}]},
+            "public_metrics": {"retweet_count": 0, "like_count": 1}
+        })).collect();
+        let users: Vec<_> = (0..20).map(|u| json!({"id": ((page * 20 + u) % 5000).to_string(), "username": format!("handle{u}"), "name": "Name", "created_at": "2020-01-01T00:00:00.000Z", "public_metrics": {"followers_count": 1, "following_count": 2}})).collect();
+        s.push_str(
+            &json!({"data": data, "includes": {"users": users}, "meta": {"result_count": 100}})
+                .to_string(),
+        );
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+fn telegram(n: u64) -> Vec<u8> {
+    let messages: Vec<_> = (0..n).map(|i| json!({
+        "id": i, "type": "message", "date": "2024-02-01T12:00:05", "date_unixtime": (1_706_788_805 + i).to_string(), "from": "Channel", "from_id": format!("user{}", i % 5000),
+        "text": [text(i), {"type": "link", "text": format!("https://site{}.example/article/{}", i % 300, i)}],
+        "text_entities": [{"type": "plain", "text": text(i)}, {"type": "hashtag", "text": format!("#topic{}", i % 50)}, {"type": "link", "text": format!("https://site{}.example/article/{}", i % 300, i)}]
+    })).collect();
+    json!({"name": "Channel", "type": "public_channel", "id": 1, "messages": messages})
+        .to_string()
+        .into_bytes()
+}
+
+fn shares_csv(n: u64) -> Vec<u8> {
+    let mut csv = Vec::new();
+    let s = lockstep_sim::Scenario { rows: n, ..Default::default() };
+    lockstep_sim::generate(&s, &mut csv, &mut std::io::sink()).expect("generate");
+    csv
+}
+
+/// Prints one Markdown row per format.
+pub fn run(records: u64) {
+    println!("| format | input MB | records | seconds | MB/s | records/s |");
+    println!("|---|---|---|---|---|---|");
+    let inputs: [(&str, Vec<u8>); 5] = [
+        ("shares-csv", shares_csv(records)),
+        ("io-archive", io_archive(records)),
+        ("x-api-v1", x_v1(records)),
+        ("x-api-v2", x_v2(records)),
+        ("telegram", telegram(records)),
+    ];
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    for (name, bytes) in inputs {
+        let mb = bytes.len() as f64 / 1e6;
+        let src: Box<dyn Source> = Box::new(MemorySource::new(name, &bytes));
+        let cfg = IngestConfig { format: Some(name.to_string()), ..Default::default() };
+        let t0 = Instant::now();
+        let out = pool.install(|| ingest(&[src], &cfg, &|_| {})).expect("ingest");
+        let s = t0.elapsed().as_secs_f64();
+        let n = out.files[0].records_read;
+        assert_eq!(out.files[0].records_skipped(), 0, "{name}: synthetic records were skipped");
+        println!("| {name} | {mb:.1} | {n} | {s:.2} | {:.0} | {:.0} |", mb / s, n as f64 / s);
+    }
+}
