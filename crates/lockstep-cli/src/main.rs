@@ -63,6 +63,9 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
             for f in lockstep_ingest::registry() {
                 use std::io::Write;
                 writeln!(out, "{:<12} {}", f.name(), f.description())?;
+                for line in f.example().lines() {
+                    writeln!(out, "{:<12}   {line}", "")?;
+                }
             }
             Ok(ExitStatus::Success)
         }

@@ -104,6 +104,8 @@ pub trait Format: Sync {
     fn name(&self) -> &'static str;
     /// One line for `--help` and the docs.
     fn description(&self) -> &'static str;
+    /// A minimal example of the input, for `lockstep formats`.
+    fn example(&self) -> &'static str;
     /// Whether the first bytes (decompressed) look like this format.
     fn sniff(&self, head: &[u8]) -> bool;
     /// Reads every record of `input` into `ctx`.

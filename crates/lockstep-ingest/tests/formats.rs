@@ -103,3 +103,24 @@ fn x_api_v2_response_and_flattened() {
     assert_eq!(response.replace("x-api-v2", ""), flattened.replace("x-api-v2", ""));
     insta::assert_snapshot!(response);
 }
+
+/// Every format's `example` (shown by `lockstep formats`) is sniffed as that
+/// format and read without a skip.
+#[test]
+fn format_examples_are_real() {
+    use lockstep_ingest::{registry, MemorySource};
+    for f in registry() {
+        let src: Box<dyn Source> = Box::new(MemorySource::new(f.name(), f.example()));
+        let out = ingest(&[src], &IngestConfig::default(), &|_| {})
+            .unwrap_or_else(|e| panic!("{}: {e}", f.name()));
+        assert_eq!(
+            out.files[0].format,
+            f.name(),
+            "example of {} sniffed as {}",
+            f.name(),
+            out.files[0].format
+        );
+        assert_eq!(out.files[0].records_skipped(), 0, "{}: {:?}", f.name(), out.skips.examples);
+        assert!(!out.dataset.actions.is_empty(), "{}", f.name());
+    }
+}

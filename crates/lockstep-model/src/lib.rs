@@ -14,7 +14,9 @@
 //! });
 //! let ds = b.finish();
 //! assert_eq!(ds.actions.len(), 1);
-//! assert_eq!(ds.object_name(ds.actions.object[0]), "tweet-1");
+//! // Ids that belong to a platform are namespaced by it.
+//! assert_eq!(ds.object_name(ds.actions.object[0]), "x:tweet-1");
+//! assert_eq!(ds.account_name(ds.actions.account[0]), "x:alice");
 //! ```
 #![warn(missing_docs)]
 

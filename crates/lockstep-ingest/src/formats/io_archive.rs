@@ -39,6 +39,9 @@ impl Format for IoArchive {
     fn description(&self) -> &'static str {
         "X/Twitter Information Operations archive tweets CSV (tweetid, userid, tweet_time, retweet_tweetid, urls, ...)"
     }
+    fn example(&self) -> &'static str {
+        "tweetid,userid,tweet_time,is_retweet,retweet_tweetid,hashtags,urls,tweet_text\n1001,u_a,2020-05-01 10:00,True,900,[news],[https://example.com/a],RT @src: text"
+    }
     fn sniff(&self, head: &[u8]) -> bool {
         header_has(head, &REQUIRED)
     }

@@ -22,6 +22,9 @@ impl Format for SharesCsv {
     fn description(&self) -> &'static str {
         "CSV with one share per row: CooRTweet's object_id,account_id,content_id,timestamp_share or any columns named by --map"
     }
+    fn example(&self) -> &'static str {
+        "object_id,account_id,content_id,timestamp_share\nt1,alice,p1,1623881091\nt1,bob,p2,1623881100"
+    }
     fn sniff(&self, head: &[u8]) -> bool {
         // Any CSV header with a comma; the mapping decides the columns.
         let line = head.split(|&b| b == b'\n').next().unwrap_or_default();

@@ -128,6 +128,9 @@ impl Format for TelegramExport {
     fn description(&self) -> &'static str {
         "Telegram Desktop export result.json (one chat, or the full export)"
     }
+    fn example(&self) -> &'static str {
+        "{\"name\":\"Chan\",\"id\":1,\"messages\":[{\"id\":2,\"type\":\"message\",\"date_unixtime\":\"1706788805\",\"from_id\":\"channel1\",\"text\":\"hi\"}]}"
+    }
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_json(head)
             && (head_has_keys(head, &["messages"]) || head_has_keys(head, &["chats", "list"]))

@@ -121,6 +121,9 @@ impl Format for XApiV1 {
     fn description(&self) -> &'static str {
         "X/Twitter API v1.1 tweets as JSON Lines or a JSON array (twarc1, tweepy, streaming)"
     }
+    fn example(&self) -> &'static str {
+        "{\"id_str\":\"1\",\"created_at\":\"Wed Oct 10 20:19:24 +0000 2018\",\"text\":\"hi #tag\",\"user\":{\"id_str\":\"42\",\"screen_name\":\"a\"},\"entities\":{\"hashtags\":[{\"text\":\"tag\"}]}}"
+    }
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_json(head) && head_has_keys(head, &["created_at", "user"])
     }

@@ -60,6 +60,9 @@ impl Format for XApiV2 {
     fn description(&self) -> &'static str {
         "X/Twitter API v2 tweets: twarc2 pages, flattened tweets (JSON Lines), or one API response"
     }
+    fn example(&self) -> &'static str {
+        "{\"data\":[{\"id\":\"1\",\"author_id\":\"42\",\"created_at\":\"2023-06-01T08:00:00.000Z\",\"text\":\"hi\",\"referenced_tweets\":[{\"type\":\"retweeted\",\"id\":\"9\"}]}],\"includes\":{\"users\":[{\"id\":\"42\",\"username\":\"a\"}]}}"
+    }
     fn sniff(&self, head: &[u8]) -> bool {
         looks_like_json(head) && head_has_keys(head, &["author_id"])
     }
