@@ -124,3 +124,13 @@ fn format_examples_are_real() {
         assert!(!out.dataset.actions.is_empty(), "{}", f.name());
     }
 }
+
+#[test]
+fn mastodon_api_page() {
+    insta::assert_snapshot!(canonical("mastodon/api_page.json"));
+}
+
+#[test]
+fn mastodon_jsonl_other_server() {
+    insta::assert_snapshot!(canonical("mastodon/statuses.jsonl"));
+}

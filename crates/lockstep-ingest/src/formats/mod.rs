@@ -2,6 +2,7 @@
 
 pub mod io_archive;
 mod json;
+pub mod mastodon;
 pub mod shares_csv;
 pub mod telegram;
 pub mod x_v1;

@@ -1,0 +1,331 @@
+//! Mastodon statuses (REST API v1 `Status` entities): a JSON array (an API
+//! page saved to a file) or JSON Lines.
+//!
+//! Mastodon ids are local to the server that served them, so lockstep makes
+//! identities global: an account is `acct@server` (the server from
+//! `account.url` when `acct` is local), a status is its `uri`, and a boost
+//! (`reblog`) is a `repost` of the boosted status's `uri`. `in_reply_to_id`
+//! is only a local id: replies become `reply` objects `server/id`, so they
+//! match within one server's data. `url`s come from `card.url` and from the
+//! links in `content` that are not mentions or hashtags; `hashtag` from
+//! `tags[].name`; `mention` from `mentions[]` (made global like accounts);
+//! `text` from `content` with its HTML removed (tags dropped, entities
+//! decoded; nothing in it is fetched or run), not for boosts. Time:
+//! `created_at`. Account metadata: `username`, `display_name`, `note`
+//! (HTML removed), `created_at`, `followers_count`, `following_count`, and
+//! the client from `application.name`.
+
+use super::json::{for_each_record, head_has_keys, looks_like_json};
+use super::{add_layer_counts, push_objects, push_url, Post};
+use crate::text::{normalize_exact, normalize_tag, url_domain};
+use crate::timestamp::parse_timestamp;
+use crate::{Format, IngestError, ReadCtx};
+use lockstep_model::{AccountField, Layer};
+use serde::Deserialize;
+use std::io::BufRead;
+
+/// The Mastodon statuses format.
+#[derive(Debug, Clone, Copy)]
+pub struct Mastodon;
+
+const PLATFORM: &str = "mastodon";
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Status {
+    id: Option<String>,
+    uri: Option<String>,
+    created_at: Option<String>,
+    in_reply_to_id: Option<String>,
+    content: Option<String>,
+    reblog: Option<Box<Status>>,
+    account: Option<Account>,
+    mentions: Vec<Mention>,
+    tags: Vec<Tag>,
+    card: Option<Card>,
+    application: Option<App>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Account {
+    acct: Option<String>,
+    username: Option<String>,
+    url: Option<String>,
+    display_name: Option<String>,
+    note: Option<String>,
+    created_at: Option<String>,
+    followers_count: Option<u64>,
+    following_count: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Mention {
+    acct: Option<String>,
+    url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Tag {
+    name: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Card {
+    url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct App {
+    name: Option<String>,
+}
+
+/// `acct` made global: `user@server`, the server taken from the profile URL
+/// when the account is local to the server that served the data.
+fn global_acct(acct: Option<&str>, url: Option<&str>) -> Option<String> {
+    let acct = acct.filter(|a| !a.is_empty())?.trim_start_matches('@').to_lowercase();
+    if acct.contains('@') {
+        return Some(acct);
+    }
+    Some(match url.and_then(url_domain) {
+        Some(server) => format!("{acct}@{server}"),
+        None => acct,
+    })
+}
+
+/// Text of an HTML fragment: tags removed (`<br>` and block ends become
+/// spaces), the common entities decoded. Nothing is fetched or run.
+pub(crate) fn html_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let Some(gt) = rest[lt..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[lt + 1..lt + gt].trim_start_matches('/').to_ascii_lowercase();
+        if tag.starts_with("br")
+            || tag.starts_with('p')
+            || tag.starts_with("li")
+            || tag.starts_with("div")
+        {
+            out.push(' ');
+        }
+        rest = &rest[lt + gt + 1..];
+    }
+    out.push_str(rest);
+    decode_entities(&out)
+}
+
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp..];
+        let Some(semi) = after.find(';').filter(|&i| i <= 10) else {
+            out.push('&');
+            rest = &after[1..];
+            continue;
+        };
+        let name = &after[1..semi];
+        let decoded = match name {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "nbsp" => Some(' '),
+            n if n.starts_with("#x") || n.starts_with("#X") => {
+                u32::from_str_radix(&n[2..], 16).ok().and_then(char::from_u32)
+            }
+            n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `href`s of the links in `content` that are not mentions or hashtags.
+fn content_links(html: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<a ") {
+        let Some(end) = rest[start..].find('>') else { break };
+        let tag = &rest[start..start + end];
+        rest = &rest[start + end..];
+        if tag.contains("mention") || tag.contains("hashtag") {
+            continue;
+        }
+        if let Some(h) = tag.find("href=\"") {
+            let v = &tag[h + 6..];
+            if let Some(q) = v.find('"') {
+                links.push(decode_entities(&v[..q]));
+            }
+        }
+    }
+    links
+}
+
+impl Format for Mastodon {
+    fn name(&self) -> &'static str {
+        "mastodon"
+    }
+    fn description(&self) -> &'static str {
+        "Mastodon statuses (REST API v1 Status entities) as a JSON array or JSON Lines"
+    }
+    fn example(&self) -> &'static str {
+        "[{\"id\":\"1\",\"uri\":\"https://m.example/users/a/statuses/1\",\"created_at\":\"2022-11-06T08:00:00.000Z\",\"content\":\"<p>hi</p>\",\"account\":{\"acct\":\"a\",\"url\":\"https://m.example/@a\"},\"tags\":[{\"name\":\"news\"}]}]"
+    }
+    fn sniff(&self, head: &[u8]) -> bool {
+        looks_like_json(head) && head_has_keys(head, &["account", "acct", "content"])
+    }
+    fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
+        let mut objects: Vec<(Layer, String)> = Vec::new();
+        let mut unselected = [0u64; Layer::ALL.len()];
+        for_each_record(input, ctx, |st: Status, line, ctx| {
+            let Some(account) = st.account.as_ref() else {
+                return ctx.skip(line, "account", "missing author", String::new());
+            };
+            let Some(acct) = global_acct(account.acct.as_deref(), account.url.as_deref()) else {
+                return ctx.skip(line, "account.acct", "missing author", String::new());
+            };
+            let server = account.url.as_deref().and_then(url_domain).unwrap_or_default();
+            let Some(content_id) =
+                st.uri.clone().or_else(|| st.id.as_ref().map(|id| format!("{server}/{id}")))
+            else {
+                return ctx.skip(line, "uri", "not a status", String::new());
+            };
+            let time_us = match st.created_at.as_deref().map(parse_timestamp) {
+                Some(Ok(t)) => t,
+                Some(Err(msg)) => return ctx.skip(line, "created_at", "bad timestamp", msg),
+                None => {
+                    return ctx.skip(line, "created_at", "bad timestamp", "no created_at".into())
+                }
+            };
+            let (row, meta) = ctx.builder.account_meta(PLATFORM, &acct);
+            for (field, value) in [
+                (AccountField::Handle, &account.username),
+                (AccountField::DisplayName, &account.display_name),
+            ] {
+                if let Some(v) = value {
+                    meta.set_text(row, field, v);
+                }
+            }
+            if let Some(note) = &account.note {
+                meta.set_text(row, AccountField::Bio, &html_text(note));
+            }
+            if let Some(app) = st.application.as_ref().and_then(|a| a.name.as_deref()) {
+                meta.set_text(row, AccountField::ClientApp, app);
+            }
+            let r = row as usize;
+            meta.followers[r] = meta.followers[r].or(account.followers_count);
+            meta.following[r] = meta.following[r].or(account.following_count);
+            if meta.created_at_us[r].is_none() {
+                meta.created_at_us[r] =
+                    account.created_at.as_deref().and_then(|c| parse_timestamp(c).ok());
+            }
+
+            objects.clear();
+            // A boost carries the boosted status; its tags and links are the
+            // original's.
+            let (shown, boost) = match st.reblog.as_deref() {
+                Some(rb) => (rb, true),
+                None => (&st, false),
+            };
+            if boost {
+                if let Some(uri) = shown.uri.as_deref() {
+                    objects.push((Layer::Repost, uri.to_string()));
+                }
+            }
+            if let Some(parent) = st.in_reply_to_id.as_deref().filter(|p| !p.is_empty()) {
+                objects.push((Layer::Reply, format!("{server}/{parent}")));
+            }
+            if let Some(card) = shown.card.as_ref().and_then(|c| c.url.as_deref()) {
+                push_url(&mut objects, card);
+            }
+            let html = shown.content.as_deref().unwrap_or_default();
+            for link in content_links(html) {
+                push_url(&mut objects, &link);
+            }
+            for t in &shown.tags {
+                let tag = normalize_tag(&t.name);
+                if !tag.is_empty() {
+                    objects.push((Layer::Hashtag, tag));
+                }
+            }
+            for m in &shown.mentions {
+                if let Some(who) = global_acct(m.acct.as_deref(), m.url.as_deref()) {
+                    objects.push((Layer::Mention, who));
+                }
+            }
+            if !boost {
+                let text = normalize_exact(&html_text(html));
+                if !text.is_empty() {
+                    objects.push((Layer::Text, text));
+                }
+            }
+            objects.sort();
+            objects.dedup();
+            let post =
+                Post { line, account: &acct, content: &content_id, time_us, platform: PLATFORM };
+            push_objects(ctx, &post, &objects, &mut unselected);
+            Ok(())
+        })?;
+        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_text_only() {
+        assert_eq!(
+            html_text("<p>a &amp; b</p><p>c<br>d &#x1F525; &lt;script&gt;</p>"),
+            " a & b  c d 🔥 <script> "
+        );
+        assert_eq!(html_text("x <unclosed"), "x ");
+        assert_eq!(decode_entities("&bogus; &#99999999;"), "&bogus; &#99999999;");
+    }
+
+    #[test]
+    fn links_skip_mentions_and_tags() {
+        let html = r#"<p><span class="h-card"><a href="https://a.example/@bob" class="u-url mention">@bob</a></span> <a href="https://x.example/a?b=1&amp;c=2" rel="nofollow">x</a> <a href="https://a.example/tags/t" class="mention hashtag">#t</a></p>"#;
+        assert_eq!(content_links(html), ["https://x.example/a?b=1&c=2"]);
+    }
+
+    #[test]
+    fn accounts_are_global() {
+        assert_eq!(
+            global_acct(Some("Alice"), Some("https://mastodon.social/@Alice")).as_deref(),
+            Some("alice@mastodon.social")
+        );
+        assert_eq!(
+            global_acct(Some("bob@other.example"), None).as_deref(),
+            Some("bob@other.example")
+        );
+        assert_eq!(global_acct(Some(""), None), None);
+    }
+}
