@@ -65,7 +65,7 @@ pub struct DetectArgs {
     pub map: Option<String>,
 
     /// Layers to use (repost, url, domain, hashtag, mention, reply, quote,
-    /// text, image, custom); default: all the input has.
+    /// text, image, custom, like); default: all the input has.
     #[arg(long, value_delimiter = ',', value_name = "LAYER,...")]
     pub layers: Option<Vec<String>>,
 

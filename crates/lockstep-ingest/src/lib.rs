@@ -118,6 +118,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         &formats::io_archive::IoArchive,
         &formats::telegram::TelegramExport,
         &formats::mastodon::Mastodon,
+        &formats::bluesky::BlueskyJetstream,
         &formats::x_v2::XApiV2,
         &formats::x_v1::XApiV1,
         &formats::shares_csv::SharesCsv,

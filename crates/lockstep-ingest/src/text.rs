@@ -79,15 +79,25 @@ fn is_handle_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Removes `@handle` runs inside a word (`hi@x` keeps `hi`).
+/// Removes `@handle` runs inside a word (`hi@x` keeps `hi`). Handles may
+/// hold `.` and `-` (Bluesky, Mastodon `user@server`), but not at their
+/// end: `@bob.` keeps the full stop.
 fn strip_mentions(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
     let mut chars = word.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '@' && chars.peek().is_some_and(|&n| is_handle_char(n)) {
-            while chars.peek().is_some_and(|&n| is_handle_char(n)) {
-                chars.next();
+            let mut handle = String::new();
+            while let Some(&n) = chars.peek() {
+                if is_handle_char(n) || matches!(n, '.' | '-' | '@') {
+                    handle.push(n);
+                    chars.next();
+                } else {
+                    break;
+                }
             }
+            let kept = handle.trim_end_matches(['.', '-', '@']);
+            out.push_str(&handle[kept.len()..]);
         } else {
             out.push(c);
         }
@@ -240,6 +250,8 @@ mod tests {
         assert_eq!(normalize_exact("RT @Someone_1: Buy  NOW @x https://t.co/abc"), "buy now");
         assert_eq!(normalize_exact("@someone buy   now at the store"), "buy now at the store");
         assert_eq!(normalize_exact("buy now at the store!"), "buy now at the store!");
+        assert_eq!(normalize_exact("agreed @news-bot-01.bsky.social."), "agreed .");
+        assert_eq!(normalize_exact("cc @alice@mastodon.social, ok"), "cc , ok");
         assert_eq!(url_domain("https://WWW.Example.com:443/a?b"), Some("example.com".into()));
         assert_eq!(url_domain("http://user@host.org/x"), Some("host.org".into()));
         assert_eq!(url_domain("nonsense"), None);

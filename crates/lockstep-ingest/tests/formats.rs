@@ -134,3 +134,13 @@ fn mastodon_api_page() {
 fn mastodon_jsonl_other_server() {
     insta::assert_snapshot!(canonical("mastodon/statuses.jsonl"));
 }
+
+#[test]
+fn bluesky_jetstream_posts_reposts_likes() {
+    insta::assert_snapshot!(canonical("bluesky-jetstream/jetstream_a.jsonl"));
+}
+
+#[test]
+fn bluesky_jetstream_accounts_and_embeds() {
+    insta::assert_snapshot!(canonical("bluesky-jetstream/jetstream_b.jsonl"));
+}

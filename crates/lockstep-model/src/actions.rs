@@ -130,7 +130,10 @@ impl DatasetBuilder {
         push(&mut self.raw_contents, a.content);
         self.key.clear();
         self.key.push((b'a' + a.layer as u8) as char);
-        if matches!(a.layer, Layer::Repost | Layer::Reply | Layer::Quote | Layer::Mention) {
+        if matches!(
+            a.layer,
+            Layer::Repost | Layer::Reply | Layer::Quote | Layer::Mention | Layer::Like
+        ) {
             self.key.push_str(ns);
         }
         self.key.push_str(a.object);

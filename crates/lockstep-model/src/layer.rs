@@ -25,11 +25,13 @@ pub enum Layer {
     Image = 8,
     /// Anything else, named by the user's mapping.
     Custom = 9,
+    /// A like (favourite); the object is the liked post.
+    Like = 10,
 }
 
 impl Layer {
     /// Every layer, in id order.
-    pub const ALL: [Layer; 10] = [
+    pub const ALL: [Layer; 11] = [
         Layer::Repost,
         Layer::Url,
         Layer::Domain,
@@ -40,6 +42,7 @@ impl Layer {
         Layer::Text,
         Layer::Image,
         Layer::Custom,
+        Layer::Like,
     ];
 
     /// The name used on the command line and in outputs.
@@ -55,6 +58,7 @@ impl Layer {
             Layer::Text => "text",
             Layer::Image => "image",
             Layer::Custom => "custom",
+            Layer::Like => "like",
         }
     }
 
@@ -99,7 +103,8 @@ impl FromStr for Layer {
             .find(|l| l.name() == t)
             .or(match t.as_str() {
                 "object" => Some(Layer::Custom),
-                "retweet" | "forward" => Some(Layer::Repost),
+                "retweet" | "forward" | "boost" => Some(Layer::Repost),
+                "favourite" | "favorite" => Some(Layer::Like),
                 "phash" => Some(Layer::Image),
                 _ => None,
             })

@@ -1,5 +1,6 @@
 //! One file per input format.
 
+pub mod bluesky;
 pub mod io_archive;
 mod json;
 pub mod mastodon;
