@@ -119,6 +119,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         &formats::telegram::TelegramExport,
         &formats::mastodon::Mastodon,
         &formats::bluesky::BlueskyJetstream,
+        &formats::reddit::RedditDump,
         &formats::x_v2::XApiV2,
         &formats::x_v1::XApiV1,
         &formats::shares_csv::SharesCsv,

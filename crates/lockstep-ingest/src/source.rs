@@ -117,13 +117,55 @@ pub(crate) fn hashing(inner: Box<dyn Read + Send>) -> (HashingReader, Digest256)
     (HashingReader { inner, digest: digest.clone() }, digest)
 }
 
-/// Wraps gzip input (by its magic bytes) in a decoder.
+/// Wraps gzip and zstd input (by their magic bytes) in a decoder.
 pub(crate) fn decompress(raw: HashingReader) -> io::Result<Box<dyn BufRead + Send>> {
     let mut r = crate::buffered(raw);
-    let gz = r.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    Ok(if gz {
+    let head = r.fill_buf()?;
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
         Box::new(crate::buffered(flate2::bufread::MultiGzDecoder::new(r)))
+    } else if head.starts_with(&ZSTD_MAGIC) {
+        Box::new(crate::buffered(ZstdFrames { source: Some(r), frame: None }))
     } else {
         Box::new(r)
     })
+}
+
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// The largest zstd window accepted: 2 GiB, what Pushshift and Arctic Shift
+/// dumps need (`zstd --long=31`). A hostile file can make the decoder
+/// allocate that much, and no more.
+const ZSTD_MAX_WINDOW: u64 = 1 << 31;
+
+type Buffered = std::io::BufReader<HashingReader>;
+
+/// Every zstd frame of a stream, one after the other (`zstd` output of
+/// concatenated files, or pzstd, has several).
+struct ZstdFrames {
+    source: Option<Buffered>,
+    frame: Option<ruzstd::decoding::StreamingDecoder<Buffered, ruzstd::decoding::FrameDecoder>>,
+}
+
+impl Read for ZstdFrames {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(frame) = &mut self.frame {
+                let n = frame.read(buf)?;
+                if n > 0 || buf.is_empty() {
+                    return Ok(n);
+                }
+                self.source = self.frame.take().map(|f| f.into_inner());
+            }
+            let Some(mut source) = self.source.take() else { return Ok(0) };
+            if source.fill_buf()?.is_empty() {
+                return Ok(0);
+            }
+            let frame = ruzstd::decoding::StreamingDecoder::new_with_max_window_size(
+                source,
+                ZSTD_MAX_WINDOW,
+            )
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))?;
+            self.frame = Some(frame);
+        }
+    }
 }

@@ -144,3 +144,22 @@ fn bluesky_jetstream_posts_reposts_likes() {
 fn bluesky_jetstream_accounts_and_embeds() {
     insta::assert_snapshot!(canonical("bluesky-jetstream/jetstream_b.jsonl"));
 }
+
+#[test]
+fn reddit_submissions() {
+    insta::assert_snapshot!(canonical("reddit/RS_2023-11_sample.ndjson"));
+}
+
+#[test]
+fn reddit_comments_zstd_long_window() {
+    let plain = canonical("reddit/RC_2023-11_sample.ndjson");
+    let zst = canonical("reddit/RC_2023-11_sample.ndjson.zst");
+    assert_eq!(plain, zst);
+    insta::assert_snapshot!(plain);
+}
+
+#[test]
+fn zstd_with_two_frames_reads_both() {
+    let both = canonical("reddit/two_frames.ndjson.zst");
+    assert!(both.starts_with("format reddit: 8 records"), "{both}");
+}

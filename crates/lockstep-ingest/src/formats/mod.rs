@@ -4,6 +4,7 @@ pub mod bluesky;
 pub mod io_archive;
 mod json;
 pub mod mastodon;
+pub mod reddit;
 pub mod shares_csv;
 pub mod telegram;
 pub mod x_v1;
