@@ -79,7 +79,7 @@ impl Format for RedditDump {
             };
             let author = str_of(&v, "author").unwrap_or_default();
             if !usable(author) {
-                return ctx.skip(line, "author", "deleted author", format!("{id}"));
+                return ctx.skip(line, "author", "deleted author", id.to_string());
             }
             let time_us = match unix_of(&v, "created_utc") {
                 Some(Ok(t)) => t,
