@@ -120,6 +120,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         &formats::mastodon::Mastodon,
         &formats::bluesky::BlueskyJetstream,
         &formats::reddit::RedditDump,
+        &formats::youtube::YoutubeComments,
         &formats::x_v2::XApiV2,
         &formats::x_v1::XApiV1,
         &formats::shares_csv::SharesCsv,

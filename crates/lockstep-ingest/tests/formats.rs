@@ -163,3 +163,13 @@ fn zstd_with_two_frames_reads_both() {
     let both = canonical("reddit/two_frames.ndjson.zst");
     assert!(both.starts_with("format reddit: 8 records"), "{both}");
 }
+
+#[test]
+fn youtube_comment_threads_response() {
+    insta::assert_snapshot!(canonical("youtube/commentThreads_response.json"));
+}
+
+#[test]
+fn youtube_comment_items() {
+    insta::assert_snapshot!(canonical("youtube/comments_items.jsonl"));
+}

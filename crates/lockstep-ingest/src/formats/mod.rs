@@ -9,6 +9,7 @@ pub mod shares_csv;
 pub mod telegram;
 pub mod x_v1;
 pub mod x_v2;
+pub mod youtube;
 
 use crate::{IngestError, ReadCtx};
 use std::io::BufRead;
