@@ -74,6 +74,48 @@ fn telegram(n: u64) -> Vec<u8> {
         .into_bytes()
 }
 
+fn mastodon(n: u64) -> Vec<u8> {
+    let statuses: Vec<_> = (0..n).map(|i| json!({
+        "id": i.to_string(), "uri": format!("https://m.example/users/u{}/statuses/{i}", i % 5000), "created_at": "2024-03-01T10:00:00.000Z",
+        "content": format!("<p>{} <a href=\"https://site{}.example/article/{i}\" rel=\"nofollow\">link</a></p>", text(i), i % 300),
+        "account": {"acct": format!("u{}", i % 5000), "username": format!("u{}", i % 5000), "url": format!("https://m.example/@u{}", i % 5000), "display_name": "Name", "note": "<p>bio</p>", "followers_count": 1, "following_count": 2},
+        "tags": [{"name": format!("topic{}", i % 50)}], "mentions": [], "card": null, "application": {"name": "Web"}
+    })).collect();
+    serde_json::to_vec(&statuses).expect("json")
+}
+
+fn bluesky(n: u64) -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..n {
+        let ev = json!({"did": format!("did:plc:{:024}", i % 5000), "time_us": 1_725_911_162_000_000u64 + i, "kind": "commit", "commit": {"rev": "r", "operation": "create", "collection": "app.bsky.feed.post", "rkey": format!("k{i}"), "cid": "bafy",
+            "record": {"$type": "app.bsky.feed.post", "createdAt": "2024-09-09T19:46:02.000Z", "text": text(i), "langs": ["en"],
+                "facets": [{"features": [{"$type": "app.bsky.richtext.facet#link", "uri": format!("https://site{}.example/article/{i}", i % 300)}]}, {"features": [{"$type": "app.bsky.richtext.facet#tag", "tag": format!("topic{}", i % 50)}]}]}}});
+        s.push_str(&ev.to_string());
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+fn reddit(n: u64) -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..n {
+        let c = json!({"id": format!("c{i}"), "author": format!("user{}", i % 5000), "created_utc": 1_700_000_000 + i, "subreddit": "news", "body": text(i), "parent_id": format!("t3_p{}", i % 1000), "link_id": format!("t3_p{}", i % 1000), "score": 1, "controversiality": 0});
+        s.push_str(&c.to_string());
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+fn youtube(n: u64) -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..n {
+        let c = json!({"kind": "youtube#comment", "etag": "e", "id": format!("c{i}"), "snippet": {"videoId": format!("v{}", i % 1000), "textDisplay": text(i), "textOriginal": text(i), "authorDisplayName": format!("@u{}", i % 5000), "authorChannelId": {"value": format!("UC{}", i % 5000)}, "likeCount": 0, "publishedAt": "2024-04-01T10:00:00Z", "updatedAt": "2024-04-01T10:00:00Z"}});
+        s.push_str(&c.to_string());
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
 fn shares_csv(n: u64) -> Vec<u8> {
     let mut csv = Vec::new();
     let s = lockstep_sim::Scenario { rows: n, ..Default::default() };
@@ -85,12 +127,16 @@ fn shares_csv(n: u64) -> Vec<u8> {
 pub fn run(records: u64) {
     println!("| format | input MB | records | seconds | MB/s | records/s |");
     println!("|---|---|---|---|---|---|");
-    let inputs: [(&str, Vec<u8>); 5] = [
+    let inputs: [(&str, Vec<u8>); 9] = [
         ("shares-csv", shares_csv(records)),
         ("io-archive", io_archive(records)),
         ("x-api-v1", x_v1(records)),
         ("x-api-v2", x_v2(records)),
         ("telegram", telegram(records)),
+        ("mastodon", mastodon(records)),
+        ("bluesky-jetstream", bluesky(records)),
+        ("reddit", reddit(records)),
+        ("youtube", youtube(records)),
     ];
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
     for (name, bytes) in inputs {
