@@ -173,3 +173,18 @@ fn youtube_comment_threads_response() {
 fn youtube_comment_items() {
     insta::assert_snapshot!(canonical("youtube/comments_items.jsonl"));
 }
+
+#[test]
+fn meta_crowdtangle_facebook() {
+    insta::assert_snapshot!(canonical("meta-csv/crowdtangle_facebook.csv"));
+}
+
+#[test]
+fn meta_crowdtangle_instagram() {
+    insta::assert_snapshot!(canonical("meta-csv/crowdtangle_instagram.csv"));
+}
+
+#[test]
+fn meta_content_library() {
+    insta::assert_snapshot!(canonical("meta-csv/content_library.csv"));
+}

@@ -4,6 +4,7 @@ pub mod bluesky;
 pub mod io_archive;
 mod json;
 pub mod mastodon;
+pub mod meta_csv;
 pub mod reddit;
 pub mod shares_csv;
 pub mod telegram;
