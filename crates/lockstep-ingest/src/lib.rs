@@ -116,6 +116,7 @@ pub trait Format: Sync {
 pub fn registry() -> &'static [&'static dyn Format] {
     &[
         &formats::io_archive::IoArchive,
+        &formats::io_users::IoArchiveUsers,
         &formats::meta_csv::MetaCsv,
         &formats::telegram::TelegramExport,
         &formats::mastodon::Mastodon,

@@ -2,6 +2,7 @@
 
 pub mod bluesky;
 pub mod io_archive;
+pub mod io_users;
 mod json;
 pub mod mastodon;
 pub mod meta_csv;
