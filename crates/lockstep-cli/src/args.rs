@@ -46,7 +46,9 @@ pub enum SemanticsArg {
 Outputs in --out: pairs.csv (the evidence), edges.csv, accounts.csv, clusters.csv,
 network.gexf, network.graphml and summary.json. See docs/outputs.md.")]
 pub struct DetectArgs {
-    /// Input files (`.gz` is read transparently; `-` is standard input).
+    /// Input files (`.gz` and `.zst` are read transparently; `-` is standard
+    /// input). A directory means every file below it; a quoted pattern such
+    /// as `'dumps/RC_*.zst'` the files it matches, in name order.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 

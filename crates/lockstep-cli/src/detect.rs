@@ -113,8 +113,8 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         .context("cannot start worker threads")?;
     let mut stages = Stages::new(a.quiet);
 
-    let sources: Vec<Box<dyn Source>> = a
-        .inputs
+    let inputs = lockstep_ingest::expand_inputs(&a.inputs).context("cannot list the inputs")?;
+    let sources: Vec<Box<dyn Source>> = inputs
         .iter()
         .map(|p| -> Box<dyn Source> {
             if p.as_os_str() == "-" {

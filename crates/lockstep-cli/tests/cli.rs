@@ -328,6 +328,19 @@ fn cross_platform_urls_link_accounts() {
     insta::assert_snapshot!("cross_platform_pairs", read(&r, "pairs.csv"));
 }
 
+/// A directory as input means its files, in name order.
+#[test]
+fn directory_input_reads_every_file() {
+    let r = detect("cross-platform", &["--layers", "url"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = summary(&r);
+    assert_eq!(s["inputs"].as_array().unwrap().len(), 2);
+    assert_eq!(s["coordinated"]["edges"], 1);
+    let pattern = fixture("cross-platform/*.json*");
+    let r = lockstep(&["detect", pattern.to_str().unwrap(), "--out", "{OUT}", "--layers", "url"]);
+    assert_eq!(summary(&r)["inputs"].as_array().unwrap().len(), 2, "{}", r.stderr);
+}
+
 /// No pair at all is a result, not an error: empty tables with headers.
 #[test]
 fn no_pairs_gives_empty_outputs() {

@@ -27,7 +27,7 @@ pub mod timestamp;
 pub use error::IngestError;
 pub use mapping::{ColumnMap, Role};
 pub use report::{FileReport, SkipExample, SkipLog};
-pub use source::{FileSource, MemorySource, Source, StdinSource};
+pub use source::{expand_inputs, FileSource, MemorySource, Source, StdinSource};
 
 use lockstep_model::{Dataset, DatasetBuilder, LayerSet};
 use std::io::{BufRead, BufReader, Read};

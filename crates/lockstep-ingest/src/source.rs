@@ -44,6 +44,125 @@ impl Source for FileSource {
     }
 }
 
+/// Expands input arguments: a directory becomes the files below it
+/// (recursively, hidden ones left out), a last path component with `*` or
+/// `?` becomes the matching files of its directory, `-` stays as it is.
+/// Results are sorted, so a run reads the same files in the same order on
+/// every machine; a directory or pattern that matches nothing is an error.
+pub fn expand_inputs(args: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for arg in args {
+        let name = arg.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if arg.as_os_str() == "-" {
+            out.push(arg.clone());
+        } else if arg.is_dir() {
+            let before = out.len();
+            walk(arg, &mut out)?;
+            if out.len() == before {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("`{}` holds no files", arg.display()),
+                ));
+            }
+        } else if name.contains(['*', '?']) && !arg.exists() {
+            let dir = arg
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let mut found: Vec<PathBuf> = std::fs::read_dir(dir)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| glob_match(name, n))
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("no file matches `{}`", arg.display()),
+                ));
+            }
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(arg.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// `*` matches any run of characters, `?` one character.
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("RC_*.zst", "RC_2023-11.zst"));
+        assert!(glob_match("*.json*", "a.jsonl"));
+        assert!(glob_match("a?c", "abc"));
+        assert!(!glob_match("a?c", "ac"));
+        assert!(!glob_match("*.csv", "a.csv.gz"));
+        assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn directories_and_patterns_expand_sorted() {
+        let dir = std::env::temp_dir().join(format!("lockstep-expand-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        for f in ["b.csv", "a.csv", "sub/c.jsonl", ".hidden"] {
+            std::fs::write(dir.join(f), "x").unwrap();
+        }
+        let got = expand_inputs(&[dir.clone()]).unwrap();
+        assert_eq!(got, [dir.join("a.csv"), dir.join("b.csv"), dir.join("sub/c.jsonl")]);
+        let got = expand_inputs(&[dir.join("*.csv"), PathBuf::from("-")]).unwrap();
+        assert_eq!(got, [dir.join("a.csv"), dir.join("b.csv"), PathBuf::from("-")]);
+        assert!(expand_inputs(&[dir.join("*.parquet")]).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
 /// Standard input (`-`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StdinSource;
