@@ -154,7 +154,7 @@ mod tests {
         for f in ["b.csv", "a.csv", "sub/c.jsonl", ".hidden"] {
             std::fs::write(dir.join(f), "x").unwrap();
         }
-        let got = expand_inputs(&[dir.clone()]).unwrap();
+        let got = expand_inputs(std::slice::from_ref(&dir)).unwrap();
         assert_eq!(got, [dir.join("a.csv"), dir.join("b.csv"), dir.join("sub/c.jsonl")]);
         let got = expand_inputs(&[dir.join("*.csv"), PathBuf::from("-")]).unwrap();
         assert_eq!(got, [dir.join("a.csv"), dir.join("b.csv"), PathBuf::from("-")]);
