@@ -126,6 +126,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         &formats::x_v2::XApiV2,
         &formats::x_v1::XApiV1,
         &formats::shares_csv::SharesCsv,
+        &formats::mapped_json::MappedJson,
     ]
 }
 
@@ -203,6 +204,11 @@ pub fn ingest(
         }
         let format = match forced {
             Some(f) => f,
+            // `--map` names the columns of a CSV or the paths of JSON records.
+            None if formats::mapped_json::applies(config.map.as_ref(), &head) => {
+                &formats::mapped_json::MappedJson
+            }
+            None if config.map.is_some() => &formats::shares_csv::SharesCsv,
             None => registry().iter().copied().find(|f| f.sniff(&head)).ok_or_else(|| {
                 IngestError::UnknownFormat { file: name.clone(), head: first_line(&head) }
             })?,

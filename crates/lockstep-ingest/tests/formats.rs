@@ -118,8 +118,11 @@ fn format_examples_are_real() {
     use lockstep_ingest::{registry, MemorySource};
     for f in registry() {
         let src: Box<dyn Source> = Box::new(MemorySource::new(f.name(), f.example()));
-        let out = ingest(&[src], &IngestConfig::default(), &|_| {})
-            .unwrap_or_else(|e| panic!("{}: {e}", f.name()));
+        // The mapped format reads what `--map` names.
+        let map = (f.name() == "mapped-json")
+            .then(|| "account=user.id,content=id,timestamp=time,url=links[]".parse().unwrap());
+        let cfg = IngestConfig { map, ..Default::default() };
+        let out = ingest(&[src], &cfg, &|_| {}).unwrap_or_else(|e| panic!("{}: {e}", f.name()));
         assert_eq!(
             out.files[0].format,
             f.name(),
@@ -199,4 +202,24 @@ fn meta_content_library() {
 #[test]
 fn io_archive_users_with_tweets() {
     insta::assert_snapshot!(canonical_of(&["io-archive/users.csv", "io-archive/tweets.csv"]));
+}
+
+#[test]
+fn mapped_json_lines() {
+    let src: Box<dyn Source> = Box::new(FileSource::new(fixture("mapped-json/posts.jsonl")));
+    let map = "account=author.handle,content=id,timestamp=ts,platform=network,url=links[],hashtag=tags[].name,text=body"
+        .parse()
+        .unwrap();
+    let out =
+        ingest(&[src], &IngestConfig { map: Some(map), ..Default::default() }, &|_| {}).unwrap();
+    let ds = &out.dataset;
+    let t = &ds.actions;
+    let f = &out.files[0];
+    let mut s =
+        format!("format {}: {} records, skipped {:?}\n", f.format, f.records_read, f.skipped);
+    for i in 0..t.len() {
+        let (acc, obj) = (ds.account_name(t.account[i]), ds.object_name(t.object[i]));
+        s += &format!("{} {acc} {} {obj}\n", fmt_iso(t.time_us[i]), t.layer[i]);
+    }
+    insta::assert_snapshot!(s);
 }
