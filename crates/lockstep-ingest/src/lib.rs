@@ -29,7 +29,7 @@ pub use mapping::{ColumnMap, Role};
 pub use report::{FileReport, SkipExample, SkipLog};
 pub use source::{expand_inputs, FileSource, MemorySource, Source, StdinSource};
 
-use lockstep_model::{Dataset, DatasetBuilder, LayerSet};
+use lockstep_model::{Dataset, DatasetBuilder, Layer, LayerSet};
 use std::io::{BufRead, BufReader, Read};
 
 /// How to read the inputs.
@@ -58,6 +58,9 @@ pub struct ReadCtx<'a> {
     pub config: &'a IngestConfig,
     /// Called with the number of records read so far, now and then.
     pub progress: &'a (dyn Fn(u64) + Sync),
+    /// Objects seen on layers that were not selected, by layer index;
+    /// `ingest` adds them to the report when the input is read.
+    pub unselected: [u64; Layer::ALL.len()],
 }
 
 impl ReadCtx<'_> {
@@ -234,8 +237,11 @@ pub fn ingest(
             skips: &mut skips,
             config,
             progress: &file_progress,
+            unselected: [0; Layer::ALL.len()],
         };
         format.read(&mut input, &mut ctx)?;
+        let unselected = ctx.unselected;
+        formats::add_layer_counts(&mut report.actions_not_selected, &unselected);
         // The digest covers the bytes as stored, so drain what the reader left.
         std::io::copy(&mut input, &mut std::io::sink()).map_err(io_err)?;
         drop(input);

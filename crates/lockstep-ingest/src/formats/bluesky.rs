@@ -15,7 +15,7 @@
 //! without an action.
 
 use super::json::{for_each_record, head_has_keys, looks_like_json};
-use super::{add_layer_counts, push_objects, push_url, Post};
+use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
@@ -93,7 +93,6 @@ impl Format for BlueskyJetstream {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        let mut unselected = [0u64; Layer::ALL.len()];
         for_each_record(input, ctx, |ev: Value, line, ctx| {
             let Some(did) = str_at(&ev, &["did"]) else {
                 return ctx.skip(line, "did", "missing author", String::new());
@@ -159,15 +158,12 @@ impl Format for BlueskyJetstream {
                     return Ok(());
                 }
             }
-            objects.sort();
-            objects.dedup();
             let rkey = str_at(commit, &["rkey"]).unwrap_or_default();
             let content = format!("at://{did}/{collection}/{rkey}");
             let post = Post { line, account: did, content: &content, time_us, platform: PLATFORM };
-            push_objects(ctx, &post, &objects, &mut unselected);
+            push_objects(ctx, &post, &mut objects);
             Ok(())
         })?;
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         Ok(())
     }
 }

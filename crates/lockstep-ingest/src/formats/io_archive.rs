@@ -13,7 +13,7 @@
 //! 12:34`), so a 60-second window joins actions up to two clock minutes
 //! apart; the run summary repeats this.
 
-use super::{add_layer_counts, header_has, push_objects, push_url, CsvInput, Post};
+use super::{header_has, push_objects, push_url, CsvInput, Post};
 use crate::lists::split_list;
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
@@ -73,7 +73,6 @@ impl Format for IoArchive {
         let names = csv.header.clone();
         let mut minute_precision = false;
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        let mut unselected = [0u64; Layer::ALL.len()];
 
         csv.for_each(ctx, |rec, line, ctx| {
             let get = |i: Option<usize>| i.map_or("", |i| rec[i].trim());
@@ -140,13 +139,10 @@ impl Format for IoArchive {
                 }
             }
             // A post names a URL or hashtag once however often it repeats it.
-            objects.sort();
-            objects.dedup();
             let post = Post { line, account: user, content: tweet, time_us, platform: PLATFORM };
-            push_objects(ctx, &post, &objects, &mut unselected);
+            push_objects(ctx, &post, &mut objects);
             Ok(())
         })?;
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         if minute_precision {
             ctx.report.note(MINUTE_PRECISION_NOTE);
         }

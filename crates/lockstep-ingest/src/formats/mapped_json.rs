@@ -7,7 +7,7 @@
 //! given and the input is JSON.
 
 use super::json::{for_each_record, looks_like_json};
-use super::{add_layer_counts, push_objects, Post};
+use super::{push_objects, Post};
 use crate::mapping::{ColumnMap, Role};
 use crate::text::{canonical_url, normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
@@ -91,7 +91,6 @@ impl Format for MappedJson {
             return Err(IngestError::Config("`--map` names no object or layer path".into()));
         }
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        let mut unselected = [0u64; Layer::ALL.len()];
         for_each_record(input, ctx, |v: Value, line, ctx| {
             let first = |p: &str| values_at(&v, p).into_iter().next();
             let Some(account) = first(&account_p) else {
@@ -120,14 +119,11 @@ impl Format for MappedJson {
                     }
                 }
             }
-            objects.sort();
-            objects.dedup();
             let post =
                 Post { line, account: &account, content: &content, time_us, platform: &platform };
-            push_objects(ctx, &post, &objects, &mut unselected);
+            push_objects(ctx, &post, &mut objects);
             Ok(())
         })?;
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         Ok(())
     }
 }

@@ -16,7 +16,7 @@
 //! the client from `application.name`.
 
 use super::json::{for_each_record, head_has_keys, looks_like_json};
-use super::{add_layer_counts, push_objects, push_url, Post};
+use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag, url_domain};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
@@ -201,7 +201,6 @@ impl Format for Mastodon {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        let mut unselected = [0u64; Layer::ALL.len()];
         for_each_record(input, ctx, |st: Status, line, ctx| {
             let Some(account) = st.account.as_ref() else {
                 return ctx.skip(line, "account", "missing author", String::new());
@@ -284,14 +283,11 @@ impl Format for Mastodon {
                     objects.push((Layer::Text, text));
                 }
             }
-            objects.sort();
-            objects.dedup();
             let post =
                 Post { line, account: &acct, content: &content_id, time_us, platform: PLATFORM };
-            push_objects(ctx, &post, &objects, &mut unselected);
+            push_objects(ctx, &post, &mut objects);
             Ok(())
         })?;
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         Ok(())
     }
 }

@@ -15,7 +15,7 @@
 //! metadata: page name, user name, page description, page creation time,
 //! followers at posting.
 
-use super::{add_layer_counts, header_has, push_objects, push_url, CsvInput, Post};
+use super::{header_has, push_objects, push_url, CsvInput, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
@@ -130,7 +130,6 @@ impl Format for MetaCsv {
         let followers_col = col("followers at posting");
         let names = csv.header.clone();
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        let mut unselected = [0u64; Layer::ALL.len()];
 
         csv.for_each(ctx, |rec, line, ctx| {
             let get = |i: Option<usize>| i.map_or("", |i| rec[i].trim());
@@ -179,13 +178,10 @@ impl Format for MetaCsv {
                     objects.push((Layer::Text, t));
                 }
             }
-            objects.sort();
-            objects.dedup();
             let post = Post { line, account, content, time_us, platform };
-            push_objects(ctx, &post, &objects, &mut unselected);
+            push_objects(ctx, &post, &mut objects);
             Ok(())
         })?;
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         Ok(())
     }
 }

@@ -142,19 +142,21 @@ pub(crate) struct Post<'a> {
     pub platform: &'a str,
 }
 
-/// Adds one action per `(layer, object)` of a post, counting objects on
-/// layers that were not selected in `unselected`; a post with no action is
-/// counted as skipped.
+/// Adds one action per distinct `(layer, object)` of a post (sorting and
+/// de-duplicating `objects`: a post that names a URL twice acts on it
+/// once), counting objects on layers that were not selected; a post with no
+/// action is counted as skipped.
 pub(crate) fn push_objects(
     ctx: &mut ReadCtx<'_>,
     post: &Post<'_>,
-    objects: &[(lockstep_model::Layer, String)],
-    unselected: &mut [u64],
+    objects: &mut Vec<(lockstep_model::Layer, String)>,
 ) {
+    objects.sort();
+    objects.dedup();
     let mut used = false;
-    for (layer, object) in objects {
+    for (layer, object) in objects.iter() {
         if !ctx.wants(*layer) {
-            unselected[layer.index()] += 1;
+            ctx.unselected[layer.index()] += 1;
             continue;
         }
         ctx.builder.push_action(lockstep_model::ActionInput {

@@ -12,7 +12,7 @@
 //! `author_created_utc` when present.
 
 use super::json::{for_each_record, head_has_keys, looks_like_json};
-use super::{add_layer_counts, push_objects, push_url, Post};
+use super::{push_objects, push_url, Post};
 use crate::text::normalize_exact;
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
@@ -72,7 +72,6 @@ impl Format for RedditDump {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        let mut unselected = [0u64; Layer::ALL.len()];
         for_each_record(input, ctx, |v: Value, line, ctx| {
             let Some(id) = str_of(&v, "id") else {
                 return ctx.skip(line, "id", "not a post", String::new());
@@ -125,14 +124,11 @@ impl Format for RedditDump {
                 }
                 format!("t3_{id}")
             };
-            objects.sort();
-            objects.dedup();
             let post =
                 Post { line, account: author, content: &content, time_us, platform: PLATFORM };
-            push_objects(ctx, &post, &objects, &mut unselected);
+            push_objects(ctx, &post, &mut objects);
             Ok(())
         })?;
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         Ok(())
     }
 }

@@ -72,7 +72,6 @@ impl Format for SharesCsv {
         let names: Vec<String> = csv.header.clone();
         // Per-layer counters, moved into the report once at the end.
         let mut empty = [0u64; Layer::ALL.len()];
-        let mut unselected = [0u64; Layer::ALL.len()];
 
         csv.for_each(ctx, |rec, line, ctx| {
             let account = rec[acc_i].trim();
@@ -96,7 +95,7 @@ impl Format for SharesCsv {
                     continue;
                 }
                 if !ctx.wants(layer) {
-                    unselected[layer.index()] += 1;
+                    ctx.unselected[layer.index()] += 1;
                     continue;
                 }
                 // URLs, hashtags and mentions are matched in one form
@@ -132,7 +131,6 @@ impl Format for SharesCsv {
             }
         })?;
         add_layer_counts(&mut ctx.report.empty_object_cells, &empty);
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         Ok(())
     }
 }

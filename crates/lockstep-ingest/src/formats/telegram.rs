@@ -19,7 +19,7 @@
 //! bad message is one skipped record with its line.
 
 use super::json::{head_has_keys, looks_like_json};
-use super::{add_layer_counts, push_objects, push_url, Post};
+use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
@@ -155,7 +155,6 @@ impl Format for TelegramExport {
         for list in [export.chats, export.left_chats].into_iter().flatten() {
             chats.extend(list.list.into_iter().map(|c| (c.id, c.name, c.messages)));
         }
-        let mut unselected = [0u64; Layer::ALL.len()];
         let mut objects: Vec<(Layer, String)> = Vec::new();
         let mut local_time = false;
         let (mut line, mut counted_to) = (1u64, 0usize);
@@ -254,8 +253,6 @@ impl Format for TelegramExport {
                         _ => {}
                     }
                 }
-                objects.sort();
-                objects.dedup();
                 let content = format!("{chat}/{id}");
                 let post = Post {
                     line,
@@ -264,10 +261,9 @@ impl Format for TelegramExport {
                     time_us,
                     platform: PLATFORM,
                 };
-                push_objects(ctx, &post, &objects, &mut unselected);
+                push_objects(ctx, &post, &mut objects);
             }
         }
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         if local_time {
             ctx.report.note(LOCAL_TIME_NOTE);
         }

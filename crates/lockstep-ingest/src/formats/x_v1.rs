@@ -13,7 +13,7 @@
 //! skipped.
 
 use super::json::{for_each_record, head_has_keys, looks_like_json};
-use super::{add_layer_counts, push_objects, push_url, Post};
+use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_twitter_date;
 use crate::{Format, IngestError, ReadCtx};
@@ -129,7 +129,6 @@ impl Format for XApiV1 {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        let mut unselected = [0u64; Layer::ALL.len()];
         for_each_record(input, ctx, |tweet: Tweet, line, ctx| {
             let Some(tweet_id) = id_of(&tweet.id_str, tweet.id) else {
                 // Stream notices ({"delete": ...}, {"limit": ...}) have no id.
@@ -226,14 +225,11 @@ impl Format for XApiV1 {
                     objects.push((Layer::Text, t));
                 }
             }
-            objects.sort();
-            objects.dedup();
             let post =
                 Post { line, account: &user_id, content: &tweet_id, time_us, platform: PLATFORM };
-            push_objects(ctx, &post, &objects, &mut unselected);
+            push_objects(ctx, &post, &mut objects);
             Ok(())
         })?;
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         Ok(())
     }
 }

@@ -13,7 +13,7 @@
 //! `author_id` are counted as skipped.
 
 use super::json::{for_each_record, head_has_keys, looks_like_json};
-use super::{add_layer_counts, push_objects, push_url, Post};
+use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
@@ -68,7 +68,6 @@ impl Format for XApiV2 {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        let mut unselected = [0u64; Layer::ALL.len()];
         for_each_record(input, ctx, |v: Value, line, ctx| {
             // A page holds tweets under `data` and their authors under
             // `includes.users`; a flattened line is one tweet.
@@ -164,15 +163,12 @@ impl Format for XApiV2 {
                         objects.push((Layer::Text, norm));
                     }
                 }
-                objects.sort();
-                objects.dedup();
                 let post =
                     Post { line, account: author, content: tweet_id, time_us, platform: PLATFORM };
-                push_objects(ctx, &post, &objects, &mut unselected);
+                push_objects(ctx, &post, &mut objects);
             }
             Ok(())
         })?;
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         Ok(())
     }
 }

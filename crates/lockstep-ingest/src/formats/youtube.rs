@@ -11,7 +11,7 @@
 //! channel id (deleted or hidden authors) are counted as skipped.
 
 use super::json::{for_each_record, looks_like_json};
-use super::{add_layer_counts, push_objects, push_url, Post};
+use super::{push_objects, push_url, Post};
 use crate::text::normalize_exact;
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
@@ -73,7 +73,6 @@ impl Format for YoutubeComments {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        let mut unselected = [0u64; Layer::ALL.len()];
         for_each_record(input, ctx, |v: Value, line, ctx| {
             let found = comments(&v);
             if found.is_empty() {
@@ -123,14 +122,11 @@ impl Format for YoutubeComments {
                 if !norm.is_empty() {
                     objects.push((Layer::Text, norm));
                 }
-                objects.sort();
-                objects.dedup();
                 let post = Post { line, account: author, content: id, time_us, platform: PLATFORM };
-                push_objects(ctx, &post, &objects, &mut unselected);
+                push_objects(ctx, &post, &mut objects);
             }
             Ok(())
         })?;
-        add_layer_counts(&mut ctx.report.actions_not_selected, &unselected);
         Ok(())
     }
 }
