@@ -25,6 +25,16 @@ fn canonical_of(rels: &[&str]) -> String {
     let srcs: Vec<Box<dyn Source>> =
         rels.iter().map(|r| Box::new(FileSource::new(fixture(r))) as Box<dyn Source>).collect();
     let out = ingest(&srcs, &IngestConfig::default(), &|_| {}).expect("ingest");
+    for f in &out.files {
+        // Nothing is dropped without being counted.
+        assert_eq!(
+            f.records_read,
+            f.records_used + f.records_skipped(),
+            "{}: {:?}",
+            f.path,
+            f.skipped
+        );
+    }
     let (ds, f) = (&out.dataset, &out.files[0]);
     let mut s = String::new();
     writeln!(

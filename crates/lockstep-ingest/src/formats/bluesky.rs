@@ -163,7 +163,6 @@ impl Format for BlueskyJetstream {
             let post = Post { line, account: did, content: &content, time_us, platform: PLATFORM };
             push_objects(ctx, &post, &mut objects);
             Ok(())
-        })?;
-        Ok(())
+        })
     }
 }

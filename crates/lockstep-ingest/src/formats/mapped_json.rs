@@ -123,8 +123,7 @@ impl Format for MappedJson {
                 Post { line, account: &account, content: &content, time_us, platform: &platform };
             push_objects(ctx, &post, &mut objects);
             Ok(())
-        })?;
-        Ok(())
+        })
     }
 }
 

@@ -287,8 +287,7 @@ impl Format for Mastodon {
                 Post { line, account: &acct, content: &content_id, time_us, platform: PLATFORM };
             push_objects(ctx, &post, &mut objects);
             Ok(())
-        })?;
-        Ok(())
+        })
     }
 }
 

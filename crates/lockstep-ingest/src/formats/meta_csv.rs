@@ -181,8 +181,7 @@ impl Format for MetaCsv {
             let post = Post { line, account, content, time_us, platform };
             push_objects(ctx, &post, &mut objects);
             Ok(())
-        })?;
-        Ok(())
+        })
     }
 }
 

@@ -128,8 +128,7 @@ impl Format for RedditDump {
                 Post { line, account: author, content: &content, time_us, platform: PLATFORM };
             push_objects(ctx, &post, &mut objects);
             Ok(())
-        })?;
-        Ok(())
+        })
     }
 }
 

@@ -229,7 +229,6 @@ impl Format for XApiV1 {
                 Post { line, account: &user_id, content: &tweet_id, time_us, platform: PLATFORM };
             push_objects(ctx, &post, &mut objects);
             Ok(())
-        })?;
-        Ok(())
+        })
     }
 }

@@ -81,6 +81,10 @@ impl Format for XApiV2 {
                     set_user(ctx, u);
                 }
             }
+            if tweets.is_empty() {
+                ctx.unused(line, "data", "no tweet", String::new());
+                return Ok(());
+            }
             // The record itself was counted once; count the other tweets of a page too.
             ctx.report.records_read += tweets.len().saturating_sub(1) as u64;
             for t in tweets {
@@ -168,7 +172,6 @@ impl Format for XApiV2 {
                 push_objects(ctx, &post, &mut objects);
             }
             Ok(())
-        })?;
-        Ok(())
+        })
     }
 }

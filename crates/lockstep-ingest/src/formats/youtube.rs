@@ -126,7 +126,6 @@ impl Format for YoutubeComments {
                 push_objects(ctx, &post, &mut objects);
             }
             Ok(())
-        })?;
-        Ok(())
+        })
     }
 }
