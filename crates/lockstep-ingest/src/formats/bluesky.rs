@@ -20,7 +20,7 @@ use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
-use serde_json::Value;
+use serde::Deserialize;
 use std::io::BufRead;
 
 /// The Bluesky Jetstream format.
@@ -29,50 +29,132 @@ pub struct BlueskyJetstream;
 
 const PLATFORM: &str = "bluesky";
 
-fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
-    path.iter().try_fold(v, |v, k| v.get(k))?.as_str().filter(|s| !s.is_empty())
+// Typed views of the fields read: parsing into them allocates only what is
+// kept, unlike a `serde_json::Value` tree of the whole event.
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Event {
+    did: Option<String>,
+    time_us: Option<i64>,
+    kind: Option<String>,
+    commit: Option<Commit>,
+    identity: Option<Identity>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Identity {
+    handle: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Commit {
+    operation: Option<String>,
+    collection: Option<String>,
+    rkey: Option<String>,
+    record: Option<Record>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Record {
+    text: Option<String>,
+    /// A strong ref `{uri, cid}` for reposts and likes, a DID string for
+    /// follows and blocks: kept loose so that either parses.
+    subject: Option<serde_json::Value>,
+    reply: Option<Reply>,
+    facets: Vec<Facet>,
+    embed: Option<Embed>,
+    #[serde(rename = "displayName")]
+    display_name: Option<String>,
+    description: Option<String>,
+    #[serde(rename = "createdAt")]
+    created_at: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Uri {
+    uri: Option<String>,
+    record: Option<Box<Uri>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Reply {
+    parent: Option<Uri>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Facet {
+    features: Vec<Feature>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Feature {
+    #[serde(rename = "$type")]
+    kind: String,
+    uri: Option<String>,
+    tag: Option<String>,
+    did: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Embed {
+    external: Option<Uri>,
+    record: Option<Uri>,
+}
+
+fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
 }
 
 /// Actions of a post record.
-fn post_objects(record: &Value, objects: &mut Vec<(Layer, String)>) {
-    if let Some(parent) = str_at(record, &["reply", "parent", "uri"]) {
+fn post_objects(record: &Record, objects: &mut Vec<(Layer, String)>) {
+    if let Some(parent) =
+        record.reply.as_ref().and_then(|r| r.parent.as_ref()).and_then(|p| nonempty(&p.uri))
+    {
         objects.push((Layer::Reply, parent.to_string()));
     }
-    for facet in record.get("facets").and_then(Value::as_array).into_iter().flatten() {
-        for feature in facet.get("features").and_then(Value::as_array).into_iter().flatten() {
-            match str_at(feature, &["$type"]) {
-                Some("app.bsky.richtext.facet#link") => {
-                    if let Some(uri) = str_at(feature, &["uri"]) {
-                        push_url(objects, uri);
-                    }
+    for feature in record.facets.iter().flat_map(|f| &f.features) {
+        match feature.kind.as_str() {
+            "app.bsky.richtext.facet#link" => {
+                if let Some(uri) = nonempty(&feature.uri) {
+                    push_url(objects, uri);
                 }
-                Some("app.bsky.richtext.facet#tag") => {
-                    if let Some(tag) =
-                        str_at(feature, &["tag"]).map(normalize_tag).filter(|t| !t.is_empty())
-                    {
-                        objects.push((Layer::Hashtag, tag));
-                    }
-                }
-                Some("app.bsky.richtext.facet#mention") => {
-                    if let Some(did) = str_at(feature, &["did"]) {
-                        objects.push((Layer::Mention, did.to_string()));
-                    }
-                }
-                _ => {}
             }
+            "app.bsky.richtext.facet#tag" => {
+                if let Some(tag) =
+                    nonempty(&feature.tag).map(normalize_tag).filter(|t| !t.is_empty())
+                {
+                    objects.push((Layer::Hashtag, tag));
+                }
+            }
+            "app.bsky.richtext.facet#mention" => {
+                if let Some(did) = nonempty(&feature.did) {
+                    objects.push((Layer::Mention, did.to_string()));
+                }
+            }
+            _ => {}
         }
     }
-    if let Some(embed) = record.get("embed") {
-        if let Some(uri) = str_at(embed, &["external", "uri"]) {
+    if let Some(embed) = &record.embed {
+        if let Some(uri) = embed.external.as_ref().and_then(|e| nonempty(&e.uri)) {
             push_url(objects, uri);
         }
-        let quoted =
-            str_at(embed, &["record", "uri"]).or(str_at(embed, &["record", "record", "uri"]));
+        let quoted = embed.record.as_ref().and_then(|r| {
+            nonempty(&r.uri).or_else(|| r.record.as_ref().and_then(|inner| nonempty(&inner.uri)))
+        });
         if let Some(uri) = quoted {
             objects.push((Layer::Quote, uri.to_string()));
         }
     }
-    let text = normalize_exact(str_at(record, &["text"]).unwrap_or_default());
+    let text = normalize_exact(nonempty(&record.text).unwrap_or_default());
     if !text.is_empty() {
         objects.push((Layer::Text, text));
     }
@@ -93,14 +175,14 @@ impl Format for BlueskyJetstream {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        for_each_record(input, ctx, |ev: Value, line, ctx| {
-            let Some(did) = str_at(&ev, &["did"]) else {
+        for_each_record(input, ctx, |ev: Event, line, ctx| {
+            let Some(did) = nonempty(&ev.did) else {
                 return ctx.skip(line, "did", "missing author", String::new());
             };
-            match str_at(&ev, &["kind"]) {
+            match ev.kind.as_deref() {
                 Some("commit") => {}
                 Some("identity") => {
-                    if let Some(handle) = str_at(&ev, &["identity", "handle"]) {
+                    if let Some(handle) = ev.identity.as_ref().and_then(|i| nonempty(&i.handle)) {
                         let (row, meta) = ctx.builder.account_meta(PLATFORM, did);
                         meta.set_text(row, AccountField::Handle, handle);
                     }
@@ -112,24 +194,24 @@ impl Format for BlueskyJetstream {
                     return Ok(());
                 }
             }
-            let Some(time_us) = ev.get("time_us").and_then(Value::as_i64) else {
+            let Some(time_us) = ev.time_us else {
                 return ctx.skip(line, "time_us", "bad timestamp", "no time_us".into());
             };
-            let commit = ev.get("commit").unwrap_or(&Value::Null);
-            let collection = str_at(commit, &["collection"]).unwrap_or_default();
-            let record = commit.get("record").unwrap_or(&Value::Null);
-            let operation = str_at(commit, &["operation"]).unwrap_or_default();
+            let commit = ev.commit.unwrap_or_default();
+            let collection = nonempty(&commit.collection).unwrap_or_default();
+            let record = commit.record.unwrap_or_default();
+            let operation = nonempty(&commit.operation).unwrap_or_default();
             if collection == "app.bsky.actor.profile" && operation != "delete" {
                 let (row, meta) = ctx.builder.account_meta(PLATFORM, did);
-                if let Some(v) = str_at(record, &["displayName"]) {
+                if let Some(v) = nonempty(&record.display_name) {
                     meta.set_text(row, AccountField::DisplayName, v);
                 }
-                if let Some(v) = str_at(record, &["description"]) {
+                if let Some(v) = nonempty(&record.description) {
                     meta.set_text(row, AccountField::Bio, v);
                 }
                 if meta.created_at_us[row as usize].is_none() {
                     meta.created_at_us[row as usize] =
-                        str_at(record, &["createdAt"]).and_then(|c| parse_timestamp(c).ok());
+                        nonempty(&record.created_at).and_then(|c| parse_timestamp(c).ok());
                 }
                 ctx.unused(line, "commit.collection", "account event", String::new());
                 return Ok(());
@@ -140,11 +222,13 @@ impl Format for BlueskyJetstream {
             }
             objects.clear();
             match collection {
-                "app.bsky.feed.post" => post_objects(record, &mut objects),
+                "app.bsky.feed.post" => post_objects(&record, &mut objects),
                 "app.bsky.feed.repost" | "app.bsky.feed.like" => {
                     let layer =
                         if collection.ends_with("repost") { Layer::Repost } else { Layer::Like };
-                    if let Some(subject) = str_at(record, &["subject", "uri"]) {
+                    let subject =
+                        record.subject.as_ref().and_then(|s| s.get("uri")).and_then(|u| u.as_str());
+                    if let Some(subject) = subject.filter(|u| !u.is_empty()) {
                         objects.push((layer, subject.to_string()));
                     }
                 }
@@ -158,7 +242,7 @@ impl Format for BlueskyJetstream {
                     return Ok(());
                 }
             }
-            let rkey = str_at(commit, &["rkey"]).unwrap_or_default();
+            let rkey = nonempty(&commit.rkey).unwrap_or_default();
             let content = format!("at://{did}/{collection}/{rkey}");
             let post = Post { line, account: did, content: &content, time_us, platform: PLATFORM };
             push_objects(ctx, &post, &mut objects);
