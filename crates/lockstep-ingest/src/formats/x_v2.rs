@@ -129,31 +129,30 @@ impl Format for XApiV2 {
                     }
                 }
                 let entities = t.get("entities");
-                let list = |k: &str| {
+                let list = |k: &str| -> &[Value] {
                     entities
                         .and_then(|e| e.get(k))
                         .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default()
+                        .map_or(&[], Vec::as_slice)
                 };
                 for u in list("urls") {
-                    if let Some(url) = str_at(&u, &["unwound_url"])
-                        .or(str_at(&u, &["expanded_url"]))
-                        .or(str_at(&u, &["url"]))
+                    if let Some(url) = str_at(u, &["unwound_url"])
+                        .or(str_at(u, &["expanded_url"]))
+                        .or(str_at(u, &["url"]))
                     {
                         push_url(&mut objects, url);
                     }
                 }
                 for h in list("hashtags") {
-                    if let Some(tag) = str_at(&h, &["tag"]) {
+                    if let Some(tag) = str_at(h, &["tag"]) {
                         objects.push((Layer::Hashtag, normalize_tag(tag)));
                     }
                 }
                 for m in list("mentions") {
                     if let Some(who) =
-                        str_at(&m, &["id"])
+                        str_at(m, &["id"])
                             .map(str::to_string)
-                            .or(str_at(&m, &["username"]).map(normalize_tag))
+                            .or(str_at(m, &["username"]).map(normalize_tag))
                     {
                         objects.push((Layer::Mention, who));
                     }
