@@ -114,6 +114,11 @@ fn record<T: DeserializeOwned>(
     }
 }
 
+/// The non-empty string at a path of object keys.
+pub(crate) fn str_at<'v>(v: &'v serde_json::Value, path: &[&str]) -> Option<&'v str> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_str().filter(|s| !s.is_empty())
+}
+
 /// Whether the head contains every one of `keys` as a JSON key.
 pub(crate) fn head_has_keys(head: &[u8], keys: &[&str]) -> bool {
     let text = String::from_utf8_lossy(head);

@@ -17,7 +17,7 @@
 
 use super::json::{for_each_record, head_has_keys, looks_like_json};
 use super::{push_objects, push_url, Post};
-use crate::text::{normalize_exact, normalize_tag, url_domain};
+use crate::text::{decode_entities, html_text, normalize_exact, normalize_tag, url_domain};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -95,74 +95,6 @@ fn global_acct(acct: Option<&str>, url: Option<&str>) -> Option<String> {
         Some(server) => format!("{acct}@{server}"),
         None => acct,
     })
-}
-
-/// Text of an HTML fragment: tags removed (`<br>` and block ends become
-/// spaces), the common entities decoded. Nothing is fetched or run.
-pub(crate) fn html_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        out.push_str(&rest[..lt]);
-        let Some(gt) = rest[lt..].find('>') else {
-            rest = "";
-            break;
-        };
-        let tag = rest[lt + 1..lt + gt].trim_start_matches('/').to_ascii_lowercase();
-        if tag.starts_with("br")
-            || tag.starts_with('p')
-            || tag.starts_with("li")
-            || tag.starts_with("div")
-        {
-            out.push(' ');
-        }
-        rest = &rest[lt + gt + 1..];
-    }
-    out.push_str(rest);
-    decode_entities(&out)
-}
-
-fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp..];
-        let Some(semi) = after.find(';').filter(|&i| i <= 10) else {
-            out.push('&');
-            rest = &after[1..];
-            continue;
-        };
-        let name = &after[1..semi];
-        let decoded = match name {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "nbsp" => Some(' '),
-            n if n.starts_with("#x") || n.starts_with("#X") => {
-                u32::from_str_radix(&n[2..], 16).ok().and_then(char::from_u32)
-            }
-            n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &after[semi + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &after[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// `href`s of the links in `content` that are not mentions or hashtags.

@@ -13,7 +13,7 @@
 
 use super::json::{for_each_record, head_has_keys, looks_like_json};
 use super::{push_objects, push_url, Post};
-use crate::text::normalize_exact;
+use crate::text::{links_in as links, normalize_exact};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::Layer;
@@ -37,20 +37,6 @@ fn unix_of(v: &Value, key: &str) -> Option<Result<i64, String>> {
         Value::String(s) => Some(parse_timestamp(s)),
         _ => None,
     }
-}
-
-/// `http(s)://` links in Markdown text.
-fn links(text: &str) -> impl Iterator<Item = &str> {
-    text.match_indices("http").filter_map(move |(i, _)| {
-        let rest = &text[i..];
-        if !(rest.starts_with("http://") || rest.starts_with("https://")) {
-            return None;
-        }
-        let end = rest
-            .find(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | '>' | '"' | '<'))
-            .unwrap_or(rest.len());
-        Some(rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?']))
-    })
 }
 
 fn usable(text: &str) -> bool {

@@ -14,7 +14,7 @@
 
 use super::json::{for_each_record, head_has_keys, looks_like_json};
 use super::{push_objects, push_url, Post};
-use crate::text::{normalize_exact, normalize_tag};
+use crate::text::{html_text, normalize_exact, normalize_tag};
 use crate::timestamp::parse_twitter_date;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -99,21 +99,6 @@ fn id_of(id_str: &Option<String>, id: Option<u64>) -> Option<String> {
     id_str.clone().filter(|s| !s.is_empty()).or_else(|| id.map(|i| i.to_string()))
 }
 
-/// `<a href="...">Twitter Web App</a>` -> `Twitter Web App`.
-pub(crate) fn strip_tags(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_tag = false;
-    for c in s.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.trim().to_string()
-}
-
 impl Format for XApiV1 {
     fn name(&self) -> &'static str {
         "x-api-v1"
@@ -169,7 +154,7 @@ impl Format for XApiV1 {
                 }
             }
             if let Some(src) = &tweet.source {
-                meta.set_text(row, AccountField::ClientApp, &strip_tags(src));
+                meta.set_text(row, AccountField::ClientApp, html_text(src).trim());
             }
             let r = row as usize;
             meta.followers[r] = meta.followers[r].or(user.followers_count);

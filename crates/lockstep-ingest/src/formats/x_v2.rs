@@ -12,7 +12,7 @@
 //! `description`, `created_at`, `public_metrics`. Tweets without
 //! `author_id` are counted as skipped.
 
-use super::json::{for_each_record, head_has_keys, looks_like_json};
+use super::json::{for_each_record, head_has_keys, looks_like_json, str_at};
 use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
@@ -26,10 +26,6 @@ use std::io::BufRead;
 pub struct XApiV2;
 
 const PLATFORM: &str = "twitter";
-
-fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
-    path.iter().try_fold(v, |v, k| v.get(k))?.as_str().filter(|s| !s.is_empty())
-}
 
 fn set_user(ctx: &mut ReadCtx<'_>, user: &Value) {
     let Some(id) = str_at(user, &["id"]) else { return };

@@ -10,9 +10,9 @@
 //! handle `authorDisplayName`. Time: `publishedAt`. Comments without a
 //! channel id (deleted or hidden authors) are counted as skipped.
 
-use super::json::{for_each_record, looks_like_json};
+use super::json::{for_each_record, looks_like_json, str_at};
 use super::{push_objects, push_url, Post};
-use crate::text::normalize_exact;
+use crate::text::{links_in as links, normalize_exact};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -24,10 +24,6 @@ use std::io::BufRead;
 pub struct YoutubeComments;
 
 const PLATFORM: &str = "youtube";
-
-fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
-    path.iter().try_fold(v, |v, k| v.get(k))?.as_str().filter(|s| !s.is_empty())
-}
 
 /// Every `youtube#comment` in a response, a thread or a comment.
 fn comments(v: &Value) -> Vec<&Value> {
@@ -49,13 +45,6 @@ fn comments(v: &Value) -> Vec<&Value> {
             .flat_map(comments)
             .collect(),
     }
-}
-
-/// `http(s)://` links in comment text.
-fn links(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace()
-        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
-        .map(|w| w.trim_end_matches(['.', ',', ';', ':', '!', '?', ')']))
 }
 
 impl Format for YoutubeComments {
