@@ -15,7 +15,7 @@
 //! metadata: page name, user name, page description, page creation time,
 //! followers at posting.
 
-use super::{header_has, push_objects, push_url, CsvInput, Post};
+use super::{account_and_content, header_has, push_objects, push_url, CsvInput, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
@@ -133,14 +133,11 @@ impl Format for MetaCsv {
 
         csv.for_each(ctx, |rec, line, ctx| {
             let get = |i: Option<usize>| i.map_or("", |i| rec[i].trim());
-            let account = rec[acc_i].trim();
-            if account.is_empty() {
-                return ctx.skip(line, &names[acc_i], "empty account", String::new());
-            }
-            let content = rec[con_i].trim();
-            if content.is_empty() {
-                return ctx.skip(line, &names[con_i], "empty content id", String::new());
-            }
+            let Some((account, content)) =
+                account_and_content(rec, line, ctx, &names, (acc_i, con_i))?
+            else {
+                return Ok(());
+            };
             let time_us = match parse_zoned(&rec[time_i]) {
                 Ok(t) => t,
                 Err(msg) => return ctx.skip(line, &names[time_i], "bad timestamp", msg),

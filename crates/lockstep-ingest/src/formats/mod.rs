@@ -199,6 +199,27 @@ pub(crate) fn add_layer_counts(map: &mut std::collections::BTreeMap<String, u64>
     }
 }
 
+/// The account and content id of a CSV row, trimmed; an empty one is a
+/// counted skip (`None`).
+pub(crate) fn account_and_content<'r>(
+    rec: &'r csv::StringRecord,
+    line: u64,
+    ctx: &mut ReadCtx<'_>,
+    names: &[String],
+    (acc_i, con_i): (usize, usize),
+) -> Result<Option<(&'r str, &'r str)>, IngestError> {
+    let (account, content) = (rec[acc_i].trim(), rec[con_i].trim());
+    if account.is_empty() {
+        ctx.skip(line, &names[acc_i], "empty account", String::new())?;
+        return Ok(None);
+    }
+    if content.is_empty() {
+        ctx.skip(line, &names[con_i], "empty content id", String::new())?;
+        return Ok(None);
+    }
+    Ok(Some((account, content)))
+}
+
 /// Whether a header line contains every name in `names` as a CSV column.
 pub(crate) fn header_has(head: &[u8], names: &[&str]) -> bool {
     let line = head.split(|&b| b == b'\n').next().unwrap_or_default();

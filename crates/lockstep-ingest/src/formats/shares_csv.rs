@@ -3,7 +3,7 @@
 //! columns are named by `--map ROLE=COLUMN,...` (one layer per mapped
 //! column). An empty object cell means no action on that layer in that row.
 
-use super::{add_layer_counts, CsvInput};
+use super::{account_and_content, add_layer_counts, CsvInput};
 use crate::mapping::{ColumnMap, Role};
 use crate::text::{canonical_url, normalize_tag};
 use crate::timestamp::parse_timestamp;
@@ -74,14 +74,11 @@ impl Format for SharesCsv {
         let mut empty = [0u64; Layer::ALL.len()];
 
         csv.for_each(ctx, |rec, line, ctx| {
-            let account = rec[acc_i].trim();
-            if account.is_empty() {
-                return ctx.skip(line, &names[acc_i], "empty account", String::new());
-            }
-            let content = rec[con_i].trim();
-            if content.is_empty() {
-                return ctx.skip(line, &names[con_i], "empty content id", String::new());
-            }
+            let Some((account, content)) =
+                account_and_content(rec, line, ctx, &names, (acc_i, con_i))?
+            else {
+                return Ok(());
+            };
             let time_us = match parse_timestamp(&rec[ts_i]) {
                 Ok(t) => t,
                 Err(msg) => return ctx.skip(line, &names[ts_i], "bad timestamp", msg),
