@@ -15,6 +15,9 @@ pub enum Command {
     /// Find accounts that repeatedly act on the same objects within a time
     /// window, with the evidence behind every link.
     Detect(DetectArgs),
+    /// Parse the inputs once into a dataset (Parquet tables and a
+    /// manifest) that `detect` reads without parsing again.
+    Ingest(IngestArgs),
     /// Write synthetic shares with planted coordinated groups (for tests
     /// and benchmarks).
     Simulate(SimulateArgs),
@@ -42,34 +45,17 @@ pub enum SemanticsArg {
   lockstep detect examples/data/russian_coord_tweets.csv --out out/
   lockstep detect german.csv --map url=url_id,hashtag=hashtag_id,content=post_id,timestamp=timestamp --out out/
   lockstep detect tweets.csv.gz --format io-archive --layers repost,url --window 30 --out out/
+  lockstep detect dataset/ --layers url --out out/    (a dataset from `lockstep ingest`)
 
 Outputs in --out: pairs.csv (the evidence), edges.csv, accounts.csv, clusters.csv,
 network.gexf, network.graphml and summary.json. See docs/outputs.md.")]
 pub struct DetectArgs {
-    /// Input files (`.gz` and `.zst` are read transparently; `-` is standard
-    /// input). A directory means every file below it; a quoted pattern such
-    /// as `'dumps/RC_*.zst'` the files it matches, in name order.
-    #[arg(required = true, value_name = "INPUT")]
-    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// Directory for the outputs (created if missing).
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
-
-    /// Input format: `auto` sniffs each input (`lockstep formats` lists them).
-    #[arg(long, default_value = "auto", value_parser = clap::builder::PossibleValuesParser::new(format_names()))]
-    pub format: String,
-
-    /// Column roles for CSV input, ROLE=COLUMN,... where ROLE is account,
-    /// content, timestamp, platform, object, or a layer name (url=url_id,
-    /// hashtag=hashtag_id, ...). Unnamed roles keep CooRTweet's column names.
-    #[arg(long, value_name = "ROLE=COLUMN,...")]
-    pub map: Option<String>,
-
-    /// Layers to use (repost, url, domain, hashtag, mention, reply, quote,
-    /// text, image, custom, like); default: all the input has.
-    #[arg(long, value_delimiter = ',', value_name = "LAYER,...")]
-    pub layers: Option<Vec<String>>,
 
     /// Time window in seconds: two actions on one object are paired when
     /// |t1 - t2| <= window.
@@ -113,10 +99,6 @@ pub struct DetectArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Stop at the first bad record instead of counting and skipping it.
-    #[arg(long)]
-    pub strict: bool,
-
     /// No progress bars.
     #[arg(long, short)]
     pub quiet: bool,
@@ -131,6 +113,67 @@ pub struct DetectArgs {
     /// reading the inputs.
     #[arg(long)]
     pub explain: bool,
+}
+
+/// What to read and how: shared by `detect` and `ingest`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Input files (`.gz` and `.zst` are read transparently; `-` is standard
+    /// input). A directory means every file below it; a quoted pattern such
+    /// as `'dumps/RC_*.zst'` the files it matches, in name order. For
+    /// `detect`, a dataset folder written by `lockstep ingest` (alone).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Input format: `auto` sniffs each input (`lockstep formats` lists them).
+    #[arg(long, default_value = "auto", value_parser = clap::builder::PossibleValuesParser::new(format_names()))]
+    pub format: String,
+
+    /// Column roles for CSV input, ROLE=COLUMN,... where ROLE is account,
+    /// content, timestamp, platform, object, or a layer name (url=url_id,
+    /// hashtag=hashtag_id, ...); for JSON input, dotted field paths.
+    /// Unnamed roles keep CooRTweet's column names.
+    #[arg(long, value_name = "ROLE=COLUMN,...", conflicts_with = "map_file")]
+    pub map: Option<String>,
+
+    /// The same mapping as a TOML file of `role = "column"` lines (see
+    /// docs/formats.md).
+    #[arg(long, value_name = "FILE")]
+    pub map_file: Option<PathBuf>,
+
+    /// Layers to use (repost, url, domain, hashtag, mention, reply, quote,
+    /// text, image, custom, like); default: all the input has.
+    #[arg(long, value_delimiter = ',', value_name = "LAYER,...")]
+    pub layers: Option<Vec<String>>,
+
+    /// Stop at the first bad record instead of counting and skipping it.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  lockstep ingest dumps/ --out dataset/
+  lockstep detect dataset/ --window 30 --out out/
+
+A dataset is Parquet tables of actions, accounts, objects and content ids,
+with dataset.json naming the inputs and their SHA-256. See docs/dataset.md.")]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Dataset folder to write (created if missing; an earlier dataset in it
+    /// is replaced, other files are never overwritten).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

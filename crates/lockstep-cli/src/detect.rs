@@ -1,11 +1,11 @@
 use crate::args::{DetectArgs, SemanticsArg};
+use crate::input::count;
 use crate::progress::Stages;
 use crate::ExitStatus;
 use anyhow::{bail, Context};
 use lockstep_detect::{DetectConfig, Semantics};
 use lockstep_graph::ThresholdConfig;
-use lockstep_ingest::{FileSource, IngestConfig, Source, StdinSource};
-use lockstep_model::{Layer, LayerSet};
+use lockstep_ingest::IngestConfig;
 use serde_json::json;
 use std::io::Write;
 
@@ -24,14 +24,7 @@ fn seconds_to_us(flag: &str, s: f64) -> anyhow::Result<i64> {
 }
 
 fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
-    let layers = match &a.layers {
-        None => None,
-        Some(names) => {
-            Some(names.iter().map(|n| n.parse::<Layer>()).collect::<Result<LayerSet, _>>()?)
-        }
-    };
-    let map = a.map.as_deref().map(str::parse).transpose()?;
-    let format = (a.format != "auto").then(|| a.format.clone());
+    let ingest = crate::input::config(&a.input)?;
     let semantics = match a.semantics {
         SemanticsArg::Lockstep => Semantics::Lockstep,
         SemanticsArg::Coortweet => Semantics::CooRTweet,
@@ -56,7 +49,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         }
     }
     Ok(Plan {
-        ingest: IngestConfig { format, map, layers, strict: a.strict },
+        ingest,
         detect: DetectConfig {
             window_us,
             fast_window_us,
@@ -69,11 +62,18 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
     })
 }
 
-fn parameters_json(a: &DetectArgs, p: &Plan) -> serde_json::Value {
-    json!({
-        "format": p.ingest.format.as_deref().unwrap_or("auto"),
-        "map": a.map,
-        "layers": p.ingest.layers.map(|l| l.join(",")),
+fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> serde_json::Value {
+    let mut params = crate::input::parameters(&a.input, &p.ingest);
+    let dataset = loaded.dataset.as_ref().map(|(dir, m)| {
+        json!({
+            "path": dir.display().to_string(),
+            "lockstep_version": m.lockstep_version,
+            "ingest": m.ingest,
+            "tables": m.tables,
+        })
+    });
+    params["dataset"] = json!(dataset);
+    let detect = json!({
         "window_s": a.window,
         "fast_window_s": a.fast_window,
         "min_participation": p.detect.min_participation,
@@ -82,9 +82,12 @@ fn parameters_json(a: &DetectArgs, p: &Plan) -> serde_json::Value {
         "semantics": p.detect.semantics.name(),
         "keep_loops": p.detect.keep_loops,
         "dedup": p.detect.dedup,
-        "strict": p.ingest.strict,
         "raw_csv": a.raw_csv,
-    })
+    });
+    for (k, v) in detect.as_object().expect("an object") {
+        params[k] = v.clone();
+    }
+    params
 }
 
 /// `1234567` -> `1,234,567`.
@@ -113,39 +116,8 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         .context("cannot start worker threads")?;
     let mut stages = Stages::new(a.quiet);
 
-    let inputs = lockstep_ingest::expand_inputs(&a.inputs).context("cannot list the inputs")?;
-    let sources: Vec<Box<dyn Source>> = inputs
-        .iter()
-        .map(|p| -> Box<dyn Source> {
-            if p.as_os_str() == "-" {
-                Box::new(StdinSource)
-            } else {
-                Box::new(FileSource::new(p))
-            }
-        })
-        .collect();
-    let bar = stages.start("reading");
-    let styled = std::sync::Mutex::new(None::<usize>);
-    let progress = move |p: lockstep_ingest::Progress<'_>| {
-        if p.phase == lockstep_ingest::Phase::Encoding {
-            bar.set_style(crate::progress::spinner_style());
-            bar.set_message("reading: encoding account, object and content ids");
-            return;
-        }
-        let of =
-            if p.inputs > 1 { format!(" ({}/{})", p.index + 1, p.inputs) } else { String::new() };
-        bar.set_message(format!("reading `{}`{of}: {} records", p.input, thousands(p.records)));
-        if let Some(size) = p.size {
-            let mut styled = styled.lock().expect("progress lock");
-            if *styled != Some(p.index) {
-                *styled = Some(p.index);
-                bar.set_style(crate::progress::bytes_style());
-                bar.set_length(size);
-            }
-            bar.set_position(p.bytes);
-        }
-    };
-    let ingested = lockstep_ingest::ingest(&sources, &plan.ingest, &progress)?;
+    let loaded = crate::input::read(&a.input, &plan.ingest, &mut stages, true)?;
+    let ingested = &loaded.ingested;
     let ds = &ingested.dataset;
     if ds.actions.is_empty() {
         bail!(
@@ -163,7 +135,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
     stages.finish();
     let run_info = lockstep_report::RunInfo {
-        parameters: parameters_json(&a, &plan),
+        parameters: parameters_json(&a, &plan, &loaded),
         files: &ingested.files,
         skips: &ingested.skips,
         timings_ms: stages.timings_ms.clone(),
@@ -171,7 +143,8 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     written.push(lockstep_report::write_summary(&a.out, &results, &run_info)?);
 
     let mut out = std::io::stdout().lock();
-    print_summary(&mut out, &ingested, &results, &plan)?;
+    crate::input::print_reads(&mut out, &loaded)?;
+    print_summary(&mut out, &results, &plan)?;
     writeln!(out, "wrote {} files to `{}`", written.len(), a.out.display())?;
     Ok(ExitStatus::Success)
 }
@@ -180,7 +153,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
 fn explain(a: &DetectArgs, p: &Plan) -> String {
     use lockstep_model::time::fmt_secs;
     let d = &p.detect;
-    let inputs: Vec<String> = a.inputs.iter().map(|i| format!("`{}`", i.display())).collect();
+    let inputs: Vec<String> = a.input.inputs.iter().map(|i| format!("`{}`", i.display())).collect();
     let layers = p.ingest.layers.map_or("every layer the input has".to_string(), |l| l.join(", "));
     let (participation, weight) = match d.semantics {
         Semantics::Lockstep => (
@@ -216,8 +189,11 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
             p.ingest.format.as_deref().unwrap_or("sniffed format")
         ),
     );
-    if let Some(m) = &a.map {
+    if let Some(m) = &a.input.map {
         line("mapping", m.clone());
+    }
+    if let Some(f) = &a.input.map_file {
+        line("mapping", format!("from `{}`", f.display()));
     }
     line("layers", layers);
     line(
@@ -262,60 +238,12 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
     out
 }
 
-/// `1 record`, `2 records`, `1,234 records`.
-fn count(n: u64, noun: &str) -> String {
-    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
-}
-
 fn print_summary(
     out: &mut dyn Write,
-    ing: &lockstep_ingest::Ingested,
     r: &lockstep_report::Results<'_>,
     plan: &Plan,
 ) -> std::io::Result<()> {
     let t = thousands;
-    for f in &ing.files {
-        writeln!(
-            out,
-            "read `{}` ({}): {}, {} used, {} skipped",
-            f.path,
-            f.format,
-            count(f.records_read, "record"),
-            t(f.records_used),
-            t(f.records_skipped())
-        )?;
-        for (layer, n) in &f.empty_object_cells {
-            let rows = count(*n, "row");
-            writeln!(out, "  {rows} with an empty `{layer}` cell (no action on that layer)")?;
-        }
-        for note in &f.notes {
-            writeln!(out, "note: {note}")?;
-        }
-    }
-    for (reason, n) in &ing.skips.counts {
-        let skipped = count(*n, "record");
-        match ing.skips.examples.iter().find(|e| &e.reason == reason) {
-            Some(e) => writeln!(
-                out,
-                "warning: skipped {skipped}: {reason} (first: `{}` line {}, field `{}`{})",
-                e.file,
-                e.line,
-                e.field,
-                if e.detail.is_empty() { String::new() } else { format!(": {}", e.detail) }
-            )?,
-            None => writeln!(out, "warning: skipped {skipped}: {reason}")?,
-        }
-    }
-    let ds = r.ds;
-    let layers: LayerSet = ds.actions.layer.iter().copied().collect();
-    writeln!(
-        out,
-        "{} on {} ({}, {})",
-        count(ds.actions.len() as u64, "action"),
-        layers.join(", "),
-        count(ds.accounts.len() as u64, "account"),
-        count(ds.objects.len() as u64, "object")
-    )?;
     let s = &r.det.stats;
     writeln!(
         out,

@@ -2,6 +2,8 @@
 
 mod args;
 mod detect;
+mod ingest;
+mod input;
 mod progress;
 mod simulate;
 
@@ -57,6 +59,7 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
 fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         args::Command::Detect(a) => detect::run(a),
+        args::Command::Ingest(a) => ingest::run(a),
         args::Command::Simulate(a) => simulate::run(a),
         args::Command::Formats => {
             let mut out = std::io::stdout().lock();

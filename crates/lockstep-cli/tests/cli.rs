@@ -341,6 +341,89 @@ fn directory_input_reads_every_file() {
     assert_eq!(summary(&r)["inputs"].as_array().unwrap().len(), 2, "{}", r.stderr);
 }
 
+/// Every output but the summary, and the summary without `drop`.
+fn comparable(r: &Run, drop: &[&str]) -> Vec<(String, String)> {
+    let mut s = summary(r);
+    for k in drop {
+        s.as_object_mut().unwrap().remove(*k);
+    }
+    let mut v: Vec<(String, String)> = lockstep_report::OUTPUT_FILES
+        .iter()
+        .filter(|&&f| f != "summary.json")
+        .map(|f| (f.to_string(), read(r, f)))
+        .collect();
+    v.push(("summary.json".into(), s.to_string()));
+    v
+}
+
+/// `lockstep ingest` then `lockstep detect DATASET/` gives what `detect`
+/// on the input gives, for all layers and for a selection, and the mapping
+/// file means what `--map` means.
+#[test]
+fn a_dataset_gives_the_outputs_of_its_input() {
+    let mapping = fixture("mapping/multi.toml");
+    let map = ["--map", "url=url_id,hashtag=hashtag_id,content=post_id,timestamp=timestamp"];
+    let input = fixture("shares-csv/multi.csv");
+    let ingest = lockstep(&[
+        "ingest",
+        input.to_str().unwrap(),
+        "--map-file",
+        mapping.to_str().unwrap(),
+        "--out",
+        "{OUT}",
+    ]);
+    assert_eq!(ingest.code, 0, "{}", ingest.stderr);
+    insta::assert_snapshot!("ingest_stdout", ingest.stdout);
+    let ds = ingest.out.to_str().unwrap();
+    // Timings and parameters say how the data was read; a dataset keeps
+    // the records each input used for any layer, so with a selection of
+    // layers the per-record counts are the ingest's (and a note says so).
+    let all: &[&str] = &["timings_ms", "parameters"];
+    let selection: &[&str] = &["timings_ms", "parameters", "inputs", "records"];
+    for (extra, drop) in
+        [(&KEEP_ALL[..], all), (&[&KEEP_ALL[..], &["--layers", "url"]].concat()[..], selection)]
+    {
+        let direct = detect("shares-csv/multi.csv", &[&map[..], extra].concat());
+        let from_ds = lockstep(&[&["detect", ds, "--out", "{OUT}"], extra].concat());
+        assert_eq!(from_ds.code, 0, "{}", from_ds.stderr);
+        assert_eq!(comparable(&direct, drop), comparable(&from_ds, drop), "with {extra:?}");
+        let params = &summary(&from_ds)["parameters"];
+        assert_eq!(params["dataset"]["ingest"]["map_file"], mapping.to_str().unwrap());
+        assert_eq!(params["dataset"]["tables"]["actions.parquet"]["rows"], 8);
+    }
+    let selected = lockstep(&["detect", ds, "--out", "{OUT}", "--layers", "url"]);
+    assert_eq!(summary(&selected)["inputs"][0]["actions_on_unselected_layers"]["hashtag"], 4);
+    assert!(
+        selected.stdout.contains("note: layers url selected from dataset"),
+        "{}",
+        selected.stdout
+    );
+
+    // Options that only parsing uses, and mixing a dataset with files, are refused.
+    let strict = lockstep(&["detect", ds, "--out", "{OUT}", "--strict", "--format", "shares-csv"]);
+    assert_eq!(strict.code, 2);
+    assert!(
+        strict.stderr.contains("--format, --strict apply to `lockstep ingest`"),
+        "{}",
+        strict.stderr
+    );
+    let mixed = lockstep(&["detect", ds, input.to_str().unwrap(), "--out", "{OUT}"]);
+    assert!(mixed.stderr.contains("is a dataset: read it alone"), "{}", mixed.stderr);
+    let again = lockstep(&["ingest", ds, "--out", "{OUT}"]);
+    assert!(again.stderr.contains("is already a dataset"), "{}", again.stderr);
+    let both = lockstep(&[
+        "ingest",
+        input.to_str().unwrap(),
+        "--out",
+        "{OUT}",
+        map[0],
+        map[1],
+        "--map-file",
+        mapping.to_str().unwrap(),
+    ]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
 /// No pair at all is a result, not an error: empty tables with headers.
 #[test]
 fn no_pairs_gives_empty_outputs() {
@@ -389,12 +472,22 @@ fn cli_reference_is_current() {
     for (title, args) in [
         ("lockstep", &["--help"][..]),
         ("lockstep detect", &["detect", "--help"][..]),
+        ("lockstep ingest", &["ingest", "--help"][..]),
         ("lockstep simulate", &["simulate", "--help"][..]),
         ("lockstep formats", &["formats"][..]),
     ] {
         let r = lockstep(args);
         assert_eq!(r.code, 0);
         doc.push_str(&format!("\n## `{title}`\n\n```text\n{}```\n", r.stdout));
+    }
+    // Every subcommand has its section.
+    let help = lockstep(&["--help"]).stdout;
+    let commands = help.split("Commands:\n").nth(1).unwrap().split("\n\n").next().unwrap();
+    for line in commands.lines().filter(|l| !l.starts_with("   ")) {
+        let name = line.split_whitespace().next().unwrap();
+        if name != "help" {
+            assert!(doc.contains(&format!("## `lockstep {name}`")), "no section for `{name}`");
+        }
     }
     let path = root().join("docs/cli.md");
     if std::env::var_os("LOCKSTEP_UPDATE_DOCS").is_some() {

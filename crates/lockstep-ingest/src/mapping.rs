@@ -67,14 +67,15 @@ impl ColumnMap {
     }
 }
 
-impl FromStr for ColumnMap {
-    type Err = IngestError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+impl ColumnMap {
+    /// A mapping from `(role, column)` pairs; `source` names where they
+    /// came from in error messages.
+    fn from_pairs<'a>(
+        source: &str,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, IngestError> {
         let mut out: Vec<(Role, String)> = Vec::new();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (role, col) = part.split_once('=').ok_or_else(|| {
-                IngestError::Config(format!("`--map`: `{part}` is not ROLE=COLUMN"))
-            })?;
+        for (role, col) in pairs {
             let role = match role.trim().to_ascii_lowercase().as_str() {
                 "account" => Role::Account,
                 "content" => Role::Content,
@@ -82,19 +83,54 @@ impl FromStr for ColumnMap {
                 "platform" => Role::Platform,
                 other => Role::Layer(other.parse().map_err(|e: lockstep_model::ParseLayerError| {
                     IngestError::Config(format!(
-                        "`--map`: {e}; roles are account, content, timestamp, platform, object or a layer"
+                        "{source}: {e}; roles are account, content, timestamp, platform, object or a layer"
                     ))
                 })?),
             };
             if out.iter().any(|(r, _)| *r == role) {
-                return Err(IngestError::Config(format!("`--map`: role `{role}` given twice")));
+                return Err(IngestError::Config(format!("{source}: role `{role}` given twice")));
             }
             out.push((role, col.trim().to_string()));
         }
         if out.is_empty() {
-            return Err(IngestError::Config("`--map` is empty".into()));
+            return Err(IngestError::Config(format!("{source} is empty")));
         }
         Ok(ColumnMap(out))
+    }
+
+    /// A mapping from the text of a TOML file of `role = "column"` lines
+    /// (`file` names it in errors). Roles keep the file's order, as they
+    /// keep the flag's (it orders a record's actions); a column name or JSON
+    /// path with dots or spaces is quoted as TOML requires.
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, IngestError> {
+        let source = format!("mapping file `{file}`");
+        let table: toml::Table =
+            text.parse().map_err(|e| IngestError::Config(format!("{source}: {e}")))?;
+        let mut pairs = Vec::new();
+        for (role, value) in &table {
+            let column = value.as_str().ok_or_else(|| {
+                IngestError::Config(format!(
+                    "{source}: `{role}` must be a quoted column name or JSON path, not a {}",
+                    value.type_str()
+                ))
+            })?;
+            pairs.push((role.as_str(), column));
+        }
+        ColumnMap::from_pairs(&source, pairs)
+    }
+}
+
+impl FromStr for ColumnMap {
+    type Err = IngestError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut pairs = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (role, col) = part.split_once('=').ok_or_else(|| {
+                IngestError::Config(format!("`--map`: `{part}` is not ROLE=COLUMN"))
+            })?;
+            pairs.push((role, col));
+        }
+        ColumnMap::from_pairs("`--map`", pairs)
     }
 }
 
@@ -119,5 +155,28 @@ mod tests {
         assert!(e.contains("unknown layer `colour`"), "{e}");
         assert!("url".parse::<ColumnMap>().is_err());
         assert!("url=a,url=b".parse::<ColumnMap>().is_err());
+    }
+
+    #[test]
+    fn toml_mapping_equals_the_flag() {
+        let text = "# a CrowdTangle-like export\naccount = \"Page ID\"\ncontent = \"URL\"\ntimestamp = \"Post Created\"\nurl = \"Link\"\n\"text\" = \"record.body.text\"\n";
+        let from_file = ColumnMap::from_toml("m.toml", text).unwrap();
+        let from_flag: ColumnMap =
+            "account=Page ID,content=URL,timestamp=Post Created,url=Link,text=record.body.text"
+                .parse()
+                .unwrap();
+        assert_eq!(from_file, from_flag);
+    }
+
+    #[test]
+    fn bad_toml_mappings_name_the_file_and_the_problem() {
+        let e = ColumnMap::from_toml("m.toml", "url = 3").unwrap_err().to_string();
+        assert!(e.contains("m.toml") && e.contains("`url` must be a quoted"), "{e}");
+        let e = ColumnMap::from_toml("m.toml", "url = \"a\"\nurl = \"b\"").unwrap_err().to_string();
+        assert!(e.contains("m.toml") && e.contains("line 2"), "{e}");
+        let e = ColumnMap::from_toml("m.toml", "colour = \"x\"").unwrap_err().to_string();
+        assert!(e.contains("unknown layer `colour`"), "{e}");
+        let e = ColumnMap::from_toml("m.toml", "# nothing").unwrap_err().to_string();
+        assert!(e.contains("m.toml` is empty"), "{e}");
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 pub const MAX_EXAMPLES: usize = 5;
 
 /// What reading one input did.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileReport {
     /// Input name (a path or `-`).
     pub path: String,
@@ -49,7 +49,7 @@ impl FileReport {
 }
 
 /// One skipped record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SkipExample {
     /// Input name.
     pub file: String,
@@ -65,7 +65,7 @@ pub struct SkipExample {
 
 /// Counts of skipped records over a run, with the first examples of each
 /// reason.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SkipLog {
     /// Count per reason.
     pub counts: BTreeMap<String, u64>,

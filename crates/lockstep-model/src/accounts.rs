@@ -1,6 +1,6 @@
 /// Optional account metadata, one column per field, indexed by account id.
 /// Formats fill what they have; everything is optional.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct AccountTable {
     /// Screen name / handle.
     pub handle: Vec<Option<Box<str>>>,
@@ -84,19 +84,20 @@ impl AccountTable {
         }
     }
 
+    /// Whether account `i` has any metadata.
+    pub fn has_metadata(&self, i: usize) -> bool {
+        self.handle[i].is_some()
+            || self.display_name[i].is_some()
+            || self.bio[i].is_some()
+            || self.created_at_us[i].is_some()
+            || self.followers[i].is_some()
+            || self.following[i].is_some()
+            || self.language[i].is_some()
+            || self.client_app[i].is_some()
+    }
+
     /// Number of accounts with any metadata.
     pub fn with_metadata(&self) -> usize {
-        (0..self.handle.len())
-            .filter(|&i| {
-                self.handle[i].is_some()
-                    || self.display_name[i].is_some()
-                    || self.bio[i].is_some()
-                    || self.created_at_us[i].is_some()
-                    || self.followers[i].is_some()
-                    || self.following[i].is_some()
-                    || self.language[i].is_some()
-                    || self.client_app[i].is_some()
-            })
-            .count()
+        (0..self.handle.len()).filter(|&i| self.has_metadata(i)).count()
     }
 }

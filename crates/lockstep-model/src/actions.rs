@@ -1,8 +1,8 @@
-use crate::{AccountTable, Interner, Layer, Strings};
+use crate::{AccountTable, Interner, Layer, LayerSet, Strings};
 
 /// One row per action, as a struct of arrays. Row `i` of every column
 /// belongs to action `i`.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct ActionTable {
     /// Account id (into [`Dataset::accounts`]).
     pub account: Vec<u32>,
@@ -34,7 +34,7 @@ impl ActionTable {
 }
 
 /// Everything lockstep knows about the input, independent of its format.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Dataset {
     /// The actions.
     pub actions: ActionTable,
@@ -67,6 +67,80 @@ impl Dataset {
     /// The content id's string.
     pub fn content_name(&self, content: u32) -> &str {
         self.contents.resolve(content)
+    }
+
+    /// The actions on `layers` only, as if the other layers had never been
+    /// read: accounts, objects, content ids and platforms are renumbered in
+    /// order of first appearance among the kept actions. Accounts with
+    /// metadata and no kept action follow, in their old order (an ingest
+    /// that selected the layers would order them by when their metadata was
+    /// read, which the dataset does not record).
+    pub fn select_layers(&self, layers: LayerSet) -> Dataset {
+        fn remap(old: &[u32], keep: &[usize], n: usize) -> (Vec<u32>, Vec<u32>) {
+            const NONE: u32 = u32::MAX;
+            let mut new_of = vec![NONE; n];
+            let mut order = Vec::new();
+            let codes = keep
+                .iter()
+                .map(|&i| {
+                    let o = old[i] as usize;
+                    if new_of[o] == NONE {
+                        new_of[o] = order.len() as u32;
+                        order.push(o as u32);
+                    }
+                    new_of[o]
+                })
+                .collect();
+            (codes, order)
+        }
+        let a = &self.actions;
+        let keep: Vec<usize> = (0..a.len()).filter(|&i| layers.contains(a.layer[i])).collect();
+        let (account, mut account_order) = remap(&a.account, &keep, self.accounts.len());
+        let mut seen = vec![false; self.accounts.len()];
+        for &o in &account_order {
+            seen[o as usize] = true;
+        }
+        account_order.extend(
+            (0..self.accounts.len() as u32)
+                .filter(|&o| !seen[o as usize] && self.account_meta.has_metadata(o as usize)),
+        );
+        let (object, object_order) = remap(&a.object, &keep, self.objects.len());
+        let (content, content_order) = remap(&a.content, &keep, self.contents.len());
+        let old_platform: Vec<u32> = a.platform.iter().map(|&p| u32::from(p)).collect();
+        let (platform, platform_order) = remap(&old_platform, &keep, self.platforms.len());
+        let pick = |names: &Strings, order: &[u32]| {
+            let mut out = Strings::default();
+            for &o in order {
+                out.push(names.resolve(o));
+            }
+            out
+        };
+        let mut account_meta = AccountTable::default();
+        account_meta.ensure(account_order.len());
+        let mut old_meta = self.account_meta.clone();
+        for (new, &old) in account_order.iter().enumerate() {
+            account_meta.move_row_from(&mut old_meta, old as usize, new);
+        }
+        let mut platforms = Interner::default();
+        for &p in &platform_order {
+            platforms.intern(self.platforms.resolve(p));
+        }
+        Dataset {
+            actions: ActionTable {
+                account,
+                object,
+                layer: keep.iter().map(|&i| a.layer[i]).collect(),
+                content,
+                time_us: keep.iter().map(|&i| a.time_us[i]).collect(),
+                platform: platform.into_iter().map(|p| p as u16).collect(),
+                self_ref: keep.iter().map(|&i| a.self_ref[i]).collect(),
+            },
+            accounts: pick(&self.accounts, &account_order),
+            account_meta,
+            objects: pick(&self.objects, &object_order),
+            contents: pick(&self.contents, &content_order),
+            platforms,
+        }
     }
 }
 
@@ -244,6 +318,48 @@ mod tests {
         assert_eq!(ds.actions.object, [0, 0, 1]);
         assert_eq!(ds.object_name(1), "y");
         assert_eq!(ds.object_layer(1), Layer::Url);
+    }
+
+    proptest::proptest! {
+        /// Selecting layers from a full dataset equals building with only
+        /// those layers' actions (accounts with metadata and no action
+        /// aside, whose order the full dataset does not keep).
+        #[test]
+        fn select_layers_equals_building_without_the_others(
+            rows in proptest::collection::vec((0..4u8, 0..5u8, 0..11u8, 0..6u8, 0..3u8), 0..60),
+            pick in 0..2048u16,
+        ) {
+            let platforms = ["", "twitter", "telegram"];
+            let input = |&(acc, obj, layer, content, platform): &(u8, u8, u8, u8, u8)| {
+                (format!("a{acc}"), format!("o{obj}"), Layer::ALL[layer as usize], format!("c{content}"), platforms[platform as usize])
+            };
+            let layers = LayerSet(pick);
+            let mut full = DatasetBuilder::default();
+            let mut direct = DatasetBuilder::default();
+            for r in &rows {
+                let (account, object, layer, content, platform) = input(r);
+                let a = ActionInput { account: &account, object: &object, layer, content: &content, time_us: i64::from(r.3), platform };
+                full.push_action(a);
+                if layers.contains(layer) {
+                    direct.push_action(a);
+                }
+            }
+            proptest::prop_assert_eq!(full.finish().select_layers(layers), direct.finish());
+        }
+    }
+
+    #[test]
+    fn select_layers_keeps_metadata_only_accounts_last() {
+        let mut b = DatasetBuilder::default();
+        let (row, meta) = b.account_meta("", "bob");
+        meta.set_text(row, AccountField::Bio, "bio of bob");
+        b.push_action(act("bob", "x", "1"));
+        b.push_action(ActionInput { layer: Layer::Repost, ..act("alice", "x", "2") });
+        let ds = b.finish().select_layers(LayerSet::from_iter([Layer::Repost]));
+        assert_eq!((ds.account_name(0), ds.account_name(1)), ("alice", "bob"));
+        assert_eq!(ds.account_meta.bio[1].as_deref(), Some("bio of bob"));
+        assert_eq!(ds.actions.account, [0]);
+        assert_eq!(ds.objects.len(), 1);
     }
 
     #[test]

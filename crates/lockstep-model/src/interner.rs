@@ -20,6 +20,13 @@ impl std::fmt::Debug for Interner {
     }
 }
 
+/// Equal when the same strings have the same ids.
+impl PartialEq for Interner {
+    fn eq(&self, other: &Self) -> bool {
+        self.strings == other.strings
+    }
+}
+
 impl Interner {
     /// The id of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> u32 {

@@ -4,7 +4,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 /// Strings stored back to back in one buffer, addressed by dense `u32`
 /// indices. Used for a column of raw values during ingest and for the
 /// dictionary of distinct values after [`Strings::encode`].
-#[derive(Default, Clone)]
+#[derive(Default, Clone, PartialEq, Eq)]
 pub struct Strings {
     buf: String,
     ends: Vec<usize>,
@@ -40,6 +40,16 @@ impl Strings {
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
+    }
+
+    /// The strings in index order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|id| self.resolve(id as u32))
+    }
+
+    /// Bytes of string data held.
+    pub fn text_bytes(&self) -> usize {
+        self.buf.len()
     }
 
     /// Dictionary-encodes the column: returns one code per string, codes

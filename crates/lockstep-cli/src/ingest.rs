@@ -1,0 +1,58 @@
+use crate::args::IngestArgs;
+use crate::input::count;
+use crate::progress::Stages;
+use crate::ExitStatus;
+use anyhow::{bail, Context};
+use std::io::Write;
+
+pub fn run(a: IngestArgs) -> anyhow::Result<ExitStatus> {
+    let config = crate::input::config(&a.input)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()
+        .context("cannot start worker threads")?;
+    let mut stages = Stages::new(a.quiet);
+    let loaded = pool.install(|| crate::input::read(&a.input, &config, &mut stages, false))?;
+    let ing = &loaded.ingested;
+    if ing.dataset.actions.is_empty() {
+        bail!(
+            "no actions in the input: {} read, none gave an action on a selected layer",
+            count(ing.files.iter().map(|f| f.records_read).sum(), "record")
+        );
+    }
+    stages.start("writing");
+    let manifest = pool.install(|| {
+        lockstep_store::write_dataset(
+            &a.out,
+            &ing.dataset,
+            &ing.files,
+            &ing.skips,
+            crate::input::parameters(&a.input, &config),
+        )
+    })?;
+    stages.finish();
+    let mut out = std::io::stdout().lock();
+    crate::input::print_reads(&mut out, &loaded)?;
+    let tables: Vec<String> = lockstep_store::TABLES
+        .iter()
+        .map(|t| {
+            let info = &manifest.tables[*t];
+            format!("{t} ({}, {})", count(info.rows, "row"), size(info.bytes))
+        })
+        .collect();
+    writeln!(out, "wrote dataset `{}`: {}", a.out.display(), tables.join(", "))?;
+    writeln!(out, "next: lockstep detect {} --out OUT/", a.out.display())?;
+    Ok(ExitStatus::Success)
+}
+
+/// `532 B`, `14.2 KiB`, `1.3 GiB`.
+fn size(bytes: u64) -> String {
+    let mut v = bytes as f64;
+    for unit in ["B", "KiB", "MiB", "GiB"] {
+        if v < 1024.0 || unit == "GiB" {
+            return if unit == "B" { format!("{bytes} B") } else { format!("{v:.1} {unit}") };
+        }
+        v /= 1024.0;
+    }
+    unreachable!()
+}
