@@ -7,8 +7,10 @@
 //!
 //! Run with `cargo run --release -p lockstep-bench -- 100000 1000000 10000000`;
 //! `-- --formats [RECORDS]` measures parse throughput per input format on
-//! one core instead.
+//! one core instead, and `-- --dataset ROWS` parsing a CSV against reading
+//! its dataset.
 
+mod dataset;
 mod formats;
 
 use lockstep_detect::{DetectConfig, Semantics};
@@ -138,6 +140,13 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--formats") {
         formats::run(args.get(1).map_or(200_000, |n| n.parse().expect("records")));
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--dataset") {
+        dataset::run(
+            args.get(1)
+                .map_or(1_000_000, |n| n.replace('_', "").parse::<f64>().expect("rows") as u64),
+        );
         return;
     }
     if args.first().map(String::as_str) == Some("--one") {
