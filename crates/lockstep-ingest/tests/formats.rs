@@ -233,3 +233,35 @@ fn mapped_json_lines() {
     }
     insta::assert_snapshot!(s);
 }
+
+/// A chat that names itself after its messages gives the same actions as
+/// one that names itself first (its messages are held until its end).
+#[test]
+fn telegram_chat_header_after_messages() {
+    let m1 = r#"{"id": 7, "type": "message", "date_unixtime": "1706788805", "text": "Same line https://a.example/x?utm_source=t", "text_entities": [{"type": "link", "text": "https://a.example/x?utm_source=t"}]}"#;
+    let m2 = r#"{"id": 8, "type": "message", "date_unixtime": "1706788806", "from_id": "user9", "reply_to_message_id": 7, "text": "reply"}"#;
+    let first = format!("{{\"name\": \"chan\", \"id\": 5, \"messages\": [\n{m1},\n{m2}\n]}}");
+    let last = format!("{{\"messages\": [\n{m1},\n{m2}\n], \"name\": \"chan\", \"id\": 5}}");
+    let read = |text: &str| {
+        let src: Box<dyn Source> =
+            Box::new(lockstep_ingest::MemorySource::new("result.json", text));
+        let out = ingest(&[src], &IngestConfig::default(), &|_| {}).expect("ingest");
+        let ds = out.dataset;
+        (0..ds.actions.len())
+            .map(|i| {
+                let t = &ds.actions;
+                format!(
+                    "{} {} {} {}",
+                    ds.account_name(t.account[i]),
+                    ds.content_name(t.content[i]),
+                    t.layer[i],
+                    ds.object_name(t.object[i])
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let a = read(&first);
+    assert_eq!(a, read(&last));
+    assert!(a.contains(&"tg:channel5 tg:5/7 url https://a.example/x".to_string()), "{a:?}");
+    assert!(a.contains(&"tg:user9 tg:5/8 reply tg:5/7".to_string()), "{a:?}");
+}

@@ -1,8 +1,8 @@
 //! JSON inputs: JSON Lines (one value per line; a line holding an array
 //! gives one record per element), one top-level array, or one
-//! pretty-printed object (its first line is a lone `{`). JSON Lines stream;
-//! a top-level array is read whole (its elements are parsed one by one, so
-//! a bad element is one skipped record, with its line).
+//! pretty-printed object (its first line is a lone `{`). JSON Lines and
+//! arrays stream (arrays through `scan.rs`); each element is parsed on its
+//! own, so a bad element is one skipped record, with its line.
 
 use crate::{IngestError, ReadCtx};
 use serde::de::DeserializeOwned;
@@ -37,27 +37,16 @@ pub(crate) fn for_each_record<T: DeserializeOwned>(
         let line = 1 + text.as_bytes()[..blank].iter().filter(|&&b| b == b'\n').count() as u64;
         record(text.trim(), line, ctx, &mut f)?;
     } else if first == Some(b'[') {
-        let mut text = String::new();
-        input.read_to_string(&mut text).map_err(io_err)?;
-        let elements: Vec<&RawValue> = match serde_json::from_str(&text) {
-            Ok(v) => v,
-            Err(e) => {
-                let line = e.line() as u64;
-                return Err(IngestError::BadRecord {
-                    file,
-                    line,
-                    field: "*".into(),
-                    message: format!("invalid JSON array: {e}"),
-                });
+        let mut scanner = super::scan::Scanner::new(input, &file);
+        scanner.array(&mut |_, raw, line| match std::str::from_utf8(raw) {
+            Ok(text) => record(text, line, ctx, &mut f),
+            Err(_) => {
+                ctx.report.records_read += 1;
+                ctx.skip(line, "*", "invalid UTF-8", String::new())
             }
-        };
-        let (mut line, mut counted_to) = (1u64, 0usize);
-        for raw in elements {
-            let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-            line +=
-                text.as_bytes()[counted_to..offset].iter().filter(|&&b| b == b'\n').count() as u64;
-            counted_to = offset;
-            record(raw.get(), line, ctx, &mut f)?;
+        })?;
+        if !scanner.at_end()? {
+            return Err(scanner.error("data after the top-level array"));
         }
     } else {
         let mut buf = Vec::new();

@@ -8,6 +8,7 @@ pub mod mapped_json;
 pub mod mastodon;
 pub mod meta_csv;
 pub mod reddit;
+mod scan;
 pub mod shares_csv;
 pub mod telegram;
 pub mod x_v1;

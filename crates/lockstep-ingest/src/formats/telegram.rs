@@ -15,17 +15,20 @@
 //! only `date` in the exporting machine's local time, read as UTC (noted).
 //! Service messages (joins, pins) are counted as skipped.
 //!
-//! The file is read into memory and each message parsed on its own, so a
-//! bad message is one skipped record with its line.
+//! The export streams (`scan.rs`): memory holds one message at a time, not
+//! the file, and each message is parsed on its own, so a bad message is one
+//! skipped record with its line. A chat's `id` and `name` come before its
+//! `messages` in Desktop exports; a chat that lists them after has its
+//! messages held until its end.
 
 use super::json::{head_has_keys, looks_like_json};
+use super::scan::Scanner;
 use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::Value;
 use std::io::BufRead;
 
@@ -39,34 +42,23 @@ const PLATFORM: &str = "telegram";
 pub const LOCAL_TIME_NOTE: &str =
     "telegram: messages without `date_unixtime` carry only `date`, in the exporting machine's local time; it was read as UTC";
 
-#[derive(Deserialize)]
-struct Export<'a> {
-    #[serde(default)]
+/// A chat's identity, read from its keys.
+#[derive(Default)]
+struct ChatHeader {
     id: Option<i64>,
-    #[serde(default)]
     name: Option<String>,
-    #[serde(borrow, default)]
-    messages: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, default)]
-    chats: Option<ChatList<'a>>,
-    #[serde(borrow, default)]
-    left_chats: Option<ChatList<'a>>,
 }
 
-#[derive(Deserialize)]
-struct ChatList<'a> {
-    #[serde(borrow, default)]
-    list: Vec<Chat<'a>>,
+impl ChatHeader {
+    fn known(&self) -> bool {
+        self.id.is_some() || self.name.is_some()
+    }
 }
 
-#[derive(Deserialize)]
-struct Chat<'a> {
-    #[serde(default)]
-    id: Option<i64>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(borrow, default)]
-    messages: Vec<&'a RawValue>,
+/// State shared by every message of one input.
+struct Reading {
+    objects: Vec<(Layer, String)>,
+    local_time: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -137,137 +129,170 @@ impl Format for TelegramExport {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let file = ctx.report.path.clone();
-        let mut text = String::new();
-        input
-            .read_to_string(&mut text)
-            .map_err(|e| IngestError::Io { file: file.clone(), source: e })?;
-        let export: Export<'_> =
-            serde_json::from_str(&text).map_err(|e| IngestError::BadRecord {
-                file: file.clone(),
-                line: e.line() as u64,
-                field: "*".into(),
-                message: format!("not a Telegram export: {e}"),
-            })?;
-        let mut chats: Vec<(Option<i64>, Option<String>, Vec<&RawValue>)> = Vec::new();
-        if let Some(messages) = export.messages {
-            chats.push((export.id, export.name, messages));
+        let mut scanner = Scanner::new(input, &file);
+        let mut r = Reading { objects: Vec::new(), local_time: false };
+        chat(&mut scanner, ctx, &mut r, true)?;
+        if !scanner.at_end()? {
+            return Err(scanner.error("data after the export's object"));
         }
-        for list in [export.chats, export.left_chats].into_iter().flatten() {
-            chats.extend(list.list.into_iter().map(|c| (c.id, c.name, c.messages)));
-        }
-        let mut objects: Vec<(Layer, String)> = Vec::new();
-        let mut local_time = false;
-        let (mut line, mut counted_to) = (1u64, 0usize);
-        for (chat_id, chat_name, messages) in chats {
-            let chat =
-                chat_id.map_or_else(|| chat_name.clone().unwrap_or_default(), |i| i.to_string());
-            for raw in messages {
-                let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-                line += text.as_bytes()[counted_to..offset].iter().filter(|&&b| b == b'\n').count()
-                    as u64;
-                counted_to = offset;
-                ctx.report.records_read += 1;
-                let m: Message = match serde_json::from_str(raw.get()) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        ctx.skip(line, "*", "invalid JSON", e.to_string())?;
-                        continue;
-                    }
-                };
-                if m.kind.as_deref() == Some("service") {
-                    ctx.unused(line, "type", "service message", String::new());
-                    continue;
-                }
-                let Some(id) = m.id else {
-                    ctx.skip(line, "id", "missing message id", String::new())?;
-                    continue;
-                };
-                let account = match m.from_id.as_deref().filter(|f| !f.is_empty()) {
-                    Some(f) => f.to_string(),
-                    None if chat_id.is_some() => format!("channel{chat}"),
-                    None => {
-                        ctx.skip(line, "from_id", "missing author", format!("message {id}"))?;
-                        continue;
-                    }
-                };
-                let time_us = match (&m.date_unixtime, &m.date) {
-                    (Some(u), _) => parse_timestamp(u),
-                    (None, Some(d)) => {
-                        local_time = true;
-                        parse_timestamp(d)
-                    }
-                    (None, None) => Err("no date".to_string()),
-                };
-                let time_us = match time_us {
-                    Ok(t) => t,
-                    Err(msg) => {
-                        ctx.skip(line, "date_unixtime", "bad timestamp", msg)?;
-                        continue;
-                    }
-                };
-                let (row, meta) = ctx.builder.account_meta(PLATFORM, &account);
-                if let Some(from) = &m.from {
-                    meta.set_text(row, AccountField::DisplayName, from);
-                }
-
-                let (body, entities) = text_and_entities(&m);
-                let norm = normalize_exact(&body);
-                objects.clear();
-                if let Some(source) = m.forwarded_from.as_deref().filter(|s| !s.is_empty()) {
-                    objects.push((Layer::Repost, format!("{source} | {norm}")));
-                } else if !norm.is_empty() {
-                    objects.push((Layer::Text, norm));
-                }
-                if let Some(r) = m.reply_to_message_id {
-                    objects.push((Layer::Reply, format!("{chat}/{r}")));
-                }
-                for e in &entities {
-                    match e.kind.as_str() {
-                        "link" | "text_link" => {
-                            let url = if e.kind == "link" {
-                                e.text.as_str()
-                            } else {
-                                e.href.as_deref().unwrap_or("")
-                            };
-                            if !url.is_empty() {
-                                push_url(&mut objects, url);
-                            }
-                        }
-                        "hashtag" => {
-                            let tag = normalize_tag(&e.text);
-                            if !tag.is_empty() {
-                                objects.push((Layer::Hashtag, tag));
-                            }
-                        }
-                        "mention" => {
-                            let who = normalize_tag(&e.text);
-                            if !who.is_empty() {
-                                objects.push((Layer::Mention, who));
-                            }
-                        }
-                        "mention_name" => {
-                            if let Some(u) = e.user_id {
-                                objects.push((Layer::Mention, format!("user{u}")));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                let content = format!("{chat}/{id}");
-                let post = Post {
-                    line,
-                    account: &account,
-                    content: &content,
-                    time_us,
-                    platform: PLATFORM,
-                };
-                push_objects(ctx, &post, &mut objects);
-            }
-        }
-        if local_time {
+        if r.local_time {
             ctx.report.note(LOCAL_TIME_NOTE);
         }
         (ctx.progress)(ctx.report.records_read);
         Ok(())
     }
+}
+
+/// Reads one chat object (or, with `root`, the export: a chat, or the
+/// `chats` and `left_chats` lists of the full export).
+fn chat(
+    s: &mut Scanner<'_>,
+    ctx: &mut ReadCtx<'_>,
+    r: &mut Reading,
+    root: bool,
+) -> Result<(), IngestError> {
+    let mut header = ChatHeader::default();
+    let mut held: Vec<(Vec<u8>, u64)> = Vec::new();
+    let mut raw = Vec::new();
+    s.object(&mut |s, key| {
+        match key {
+            "id" | "name" => {
+                raw.clear();
+                s.value(Some(&mut raw))?;
+                if key == "id" {
+                    header.id = serde_json::from_slice(&raw).ok();
+                } else {
+                    header.name = serde_json::from_slice(&raw).ok();
+                }
+            }
+            "messages" => s.array(&mut |_, m, line| {
+                if header.known() {
+                    message(ctx, r, &header, m, line)
+                } else {
+                    held.push((m.to_vec(), line));
+                    Ok(())
+                }
+            })?,
+            "chats" | "left_chats" if root => s.object(&mut |s, key| {
+                if key == "list" {
+                    s.elements(&mut |s| chat(s, ctx, r, false))
+                } else {
+                    s.value(None).map(drop)
+                }
+            })?,
+            _ => {
+                s.value(None)?;
+            }
+        }
+        Ok(())
+    })?;
+    for (m, line) in held {
+        message(ctx, r, &header, &m, line)?;
+    }
+    Ok(())
+}
+
+/// Reads one message of `chat`.
+fn message(
+    ctx: &mut ReadCtx<'_>,
+    r: &mut Reading,
+    chat_header: &ChatHeader,
+    raw: &[u8],
+    line: u64,
+) -> Result<(), IngestError> {
+    let chat_id = chat_header.id;
+    let chat =
+        chat_id.map_or_else(|| chat_header.name.clone().unwrap_or_default(), |i| i.to_string());
+    ctx.report.records_read += 1;
+    if ctx.report.records_read % (1 << 14) == 0 {
+        (ctx.progress)(ctx.report.records_read);
+    }
+    let m: Message = match serde_json::from_slice(raw) {
+        Ok(m) => m,
+        Err(e) => return ctx.skip(line, "*", "invalid JSON", e.to_string()),
+    };
+    if m.kind.as_deref() == Some("service") {
+        ctx.unused(line, "type", "service message", String::new());
+        return Ok(());
+    }
+    let Some(id) = m.id else {
+        ctx.skip(line, "id", "missing message id", String::new())?;
+        return Ok(());
+    };
+    let account = match m.from_id.as_deref().filter(|f| !f.is_empty()) {
+        Some(f) => f.to_string(),
+        None if chat_id.is_some() => format!("channel{chat}"),
+        None => {
+            ctx.skip(line, "from_id", "missing author", format!("message {id}"))?;
+            return Ok(());
+        }
+    };
+    let time_us = match (&m.date_unixtime, &m.date) {
+        (Some(u), _) => parse_timestamp(u),
+        (None, Some(d)) => {
+            r.local_time = true;
+            parse_timestamp(d)
+        }
+        (None, None) => Err("no date".to_string()),
+    };
+    let time_us = match time_us {
+        Ok(t) => t,
+        Err(msg) => {
+            ctx.skip(line, "date_unixtime", "bad timestamp", msg)?;
+            return Ok(());
+        }
+    };
+    let (row, meta) = ctx.builder.account_meta(PLATFORM, &account);
+    if let Some(from) = &m.from {
+        meta.set_text(row, AccountField::DisplayName, from);
+    }
+
+    let (body, entities) = text_and_entities(&m);
+    let norm = normalize_exact(&body);
+    let objects = &mut r.objects;
+    objects.clear();
+    if let Some(source) = m.forwarded_from.as_deref().filter(|s| !s.is_empty()) {
+        objects.push((Layer::Repost, format!("{source} | {norm}")));
+    } else if !norm.is_empty() {
+        objects.push((Layer::Text, norm));
+    }
+    if let Some(r) = m.reply_to_message_id {
+        objects.push((Layer::Reply, format!("{chat}/{r}")));
+    }
+    for e in &entities {
+        match e.kind.as_str() {
+            "link" | "text_link" => {
+                let url = if e.kind == "link" {
+                    e.text.as_str()
+                } else {
+                    e.href.as_deref().unwrap_or("")
+                };
+                if !url.is_empty() {
+                    push_url(objects, url);
+                }
+            }
+            "hashtag" => {
+                let tag = normalize_tag(&e.text);
+                if !tag.is_empty() {
+                    objects.push((Layer::Hashtag, tag));
+                }
+            }
+            "mention" => {
+                let who = normalize_tag(&e.text);
+                if !who.is_empty() {
+                    objects.push((Layer::Mention, who));
+                }
+            }
+            "mention_name" => {
+                if let Some(u) = e.user_id {
+                    objects.push((Layer::Mention, format!("user{u}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    let content = format!("{chat}/{id}");
+    let post = Post { line, account: &account, content: &content, time_us, platform: PLATFORM };
+    push_objects(ctx, &post, objects);
+    Ok(())
 }
