@@ -1,0 +1,13 @@
+//! Text similarity for lockstep: tokenisers, Jaccard similarity of token
+//! sets, MinHash signatures with banded locality-sensitive hashing, and the
+//! windowed similar-post pairs of the QUT toolkit's `co_similar_tweet`.
+//! Engine code: no I/O, no printing.
+#![warn(missing_docs)]
+
+mod qut;
+mod sets;
+mod window;
+
+pub use qut::qut_tokens;
+pub use sets::{intersection, jaccard, sizes_can_reach, TokenSets, Vocabulary};
+pub use window::{similar_pairs, similar_pairs_oracle, SimilarPair, WindowRule};
