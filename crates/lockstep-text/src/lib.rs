@@ -4,10 +4,12 @@
 //! Engine code: no I/O, no printing.
 #![warn(missing_docs)]
 
+mod lsh;
 mod qut;
 mod sets;
 mod window;
 
+pub use lsh::{lsh_similar_pairs, near_duplicates, LshParams, NearConfig, NearDuplicates};
 pub use qut::qut_tokens;
 pub use sets::{intersection, jaccard, sizes_can_reach, TokenSets, Vocabulary};
 pub use window::{similar_pairs, similar_pairs_oracle, SimilarPair, WindowRule};
