@@ -81,6 +81,20 @@ pub struct DetectArgs {
     #[arg(long, value_name = "N")]
     pub min_weight: Option<u64>,
 
+    /// With `--layers near_text`: the Jaccard similarity of two texts'
+    /// word sets at which they are near duplicates.
+    #[arg(long, default_value_t = 0.8, value_name = "J")]
+    pub text_similarity: f64,
+
+    /// With `--layers near_text`: texts with fewer distinct words are left
+    /// out (short lines such as "thank god" link strangers).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub min_text_tokens: usize,
+
+    /// With `--layers near_text`: emoji are not words.
+    #[arg(long)]
+    pub drop_emoji: bool,
+
     /// Rules that turn pairs into edges.
     #[arg(long, value_enum, default_value_t = SemanticsArg::Lockstep)]
     pub semantics: SemanticsArg,
@@ -142,7 +156,8 @@ pub struct InputArgs {
     pub map_file: Option<PathBuf>,
 
     /// Layers to use (repost, url, domain, hashtag, mention, reply, quote,
-    /// text, image, custom, like); default: all the input has.
+    /// text, image, custom, like, near_text); default: all the input has
+    /// (near_text only when named: it is derived from text).
     #[arg(long, value_delimiter = ',', value_name = "LAYER,...")]
     pub layers: Option<Vec<String>>,
 

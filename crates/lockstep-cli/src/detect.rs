@@ -6,12 +6,18 @@ use anyhow::{bail, Context};
 use lockstep_detect::{DetectConfig, Semantics};
 use lockstep_graph::ThresholdConfig;
 use lockstep_ingest::IngestConfig;
+use lockstep_model::{Layer, LayerSet};
+use lockstep_text::NearTextConfig;
 use serde_json::json;
 use std::io::Write;
 
 /// The validated plan of a `detect` run.
 struct Plan {
     ingest: IngestConfig,
+    /// The layers the user selected.
+    layers: Option<LayerSet>,
+    /// The `near_text` layer's parameters, when it is selected.
+    near_text: Option<NearTextConfig>,
     detect: DetectConfig,
     threshold: ThresholdConfig,
 }
@@ -25,6 +31,16 @@ fn seconds_to_us(flag: &str, s: f64) -> anyhow::Result<i64> {
 
 fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
     let ingest = crate::input::config(&a.input)?;
+    let layers = crate::input::selected_layers(&a.input)?;
+    if !(0.0..=1.0).contains(&a.text_similarity) || a.text_similarity == 0.0 {
+        bail!("`--text-similarity` must be over 0 and at most 1, got `{}`", a.text_similarity);
+    }
+    let near_text = layers.filter(|l| l.contains(Layer::NearText)).map(|_| NearTextConfig {
+        threshold: a.text_similarity,
+        min_tokens: a.min_text_tokens,
+        emoji: !a.drop_emoji,
+        seed: 1,
+    });
     let semantics = match a.semantics {
         SemanticsArg::Lockstep => Semantics::Lockstep,
         SemanticsArg::Coortweet => Semantics::CooRTweet,
@@ -50,6 +66,8 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
     }
     Ok(Plan {
         ingest,
+        layers,
+        near_text,
         detect: DetectConfig {
             window_us,
             fast_window_us,
@@ -83,6 +101,9 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
         "keep_loops": p.detect.keep_loops,
         "dedup": p.detect.dedup,
         "raw_csv": a.raw_csv,
+        "text_similarity": a.text_similarity,
+        "min_text_tokens": a.min_text_tokens,
+        "drop_emoji": a.drop_emoji,
     });
     for (k, v) in detect.as_object().expect("an object") {
         params[k] = v.clone();
@@ -116,7 +137,22 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         .context("cannot start worker threads")?;
     let mut stages = Stages::new(a.quiet);
 
-    let loaded = crate::input::read(&a.input, &plan.ingest, &mut stages, true)?;
+    let mut loaded = crate::input::read(&a.input, &plan.ingest, &mut stages, true)?;
+    let near = match &plan.near_text {
+        None => None,
+        Some(cfg) => {
+            stages.start("near_text");
+            let ing = &mut loaded.ingested;
+            let (ds, near) = pool
+                .install(|| lockstep_text::derive_near_text(std::mem::take(&mut ing.dataset), cfg));
+            ing.dataset = ds;
+            if let Some(layers) = plan.layers.filter(|l| !l.contains(Layer::Text)) {
+                let note = "the text layer was read to derive near_text, and left out after";
+                pool.install(|| ing.select_layers(layers, Some(note)));
+            }
+            Some(near)
+        }
+    };
     let ingested = &loaded.ingested;
     let ds = &ingested.dataset;
     if ds.actions.is_empty() {
@@ -131,7 +167,13 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     stages.start("clustering");
     let net = lockstep_graph::build(ds, &det, &plan.threshold);
     stages.start("writing");
-    let results = lockstep_report::Results { ds, det: &det, net: &net, formula_guard: !a.raw_csv };
+    let results = lockstep_report::Results {
+        ds,
+        det: &det,
+        net: &net,
+        formula_guard: !a.raw_csv,
+        near_text: near.as_ref(),
+    };
     let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
     stages.finish();
     let run_info = lockstep_report::RunInfo {
@@ -204,6 +246,17 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
             "count, skip, report the first examples".into()
         },
     );
+    if let Some(n) = &p.near_text {
+        line(
+            "near_text",
+            format!(
+                "texts of the text layer with at least {} distinct words{}, clustered where word-set Jaccard >= {} (MinHash, banded LSH, every candidate verified)",
+                n.min_tokens,
+                if n.emoji { " (emoji count as words)" } else { "" },
+                n.threshold
+            ),
+        );
+    }
     line("duplicates", if d.dedup { "drop exact duplicate actions".into() } else { "keep".into() });
     line("pairs", format!("actions on one object with |dt| <= {} s", fmt_secs(d.window_us)));
     if let Some(f) = d.fast_window_us {
@@ -244,6 +297,20 @@ fn print_summary(
     plan: &Plan,
 ) -> std::io::Result<()> {
     let t = thousands;
+    if let Some(n) = r.near_text {
+        writeln!(
+            out,
+            "near_text: {} ({} under {} words), {} of near duplicates (largest {} texts); similarity >= {} by MinHash LSH ({} bands of {} rows)",
+            count(n.texts, "distinct text"),
+            t(n.too_short),
+            n.config.min_tokens,
+            count(n.clusters, "cluster"),
+            t(n.largest),
+            n.config.threshold,
+            n.lsh.bands,
+            n.lsh.rows
+        )?;
+    }
     let s = &r.det.stats;
     writeln!(
         out,

@@ -12,14 +12,26 @@ use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// The ingest options, checked.
-pub fn config(a: &InputArgs) -> anyhow::Result<IngestConfig> {
-    let layers = match &a.layers {
+/// The layers the user selected (`None`: every layer the input has).
+pub fn selected_layers(a: &InputArgs) -> anyhow::Result<Option<LayerSet>> {
+    Ok(match &a.layers {
         None => None,
         Some(names) => {
             Some(names.iter().map(|n| n.parse::<Layer>()).collect::<Result<LayerSet, _>>()?)
         }
-    };
+    })
+}
+
+/// The ingest options, checked. `near_text` is derived from the `text`
+/// layer after reading, so selecting it reads `text`.
+pub fn config(a: &InputArgs) -> anyhow::Result<IngestConfig> {
+    let layers = selected_layers(a)?.map(|mut l| {
+        if l.contains(Layer::NearText) {
+            l.0 &= !(1 << Layer::NearText.index());
+            l.insert(Layer::Text);
+        }
+        l
+    });
     let map = match (&a.map, &a.map_file) {
         (Some(m), _) => Some(m.parse::<ColumnMap>()?),
         (None, Some(file)) => {

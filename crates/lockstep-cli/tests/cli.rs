@@ -424,6 +424,57 @@ fn a_dataset_gives_the_outputs_of_its_input() {
     assert_eq!(both.code, 2, "{}", both.stderr);
 }
 
+/// The same line in Persian, Arabic, Russian and English, each copied by
+/// four accounts with an operator's edits, is found on `near_text`; a
+/// different line on the same topic and a too-short line are not; every
+/// pair's evidence has both texts and their similarity.
+#[test]
+fn near_text_finds_edited_copies_in_four_languages() {
+    let map = "account=account_id,content=post_id,timestamp=timestamp,text=text";
+    let r = detect(
+        "near-text/multilingual.csv",
+        &[&["--map", map, "--layers", "near_text"][..], &KEEP_ALL].concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let evidence = read(&r, "near_text_pairs.csv");
+    let mut rows = csv::Reader::from_reader(evidence.as_bytes());
+    let mut pairs = 0;
+    for rec in rows.records() {
+        let rec = rec.unwrap();
+        let (a, b) = (&rec[1], &rec[2]);
+        assert!(a.contains("_op") && b.contains("_op"), "{a} {b}");
+        assert_eq!(a[..3], b[..3], "one language per line");
+        let sim: f64 = rec[7].parse().unwrap();
+        assert!(sim > 0.7 && sim <= 1.0, "{sim}");
+        assert!(!rec[8].is_empty() && !rec[9].is_empty());
+        pairs += 1;
+    }
+    assert_eq!(pairs, 24, "six pairs among four copies, in four languages");
+    let s = summary(&r);
+    assert_eq!(s["near_text"]["clusters"], 4);
+    assert_eq!(s["near_text"]["distinct_texts_too_short"], 2);
+    assert_eq!(s["dataset"]["actions_by_layer"], serde_json::json!({"near_text": 20}));
+    insta::assert_snapshot!("near_text_stdout", r.stdout);
+    insta::assert_snapshot!("near_text_pairs", evidence);
+
+    // Stricter similarity splits the chains; `text` kept when selected.
+    let strict = detect(
+        "near-text/multilingual.csv",
+        &[
+            &["--map", map, "--layers", "near_text,text", "--text-similarity", "0.95"][..],
+            &KEEP_ALL,
+        ]
+        .concat(),
+    );
+    let s = summary(&strict);
+    assert_eq!(s["near_text"]["threshold"], 0.95);
+    assert_eq!(s["dataset"]["actions_by_layer"]["text"], 22);
+    // Mapping a column to near_text directly is refused with the remedy.
+    let bad = detect("near-text/multilingual.csv", &["--map", "near_text=text"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("derived from the text layer"), "{}", bad.stderr);
+}
+
 /// No pair at all is a result, not an error: empty tables with headers.
 #[test]
 fn no_pairs_gives_empty_outputs() {

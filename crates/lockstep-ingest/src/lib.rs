@@ -149,6 +149,37 @@ pub struct Ingested {
     pub skips: SkipLog,
 }
 
+impl Ingested {
+    /// Keeps only the actions on `layers`, as if the others had never been
+    /// read ([`Dataset::select_layers`]), and recounts each input's actions
+    /// and `actions_not_selected` (the actions of input `i` follow those of
+    /// input `i - 1`; rows after the inputs' actions, derived ones, belong
+    /// to no input). `note`, when given, is added to every input's notes.
+    pub fn select_layers(&mut self, layers: LayerSet, note: Option<&str>) {
+        let mut start = 0usize;
+        for f in &mut self.files {
+            let end = start + f.actions as usize;
+            let mut dropped = [0u64; Layer::ALL.len()];
+            for &l in &self.dataset.actions.layer[start..end] {
+                if !layers.contains(l) {
+                    dropped[l as usize] += 1;
+                }
+            }
+            for (l, n) in Layer::ALL.iter().zip(dropped) {
+                if n > 0 {
+                    f.actions -= n;
+                    *f.actions_not_selected.entry(l.name().to_string()).or_default() += n;
+                }
+            }
+            if let Some(note) = note {
+                f.note(note);
+            }
+            start = end;
+        }
+        self.dataset = self.dataset.select_layers(layers);
+    }
+}
+
 /// What `ingest` is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {

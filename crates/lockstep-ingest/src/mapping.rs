@@ -87,6 +87,11 @@ impl ColumnMap {
                     ))
                 })?),
             };
+            if role == Role::Layer(Layer::NearText) {
+                return Err(IngestError::Config(format!(
+                    "{source}: `near_text` is derived from the text layer: map the text with `text=COLUMN` and select `--layers near_text`"
+                )));
+            }
             if out.iter().any(|(r, _)| *r == role) {
                 return Err(IngestError::Config(format!("{source}: role `{role}` given twice")));
             }

@@ -27,11 +27,14 @@ pub enum Layer {
     Custom = 9,
     /// A like (favourite); the object is the liked post.
     Like = 10,
+    /// Near-duplicate text: the object is a cluster of texts at least a
+    /// threshold similar, derived from the `text` layer after reading.
+    NearText = 11,
 }
 
 impl Layer {
     /// Every layer, in id order.
-    pub const ALL: [Layer; 11] = [
+    pub const ALL: [Layer; 12] = [
         Layer::Repost,
         Layer::Url,
         Layer::Domain,
@@ -43,6 +46,7 @@ impl Layer {
         Layer::Image,
         Layer::Custom,
         Layer::Like,
+        Layer::NearText,
     ];
 
     /// The name used on the command line and in outputs.
@@ -59,6 +63,7 @@ impl Layer {
             Layer::Image => "image",
             Layer::Custom => "custom",
             Layer::Like => "like",
+            Layer::NearText => "near_text",
         }
     }
 
@@ -106,6 +111,7 @@ impl FromStr for Layer {
                 "retweet" | "forward" | "boost" => Some(Layer::Repost),
                 "favourite" | "favorite" => Some(Layer::Like),
                 "phash" => Some(Layer::Image),
+                "near-text" | "neartext" => Some(Layer::NearText),
                 _ => None,
             })
             .ok_or_else(|| ParseLayerError(s.to_string()))

@@ -42,6 +42,8 @@ pub struct Results<'a> {
     /// Prefix CSV cells of input text that a spreadsheet would run as a
     /// formula with `'` (see `docs/outputs.md`).
     pub formula_guard: bool,
+    /// The `near_text` layer's evidence, when it was derived.
+    pub near_text: Option<&'a lockstep_text::NearText>,
 }
 
 /// The files [`write_tables`] and [`write_summary`] write, in order.
@@ -82,7 +84,14 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
         ("network.gexf", &|w| graphs::gexf(w, r)),
         ("network.graphml", &|w| graphs::graphml(w, r)),
     ];
-    writers.iter().map(|(name, f)| write_file(dir, name, f)).collect()
+    let mut written: Vec<PathBuf> =
+        writers.iter().map(|(name, f)| write_file(dir, name, f)).collect::<Result<_, _>>()?;
+    if let Some(near) = r.near_text {
+        written.push(write_file(dir, "near_text_pairs.csv", &|w| {
+            tables::near_text_pairs_csv(w, r, near)
+        })?);
+    }
+    Ok(written)
 }
 
 /// Writes `summary.json` into `dir` (last, so that it can carry the

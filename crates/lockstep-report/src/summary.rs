@@ -88,6 +88,22 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             "clusters": net.sub.components,
             "largest_cluster": net.sub.largest,
         },
+        "near_text": r.near_text.map(|n| json!({
+            "threshold": n.config.threshold,
+            "min_tokens": n.config.min_tokens,
+            "emoji_are_words": n.config.emoji,
+            "seed": n.config.seed,
+            "lsh_bands": n.lsh.bands,
+            "lsh_rows": n.lsh.rows,
+            "distinct_texts": n.texts,
+            "distinct_texts_too_short": n.too_short,
+            "text_actions_too_short": n.actions_too_short,
+            "actions": n.actions(),
+            "clusters": n.clusters,
+            "largest_cluster_texts": n.largest,
+            "comparisons": n.comparisons,
+            "similar_comparisons": n.similar,
+        })),
         "timings_ms": run.timings_ms.iter().map(|(k, v)| json!({"stage": k, "ms": (v * 10.0).round() / 10.0})).collect::<Vec<_>>(),
     })
 }

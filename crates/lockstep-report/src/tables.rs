@@ -24,6 +24,53 @@ fn io_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
+/// One row per coordinated pair on the `near_text` layer: both texts and
+/// their similarity, the evidence of the edit.
+pub(crate) fn near_text_pairs_csv(
+    w: &mut dyn Write,
+    r: &Results<'_>,
+    near: &lockstep_text::NearText,
+) -> io::Result<()> {
+    let g = |s| guard(s, r.formula_guard);
+    let (ds, p) = (r.ds, &r.det.pairs);
+    let t = &ds.actions;
+    let mut c = csv_writer(w);
+    c.write_record([
+        "object",
+        "account_a",
+        "account_b",
+        "content_a",
+        "content_b",
+        "time_a_utc",
+        "time_b_utc",
+        "similarity",
+        "text_a",
+        "text_b",
+    ])
+    .map_err(io_err)?;
+    for k in 0..p.len() {
+        let (a, b) = (p.older[k] as usize, p.newer[k] as usize);
+        if t.layer[a] != lockstep_model::Layer::NearText {
+            continue;
+        }
+        let e = near.pair(ds, a, b);
+        c.write_record([
+            &*g(ds.object_name(t.object[a])),
+            &*g(ds.account_name(t.account[a])),
+            &*g(ds.account_name(t.account[b])),
+            &*g(ds.content_name(t.content[a])),
+            &*g(ds.content_name(t.content[b])),
+            &fmt_iso(t.time_us[a]),
+            &fmt_iso(t.time_us[b]),
+            &format!("{:.6}", e.similarity),
+            &*g(e.text_a),
+            &*g(e.text_b),
+        ])
+        .map_err(io_err)?;
+    }
+    c.flush()
+}
+
 /// One row per coordinated action pair; `a` is the older action.
 pub(crate) fn pairs_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let g = |s| guard(s, r.formula_guard);
@@ -288,7 +335,7 @@ mod parallel_tests {
             &det,
             &lockstep_graph::ThresholdConfig { quantile: None, min_weight: 2 },
         );
-        let r = Results { ds: &ds, det: &det, net: &net, formula_guard: true };
+        let r = Results { ds: &ds, det: &det, net: &net, formula_guard: true, near_text: None };
 
         let mut expected = String::from(
             "layer,object,account_a,account_b,content_a,content_b,time_a,time_b,time_a_utc,time_b_utc,delta_s,fast\n",

@@ -298,33 +298,19 @@ pub fn read_ingested(
     dir: &Path,
     layers: Option<lockstep_model::LayerSet>,
 ) -> Result<(Manifest, lockstep_ingest::Ingested), StoreError> {
-    let (manifest, mut dataset) = read_dataset(dir)?;
-    let mut files = manifest.inputs.clone();
+    let (manifest, dataset) = read_dataset(dir)?;
+    let mut ingested = lockstep_ingest::Ingested {
+        dataset,
+        files: manifest.inputs.clone(),
+        skips: manifest.skips.clone(),
+    };
     if let Some(layers) = layers {
-        let mut start = 0usize;
-        for f in &mut files {
-            let end = start + f.actions as usize;
-            let mut dropped = [0u64; Layer::ALL.len()];
-            for &l in &dataset.actions.layer[start..end] {
-                if !layers.contains(l) {
-                    dropped[l as usize] += 1;
-                }
-            }
-            for (l, n) in Layer::ALL.iter().zip(dropped) {
-                if n > 0 {
-                    f.actions -= n;
-                    *f.actions_not_selected.entry(l.name().to_string()).or_default() += n;
-                }
-            }
-            f.note(&format!(
-                "layers {} selected from dataset `{}`: records used counts the records that gave an action on any layer",
-                layers.join(","),
-                dir.display()
-            ));
-            start = end;
-        }
-        dataset = dataset.select_layers(layers);
+        let note = format!(
+            "layers {} selected from dataset `{}`: records used counts the records that gave an action on any layer",
+            layers.join(","),
+            dir.display()
+        );
+        ingested.select_layers(layers, Some(&note));
     }
-    let skips = manifest.skips.clone();
-    Ok((manifest, lockstep_ingest::Ingested { dataset, files, skips }))
+    Ok((manifest, ingested))
 }

@@ -5,11 +5,15 @@
 #![warn(missing_docs)]
 
 mod lsh;
+mod near_text;
 mod qut;
 mod sets;
+mod tokens;
 mod window;
 
 pub use lsh::{lsh_similar_pairs, near_duplicates, LshParams, NearConfig, NearDuplicates};
+pub use near_text::{derive as derive_near_text, NearText, NearTextConfig, TextPair};
 pub use qut::qut_tokens;
-pub use sets::{intersection, jaccard, sizes_can_reach, TokenSets, Vocabulary};
+pub use sets::{intersection, jaccard, sizes_can_reach, token_hash, TokenSets, Vocabulary};
+pub use tokens::words;
 pub use window::{similar_pairs, similar_pairs_oracle, SimilarPair, WindowRule};

@@ -5,7 +5,7 @@
 
 use super::{account_and_content, add_layer_counts, CsvInput};
 use crate::mapping::{ColumnMap, Role};
-use crate::text::{canonical_url, normalize_tag};
+use crate::text::{canonical_url, normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{ActionInput, Layer};
@@ -95,11 +95,12 @@ impl Format for SharesCsv {
                     ctx.unselected[layer.index()] += 1;
                     continue;
                 }
-                // URLs, hashtags and mentions are matched in one form
+                // URLs, hashtags, mentions and text are matched in one form
                 // whatever the export (see `text`); other columns as given.
                 let canonical = match layer {
                     Layer::Url => Some(canonical_url(object)),
                     Layer::Hashtag | Layer::Mention => Some(normalize_tag(object)),
+                    Layer::Text => Some(normalize_exact(object)),
                     _ => None,
                 };
                 let object = canonical.as_deref().unwrap_or(object);
