@@ -7,11 +7,13 @@
 //!
 //! Run with `cargo run --release -p lockstep-bench -- 100000 1000000 10000000`;
 //! `-- --formats [RECORDS]` measures parse throughput per input format on
-//! one core instead, and `-- --dataset ROWS` parsing a CSV against reading
-//! its dataset.
+//! one core instead, `-- --dataset ROWS` parsing a CSV against reading
+//! its dataset, and `-- --near-text ROWS` MinHash LSH against exact
+//! Jaccard.
 
 mod dataset;
 mod formats;
+mod near_text;
 
 use lockstep_detect::{DetectConfig, Semantics};
 use lockstep_ingest::{IngestConfig, MemorySource, Source};
@@ -146,6 +148,12 @@ fn main() {
         dataset::run(
             args.get(1)
                 .map_or(1_000_000, |n| n.replace('_', "").parse::<f64>().expect("rows") as u64),
+        );
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--near-text") {
+        near_text::run(
+            args.get(1).map_or(30_000, |n| n.replace('_', "").parse::<f64>().expect("rows") as u64),
         );
         return;
     }

@@ -214,6 +214,11 @@ pub struct SimulateArgs {
     /// Share of rows made by the planted groups.
     #[arg(long, default_value_t = 0.02)]
     pub coordinated_share: f64,
+    /// Add a `text` column: organic posts in a synthetic language, and each
+    /// planted group posting one line per event with operators' edits (for
+    /// `--layers near_text`).
+    #[arg(long)]
+    pub text: bool,
     /// Organic accounts (default: rows / 10).
     #[arg(long)]
     pub accounts: Option<u64>,

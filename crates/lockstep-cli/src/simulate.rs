@@ -13,6 +13,7 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<ExitStatus> {
         group_size: a.group_size,
         coordinated_share: a.coordinated_share,
         seed: a.seed,
+        text: a.text,
         ..Default::default()
     };
     let mut out: Box<dyn Write> = if a.out.as_os_str() == "-" {

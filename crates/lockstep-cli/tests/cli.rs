@@ -453,9 +453,17 @@ fn near_text_finds_edited_copies_in_four_languages() {
     let s = summary(&r);
     assert_eq!(s["near_text"]["clusters"], 4);
     assert_eq!(s["near_text"]["distinct_texts_too_short"], 2);
-    assert_eq!(s["dataset"]["actions_by_layer"], serde_json::json!({"near_text": 20}));
+    // The different lines are each posted once: no near_text action.
+    assert_eq!(s["near_text"]["text_actions_alone"], 4);
+    assert_eq!(s["dataset"]["actions_by_layer"], serde_json::json!({"near_text": 16}));
     insta::assert_snapshot!("near_text_stdout", r.stdout);
     insta::assert_snapshot!("near_text_pairs", evidence);
+    let one_thread = detect(
+        "near-text/multilingual.csv",
+        &[&["--map", map, "--layers", "near_text", "--threads", "1"][..], &KEEP_ALL].concat(),
+    );
+    assert_eq!(read(&one_thread, "near_text_pairs.csv"), evidence);
+    assert_eq!(read(&one_thread, "pairs.csv"), read(&r, "pairs.csv"));
 
     // Stricter similarity splits the chains; `text` kept when selected.
     let strict = detect(

@@ -98,6 +98,7 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             "distinct_texts": n.texts,
             "distinct_texts_too_short": n.too_short,
             "text_actions_too_short": n.actions_too_short,
+            "text_actions_alone": n.actions_alone,
             "actions": n.actions(),
             "clusters": n.clusters,
             "largest_cluster_texts": n.largest,

@@ -48,27 +48,33 @@ pub(crate) fn near_text_pairs_csv(
         "text_b",
     ])
     .map_err(io_err)?;
-    for k in 0..p.len() {
-        let (a, b) = (p.older[k] as usize, p.newer[k] as usize);
-        if t.layer[a] != lockstep_model::Layer::NearText {
-            continue;
+    c.flush()?;
+    drop(c);
+    let near_rows: Vec<usize> = (0..p.len())
+        .filter(|&k| t.layer[p.older[k] as usize] == lockstep_model::Layer::NearText)
+        .collect();
+    let rows = |range: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
+        let mut c = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        for &k in &near_rows[range] {
+            let (a, b) = (p.older[k] as usize, p.newer[k] as usize);
+            let e = near.pair(ds, a, b);
+            c.write_record([
+                &*g(ds.object_name(t.object[a])),
+                &*g(ds.account_name(t.account[a])),
+                &*g(ds.account_name(t.account[b])),
+                &*g(ds.content_name(t.content[a])),
+                &*g(ds.content_name(t.content[b])),
+                &fmt_iso(t.time_us[a]),
+                &fmt_iso(t.time_us[b]),
+                &format!("{:.6}", e.similarity),
+                &*g(e.text_a),
+                &*g(e.text_b),
+            ])
+            .map_err(io_err)?;
         }
-        let e = near.pair(ds, a, b);
-        c.write_record([
-            &*g(ds.object_name(t.object[a])),
-            &*g(ds.account_name(t.account[a])),
-            &*g(ds.account_name(t.account[b])),
-            &*g(ds.content_name(t.content[a])),
-            &*g(ds.content_name(t.content[b])),
-            &fmt_iso(t.time_us[a]),
-            &fmt_iso(t.time_us[b]),
-            &format!("{:.6}", e.similarity),
-            &*g(e.text_a),
-            &*g(e.text_b),
-        ])
-        .map_err(io_err)?;
-    }
-    c.flush()
+        c.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    };
+    write_blocks(w, near_rows.len(), &rows)
 }
 
 /// One row per coordinated action pair; `a` is the older action.
@@ -120,10 +126,21 @@ pub(crate) fn pairs_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
         }
         c.into_inner().map_err(|e| io::Error::other(e.to_string()))
     };
+    write_blocks(w, p.len(), &rows)
+}
+
+/// Writes rows `0..n`, formatted in parallel a chunk at a time by `rows`
+/// and written in order: the bytes of a sequential loop, with memory for
+/// one block of chunks.
+fn write_blocks(
+    w: &mut dyn Write,
+    n: usize,
+    rows: &(dyn Fn(std::ops::Range<usize>) -> io::Result<Vec<u8>> + Sync),
+) -> io::Result<()> {
     const CHUNK: usize = 1 << 14;
     const BLOCK: usize = CHUNK * 64;
-    for start in (0..p.len()).step_by(BLOCK) {
-        let end = (start + BLOCK).min(p.len());
+    for start in (0..n).step_by(BLOCK) {
+        let end = (start + BLOCK).min(n);
         let chunks: Vec<io::Result<Vec<u8>>> = (start..end)
             .step_by(CHUNK)
             .collect::<Vec<_>>()

@@ -43,6 +43,10 @@ pub struct Scenario {
     pub start: i64,
     /// Seed.
     pub seed: u64,
+    /// Add a `text` column: organic posts say their own thing in words of
+    /// a heavy-tailed vocabulary; on each event a group posts one line,
+    /// each member with an operator's edits (see [`text`]).
+    pub text: bool,
 }
 
 impl Default for Scenario {
@@ -58,6 +62,7 @@ impl Default for Scenario {
             span_s: 30 * 86_400,
             start: 1_700_000_000,
             seed: 1,
+            text: false,
         }
     }
 }
@@ -100,6 +105,111 @@ fn heavy(d: &mut Draws, n: u64) -> u64 {
 const ORGANIC: u64 = 1;
 const EVENT: u64 = 2;
 const BIRTH: u64 = 3;
+const EDIT: u64 = 4;
+const LINE: u64 = 5;
+
+/// Synthetic posts' words and edits.
+pub mod text {
+    use super::Draws;
+
+    const SYLLABLES: [&str; 20] = [
+        "ba", "ko", "ri", "ma", "te", "lu", "shi", "na", "po", "de", "vi", "go", "ra", "su", "me",
+        "fa", "zo", "ki", "la", "ne",
+    ];
+    /// Words in the vocabulary.
+    pub const VOCABULARY: u64 = 50_000;
+
+    /// Word `k` of the vocabulary: its base-20 digits as syllables.
+    pub fn word(mut k: u64, out: &mut String) {
+        loop {
+            out.push_str(SYLLABLES[(k % 20) as usize]);
+            k /= 20;
+            if k == 0 {
+                break;
+            }
+        }
+    }
+
+    /// A word drawn with Zipf-like frequencies: `P(rank <= x) = (x/V)^(1/3)`,
+    /// so the commonest word is about 3% of all words, as in real text.
+    fn draw(d: &mut Draws) -> u64 {
+        let u = d.f64();
+        ((u * u * u * VOCABULARY as f64) as u64).min(VOCABULARY - 1)
+    }
+
+    /// A post of 8 to 30 words and, one time in three, a hashtag.
+    pub(crate) fn organic(d: &mut Draws, out: &mut String) {
+        let n = 8 + d.below(23);
+        for i in 0..n {
+            if i > 0 {
+                out.push(' ');
+            }
+            word(draw(d), out);
+        }
+        if d.below(3) == 0 {
+            out.push_str(" #");
+            word(d.below(2_000), out);
+        }
+    }
+
+    /// An event's line: 15 to 25 words and two hashtags, as word ranks.
+    pub(crate) fn line(d: &mut Draws) -> (Vec<u64>, [u64; 2]) {
+        let n = 15 + d.below(11);
+        ((0..n).map(|_| draw(d)).collect(), [d.below(2_000), d.below(2_000)])
+    }
+
+    /// One member's copy of a line: up to three edits, each a swapped word,
+    /// a dropped word, an added emoji, changed punctuation, or the hashtags
+    /// moved to the front.
+    pub(crate) fn copy(line: &(Vec<u64>, [u64; 2]), d: &mut Draws, out: &mut String) {
+        let mut words = line.0.clone();
+        let (mut emoji, mut bang, mut tags_first) = (false, false, false);
+        for _ in 0..d.below(4) {
+            match d.below(5) {
+                0 => {
+                    let i = d.below(words.len() as u64) as usize;
+                    words[i] = draw(d);
+                }
+                1 if words.len() > 10 => {
+                    let i = d.below(words.len() as u64) as usize;
+                    words.remove(i);
+                }
+                2 => emoji = true,
+                3 => bang = true,
+                _ => tags_first = true,
+            }
+        }
+        let tags = |out: &mut String| {
+            for (i, &t) in line.1.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push('#');
+                word(t, out);
+            }
+        };
+        if tags_first {
+            tags(out);
+            out.push(' ');
+        }
+        for (i, &w) in words.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            word(w, out);
+        }
+        if bang {
+            out.push_str("!!!");
+        }
+        if emoji {
+            out.push_str(" 🔥");
+        }
+        if !tags_first {
+            out.push(' ');
+            tags(out);
+        }
+    }
+}
 
 /// Writes the shares CSV (CooRTweet's four columns) and the truth CSV
 /// (`account_id,group_id,group_size`); returns the rows written.
@@ -131,20 +241,33 @@ pub fn generate_with_progress(
             writeln!(truth, "g{g}_{m},{g},{group_size}")?;
         }
     }
-    writeln!(out, "object_id,account_id,content_id,timestamp_share")?;
+    if s.text {
+        writeln!(out, "object_id,account_id,content_id,timestamp_share,text")?;
+    } else {
+        writeln!(out, "object_id,account_id,content_id,timestamp_share")?;
+    }
     let mut row = 0u64;
     let mut line = String::with_capacity(96);
+    // The text, when there is one, is written by the caller after the
+    // four columns (it has no comma or quote to escape).
     let mut emit = |line: &mut String,
                     obj: &dyn std::fmt::Display,
                     acc: &dyn std::fmt::Display,
                     t: i64,
+                    text: Option<&str>,
                     row: &mut u64| {
         use std::fmt::Write as _;
         line.clear();
-        let _ = writeln!(line, "{obj},{acc},p{row},{t}");
+        let _ = write!(line, "{obj},{acc},p{row},{t}");
+        if let Some(text) = text {
+            line.push(',');
+            line.push_str(text);
+        }
+        line.push('\n');
         *row += 1;
         out.write_all(line.as_bytes())
     };
+    let mut post = String::new();
     // Events are spread evenly between organic rows, so the file is not
     // sorted by kind.
     let organic = s.rows - events * per_event;
@@ -160,7 +283,12 @@ pub fn generate_with_progress(
         let birth = Draws::new(s.seed, BIRTH, obj).below(s.span_s) as f64;
         let delay = -(1.0 - d.f64()).ln() * 6.0 * 3600.0;
         let t = s.start + (birth + delay) as i64;
-        emit(&mut line, &format_args!("o{obj}"), &format_args!("u{acc}"), t, &mut row)?;
+        let text = s.text.then(|| {
+            post.clear();
+            text::organic(&mut d, &mut post);
+            post.as_str()
+        });
+        emit(&mut line, &format_args!("o{obj}"), &format_args!("u{acc}"), t, text, &mut row)?;
         if (i + 1) % every == 0 && e < events {
             let mut d = Draws::new(s.seed, EVENT, e);
             let g = d.below(s.groups as u64);
@@ -170,9 +298,22 @@ pub fn generate_with_progress(
             for k in (1..members.len()).rev() {
                 members.swap(k, d.below(k as u64 + 1) as usize);
             }
+            let said = s.text.then(|| text::line(&mut Draws::new(s.seed, LINE, e)));
             for &m in &members[..per_event as usize] {
                 let t = t0 + d.below(s.jitter_s as u64 + 1) as i64;
-                emit(&mut line, &format_args!("c{g}_{e}"), &format_args!("g{g}_{m}"), t, &mut row)?;
+                let text = said.as_ref().map(|said| {
+                    post.clear();
+                    text::copy(said, &mut Draws::new(s.seed, EDIT, e * group_size + m), &mut post);
+                    post.as_str()
+                });
+                emit(
+                    &mut line,
+                    &format_args!("c{g}_{e}"),
+                    &format_args!("g{g}_{m}"),
+                    t,
+                    text,
+                    &mut row,
+                )?;
             }
             e += 1;
         }
@@ -196,9 +337,18 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(t1, t2);
         assert_eq!(String::from_utf8(a).unwrap().lines().count(), 5_001);
-        let other = Scenario { seed: 8, ..s };
+        let other = Scenario { seed: 8, ..s.clone() };
         let mut c = Vec::new();
         generate(&other, &mut c, &mut Vec::new()).unwrap();
         assert_ne!(b, c);
+        // Texts add a column and change nothing else.
+        let texts = Scenario { text: true, ..s };
+        let mut d = Vec::new();
+        generate(&texts, &mut d, &mut Vec::new()).unwrap();
+        let d = String::from_utf8(d).unwrap();
+        for (plain, with_text) in String::from_utf8(b).unwrap().lines().zip(d.lines()) {
+            assert!(with_text.starts_with(plain), "{with_text}");
+            assert_eq!(with_text.matches(',').count(), 4);
+        }
     }
 }

@@ -140,7 +140,7 @@ impl Hashers {
             .map(|&i| {
                 let mut mins = [u32::MAX; 16];
                 for &t in sets.get(i as usize) {
-                    let x = mix(t ^ self.token_seed);
+                    let x = mix(u64::from(t) ^ self.token_seed);
                     for (m, &(a, b)) in mins.iter_mut().zip(fns) {
                         *m = (*m).min((a.wrapping_mul(x).wrapping_add(b) >> 32) as u32);
                     }
@@ -288,7 +288,7 @@ mod tests {
     #[test]
     fn copies_and_edits_cluster_and_strangers_do_not() {
         let mut sets = TokenSets::default();
-        let base: Vec<u64> = (0..20).collect();
+        let base: Vec<u32> = (0..20).collect();
         sets.push(base.clone()); // 0
         let mut edited = base.clone();
         edited[3] = 100; // one word swapped: 19/21

@@ -1,13 +1,15 @@
 //! The `near_text` layer: every distinct text of the `text` layer is
 //! tokenised ([`crate::words`]), near duplicates are clustered
 //! ([`crate::near_duplicates`]), and each post with a text of at least
-//! `min_tokens` tokens gets a second action whose object is its text's
-//! cluster, named by the cluster's representative (its first text). The
-//! co-action detector then pairs posts of one cluster within the window
-//! like any other object.
+//! `min_tokens` tokens, in a cluster of at least two posts, gets a second
+//! action whose object is its text's cluster, named by the cluster's
+//! representative (its first text). The co-action detector then pairs
+//! posts of one cluster within the window like any other object. (A
+//! cluster of one post can pair with nothing; leaving it out keeps the
+//! memory of ten million one-off posts.)
 
 use crate::lsh::{near_duplicates, LshParams, NearConfig};
-use crate::sets::{jaccard, token_hash, TokenSets};
+use crate::sets::{token_hash, TokenSets};
 use crate::tokens::words;
 use lockstep_model::{Dataset, Layer, Strings};
 use rayon::prelude::*;
@@ -46,6 +48,8 @@ pub struct NearText {
     pub too_short: u64,
     /// `text` actions whose text was too short (no `near_text` action).
     pub actions_too_short: u64,
+    /// `text` actions alone in their cluster (no `near_text` action).
+    pub actions_alone: u64,
     /// Clusters of at least two distinct texts.
     pub clusters: u64,
     /// Distinct texts in the largest cluster.
@@ -58,9 +62,26 @@ pub struct NearText {
     source: Vec<u32>,
     /// Per distinct text: its slot among texts of multi-text clusters.
     slot: Vec<u32>,
-    /// Words and text of each slot.
-    slot_sets: TokenSets,
+    /// The text of each slot.
     slot_text: Strings,
+}
+
+/// Jaccard similarity of two texts' word sets, on the words themselves.
+fn word_jaccard(a: &str, b: &str, emoji: bool) -> f64 {
+    let set = |t| {
+        let mut w: Vec<&str> = words(t, emoji).collect();
+        w.sort_unstable();
+        w.dedup();
+        w
+    };
+    let (a, b) = (set(a), set(b));
+    let inter = a.iter().filter(|w| b.binary_search(w).is_ok()).count();
+    let union = a.len() + b.len() - inter;
+    if union == 0 {
+        0.0
+    } else {
+        inter as f64 / union as f64
+    }
 }
 
 /// One `near_text` pair's evidence.
@@ -80,9 +101,10 @@ impl NearText {
         self.source.len()
     }
 
-    /// The evidence for two `near_text` rows of `ds` (the dataset
-    /// [`derive`] returned, or one with the same `near_text` rows last, in
-    /// order, as [`Dataset::select_layers`] keeps them).
+    /// The evidence for two `near_text` rows of `ds` on one object (the
+    /// dataset [`derive`] returned, or one with the same `near_text` rows
+    /// last, in order, as [`Dataset::select_layers`] keeps them). The
+    /// similarity is computed on the words, not their hashes.
     pub fn pair<'d>(&'d self, ds: &'d Dataset, row_a: usize, row_b: usize) -> TextPair<'d> {
         let first = ds.actions.len() - self.source.len();
         let text = |row: usize| -> (u32, &'d str) {
@@ -94,12 +116,8 @@ impl NearText {
             }
         };
         let ((ta, text_a), (tb, text_b)) = (text(row_a), text(row_b));
-        let similarity = if ta == tb {
-            1.0
-        } else {
-            let (sa, sb) = (self.slot[ta as usize], self.slot[tb as usize]);
-            jaccard(self.slot_sets.get(sa as usize), self.slot_sets.get(sb as usize))
-        };
+        let similarity =
+            if ta == tb { 1.0 } else { word_jaccard(text_a, text_b, self.config.emoji) };
         TextPair { text_a, text_b, similarity }
     }
 }
@@ -114,18 +132,31 @@ pub fn derive(mut ds: Dataset, cfg: &NearTextConfig) -> (Dataset, NearText) {
     for (t, &o) in text_objects.iter().enumerate() {
         text_of_object[o as usize] = t as u32;
     }
-    let token_lists: Vec<Vec<u64>> = text_objects
-        .par_iter()
-        .map(|&o| words(ds.object_name(o), cfg.emoji).map(token_hash).collect())
-        .collect();
+    // Built a block at a time, so the arena is the only full copy.
     let mut sets = TokenSets::default();
-    for list in token_lists {
-        sets.push(list);
+    for block in text_objects.chunks(1 << 20) {
+        let parts: Vec<TokenSets> = block
+            .par_chunks(1 << 12)
+            .map(|chunk| {
+                let (mut part, mut buf) = (TokenSets::default(), Vec::new());
+                for &o in chunk {
+                    buf.clear();
+                    buf.extend(words(ds.object_name(o), cfg.emoji).map(token_hash));
+                    part.push_unsorted(&mut buf);
+                }
+                part
+            })
+            .collect();
+        for part in &parts {
+            sets.append(part);
+        }
     }
     let near_cfg =
         NearConfig { threshold: cfg.threshold, min_tokens: cfg.min_tokens, lsh, seed: cfg.seed };
     let found = near_duplicates(&sets, &near_cfg);
-    let eligible = |t: usize| sets.get(t).len() >= cfg.min_tokens.max(1);
+    let long_enough: Vec<bool> =
+        (0..sets.len()).map(|t| sets.get(t).len() >= cfg.min_tokens.max(1)).collect();
+    let eligible = |t: usize| long_enough[t];
 
     let mut members = vec![0u64; sets.len()];
     for (t, &r) in found.representative.iter().enumerate() {
@@ -133,20 +164,29 @@ pub fn derive(mut ds: Dataset, cfg: &NearTextConfig) -> (Dataset, NearText) {
             members[r as usize] += 1;
         }
     }
-    let mut slot = vec![NONE; sets.len()];
-    let (mut slot_sets, mut slot_text) = (TokenSets::default(), Strings::default());
-    for t in 0..sets.len() {
-        if eligible(t) && members[found.representative[t] as usize] > 1 {
+    drop(sets);
+    let mut posts = vec![0u32; members.len()];
+    for row in 0..ds.actions.len() {
+        if ds.actions.layer[row] == Layer::Text {
+            let t = text_of_object[ds.actions.object[row] as usize] as usize;
+            let r = found.representative[t] as usize;
+            posts[r] = posts[r].saturating_add(1);
+        }
+    }
+    let mut slot = vec![NONE; members.len()];
+    let mut slot_text = Strings::default();
+    for t in 0..members.len() {
+        let r = found.representative[t] as usize;
+        if members[r] > 1 && posts[r] > 1 {
             slot[t] = slot_text.push(ds.object_name(text_objects[t]));
-            slot_sets.push(sets.get(t).to_vec());
         }
     }
 
     // One object per cluster, named by its representative, numbered in
     // order of first use.
-    let mut cluster_object = vec![NONE; sets.len()];
+    let mut cluster_object = vec![NONE; members.len()];
     let mut source = Vec::new();
-    let mut actions_too_short = 0u64;
+    let (mut actions_too_short, mut actions_alone) = (0u64, 0u64);
     let mut key = String::new();
     let a = &ds.actions;
     let mut added: Vec<(usize, u32)> = Vec::new();
@@ -160,6 +200,10 @@ pub fn derive(mut ds: Dataset, cfg: &NearTextConfig) -> (Dataset, NearText) {
             continue;
         }
         let rep = found.representative[t] as usize;
+        if posts[rep] < 2 {
+            actions_alone += 1;
+            continue;
+        }
         if cluster_object[rep] == NONE {
             key.clear();
             key.push((b'a' + Layer::NearText as u8) as char);
@@ -183,16 +227,16 @@ pub fn derive(mut ds: Dataset, cfg: &NearTextConfig) -> (Dataset, NearText) {
     let near = NearText {
         config: *cfg,
         lsh,
-        texts: sets.len() as u64,
+        texts: members.len() as u64,
         too_short: found.too_short,
         actions_too_short,
+        actions_alone,
         clusters,
         largest: members.iter().copied().max().unwrap_or(0),
         comparisons: found.comparisons,
         similar: found.similar,
         source,
         slot,
-        slot_sets,
         slot_text,
     };
     (ds, near)
@@ -227,13 +271,13 @@ mod tests {
         let (ds, near) = derive(b.finish(), &NearTextConfig::default());
         let nt: Vec<usize> =
             (0..ds.actions.len()).filter(|&r| ds.actions.layer[r] == Layer::NearText).collect();
-        assert_eq!(nt, [5, 6, 7, 8], "one near_text action per text long enough");
+        assert_eq!(nt, [5, 6, 7], "one near_text action per text long enough and not alone");
         let obj: Vec<u32> = nt.iter().map(|&r| ds.actions.object[r]).collect();
         assert_eq!(obj[0], obj[1]);
         assert_eq!(obj[0], obj[2], "reordered clauses are the same words");
-        assert_ne!(obj[0], obj[3]);
         assert_eq!(ds.object_name(obj[0]), lines[0].1);
         assert_eq!((near.texts, near.too_short, near.actions_too_short), (5, 1, 1));
+        assert_eq!(near.actions_alone, 1, "the weather line is posted once");
         assert_eq!((near.clusters, near.largest), (1, 3));
         let p = near.pair(&ds, 5, 6);
         assert_eq!((p.text_a, p.text_b), (lines[0].1, lines[1].1));

@@ -1,4 +1,4 @@
-//! Token sets: each text's distinct tokens as sorted `u64` ids in one
+//! Token sets: each text's distinct tokens as sorted `u32` ids in one
 //! arena (dense ids from a [`Vocabulary`], or [`token_hash`]es), and their
 //! Jaccard similarity.
 
@@ -8,7 +8,7 @@ use std::collections::HashMap;
 /// sorted and without duplicates.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TokenSets {
-    tokens: Vec<u64>,
+    tokens: Vec<u32>,
     ends: Vec<usize>,
 }
 
@@ -24,33 +24,49 @@ impl TokenSets {
     }
 
     /// Set `i`.
-    pub fn get(&self, i: usize) -> &[u64] {
+    pub fn get(&self, i: usize) -> &[u32] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.tokens[start..self.ends[i]]
     }
 
     /// Adds a set of token ids (sorted and de-duplicated here).
-    pub fn push(&mut self, mut ids: Vec<u64>) {
+    pub fn push(&mut self, mut ids: Vec<u32>) {
+        self.push_unsorted(&mut ids);
+    }
+
+    /// Adds a set of token ids, sorting and de-duplicating them in place.
+    pub fn push_unsorted(&mut self, ids: &mut [u32]) {
         ids.sort_unstable();
-        ids.dedup();
-        self.tokens.extend_from_slice(&ids);
+        let start = self.tokens.len();
+        for &t in ids.iter() {
+            if self.tokens.len() == start || *self.tokens.last().expect("not empty") != t {
+                self.tokens.push(t);
+            }
+        }
         self.ends.push(self.tokens.len());
+    }
+
+    /// Appends every set of `other`.
+    pub fn append(&mut self, other: &TokenSets) {
+        let base = self.tokens.len();
+        self.tokens.extend_from_slice(&other.tokens);
+        self.ends.extend(other.ends.iter().map(|&e| e + base));
     }
 }
 
 /// Token strings to dense ids, for building [`TokenSets`].
 #[derive(Debug, Default)]
 pub struct Vocabulary {
-    ids: HashMap<String, u64>,
+    ids: HashMap<String, u32>,
 }
 
 impl Vocabulary {
     /// The id of `token`, adding it if new.
-    pub fn id(&mut self, token: &str) -> u64 {
+    pub fn id(&mut self, token: &str) -> u32 {
         if let Some(&id) = self.ids.get(token) {
             return id;
         }
-        let id = self.ids.len() as u64;
+        let id = u32::try_from(self.ids.len()).expect("fewer than 2^32 distinct tokens");
         self.ids.insert(token.to_string(), id);
         id
     }
@@ -66,21 +82,23 @@ impl Vocabulary {
     }
 }
 
-/// A stable 64-bit hash of a token (FNV-1a, then a 64-bit finaliser): the
-/// same on every build and platform, so clusters do not change with the
-/// compiler. Two distinct tokens share a hash with probability 2^-64.
-pub fn token_hash(token: &str) -> u64 {
+/// A stable 32-bit hash of a token (FNV-1a, then a 64-bit finaliser, top
+/// half): the same on every build and platform, so clusters do not change
+/// with the compiler. Two distinct tokens share a hash with probability
+/// 2^-32, which can merge two words in a comparison; the similarities
+/// written as evidence are computed on the words themselves.
+pub fn token_hash(token: &str) -> u32 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in token.as_bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
     }
     h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    h ^ (h >> 31)
+    ((h ^ (h >> 31)) >> 32) as u32
 }
 
 /// `|a ∩ b|` of two sorted, de-duplicated slices.
-pub fn intersection(a: &[u64], b: &[u64]) -> usize {
+pub fn intersection(a: &[u32], b: &[u32]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -100,7 +118,7 @@ pub fn intersection(a: &[u64], b: &[u64]) -> usize {
 /// slices, computed as the QUT toolkit does (one `f64` division), so that
 /// a comparison with a threshold agrees with it to the last bit. Two empty
 /// sets have similarity 0.
-pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 0.0;
     }
@@ -125,10 +143,10 @@ mod tests {
     proptest! {
         #[test]
         fn jaccard_equals_the_set_formula(
-            a in proptest::collection::btree_set(0u64..40, 0..20),
-            b in proptest::collection::btree_set(0u64..40, 0..20),
+            a in proptest::collection::btree_set(0u32..40, 0..20),
+            b in proptest::collection::btree_set(0u32..40, 0..20),
         ) {
-            let (va, vb): (Vec<u64>, Vec<u64>) = (a.iter().copied().collect(), b.iter().copied().collect());
+            let (va, vb): (Vec<u32>, Vec<u32>) = (a.iter().copied().collect(), b.iter().copied().collect());
             let inter = a.intersection(&b).count();
             let union: BTreeSet<_> = a.union(&b).collect();
             let expected = if union.is_empty() { 0.0 } else { inter as f64 / union.len() as f64 };

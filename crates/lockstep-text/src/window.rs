@@ -100,7 +100,7 @@ mod tests {
         #[test]
         fn sweep_equals_all_pairs(
             posts in proptest::collection::vec(
-                (0i64..300, proptest::collection::vec(0u64..8, 0..6)), 0..60),
+                (0i64..300, proptest::collection::vec(0u32..8, 0..6)), 0..60),
             window in 0i64..120,
             threshold in prop_oneof![Just(0.5), Just(0.8), Just(1.0), 0.0f64..1.0],
             min_tokens in 0usize..3,

@@ -31,7 +31,7 @@ pub fn generate(seed: u64) -> TokenSets {
     let mut sets = TokenSets::default();
     for _ in 0..150 {
         let len = 10 + rng.below(25) as usize;
-        let base: Vec<u64> = (0..len).map(|_| rng.below(20_000)).collect();
+        let base: Vec<u32> = (0..len).map(|_| rng.below(20_000) as u32).collect();
         sets.push(base.clone());
         for _ in 0..rng.below(9) {
             let mut v = base.clone();
@@ -39,9 +39,9 @@ pub fn generate(seed: u64) -> TokenSets {
                 match rng.below(3) {
                     0 => {
                         let i = rng.below(v.len() as u64) as usize;
-                        v[i] = rng.below(20_000);
+                        v[i] = rng.below(20_000) as u32;
                     }
-                    1 => v.push(rng.below(20_000)),
+                    1 => v.push(rng.below(20_000) as u32),
                     _ if v.len() > 3 => {
                         let i = rng.below(v.len() as u64) as usize;
                         v.remove(i);
@@ -54,11 +54,11 @@ pub fn generate(seed: u64) -> TokenSets {
     }
     for _ in 0..600 {
         let len = 6 + rng.below(12) as usize;
-        sets.push((0..len).map(|_| 30_000 + rng.below(60)).collect());
+        sets.push((0..len).map(|_| 30_000 + rng.below(60) as u32).collect());
     }
     for _ in 0..800 {
         let len = 5 + rng.below(30) as usize;
-        sets.push((0..len).map(|_| rng.below(20_000)).collect());
+        sets.push((0..len).map(|_| rng.below(20_000) as u32).collect());
     }
     sets
 }
