@@ -81,17 +81,17 @@ pub struct DetectArgs {
     #[arg(long, value_name = "N")]
     pub min_weight: Option<u64>,
 
-    /// With `--layers near_text`: the Jaccard similarity of two texts'
-    /// word sets at which they are near duplicates.
+    /// The Jaccard similarity of two texts' word sets at which they are
+    /// near duplicates (`--layers near_text`, and account bios).
     #[arg(long, default_value_t = 0.8, value_name = "J")]
     pub text_similarity: f64,
 
-    /// With `--layers near_text`: texts with fewer distinct words are left
-    /// out (short lines such as "thank god" link strangers).
+    /// Texts and bios with fewer distinct words are not compared (short
+    /// lines such as "thank god" link strangers).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub min_text_tokens: usize,
 
-    /// With `--layers near_text`: emoji are not words.
+    /// Emoji are not words (in texts and bios).
     #[arg(long)]
     pub drop_emoji: bool,
 

@@ -14,6 +14,8 @@ use std::io::Write;
 /// The validated plan of a `detect` run.
 struct Plan {
     ingest: IngestConfig,
+    /// Similarity rules for texts and bios.
+    text: NearTextConfig,
     /// The layers the user selected.
     layers: Option<LayerSet>,
     /// The `near_text` layer's parameters, when it is selected.
@@ -35,12 +37,13 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
     if !(0.0..=1.0).contains(&a.text_similarity) || a.text_similarity == 0.0 {
         bail!("`--text-similarity` must be over 0 and at most 1, got `{}`", a.text_similarity);
     }
-    let near_text = layers.filter(|l| l.contains(Layer::NearText)).map(|_| NearTextConfig {
+    let text = NearTextConfig {
         threshold: a.text_similarity,
         min_tokens: a.min_text_tokens,
         emoji: !a.drop_emoji,
         seed: 1,
-    });
+    };
+    let near_text = layers.filter(|l| l.contains(Layer::NearText)).map(|_| text);
     let semantics = match a.semantics {
         SemanticsArg::Lockstep => Semantics::Lockstep,
         SemanticsArg::Coortweet => Semantics::CooRTweet,
@@ -66,6 +69,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
     }
     Ok(Plan {
         ingest,
+        text,
         layers,
         near_text,
         detect: DetectConfig {
@@ -155,6 +159,10 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     };
     let ingested = &loaded.ingested;
     let ds = &ingested.dataset;
+    let bios = ds.account_meta.bio.iter().any(Option::is_some).then(|| {
+        stages.start("bios");
+        pool.install(|| lockstep_text::near_duplicate_bios(ds, &plan.text))
+    });
     if ds.actions.is_empty() {
         bail!(
             "no actions in the input: {} records read, none gave an action on a selected layer",
@@ -173,6 +181,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         net: &net,
         formula_guard: !a.raw_csv,
         near_text: near.as_ref(),
+        bios: bios.as_ref(),
     };
     let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
     stages.finish();
@@ -309,6 +318,16 @@ fn print_summary(
             n.config.threshold,
             n.lsh.bands,
             n.lsh.rows
+        )?;
+    }
+    if let Some(b) = r.bios {
+        writeln!(
+            out,
+            "bios: {} with a bio, {} of near-duplicate bios ({} accounts, largest {})",
+            count(b.accounts_with_bio, "account"),
+            count(b.clusters.len() as u64, "cluster"),
+            t(b.clusters.iter().map(Vec::len).sum::<usize>() as u64),
+            t(b.clusters.first().map_or(0, Vec::len) as u64)
         )?;
     }
     let s = &r.det.stats;

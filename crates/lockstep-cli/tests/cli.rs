@@ -245,6 +245,20 @@ fn io_archive_derives_every_layer() {
     let s = summary(&r);
     assert_eq!(s["dataset"]["accounts_with_metadata"], 4);
     assert_eq!(s["inputs"][0]["format"], "io-archive");
+    assert_eq!(s["bios"]["accounts_with_bio"], 2);
+}
+
+/// Accounts whose bios are edited copies of one template form a cluster
+/// of near-duplicate bios.
+#[test]
+fn templated_bios_cluster() {
+    let r = detect("near-text/templated_bios.csv", &KEEP_ALL);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = summary(&r);
+    assert_eq!(s["bios"]["accounts_with_bio"], 5);
+    assert_eq!(s["bios"]["too_short"], 1);
+    assert_eq!(s["bios"]["clusters"], 1);
+    insta::assert_snapshot!("bio_clusters", read(&r, "bio_clusters.csv"));
 }
 
 #[test]

@@ -44,6 +44,8 @@ pub struct Results<'a> {
     pub formula_guard: bool,
     /// The `near_text` layer's evidence, when it was derived.
     pub near_text: Option<&'a lockstep_text::NearText>,
+    /// Near-duplicate bios, when accounts have bios.
+    pub bios: Option<&'a lockstep_text::BioClusters>,
 }
 
 /// The files [`write_tables`] and [`write_summary`] write, in order.
@@ -86,6 +88,10 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
     ];
     let mut written: Vec<PathBuf> =
         writers.iter().map(|(name, f)| write_file(dir, name, f)).collect::<Result<_, _>>()?;
+    if let Some(bios) = r.bios {
+        written
+            .push(write_file(dir, "bio_clusters.csv", &|w| tables::bio_clusters_csv(w, r, bios))?);
+    }
     if let Some(near) = r.near_text {
         written.push(write_file(dir, "near_text_pairs.csv", &|w| {
             tables::near_text_pairs_csv(w, r, near)

@@ -105,6 +105,16 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             "comparisons": n.comparisons,
             "similar_comparisons": n.similar,
         })),
+        "bios": r.bios.map(|b| json!({
+            "accounts_with_bio": b.accounts_with_bio,
+            "too_short": b.too_short,
+            "lsh_bands": b.lsh.bands,
+            "lsh_rows": b.lsh.rows,
+            "comparisons": b.comparisons,
+            "clusters": b.clusters.len(),
+            "accounts_in_clusters": b.clusters.iter().map(Vec::len).sum::<usize>(),
+            "largest_cluster": b.clusters.first().map_or(0, Vec::len),
+        })),
         "timings_ms": run.timings_ms.iter().map(|(k, v)| json!({"stage": k, "ms": (v * 10.0).round() / 10.0})).collect::<Vec<_>>(),
     })
 }

@@ -24,6 +24,35 @@ fn io_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
+/// One row per account in a cluster of near-duplicate bios.
+pub(crate) fn bio_clusters_csv(
+    w: &mut dyn Write,
+    r: &Results<'_>,
+    bios: &lockstep_text::BioClusters,
+) -> io::Result<()> {
+    let g = |s| guard(s, r.formula_guard);
+    let ds = r.ds;
+    let m = &ds.account_meta;
+    let mut c = csv_writer(w);
+    c.write_record(["bio_cluster", "accounts", "account", "handle", "similarity", "bio"])
+        .map_err(io_err)?;
+    for (i, cluster) in bios.clusters.iter().enumerate() {
+        for &(a, similarity) in cluster {
+            let a = a as usize;
+            c.write_record([
+                &(i + 1).to_string(),
+                &cluster.len().to_string(),
+                &*g(ds.account_name(a as u32)),
+                &*g(m.handle[a].as_deref().unwrap_or_default()),
+                &format!("{similarity:.6}"),
+                &*g(m.bio[a].as_deref().unwrap_or_default()),
+            ])
+            .map_err(io_err)?;
+        }
+    }
+    c.flush()
+}
+
 /// One row per coordinated pair on the `near_text` layer: both texts and
 /// their similarity, the evidence of the edit.
 pub(crate) fn near_text_pairs_csv(
@@ -352,7 +381,14 @@ mod parallel_tests {
             &det,
             &lockstep_graph::ThresholdConfig { quantile: None, min_weight: 2 },
         );
-        let r = Results { ds: &ds, det: &det, net: &net, formula_guard: true, near_text: None };
+        let r = Results {
+            ds: &ds,
+            det: &det,
+            net: &net,
+            formula_guard: true,
+            near_text: None,
+            bios: None,
+        };
 
         let mut expected = String::from(
             "layer,object,account_a,account_b,content_a,content_b,time_a,time_b,time_a_utc,time_b_utc,delta_s,fast\n",

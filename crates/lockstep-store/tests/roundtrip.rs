@@ -95,8 +95,14 @@ fn outputs(
     let det = lockstep_detect::detect(ds, &DetectConfig { semantics, ..Default::default() });
     let net =
         lockstep_graph::build(ds, &det, &ThresholdConfig { quantile: Some(0.5), min_weight: 1 });
-    let r =
-        lockstep_report::Results { ds, det: &det, net: &net, formula_guard: true, near_text: None };
+    let r = lockstep_report::Results {
+        ds,
+        det: &det,
+        net: &net,
+        formula_guard: true,
+        near_text: None,
+        bios: None,
+    };
     let mut files: Vec<(String, Vec<u8>)> = lockstep_report::write_tables(dir, &r)
         .unwrap()
         .into_iter()

@@ -4,13 +4,16 @@
 //! Engine code: no I/O, no printing.
 #![warn(missing_docs)]
 
+mod bios;
 mod lsh;
 mod near_text;
+pub mod normalize;
 mod qut;
 mod sets;
 mod tokens;
 mod window;
 
+pub use bios::{near_duplicate_bios, BioClusters};
 pub use lsh::{lsh_similar_pairs, near_duplicates, LshParams, NearConfig, NearDuplicates};
 pub use near_text::{derive as derive_near_text, NearText, NearTextConfig, TextPair};
 pub use qut::qut_tokens;

@@ -1,0 +1,150 @@
+//! The text normaliser shared by the `text` and `near_text` layers, the
+//! hashtag and mention objects of every format, and account bios: one
+//! place, so that the same words seen through two exports, or on two
+//! platforms, compare equal.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Unicode folding for matching: NFKC, lower case, Arabic and Persian
+/// letter variants unified (ي ى ئ → ی, ك → ک, أ إ آ ٱ → ا, ؤ → و, ة → ه),
+/// tatweel and Arabic diacritics removed, Arabic-Indic and Persian digits
+/// made ASCII. Idempotent.
+pub fn fold(s: &str) -> String {
+    // Most hashtags, URLs and much text are ASCII, where all of this is
+    // lower-casing; NFKC's quick check skips the rest of the work for text
+    // that is already normalised.
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    let lowered = nfkc(s).to_lowercase();
+    nfkc(&lowered).chars().filter_map(fold_char).collect()
+}
+
+fn nfkc(s: &str) -> std::borrow::Cow<'_, str> {
+    match unicode_normalization::is_nfkc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => std::borrow::Cow::Borrowed(s),
+        _ => std::borrow::Cow::Owned(s.nfkc().collect()),
+    }
+}
+
+fn fold_char(c: char) -> Option<char> {
+    Some(match c {
+        '\u{064A}' | '\u{0649}' | '\u{0626}' => '\u{06CC}',
+        '\u{0643}' => '\u{06A9}',
+        '\u{0623}' | '\u{0625}' | '\u{0622}' | '\u{0671}' => '\u{0627}',
+        '\u{0624}' => '\u{0648}',
+        '\u{0629}' => '\u{0647}',
+        '\u{0640}' => return None,
+        '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' => return None,
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        c => c,
+    })
+}
+
+/// A hashtag or mention as an object: folded, without its `#` or `@`.
+pub fn normalize_tag(s: &str) -> String {
+    fold(s.trim().trim_start_matches(['#', '@', '＃']))
+}
+
+/// Text for the exact `text` layer: folded (see [`fold`]), a leading
+/// `RT @user:` removed, @mentions and URLs removed, whitespace collapsed.
+/// Two posts with the same result are copies.
+pub fn normalize_exact(s: &str) -> String {
+    let folded = fold(s);
+    let mut rest = folded.trim_start();
+    if let Some(r) = rest.strip_prefix("rt @") {
+        // `RT @user: text`: drop through the colon after the handle.
+        let end = r.find(|c: char| !is_handle_char(c)).unwrap_or(r.len());
+        let after = &r[end..];
+        rest = after.strip_prefix(':').unwrap_or(after);
+    }
+    let mut out = String::with_capacity(rest.len());
+    for word in rest.split_whitespace() {
+        if word.starts_with("http://") || word.starts_with("https://") || word.starts_with("www.") {
+            continue;
+        }
+        let cleaned = strip_mentions(word);
+        if cleaned.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&cleaned);
+    }
+    out
+}
+
+fn is_handle_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Removes `@handle` runs inside a word (`hi@x` keeps `hi`). Handles may
+/// hold `.` and `-` (Bluesky, Mastodon `user@server`), but not at their
+/// end: `@bob.` keeps the full stop.
+fn strip_mentions(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '@' && chars.peek().is_some_and(|&n| is_handle_char(n)) {
+            let mut handle = String::new();
+            while let Some(&n) = chars.peek() {
+                if is_handle_char(n) || matches!(n, '.' | '-' | '@') {
+                    handle.push(n);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let kept = handle.trim_end_matches(['.', '-', '@']);
+            out.push_str(&handle[kept.len()..]);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn examples() {
+        assert_eq!(normalize_exact("RT @Someone_1: Buy  NOW @x https://t.co/abc"), "buy now");
+        assert_eq!(normalize_exact("@someone buy   now at the store"), "buy now at the store");
+        assert_eq!(normalize_exact("buy now at the store!"), "buy now at the store!");
+        assert_eq!(normalize_exact("agreed @news-bot-01.bsky.social."), "agreed .");
+        assert_eq!(normalize_exact("cc @alice@mastodon.social, ok"), "cc , ok");
+    }
+
+    #[test]
+    fn folding_unifies_scripts() {
+        // Arabic yeh/kaf vs Persian yeh/keheh, tatweel, diacritics, digits.
+        assert_eq!(fold("كتابي"), fold("کتابی"));
+        assert_eq!(fold("مـــرحبا"), "مرحبا");
+        assert_eq!(fold("مَرْحَبًا"), "مرحبا");
+        assert_eq!(fold("٢٠٢٤ ۱۴۰۳"), "2024 1403");
+        assert_eq!(fold("ＦＵＬＬ ｗｉｄｔｈ"), "full width");
+        assert_eq!(normalize_tag("#Seçim2023"), "seçim2023");
+        assert_eq!(normalize_tag("＃ایران"), normalize_tag("#ايران"));
+    }
+
+    proptest! {
+        #[test]
+        fn normalize_is_idempotent(s in "(RT @[a-z]{1,4}: )?([a-zA-Z@:/. !يىكةأـًٌ٢۳ÅＡ]{0,6} ){0,6}") {
+            let once = normalize_exact(&s);
+            prop_assert_eq!(normalize_exact(&once), once.clone());
+            prop_assert!(!once.contains("  "));
+        }
+
+        #[test]
+        fn fold_is_idempotent_and_nfkc_stable(s in "\\PC{0,12}") {
+            let once = fold(&s);
+            prop_assert_eq!(fold(&once), once.clone());
+            prop_assert_eq!(once.nfkc().collect::<String>(), once);
+        }
+    }
+}
