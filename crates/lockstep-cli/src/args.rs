@@ -31,6 +31,14 @@ fn format_names() -> Vec<&'static str> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NearTextMode {
+    /// MinHash LSH clusters of near-duplicate texts.
+    Lsh,
+    /// The QUT toolkit's co_similar_tweet: similar posts, pair by pair.
+    Qut,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SemanticsArg {
     /// weight = distinct objects; both accounts must take part in
     /// --min-participation distinct coordinated objects.
@@ -90,6 +98,13 @@ pub struct DetectArgs {
     /// lines such as "thank god" link strangers).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub min_text_tokens: usize,
+
+    /// How `--layers near_text` links posts: `lsh` clusters near-duplicate
+    /// texts (scales to 10^7 posts); `qut` pairs posts whose token sets are
+    /// similar, exactly as the QUT toolkit's co_similar_tweet (quadratic in
+    /// the posts per window; for parity checks).
+    #[arg(long, value_enum, default_value_t = NearTextMode::Lsh)]
+    pub near_text_mode: NearTextMode,
 
     /// Emoji are not words (in texts and bios).
     #[arg(long)]

@@ -1,3 +1,4 @@
+use crate::args::NearTextMode;
 use crate::args::{DetectArgs, SemanticsArg};
 use crate::input::count;
 use crate::progress::Stages;
@@ -7,7 +8,7 @@ use lockstep_detect::{DetectConfig, Semantics};
 use lockstep_graph::ThresholdConfig;
 use lockstep_ingest::IngestConfig;
 use lockstep_model::{Layer, LayerSet};
-use lockstep_text::NearTextConfig;
+use lockstep_text::{NearTextConfig, TextLayer};
 use serde_json::json;
 use std::io::Write;
 
@@ -20,6 +21,8 @@ struct Plan {
     layers: Option<LayerSet>,
     /// The `near_text` layer's parameters, when it is selected.
     near_text: Option<NearTextConfig>,
+    /// How `near_text` is derived.
+    near_text_mode: NearTextMode,
     detect: DetectConfig,
     threshold: ThresholdConfig,
 }
@@ -44,6 +47,12 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         seed: 1,
     };
     let near_text = layers.filter(|l| l.contains(Layer::NearText)).map(|_| text);
+    let mut ingest = ingest;
+    if near_text.is_some() && a.near_text_mode == NearTextMode::Qut {
+        // Every post's own text, whatever layers give it actions.
+        ingest.keep_text = true;
+        ingest.layers = None;
+    }
     let semantics = match a.semantics {
         SemanticsArg::Lockstep => Semantics::Lockstep,
         SemanticsArg::Coortweet => Semantics::CooRTweet,
@@ -72,6 +81,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         text,
         layers,
         near_text,
+        near_text_mode: a.near_text_mode,
         detect: DetectConfig {
             window_us,
             fast_window_us,
@@ -108,6 +118,7 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
         "text_similarity": a.text_similarity,
         "min_text_tokens": a.min_text_tokens,
         "drop_emoji": a.drop_emoji,
+        "near_text_mode": format!("{:?}", a.near_text_mode).to_lowercase(),
     });
     for (k, v) in detect.as_object().expect("an object") {
         params[k] = v.clone();
@@ -147,12 +158,23 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         Some(cfg) => {
             stages.start("near_text");
             let ing = &mut loaded.ingested;
-            let (ds, near) = pool
-                .install(|| lockstep_text::derive_near_text(std::mem::take(&mut ing.dataset), cfg));
+            let ds = std::mem::take(&mut ing.dataset);
+            let (ds, near) = pool.install(|| match plan.near_text_mode {
+                NearTextMode::Lsh => {
+                    let (ds, n) = lockstep_text::derive_near_text(ds, cfg);
+                    (ds, TextLayer::Clusters(n))
+                }
+                NearTextMode::Qut => {
+                    let (ds, s) = lockstep_text::similar_posts::derive(ds, cfg);
+                    (ds, TextLayer::SimilarPosts(s))
+                }
+            });
             ing.dataset = ds;
-            if let Some(layers) = plan.layers.filter(|l| !l.contains(Layer::Text)) {
-                let note = "the text layer was read to derive near_text, and left out after";
-                pool.install(|| ing.select_layers(layers, Some(note)));
+            let present: LayerSet = ing.dataset.actions.layer.iter().copied().collect();
+            if let Some(layers) = plan.layers.filter(|l| present.0 & !l.0 != 0) {
+                let dropped = LayerSet(present.0 & !layers.0).join(", ");
+                let note = format!("{dropped} read to derive near_text, and left out after");
+                pool.install(|| ing.select_layers(layers, Some(&note)));
             }
             Some(near)
         }
@@ -171,7 +193,14 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     }
 
     stages.start("detecting");
-    let det = pool.install(|| lockstep_detect::detect(ds, &plan.detect));
+    let det = pool.install(|| match &near {
+        Some(TextLayer::SimilarPosts(s)) => {
+            lockstep_detect::co_action::detect_filtered(ds, &plan.detect, |a, b| {
+                s.similar(ds, a, b)
+            })
+        }
+        _ => lockstep_detect::detect(ds, &plan.detect),
+    });
     stages.start("clustering");
     let net = lockstep_graph::build(ds, &det, &plan.threshold);
     stages.start("writing");
@@ -255,7 +284,15 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
             "count, skip, report the first examples".into()
         },
     );
-    if let Some(n) = &p.near_text {
+    if let (Some(n), NearTextMode::Qut) = (&p.near_text, p.near_text_mode) {
+        line(
+            "near_text",
+            format!(
+                "the QUT toolkit's co_similar_tweet: posts (not reposts) whose token sets have Jaccard >= {} (at least {} tokens each), every layer read for the texts",
+                n.threshold, n.min_tokens
+            ),
+        );
+    } else if let Some(n) = &p.near_text {
         line(
             "near_text",
             format!(
@@ -306,8 +343,8 @@ fn print_summary(
     plan: &Plan,
 ) -> std::io::Result<()> {
     let t = thousands;
-    if let Some(n) = r.near_text {
-        writeln!(
+    match r.near_text {
+        Some(TextLayer::Clusters(n)) => writeln!(
             out,
             "near_text: {} ({} under {} words), {} of near duplicates (largest {} texts); similarity >= {} by MinHash LSH ({} bands of {} rows)",
             count(n.texts, "distinct text"),
@@ -318,7 +355,16 @@ fn print_summary(
             n.config.threshold,
             n.lsh.bands,
             n.lsh.rows
-        )?;
+        )?,
+        Some(TextLayer::SimilarPosts(s)) => writeln!(
+            out,
+            "near_text (QUT co_similar_tweet): {} ({} under {} tokens); pairs where token-set Jaccard >= {}",
+            count(s.posts, "post with its own text"),
+            t(s.too_short),
+            s.config.min_tokens,
+            s.config.threshold
+        )?,
+        None => {}
     }
     if let Some(b) = r.bios {
         writeln!(

@@ -6,7 +6,9 @@ use anyhow::{bail, Context};
 use std::io::Write;
 
 pub fn run(a: IngestArgs) -> anyhow::Result<ExitStatus> {
-    let config = crate::input::config(&a.input)?;
+    // A dataset keeps each post's own text for the analyses that need it.
+    let mut config = crate::input::config(&a.input)?;
+    config.keep_text = true;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads.unwrap_or(0))
         .build()

@@ -42,7 +42,7 @@ pub fn config(a: &InputArgs) -> anyhow::Result<IngestConfig> {
         (None, None) => None,
     };
     let format = (a.format != "auto").then(|| a.format.clone());
-    Ok(IngestConfig { format, map, layers, strict: a.strict })
+    Ok(IngestConfig { format, map, layers, strict: a.strict, keep_text: false })
 }
 
 /// The ingest options as the user gave them, for summaries and manifests.

@@ -77,3 +77,43 @@ fn repost_and_reply_pairs_match_qut_toolkit() {
         qut_reply.len()
     );
 }
+
+/// `--layers near_text --near-text-mode qut` gives the toolkit's
+/// co_similar_tweet network (threshold 0.8, minimum document size 1,
+/// window 60 s): the same account pairs.
+#[test]
+fn similar_posts_match_qut_co_similar_tweet() {
+    let out = std::env::temp_dir().join(format!("lockstep-parity-similar-{}", std::process::id()));
+    let status = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .arg("detect")
+        .arg(fixture("posts.csv.gz"))
+        .args(["--map", "repost=reposted_id,reply=reply_to_id,url=url,text=text,content=post_id,timestamp=timestamp"])
+        .args(["--layers", "near_text", "--near-text-mode", "qut"])
+        .args(["--text-similarity", "0.8", "--min-text-tokens", "1"])
+        .args(["--window", "60", "--min-participation", "1", "--min-weight", "1", "--quiet"])
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut ours = PairSet::new();
+    let mut r = csv::Reader::from_path(out.join("pairs.csv")).unwrap();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        assert_eq!(&rec[0], "near_text");
+        ours.insert(unordered(&rec[2], &rec[3]));
+    }
+    let qut = qut_pairs("qut_co_similar_tweet_1e5.csv.gz");
+    assert_eq!(qut.len(), 1096);
+    assert!(
+        ours == qut,
+        "{} ours, {} QUT's, {} in common",
+        ours.len(),
+        qut.len(),
+        ours.intersection(&qut).count()
+    );
+    let evidence = std::fs::read_to_string(out.join("near_text_pairs.csv")).unwrap();
+    assert!(evidence.lines().count() > 1000);
+    std::fs::remove_dir_all(&out).unwrap();
+}

@@ -42,86 +42,103 @@ impl Detector for CoAction {
     }
 
     fn detect(&self, ds: &Dataset, cfg: &DetectConfig) -> Detection {
-        let t = &ds.actions;
-        let n = t.len();
-        let mut stats = DetectStats { actions: n as u64, ..Default::default() };
+        detect_filtered(ds, cfg, |_, _| true)
+    }
+}
 
-        // Rank actions by (time, row): a pair's older side is its lower rank,
-        // which is CooRTweet's orientation (ties keep input order).
-        let mut perm: Vec<u32> = (0..n as u32).collect();
-        perm.par_sort_unstable_by_key(|&r| (t.time_us[r as usize], r));
-        let r = Ranked::gather(ds, &perm);
+/// [`CoAction`] with one more condition on a pair: `pair_ok(row_a, row_b)`,
+/// asked of every pair of actions on one object within the window before
+/// any other rule; a pair it refuses is no pair at all (not counted).
+/// Rules whose pairs are not "same object" alone, such as the QUT
+/// toolkit's similar posts, put every candidate on one object and decide
+/// here. `pair_ok` must be symmetric.
+pub fn detect_filtered(
+    ds: &Dataset,
+    cfg: &DetectConfig,
+    pair_ok: impl Fn(usize, usize) -> bool + Sync,
+) -> Detection {
+    let t = &ds.actions;
+    let n = t.len();
+    let mut stats = DetectStats { actions: n as u64, ..Default::default() };
 
-        let mut keep = vec![true; n];
-        if cfg.dedup {
-            stats.duplicates_dropped = mark_duplicates(&r, &mut keep);
-        }
-        stats.prefiltered_out = prefilter(&r, cfg, &mut keep, ds.accounts.len());
+    // Rank actions by (time, row): a pair's older side is its lower rank,
+    // which is CooRTweet's orientation (ties keep input order).
+    let mut perm: Vec<u32> = (0..n as u32).collect();
+    perm.par_sort_unstable_by_key(|&r| (t.time_us[r as usize], r));
+    let r = Ranked::gather(ds, &perm);
 
-        // Shard by object: keys sort by object, then rank.
-        let mut keys: Vec<u64> =
-            (0..n).filter(|&i| keep[i]).map(|i| (r.object[i] as u64) << 32 | i as u64).collect();
-        keys.par_sort_unstable();
-        let groups = group_bounds(&keys, |k| k >> 32);
+    let mut keep = vec![true; n];
+    if cfg.dedup {
+        stats.duplicates_dropped = mark_duplicates(&r, &mut keep);
+    }
+    stats.prefiltered_out = prefilter(&r, cfg, &mut keep, ds.accounts.len());
 
-        let w = cfg.window_us;
-        // Loops are dropped during the sweep (and only counted), so memory
-        // holds the kept pairs alone; a sum does not depend on thread order.
-        let loops = std::sync::atomic::AtomicU64::new(0);
-        let mut pairs: Vec<(u32, u32)> = groups
-            .par_iter()
-            .flat_map_iter(|g| {
-                let ranks = &keys[g.clone()];
-                let mut out = Vec::new();
-                let mut dropped = 0;
-                for (x, &ki) in ranks.iter().enumerate() {
-                    let i = (ki & 0xffff_ffff) as usize;
-                    for &kj in &ranks[x + 1..] {
-                        let j = (kj & 0xffff_ffff) as usize;
-                        if r.time[j] - r.time[i] > w {
-                            break;
-                        }
-                        let is_loop = r.account[i] == r.account[j]
-                            || r.content[i] == r.content[j]
-                            || r.self_ref[i]
-                            || r.self_ref[j];
-                        if is_loop && !cfg.keep_loops {
-                            dropped += 1;
-                        } else {
-                            out.push((i as u32, j as u32));
-                        }
+    // Shard by object: keys sort by object, then rank.
+    let mut keys: Vec<u64> =
+        (0..n).filter(|&i| keep[i]).map(|i| (r.object[i] as u64) << 32 | i as u64).collect();
+    keys.par_sort_unstable();
+    let groups = group_bounds(&keys, |k| k >> 32);
+
+    let w = cfg.window_us;
+    // Loops are dropped during the sweep (and only counted), so memory
+    // holds the kept pairs alone; a sum does not depend on thread order.
+    let loops = std::sync::atomic::AtomicU64::new(0);
+    let mut pairs: Vec<(u32, u32)> = groups
+        .par_iter()
+        .flat_map_iter(|g| {
+            let ranks = &keys[g.clone()];
+            let mut out = Vec::new();
+            let mut dropped = 0;
+            for (x, &ki) in ranks.iter().enumerate() {
+                let i = (ki & 0xffff_ffff) as usize;
+                for &kj in &ranks[x + 1..] {
+                    let j = (kj & 0xffff_ffff) as usize;
+                    if r.time[j] - r.time[i] > w {
+                        break;
+                    }
+                    if !pair_ok(perm[i] as usize, perm[j] as usize) {
+                        continue;
+                    }
+                    let is_loop = r.account[i] == r.account[j]
+                        || r.content[i] == r.content[j]
+                        || r.self_ref[i]
+                        || r.self_ref[j];
+                    if is_loop && !cfg.keep_loops {
+                        dropped += 1;
+                    } else {
+                        out.push((i as u32, j as u32));
                     }
                 }
-                if dropped > 0 {
-                    loops.fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
-                }
-                out
-            })
-            .collect();
-        stats.loops_removed = loops.into_inner();
-        stats.pairs_in_window = pairs.len() as u64 + stats.loops_removed;
-
-        let before = pairs.len();
-        match cfg.semantics {
-            Semantics::CooRTweet => {
-                coortweet_participation(&r, cfg, &keep, &mut pairs, ds.contents.len())
             }
-            Semantics::Lockstep => lockstep_participation(&r, cfg, &mut pairs, ds.accounts.len()),
-        }
-        stats.participation_removed = (before - pairs.len()) as u64;
+            if dropped > 0 {
+                loops.fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
+            }
+            out
+        })
+        .collect();
+    stats.loops_removed = loops.into_inner();
+    stats.pairs_in_window = pairs.len() as u64 + stats.loops_removed;
 
-        let fast = FastRule::new(&r, cfg, &keep, &pairs, ds.contents.len());
-        let (pair_table, edges) = aggregate(&r, cfg, &perm, pairs, &fast);
-        stats.pairs = pair_table.len() as u64;
-        stats.fast_pairs = pair_table.fast.iter().filter(|&&f| f).count() as u64;
-        stats.accounts =
-            count_distinct(edges.a.iter().chain(edges.b.iter()).copied(), ds.accounts.len());
-        stats.objects = count_distinct(
-            pair_table.older.iter().map(|&row| t.object[row as usize]),
-            ds.objects.len(),
-        );
-        Detection { pairs: pair_table, edges, stats }
+    let before = pairs.len();
+    match cfg.semantics {
+        Semantics::CooRTweet => {
+            coortweet_participation(&r, cfg, &keep, &mut pairs, ds.contents.len())
+        }
+        Semantics::Lockstep => lockstep_participation(&r, cfg, &mut pairs, ds.accounts.len()),
     }
+    stats.participation_removed = (before - pairs.len()) as u64;
+
+    let fast = FastRule::new(&r, cfg, &keep, &pairs, ds.contents.len());
+    let (pair_table, edges) = aggregate(&r, cfg, &perm, pairs, &fast);
+    stats.pairs = pair_table.len() as u64;
+    stats.fast_pairs = pair_table.fast.iter().filter(|&&f| f).count() as u64;
+    stats.accounts =
+        count_distinct(edges.a.iter().chain(edges.b.iter()).copied(), ds.accounts.len());
+    stats.objects = count_distinct(
+        pair_table.older.iter().map(|&row| t.object[row as usize]),
+        ds.objects.len(),
+    );
+    Detection { pairs: pair_table, edges, stats }
 }
 
 /// The action columns the sweep reads, gathered in rank order for locality.

@@ -37,6 +37,16 @@ pub struct OracleOutput {
 
 /// Runs the rules literally.
 pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
+    oracle_filtered(ds, cfg, |_, _| true)
+}
+
+/// [`oracle`] with the extra pair condition of
+/// [`crate::co_action::detect_filtered`] (which must be symmetric).
+pub fn oracle_filtered(
+    ds: &Dataset,
+    cfg: &DetectConfig,
+    pair_ok: impl Fn(usize, usize) -> bool,
+) -> OracleOutput {
     let t = &ds.actions;
     let n = t.len();
     let mut kept: Vec<bool> = vec![true; n];
@@ -82,7 +92,7 @@ pub fn oracle(ds: &Dataset, cfg: &DetectConfig) -> OracleOutput {
             if !pre[i] || !pre[j] || t.object[i] != t.object[j] {
                 continue;
             }
-            if (t.time_us[i] - t.time_us[j]).abs() > cfg.window_us {
+            if (t.time_us[i] - t.time_us[j]).abs() > cfg.window_us || !pair_ok(i, j) {
                 continue;
             }
             let is_loop = t.account[i] == t.account[j]

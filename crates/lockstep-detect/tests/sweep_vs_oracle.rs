@@ -1,7 +1,7 @@
 //! The fast sweep against the all-pairs oracle, for both semantics and for
 //! 1 vs N threads.
 
-use lockstep_detect::oracle::{oracle, OracleEdge, OracleOutput};
+use lockstep_detect::oracle::{oracle, oracle_filtered, OracleEdge, OracleOutput};
 use lockstep_detect::{detect, DetectConfig, Detection, Semantics};
 use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
 use proptest::prelude::*;
@@ -131,4 +131,15 @@ fn coortweet_fast_flag_refilters_participation() {
     assert_eq!(lockstep.pairs.fast, [true, false]);
     assert_eq!(coortweet.pairs.fast, [false, false]);
     assert_eq!(coortweet.edges.fast_weight, [0]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    /// The extra pair condition is applied as the oracle applies it.
+    #[test]
+    fn filtered_sweep_equals_filtered_oracle(ds in dataset(), cfg in config(), m in 2usize..5) {
+        let pair_ok = |a: usize, b: usize| (a + b) % m != 0;
+        let fast = lockstep_detect::co_action::detect_filtered(&ds, &cfg, pair_ok);
+        prop_assert_eq!(to_oracle_shape(&fast), oracle_filtered(&ds, &cfg, pair_ok));
+    }
 }

@@ -43,6 +43,10 @@ pub struct IngestConfig {
     pub layers: Option<LayerSet>,
     /// Fail on the first bad record instead of counting it.
     pub strict: bool,
+    /// Keep each post's own text as written ([`Dataset::content_text`]),
+    /// for rules and evidence that need the words rather than the
+    /// normalised `text` object.
+    pub keep_text: bool,
 }
 
 /// What a format reader works with: where its actions go, and where its

@@ -48,7 +48,15 @@ pub struct Dataset {
     pub contents: Strings,
     /// Platform names.
     pub platforms: Interner,
+    /// Distinct post texts as written, when the ingest kept them.
+    pub texts: Strings,
+    /// Per content id, its text in [`Dataset::texts`], or [`NO_TEXT`]
+    /// (empty when no text was kept).
+    pub content_text: Vec<u32>,
 }
+
+/// A content id without a kept text.
+pub const NO_TEXT: u32 = u32::MAX;
 
 impl Dataset {
     /// The object's string as it appeared in the input (without the layer).
@@ -67,6 +75,39 @@ impl Dataset {
     /// The content id's string.
     pub fn content_name(&self, content: u32) -> &str {
         self.contents.resolve(content)
+    }
+
+    /// Puts [`Dataset::texts`] in canonical form: the distinct texts in
+    /// order of their first content id, none unused; so that two datasets
+    /// with the same texts per content compare equal however they were
+    /// built.
+    pub fn canonical_texts(&mut self) {
+        if self.content_text.is_empty() {
+            self.texts = Strings::default();
+            return;
+        }
+        let mut raw = Strings::default();
+        for &t in &self.content_text {
+            if t != NO_TEXT {
+                raw.push(self.texts.resolve(t));
+            }
+        }
+        let (codes, texts) = raw.encode();
+        let mut codes = codes.into_iter();
+        for t in &mut self.content_text {
+            if *t != NO_TEXT {
+                *t = codes.next().expect("one code per text");
+            }
+        }
+        self.texts = texts;
+    }
+
+    /// The post text of a content id, as written, when the ingest kept it.
+    pub fn post_text(&self, content: u32) -> Option<&str> {
+        match self.content_text.get(content as usize) {
+            Some(&t) if t != NO_TEXT => Some(self.texts.resolve(t)),
+            _ => None,
+        }
     }
 
     /// The actions on `layers` only, as if the other layers had never been
@@ -125,7 +166,14 @@ impl Dataset {
         for &p in &platform_order {
             platforms.intern(self.platforms.resolve(p));
         }
-        Dataset {
+        let content_text = if self.content_text.is_empty() {
+            Vec::new()
+        } else {
+            content_order.iter().map(|&c| self.content_text[c as usize]).collect()
+        };
+        let mut selected = Dataset {
+            texts: self.texts.clone(),
+            content_text,
             actions: ActionTable {
                 account,
                 object,
@@ -140,7 +188,9 @@ impl Dataset {
             objects: pick(&self.objects, &object_order),
             contents: pick(&self.contents, &content_order),
             platforms,
-        }
+        };
+        selected.canonical_texts();
+        selected
     }
 }
 
@@ -186,6 +236,9 @@ pub struct DatasetBuilder {
     ns_platform: String,
     ns: String,
     scratch: String,
+    /// Post texts, with the row of the post's first action.
+    raw_texts: Strings,
+    text_rows: Vec<u32>,
 }
 
 impl DatasetBuilder {
@@ -240,6 +293,13 @@ impl DatasetBuilder {
         (row, &mut self.meta)
     }
 
+    /// Keeps `text` as the post text of the content id of action `row`
+    /// (the first text given for a content id wins).
+    pub fn set_post_text(&mut self, row: usize, text: &str) {
+        self.raw_texts.push(text);
+        self.text_rows.push(u32::try_from(row).expect("fewer than 2^32 actions"));
+    }
+
     /// Number of actions so far.
     pub fn len(&self) -> usize {
         self.raw_accounts.len()
@@ -282,6 +342,19 @@ impl DatasetBuilder {
         (self.ds.actions.object, self.ds.objects) = self.raw_objects.encode();
         drop(self.raw_objects);
         (self.ds.actions.content, self.ds.contents) = self.raw_contents.encode();
+        if !self.text_rows.is_empty() {
+            let (codes, texts) = self.raw_texts.encode();
+            drop(self.raw_texts);
+            let mut content_text = vec![NO_TEXT; self.ds.contents.len()];
+            for (&row, code) in self.text_rows.iter().zip(codes) {
+                let slot = &mut content_text[self.ds.actions.content[row as usize] as usize];
+                if *slot == NO_TEXT {
+                    *slot = code;
+                }
+            }
+            (self.ds.texts, self.ds.content_text) = (texts, content_text);
+            self.ds.canonical_texts();
+        }
         self.ds
     }
 }
@@ -346,6 +419,26 @@ mod tests {
             }
             proptest::prop_assert_eq!(full.finish().select_layers(layers), direct.finish());
         }
+    }
+
+    #[test]
+    fn post_texts_follow_their_content_ids() {
+        let mut b = DatasetBuilder::default();
+        let r0 = b.push_action(act("alice", "x", "1"));
+        b.set_post_text(r0, "same words");
+        b.push_action(act("bob", "x", "2"));
+        let r2 = b.push_action(ActionInput { layer: Layer::Repost, ..act("carol", "y", "3") });
+        b.set_post_text(r2, "same words");
+        let r3 = b.push_action(act("alice", "z", "1"));
+        b.set_post_text(r3, "a later text for the same post is ignored");
+        let ds = b.finish();
+        assert_eq!(ds.post_text(0), Some("same words"));
+        assert_eq!(ds.post_text(1), None);
+        assert_eq!(ds.post_text(2), Some("same words"));
+        assert_eq!(ds.texts.len(), 1, "texts are stored once");
+        let only_repost = ds.select_layers(LayerSet::from_iter([Layer::Repost]));
+        assert_eq!(only_repost.post_text(0), Some("same words"));
+        assert_eq!(only_repost.content_text.len(), 1);
     }
 
     #[test]

@@ -29,7 +29,7 @@ mod strings;
 pub mod time;
 
 pub use accounts::{AccountField, AccountTable};
-pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder};
+pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder, NO_TEXT};
 pub use interner::Interner;
 pub use layer::{Layer, LayerSet, ParseLayerError};
 pub use platform::namespace;

@@ -43,7 +43,7 @@ pub struct Results<'a> {
     /// formula with `'` (see `docs/outputs.md`).
     pub formula_guard: bool,
     /// The `near_text` layer's evidence, when it was derived.
-    pub near_text: Option<&'a lockstep_text::NearText>,
+    pub near_text: Option<&'a lockstep_text::TextLayer>,
     /// Near-duplicate bios, when accounts have bios.
     pub bios: Option<&'a lockstep_text::BioClusters>,
 }

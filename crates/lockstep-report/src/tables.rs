@@ -58,7 +58,7 @@ pub(crate) fn bio_clusters_csv(
 pub(crate) fn near_text_pairs_csv(
     w: &mut dyn Write,
     r: &Results<'_>,
-    near: &lockstep_text::NearText,
+    near: &lockstep_text::TextLayer,
 ) -> io::Result<()> {
     let g = |s| guard(s, r.formula_guard);
     let (ds, p) = (r.ds, &r.det.pairs);

@@ -53,11 +53,20 @@ pub fn read_dataset(dir: &Path) -> Result<(Manifest, Dataset), StoreError> {
 
     let (accounts, (objects, contents)) = rayon::join(
         || read_accounts(&accounts),
-        || rayon::join(|| read_objects(&objects), || read_names(&contents, "content_id")),
+        || rayon::join(|| read_objects(&objects), || read_contents(&contents)),
     );
-    let ((names, meta), (objects, object_layers), contents) = (accounts?, objects?, contents?);
-    let mut ds =
-        Dataset { accounts: names, account_meta: meta, objects, contents, ..Default::default() };
+    let ((names, meta), (objects, object_layers), (contents, (texts, content_text))) =
+        (accounts?, objects?, contents?);
+    let mut ds = Dataset {
+        accounts: names,
+        account_meta: meta,
+        objects,
+        contents,
+        texts,
+        content_text,
+        ..Default::default()
+    };
+    ds.canonical_texts();
     read_actions(&actions, &mut ds, &object_layers)?;
     Ok((manifest, ds))
 }
@@ -120,6 +129,23 @@ fn read_names(t: &TableReader, id_field: &str) -> Result<Strings, StoreError> {
         Ok(())
     })?;
     Ok(out)
+}
+
+/// Content ids and their post texts (empty when none was kept).
+fn read_contents(t: &TableReader) -> Result<(Strings, (Strings, Vec<u32>)), StoreError> {
+    let names = read_names(t, "content_id")?;
+    let (mut texts, mut content_text) = (Strings::default(), Vec::new());
+    t.column::<ByteArrayType>(2, |row, v| {
+        content_text.push(match v {
+            Some(v) => texts.push(utf8(t, row, "text", v)?),
+            None => lockstep_model::NO_TEXT,
+        });
+        Ok(())
+    })?;
+    if texts.is_empty() {
+        content_text.clear();
+    }
+    Ok((names, (texts, content_text)))
 }
 
 fn read_objects(t: &TableReader) -> Result<(Strings, Vec<Layer>), StoreError> {

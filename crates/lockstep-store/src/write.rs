@@ -1,7 +1,7 @@
 use crate::columns::TableWriter;
 use crate::{Manifest, StoreError, TableInfo, FORMAT_VERSION, MANIFEST, ROW_GROUP_ROWS};
 use lockstep_ingest::{FileReport, SkipLog};
-use lockstep_model::{Dataset, Layer, Strings};
+use lockstep_model::{Dataset, Layer};
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int32Type, Int64Type};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,6 +38,7 @@ pub(crate) const OBJECTS: &str = "message objects {
 pub(crate) const CONTENTS: &str = "message contents {
   REQUIRED INT32 content_id (INTEGER(32,false));
   REQUIRED BYTE_ARRAY name (STRING);
+  OPTIONAL BYTE_ARRAY text (STRING);
 }";
 
 /// Writes `ds` and its provenance as a dataset in `dir` and returns the
@@ -57,7 +58,7 @@ pub fn write_dataset(
         || {
             rayon::join(
                 || write_accounts(dir, ds),
-                || rayon::join(|| write_objects(dir, ds), || write_names(dir, &ds.contents)),
+                || rayon::join(|| write_objects(dir, ds), || write_contents(dir, ds)),
             )
         },
     );
@@ -212,14 +213,18 @@ fn write_objects(dir: &Path, ds: &Dataset) -> Result<TableInfo, StoreError> {
     w.finish()
 }
 
-fn write_names(dir: &Path, names: &Strings) -> Result<TableInfo, StoreError> {
+fn write_contents(dir: &Path, ds: &Dataset) -> Result<TableInfo, StoreError> {
+    let names = &ds.contents;
     let mut w = TableWriter::create(dir.join("contents.parquet"), CONTENTS)?;
     for r in chunks(names.len()) {
         w.row_group(r.len(), |c| {
             c.required::<Int32Type>(&ids(r.clone()))?;
             let v: Vec<ByteArray> =
                 r.clone().map(|i| ByteArray::from(names.resolve(i as u32))).collect();
-            c.required::<ByteArrayType>(&v)
+            c.required::<ByteArrayType>(&v)?;
+            let texts: Vec<Option<&str>> = r.clone().map(|i| ds.post_text(i as u32)).collect();
+            let (v, d) = optional(&texts, |t| ByteArray::from(*t));
+            c.optional::<ByteArrayType>(&v, &d)
         })?;
     }
     w.finish()

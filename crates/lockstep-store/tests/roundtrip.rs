@@ -40,7 +40,7 @@ fn build(rows: &[(u8, u8, u8, u8, i64, u8)], meta: &[(u8, u8, u64)]) -> Dataset 
         }
     }
     for &(acc, obj, layer, content, time_us, platform) in rows {
-        b.push_action(ActionInput {
+        let row = b.push_action(ActionInput {
             account: NAMES[acc as usize % 8],
             object: NAMES[obj as usize % 8],
             layer: Layer::ALL[layer as usize % Layer::ALL.len()],
@@ -48,6 +48,9 @@ fn build(rows: &[(u8, u8, u8, u8, i64, u8)], meta: &[(u8, u8, u64)]) -> Dataset 
             time_us,
             platform: platforms[platform as usize % 3],
         });
+        if content % 3 == 0 {
+            b.set_post_text(row, NAMES[(obj as usize + content as usize) % 8]);
+        }
     }
     b.finish()
 }

@@ -10,6 +10,7 @@ mod near_text;
 pub mod normalize;
 mod qut;
 mod sets;
+pub mod similar_posts;
 mod tokens;
 mod window;
 
@@ -20,3 +21,23 @@ pub use qut::qut_tokens;
 pub use sets::{intersection, jaccard, sizes_can_reach, token_hash, TokenSets, Vocabulary};
 pub use tokens::words;
 pub use window::{similar_pairs, similar_pairs_oracle, SimilarPair, WindowRule};
+
+/// The `near_text` layer as derived: clusters of near duplicates, or the
+/// QUT toolkit's similar posts.
+#[derive(Debug, Clone)]
+pub enum TextLayer {
+    /// MinHash LSH clusters ([`derive_near_text`]).
+    Clusters(NearText),
+    /// Exact similar posts ([`similar_posts::derive`]).
+    SimilarPosts(similar_posts::SimilarPosts),
+}
+
+impl TextLayer {
+    /// The evidence for a pair of `near_text` rows of `ds`.
+    pub fn pair<'d>(&'d self, ds: &'d lockstep_model::Dataset, a: usize, b: usize) -> TextPair<'d> {
+        match self {
+            TextLayer::Clusters(n) => n.pair(ds, a, b),
+            TextLayer::SimilarPosts(s) => s.pair(ds, a, b),
+        }
+    }
+}

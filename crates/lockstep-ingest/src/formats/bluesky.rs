@@ -244,7 +244,10 @@ impl Format for BlueskyJetstream {
             }
             let rkey = nonempty(&commit.rkey).unwrap_or_default();
             let content = format!("at://{did}/{collection}/{rkey}");
-            let post = Post { line, account: did, content: &content, time_us, platform: PLATFORM };
+            let text =
+                if collection == "app.bsky.feed.post" { nonempty(&record.text) } else { None };
+            let post =
+                Post { line, account: did, content: &content, time_us, platform: PLATFORM, text };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })

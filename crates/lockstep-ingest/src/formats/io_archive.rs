@@ -139,7 +139,9 @@ impl Format for IoArchive {
                 }
             }
             // A post names a URL or hashtag once however often it repeats it.
-            let post = Post { line, account: user, content: tweet, time_us, platform: PLATFORM };
+            let text = (!is_rt).then(|| get(c.text));
+            let post =
+                Post { line, account: user, content: tweet, time_us, platform: PLATFORM, text };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })?;

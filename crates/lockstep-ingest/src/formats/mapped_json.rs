@@ -106,8 +106,12 @@ impl Format for MappedJson {
             };
             let platform = platform_p.as_deref().and_then(first).unwrap_or_default();
             objects.clear();
+            let mut words: Option<String> = None;
             for (layer, path) in &layers {
                 for value in values_at(&v, path) {
+                    if *layer == Layer::Text && words.is_none() {
+                        words = Some(value.clone());
+                    }
                     let object = match layer {
                         Layer::Url => canonical_url(&value),
                         Layer::Hashtag | Layer::Mention => normalize_tag(&value),
@@ -119,8 +123,14 @@ impl Format for MappedJson {
                     }
                 }
             }
-            let post =
-                Post { line, account: &account, content: &content, time_us, platform: &platform };
+            let post = Post {
+                line,
+                account: &account,
+                content: &content,
+                time_us,
+                platform: &platform,
+                text: words.as_deref(),
+            };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })

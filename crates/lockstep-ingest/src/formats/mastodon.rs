@@ -209,14 +209,21 @@ impl Format for Mastodon {
                     objects.push((Layer::Mention, who));
                 }
             }
-            if !boost {
-                let text = normalize_exact(&html_text(html));
+            let words = (!boost).then(|| html_text(html));
+            if let Some(words) = &words {
+                let text = normalize_exact(words);
                 if !text.is_empty() {
                     objects.push((Layer::Text, text));
                 }
             }
-            let post =
-                Post { line, account: &acct, content: &content_id, time_us, platform: PLATFORM };
+            let post = Post {
+                line,
+                account: &acct,
+                content: &content_id,
+                time_us,
+                platform: PLATFORM,
+                text: words.as_deref(),
+            };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })

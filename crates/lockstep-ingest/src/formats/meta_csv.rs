@@ -175,7 +175,8 @@ impl Format for MetaCsv {
                     objects.push((Layer::Text, t));
                 }
             }
-            let post = Post { line, account, content, time_us, platform };
+            let text = text_cols.iter().map(|&i| rec[i].trim()).find(|t| !t.is_empty());
+            let post = Post { line, account, content, time_us, platform, text };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })

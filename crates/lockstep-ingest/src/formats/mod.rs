@@ -141,6 +141,9 @@ pub(crate) struct Post<'a> {
     pub content: &'a str,
     pub time_us: i64,
     pub platform: &'a str,
+    /// The post's own words, as written (not a repost's), kept for the
+    /// evidence when the ingest keeps texts.
+    pub text: Option<&'a str>,
 }
 
 /// Adds one action per distinct `(layer, object)` of a post (sorting and
@@ -160,7 +163,7 @@ pub(crate) fn push_objects(
             ctx.unselected[layer.index()] += 1;
             continue;
         }
-        ctx.builder.push_action(lockstep_model::ActionInput {
+        let row = ctx.builder.push_action(lockstep_model::ActionInput {
             account: post.account,
             object,
             layer: *layer,
@@ -169,6 +172,11 @@ pub(crate) fn push_objects(
             platform: post.platform,
         });
         ctx.report.actions += 1;
+        if !used && ctx.config.keep_text {
+            if let Some(text) = post.text.filter(|t| !t.trim().is_empty()) {
+                ctx.builder.set_post_text(row, text);
+            }
+        }
         used = true;
     }
     if used {

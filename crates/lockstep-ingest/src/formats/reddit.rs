@@ -79,6 +79,7 @@ impl Format for RedditDump {
             }
             objects.clear();
             let comment = v.get("body").is_some();
+            let mut words: Option<String> = None;
             let content = if comment {
                 let body = str_of(&v, "body").unwrap_or_default();
                 if let Some(parent) = str_of(&v, "parent_id") {
@@ -88,6 +89,7 @@ impl Format for RedditDump {
                     push_url(&mut objects, l);
                 }
                 if usable(body) {
+                    words = Some(body.to_string());
                     let t = normalize_exact(body);
                     if !t.is_empty() {
                         objects.push((Layer::Text, t));
@@ -104,14 +106,22 @@ impl Format for RedditDump {
                 for l in links(selftext) {
                     push_url(&mut objects, l);
                 }
-                let t = normalize_exact(&format!("{title} {selftext}"));
+                let both = format!("{title} {selftext}");
+                let t = normalize_exact(&both);
                 if !t.is_empty() {
                     objects.push((Layer::Text, t));
                 }
+                words = Some(both.trim().to_string());
                 format!("t3_{id}")
             };
-            let post =
-                Post { line, account: author, content: &content, time_us, platform: PLATFORM };
+            let post = Post {
+                line,
+                account: author,
+                content: &content,
+                time_us,
+                platform: PLATFORM,
+                text: words.as_deref(),
+            };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })

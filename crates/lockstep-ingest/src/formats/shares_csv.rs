@@ -69,6 +69,10 @@ impl Format for SharesCsv {
         let layer_idx: Vec<(Layer, usize, &str)> =
             layers.iter().zip(&idx[3..]).map(|((l, c), i)| (*l, *i, *c)).collect();
         let plat_i = platform_col.map(|_| idx[idx.len() - 1]);
+        // The post text, kept when asked: the `text` cell of a row that is
+        // not a repost (a repost's text is the original's).
+        let text_i = layer_idx.iter().find(|l| l.0 == Layer::Text).map(|l| l.1);
+        let repost_i = layer_idx.iter().find(|l| l.0 == Layer::Repost).map(|l| l.1);
         let names: Vec<String> = csv.header.clone();
         // Per-layer counters, moved into the report once at the end.
         let mut empty = [0u64; Layer::ALL.len()];
@@ -108,7 +112,7 @@ impl Format for SharesCsv {
                     empty[layer.index()] += 1;
                     continue;
                 }
-                ctx.builder.push_action(ActionInput {
+                let row = ctx.builder.push_action(ActionInput {
                     account,
                     object,
                     layer,
@@ -117,6 +121,14 @@ impl Format for SharesCsv {
                     platform,
                 });
                 ctx.report.actions += 1;
+                if !used
+                    && ctx.config.keep_text
+                    && repost_i.is_none_or(|r| rec[r].trim().is_empty())
+                {
+                    if let Some(text) = text_i.map(|t| rec[t].trim()).filter(|t| !t.is_empty()) {
+                        ctx.builder.set_post_text(row, text);
+                    }
+                }
                 used = true;
             }
             if used {

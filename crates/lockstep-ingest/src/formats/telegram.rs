@@ -292,7 +292,15 @@ fn message(
         }
     }
     let content = format!("{chat}/{id}");
-    let post = Post { line, account: &account, content: &content, time_us, platform: PLATFORM };
+    let forwarded = m.forwarded_from.as_deref().is_some_and(|s| !s.is_empty());
+    let post = Post {
+        line,
+        account: &account,
+        content: &content,
+        time_us,
+        platform: PLATFORM,
+        text: (!forwarded).then_some(body.as_str()),
+    };
     push_objects(ctx, &post, objects);
     Ok(())
 }

@@ -200,18 +200,25 @@ impl Format for XApiV1 {
                     }
                 }
             }
+            let full = ext
+                .and_then(|e| e.full_text.as_deref())
+                .or(tweet.full_text.as_deref())
+                .or(tweet.text.as_deref())
+                .filter(|_| retweet.is_none());
             if retweet.is_none() {
-                let full = ext
-                    .and_then(|e| e.full_text.as_deref())
-                    .or(tweet.full_text.as_deref())
-                    .or(tweet.text.as_deref());
                 let t = normalize_exact(full.unwrap_or_default());
                 if !t.is_empty() {
                     objects.push((Layer::Text, t));
                 }
             }
-            let post =
-                Post { line, account: &user_id, content: &tweet_id, time_us, platform: PLATFORM };
+            let post = Post {
+                line,
+                account: &user_id,
+                content: &tweet_id,
+                time_us,
+                platform: PLATFORM,
+                text: full,
+            };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })

@@ -153,17 +153,23 @@ impl Format for XApiV2 {
                         objects.push((Layer::Mention, who));
                     }
                 }
+                let own = str_at(t, &["note_tweet", "text"])
+                    .or(str_at(t, &["text"]))
+                    .filter(|_| !is_retweet);
                 if !is_retweet {
-                    let text = str_at(t, &["note_tweet", "text"])
-                        .or(str_at(t, &["text"]))
-                        .unwrap_or_default();
-                    let norm = normalize_exact(text);
+                    let norm = normalize_exact(own.unwrap_or_default());
                     if !norm.is_empty() {
                         objects.push((Layer::Text, norm));
                     }
                 }
-                let post =
-                    Post { line, account: author, content: tweet_id, time_us, platform: PLATFORM };
+                let post = Post {
+                    line,
+                    account: author,
+                    content: tweet_id,
+                    time_us,
+                    platform: PLATFORM,
+                    text: own,
+                };
                 push_objects(ctx, &post, &mut objects);
             }
             Ok(())

@@ -111,7 +111,14 @@ impl Format for YoutubeComments {
                 if !norm.is_empty() {
                     objects.push((Layer::Text, norm));
                 }
-                let post = Post { line, account: author, content: id, time_us, platform: PLATFORM };
+                let post = Post {
+                    line,
+                    account: author,
+                    content: id,
+                    time_us,
+                    platform: PLATFORM,
+                    text: Some(text),
+                };
                 push_objects(ctx, &post, &mut objects);
             }
             Ok(())
