@@ -123,8 +123,8 @@ fn shares_csv(n: u64) -> Vec<u8> {
     csv
 }
 
-/// Prints one Markdown row per format.
-pub fn run(records: u64) {
+/// Prints one Markdown row per format (or only `only`).
+pub fn run(records: u64, only: Option<&str>) {
     println!("| format | input MB | records | seconds | MB/s | records/s |");
     println!("|---|---|---|---|---|---|");
     let inputs: [(&str, Vec<u8>); 9] = [
@@ -140,6 +140,13 @@ pub fn run(records: u64) {
     ];
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
     for (name, bytes) in inputs {
+        if only.is_some_and(|o| o != name) {
+            continue;
+        }
+        // For profiling the parse alone: the input, written to a file.
+        if let Some(path) = std::env::var_os("LOCKSTEP_BENCH_DUMP") {
+            std::fs::write(path, &bytes).expect("dump");
+        }
         let mb = bytes.len() as f64 / 1e6;
         let src: Box<dyn Source> = Box::new(MemorySource::new(name, &bytes));
         let cfg = IngestConfig { format: Some(name.to_string()), ..Default::default() };

@@ -6,8 +6,9 @@
 //! window sweep vs a baseline that compares all pairs of each object.
 //!
 //! Run with `cargo run --release -p lockstep-bench -- 100000 1000000 10000000`;
-//! `-- --formats [RECORDS]` measures parse throughput per input format on
-//! one core instead, `-- --dataset ROWS` parsing a CSV against reading
+//! `-- --formats [RECORDS [FORMAT]]` measures parse throughput per input
+//! format on one core instead (`LOCKSTEP_BENCH_DUMP=FILE` also writes the
+//! input, for profiling the parse alone), `-- --dataset ROWS` parsing a CSV against reading
 //! its dataset, and `-- --near-text ROWS` MinHash LSH against exact
 //! Jaccard.
 
@@ -141,7 +142,10 @@ fn one(rows: u64) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--formats") {
-        formats::run(args.get(1).map_or(200_000, |n| n.parse().expect("records")));
+        formats::run(
+            args.get(1).map_or(200_000, |n| n.parse().expect("records")),
+            args.get(2).map(String::as_str),
+        );
         return;
     }
     if args.first().map(String::as_str) == Some("--dataset") {
