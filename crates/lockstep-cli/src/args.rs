@@ -31,6 +31,14 @@ fn format_names() -> Vec<&'static str> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NearTextPairs {
+    /// Every pair's own similarity reaches the threshold.
+    Similar,
+    /// Every pair of posts in one cluster.
+    Cluster,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NearTextMode {
     /// MinHash LSH clusters of near-duplicate texts.
     Lsh,
@@ -105,6 +113,13 @@ pub struct DetectArgs {
     /// the posts per window; for parity checks).
     #[arg(long, value_enum, default_value_t = NearTextMode::Lsh)]
     pub near_text_mode: NearTextMode,
+
+    /// With `--near-text-mode lsh`: `similar` keeps a pair of posts only
+    /// when their texts are themselves similar enough; `cluster` keeps every
+    /// pair of one cluster (texts joined through a third may be less
+    /// similar).
+    #[arg(long, value_enum, default_value_t = NearTextPairs::Similar)]
+    pub near_text_pairs: NearTextPairs,
 
     /// Emoji are not words (in texts and bios).
     #[arg(long)]

@@ -1,5 +1,4 @@
-use crate::args::NearTextMode;
-use crate::args::{DetectArgs, SemanticsArg};
+use crate::args::{DetectArgs, NearTextMode, NearTextPairs, SemanticsArg};
 use crate::input::count;
 use crate::progress::Stages;
 use crate::ExitStatus;
@@ -35,7 +34,7 @@ fn seconds_to_us(flag: &str, s: f64) -> anyhow::Result<i64> {
 }
 
 fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
-    let ingest = crate::input::config(&a.input)?;
+    let mut ingest = crate::input::config(&a.input)?;
     let layers = crate::input::selected_layers(&a.input)?;
     if !(0.0..=1.0).contains(&a.text_similarity) || a.text_similarity == 0.0 {
         bail!("`--text-similarity` must be over 0 and at most 1, got `{}`", a.text_similarity);
@@ -47,7 +46,6 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         seed: 1,
     };
     let near_text = layers.filter(|l| l.contains(Layer::NearText)).map(|_| text);
-    let mut ingest = ingest;
     if near_text.is_some() && a.near_text_mode == NearTextMode::Qut {
         // Every post's own text, whatever layers give it actions.
         ingest.keep_text = true;
@@ -119,6 +117,7 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
         "min_text_tokens": a.min_text_tokens,
         "drop_emoji": a.drop_emoji,
         "near_text_mode": format!("{:?}", a.near_text_mode).to_lowercase(),
+        "near_text_pairs": format!("{:?}", a.near_text_pairs).to_lowercase(),
     });
     for (k, v) in detect.as_object().expect("an object") {
         params[k] = v.clone();
@@ -199,6 +198,11 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
                 s.similar(ds, a, b)
             })
         }
+        Some(TextLayer::Clusters(n)) if a.near_text_pairs == NearTextPairs::Similar => {
+            lockstep_detect::co_action::detect_filtered(ds, &plan.detect, |x, y| {
+                n.similar_pair(ds, x, y)
+            })
+        }
         _ => lockstep_detect::detect(ds, &plan.detect),
     });
     stages.start("clustering");
@@ -234,7 +238,7 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
     use lockstep_model::time::fmt_secs;
     let d = &p.detect;
     let inputs: Vec<String> = a.input.inputs.iter().map(|i| format!("`{}`", i.display())).collect();
-    let layers = p.ingest.layers.map_or("every layer the input has".to_string(), |l| l.join(", "));
+    let layers = p.layers.map_or("every layer the input has".to_string(), |l| l.join(", "));
     let (participation, weight) = match d.semantics {
         Semantics::Lockstep => (
             format!(
@@ -296,10 +300,15 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
         line(
             "near_text",
             format!(
-                "texts of the text layer with at least {} distinct words{}, clustered where word-set Jaccard >= {} (MinHash, banded LSH, every candidate verified)",
+                "texts of the text layer with at least {} distinct words{}, clustered where word-set Jaccard >= {} (MinHash, banded LSH, every candidate verified){}",
                 n.min_tokens,
                 if n.emoji { " (emoji count as words)" } else { "" },
-                n.threshold
+                n.threshold,
+                if a.near_text_pairs == NearTextPairs::Similar {
+                    "; a pair's own texts must reach it too"
+                } else {
+                    "; every pair of a cluster"
+                }
             ),
         );
     }

@@ -101,6 +101,15 @@ impl NearText {
         self.source.len()
     }
 
+    /// Whether rows `a` and `b` of `ds` may pair when every pair must be
+    /// similar itself (not only linked through its cluster): always on
+    /// other layers; on `near_text`, when the two texts' words reach the
+    /// threshold. For `lockstep_detect::co_action::detect_filtered`.
+    pub fn similar_pair(&self, ds: &Dataset, a: usize, b: usize) -> bool {
+        ds.actions.layer[a] != Layer::NearText
+            || self.pair(ds, a, b).similarity >= self.config.threshold
+    }
+
     /// The evidence for two `near_text` rows of `ds` on one object (the
     /// dataset [`derive`] returned, or one with the same `near_text` rows
     /// last, in order, as [`Dataset::select_layers`] keeps them). The
