@@ -125,6 +125,13 @@ pub struct DetectArgs {
     #[arg(long)]
     pub drop_emoji: bool,
 
+    /// Keep only edges whose co-actions are beyond chance: q-value at most
+    /// this false discovery rate under a null that shifts each account by
+    /// whole days (docs/detect.md). Adds expected_objects, p_value and
+    /// q_value to edges.csv.
+    #[arg(long, value_name = "Q")]
+    pub fdr: Option<f64>,
+
     /// Rules that turn pairs into edges.
     #[arg(long, value_enum, default_value_t = SemanticsArg::Lockstep)]
     pub semantics: SemanticsArg,

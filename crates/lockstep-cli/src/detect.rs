@@ -22,6 +22,8 @@ struct Plan {
     near_text: Option<NearTextConfig>,
     /// How `near_text` is derived.
     near_text_mode: NearTextMode,
+    /// The false discovery rate edges must pass, when significance is on.
+    fdr: Option<f64>,
     detect: DetectConfig,
     threshold: ThresholdConfig,
 }
@@ -46,6 +48,11 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         seed: 1,
     };
     let near_text = layers.filter(|l| l.contains(Layer::NearText)).map(|_| text);
+    if let Some(q) = a.fdr {
+        if !(q > 0.0 && q <= 1.0) {
+            bail!("`--fdr` must be over 0 and at most 1, got `{q}`");
+        }
+    }
     if near_text.is_some() && a.near_text_mode == NearTextMode::Qut {
         // Every post's own text, whatever layers give it actions.
         ingest.keep_text = true;
@@ -80,6 +87,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         layers,
         near_text,
         near_text_mode: a.near_text_mode,
+        fdr: a.fdr,
         detect: DetectConfig {
             window_us,
             fast_window_us,
@@ -118,6 +126,7 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
         "drop_emoji": a.drop_emoji,
         "near_text_mode": format!("{:?}", a.near_text_mode).to_lowercase(),
         "near_text_pairs": format!("{:?}", a.near_text_pairs).to_lowercase(),
+        "fdr": a.fdr,
     });
     for (k, v) in detect.as_object().expect("an object") {
         params[k] = v.clone();
@@ -205,8 +214,17 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         }
         _ => lockstep_detect::detect(ds, &plan.detect),
     });
+    let significance = plan.fdr.map(|_| {
+        stages.start("significance");
+        pool.install(|| lockstep_stats::significance(ds, &det, plan.detect.window_us))
+    });
     stages.start("clustering");
-    let net = lockstep_graph::build(ds, &det, &plan.threshold);
+    let net = match (&significance, plan.fdr) {
+        (Some(s), Some(fdr)) => {
+            lockstep_graph::build_with(ds, &det, &plan.threshold, |i| s.q_value[i] <= fdr)
+        }
+        _ => lockstep_graph::build(ds, &det, &plan.threshold),
+    };
     stages.start("writing");
     let results = lockstep_report::Results {
         ds,
@@ -215,6 +233,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         formula_guard: !a.raw_csv,
         near_text: near.as_ref(),
         bios: bios.as_ref(),
+        significance: significance.as_ref(),
     };
     let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
     stages.finish();
@@ -261,6 +280,11 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
     }
     if p.threshold.min_weight > 1 {
         threshold.push(format!("weight >= {}", p.threshold.min_weight));
+    }
+    if let Some(q) = p.fdr {
+        threshold.push(format!(
+            "q-value <= {q} (Benjamini-Hochberg over account pairs sharing an object; null: each account shifted by whole days)"
+        ));
     }
     let mut out = String::new();
     let mut line = |k: &str, v: String| out.push_str(&format!("{k:<14}{v}\n"));
@@ -395,6 +419,16 @@ fn print_summary(
         count(s.accounts, "account"),
         count(s.objects, "object")
     )?;
+    if let (Some(sig), Some(fdr)) = (r.significance, plan.fdr) {
+        writeln!(
+            out,
+            "significance: {} of {} with q <= {fdr} (null: accounts shifted by whole days over {} days; {} hypotheses)",
+            t(sig.q_value.iter().filter(|&&q| q <= fdr).count() as u64),
+            count(sig.q_value.len() as u64, "edge"),
+            sig.span_days,
+            t(sig.hypotheses as u64)
+        )?;
+    }
     let n = r.net;
     writeln!(
         out,
@@ -412,6 +446,9 @@ fn print_summary(
     }
     if plan.threshold.min_weight > 1 {
         rule.push(format!("weight >= {}", plan.threshold.min_weight));
+    }
+    if let Some(q) = plan.fdr {
+        rule.push(format!("q <= {q}"));
     }
     let rule = if rule.is_empty() { "all edges".to_string() } else { rule.join(" and ") };
     writeln!(

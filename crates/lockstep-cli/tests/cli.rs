@@ -506,6 +506,46 @@ fn near_text_finds_edited_copies_in_four_languages() {
     assert!(bad.stderr.contains("derived from the text layer"), "{}", bad.stderr);
 }
 
+/// `--fdr` tests every edge against the whole-day-shift null: on the
+/// Russian retweets, of the 32 edges with two objects or more, one is
+/// beyond chance once the two million account pairs that share an object
+/// are accounted for.
+#[test]
+fn fdr_keeps_edges_beyond_chance() {
+    let r = lockstep(&[
+        "detect",
+        "examples/data/russian_coord_tweets.csv",
+        "--out",
+        "{OUT}",
+        "--fdr",
+        "0.01",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s = summary(&r);
+    assert_eq!(s["significance"]["edges_tested"], 2038);
+    assert_eq!(s["significance"]["span_days"], 226);
+    assert_eq!(s["coordinated"]["edges"], 1);
+    assert_eq!(s["parameters"]["fdr"], 0.01);
+    let edges = read(&r, "edges.csv");
+    assert!(edges.lines().next().unwrap().ends_with(",expected_objects,p_value,q_value"));
+    let mut rows = csv::Reader::from_reader(edges.as_bytes());
+    let over: Vec<csv::StringRecord> =
+        rows.records().map(|r| r.unwrap()).filter(|r| &r[11] == "1").collect();
+    assert_eq!(over.len(), 1);
+    assert!(over[0][15].parse::<f64>().unwrap() <= 0.01);
+    insta::assert_snapshot!("fdr_stdout", r.stdout);
+    let bad = lockstep(&[
+        "detect",
+        "examples/data/russian_coord_tweets.csv",
+        "--out",
+        "{OUT}",
+        "--fdr",
+        "0",
+    ]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("`--fdr` must be over 0"), "{}", bad.stderr);
+}
+
 /// No pair at all is a result, not an error: empty tables with headers.
 #[test]
 fn no_pairs_gives_empty_outputs() {

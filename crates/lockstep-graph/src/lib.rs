@@ -150,12 +150,25 @@ fn components(
 
 /// Thresholds the detection's edges and clusters the accounts.
 pub fn build(ds: &Dataset, det: &Detection, cfg: &ThresholdConfig) -> Network {
+    build_with(ds, det, cfg, |_| true)
+}
+
+/// [`build`] where an edge must also pass `also(edge index)` to be over
+/// the threshold (a significance test, say).
+pub fn build_with(
+    ds: &Dataset,
+    det: &Detection,
+    cfg: &ThresholdConfig,
+    also: impl Fn(usize) -> bool,
+) -> Network {
     let e = &det.edges;
     let n = ds.accounts.len();
     let quantile_value = cfg.quantile.map(|p| quantile_type7(&e.weight, p));
     let over: Vec<bool> = (0..e.len())
         .map(|i| {
-            e.weight[i] >= cfg.min_weight && quantile_value.is_none_or(|q| e.weight[i] as f64 > q)
+            e.weight[i] >= cfg.min_weight
+                && quantile_value.is_none_or(|q| e.weight[i] as f64 > q)
+                && also(i)
         })
         .collect();
     let (_, full) = components(n, (0..e.len()).map(|i| (e.a[i], e.b[i])));

@@ -46,6 +46,8 @@ pub struct Results<'a> {
     pub near_text: Option<&'a lockstep_text::TextLayer>,
     /// Near-duplicate bios, when accounts have bios.
     pub bios: Option<&'a lockstep_text::BioClusters>,
+    /// The edges' significance, when it was computed (`--fdr`).
+    pub significance: Option<&'a lockstep_stats::Significance>,
 }
 
 /// The files [`write_tables`] and [`write_summary`] write, in order.

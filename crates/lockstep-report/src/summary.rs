@@ -116,6 +116,14 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
                 "actions": s.actions(),
             }),
         }),
+        "significance": r.significance.map(|s| json!({
+            "null": "each account shifted by whole days within the span (keeps its hours); objects' alignments independent (Poisson-binomial)",
+            "span_days": s.span_days,
+            "hypotheses": s.hypotheses,
+            "edges_tested": s.p_value.len(),
+            "edges_q_at_most_0_01": s.q_value.iter().filter(|&&q| q <= 0.01).count(),
+            "edges_q_at_most_0_05": s.q_value.iter().filter(|&&q| q <= 0.05).count(),
+        })),
         "bios": r.bios.map(|b| json!({
             "accounts_with_bio": b.accounts_with_bio,
             "too_short": b.too_short,

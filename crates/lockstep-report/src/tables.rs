@@ -188,7 +188,7 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let (ds, e, net) = (r.ds, &r.det.edges, r.net);
     let cluster = cluster_lookup(r);
     let mut c = csv_writer(w);
-    c.write_record([
+    let mut header = vec![
         "account_a",
         "account_b",
         "weight",
@@ -202,26 +202,39 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
         "fast_weight",
         "over_threshold",
         "cluster",
-    ])
-    .map_err(io_err)?;
+    ];
+    // Significance columns only when it was computed: the default file
+    // keeps CooRTweet-comparable columns.
+    if r.significance.is_some() {
+        header.extend(["expected_objects", "p_value", "q_value"]);
+    }
+    c.write_record(&header).map_err(io_err)?;
     for i in 0..e.len() {
         let cl = if net.over[i] { cluster.get(&e.a[i]).map(|c| c.to_string()) } else { None };
-        c.write_record([
-            &*g(ds.account_name(e.a[i])),
-            &*g(ds.account_name(e.b[i])),
-            &e.weight[i].to_string(),
-            &e.pair_rows[i].to_string(),
-            &e.objects[i].to_string(),
-            &fmt_f(e.mean_delta_us[i] / 1e6),
-            &e.layers[i].join(";"),
-            &e.n_content_older[i].to_string(),
-            &e.n_content_newer[i].to_string(),
-            &fmt_f(e.symmetry(i)),
-            &e.fast_weight[i].to_string(),
-            if net.over[i] { "1" } else { "0" },
-            cl.as_deref().unwrap_or(""),
-        ])
-        .map_err(io_err)?;
+        let sig = r.significance.map(|s| {
+            [
+                format!("{:.6}", s.expected[i]),
+                format!("{:.6e}", s.p_value[i]),
+                format!("{:.6e}", s.q_value[i]),
+            ]
+        });
+        let mut row: Vec<String> = vec![
+            g(ds.account_name(e.a[i])).into_owned(),
+            g(ds.account_name(e.b[i])).into_owned(),
+            e.weight[i].to_string(),
+            e.pair_rows[i].to_string(),
+            e.objects[i].to_string(),
+            fmt_f(e.mean_delta_us[i] / 1e6),
+            e.layers[i].join(";"),
+            e.n_content_older[i].to_string(),
+            e.n_content_newer[i].to_string(),
+            fmt_f(e.symmetry(i)),
+            e.fast_weight[i].to_string(),
+            (if net.over[i] { "1" } else { "0" }).to_string(),
+            cl.unwrap_or_default(),
+        ];
+        row.extend(sig.into_iter().flatten());
+        c.write_record(&row).map_err(io_err)?;
     }
     c.flush()
 }
@@ -388,6 +401,7 @@ mod parallel_tests {
             formula_guard: true,
             near_text: None,
             bios: None,
+            significance: None,
         };
 
         let mut expected = String::from(

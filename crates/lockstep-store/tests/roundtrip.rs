@@ -105,6 +105,7 @@ fn outputs(
         formula_guard: true,
         near_text: None,
         bios: None,
+        significance: None,
     };
     let mut files: Vec<(String, Vec<u8>)> = lockstep_report::write_tables(dir, &r)
         .unwrap()

@@ -1,0 +1,309 @@
+//! Is the synchrony beyond chance? For each account edge: the number of
+//! objects the two accounts would co-act on by chance if each kept its own
+//! actions and daily rhythm but their alignment were broken, a p-value, and
+//! a Benjamini–Hochberg q-value over every pair of accounts that could have
+//! had an edge.
+//!
+//! **The null.** Every action of an account is moved by one whole number of
+//! days, circularly within the data's span of `D` whole days: an account
+//! keeps its objects, its hours of activity and the gaps between its
+//! actions, and the relative offset of two accounts is uniform over the `D`
+//! day shifts. For one object `o` shared by accounts `a` and `b`,
+//! `π_o` is the share of the `D` relative shifts under which some action of
+//! `a` on `o` and some action of `b` on `o` fall within the window: two
+//! accounts that both act on a busy object at the same hours get a high
+//! `π_o`, and a pair that meets on a burst only by the same shift gets
+//! `1 / D`.
+//!
+//! **The statistic.** The edge's weight counts the distinct objects the two
+//! co-acted on; under the null it is a sum of independent Bernoulli(`π_o`)
+//! over their shared objects (objects' alignments taken as independent: the
+//! analytic approximation of the whole-account shift, whose expectation is
+//! the same; `tests/null.rs` checks it against Monte Carlo replicates of
+//! the shift itself). The p-value is the exact Poisson-binomial upper tail.
+//!
+//! **The family.** Edges exist because the pair co-acted, so correcting over
+//! the edges alone would be selective. The hypotheses are every pair of
+//! accounts that share an object (counted once per shared object: an upper
+//! bound, which keeps the correction conservative); pairs that never
+//! co-act have p = 1.
+#![warn(missing_docs)]
+
+use lockstep_detect::Detection;
+use lockstep_model::Dataset;
+use rayon::prelude::*;
+
+const DAY_US: i64 = 86_400_000_000;
+
+/// Significance of every edge of a detection, in edge order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Significance {
+    /// Whole days the shifts wrap around.
+    pub span_days: u64,
+    /// Hypotheses: account pairs that share an object, counted once per
+    /// shared object (an upper bound on the distinct pairs).
+    pub hypotheses: f64,
+    /// Expected weight per edge under the null (the sum of its `π_o`).
+    pub expected: Vec<f64>,
+    /// p-value per edge.
+    pub p_value: Vec<f64>,
+    /// Benjamini–Hochberg q-value per edge, over [`Significance::hypotheses`].
+    pub q_value: Vec<f64>,
+}
+
+/// The first time and the span in whole days.
+fn span(ds: &Dataset) -> (i64, u64) {
+    let t = &ds.actions.time_us;
+    match (t.iter().min(), t.iter().max()) {
+        (Some(&t0), Some(&t1)) => (t0, ((t1 - t0) / DAY_US + 1) as u64),
+        _ => (0, 1),
+    }
+}
+
+/// The relative day shifts `d` in `0..days` under which some `s` of `a` and
+/// some `u` of `b` (shifted by `d` days, circularly) are within `w`, as the
+/// count of distinct shifts.
+pub fn aligned_shifts(a: &[i64], b: &[i64], w: i64, days: u64) -> u64 {
+    if 2 * w >= DAY_US {
+        return aligned_shifts_slow(a, b, w, days);
+    }
+    let span = days as i64 * DAY_US;
+    let mut shifts: Vec<u64> = Vec::new();
+    for &s in a {
+        for &u in b {
+            // b moved by d days meets s when u + d·day is within w of s
+            // (mod span): at most two d, since w is under half a day.
+            let delta = (s - u).rem_euclid(span);
+            let below = delta.div_euclid(DAY_US);
+            for d in [below, below + 1] {
+                let gap = (delta - d * DAY_US).abs();
+                if gap <= w || span - gap <= w {
+                    shifts.push(d.rem_euclid(days as i64) as u64);
+                }
+            }
+        }
+    }
+    shifts.sort_unstable();
+    shifts.dedup();
+    shifts.len() as u64
+}
+
+/// [`aligned_shifts`] by trying every relative shift: the slow, obvious
+/// version (and the one used for windows of half a day or more).
+pub fn aligned_shifts_slow(a: &[i64], b: &[i64], w: i64, days: u64) -> u64 {
+    let span = days as i64 * DAY_US;
+    (0..days as i64)
+        .filter(|&d| {
+            a.iter().any(|&s| {
+                b.iter().any(|&u| {
+                    let moved = (u + d * DAY_US).rem_euclid(span);
+                    let s = s.rem_euclid(span);
+                    let gap = (s - moved).abs();
+                    gap.min(span - gap) <= w
+                })
+            })
+        })
+        .count() as u64
+}
+
+/// `P(sum of independent Bernoulli(p_i) >= k)`, exactly, accumulating the
+/// upper tail directly so that tiny tails keep their precision.
+pub fn poisson_binomial_tail(p: &[f64], k: u64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    let k = k as usize;
+    // below[j] = P(sum == j) for j < k; tail = P(sum >= k).
+    let mut below = vec![0.0f64; k];
+    below[0] = 1.0;
+    let mut tail = 0.0f64;
+    for &pi in p {
+        tail += below[k - 1] * pi;
+        for j in (1..k).rev() {
+            below[j] = below[j] * (1.0 - pi) + below[j - 1] * pi;
+        }
+        below[0] *= 1.0 - pi;
+    }
+    tail.min(1.0)
+}
+
+/// Benjamini–Hochberg q-values of `p`, as if `m >= p.len()` hypotheses were
+/// tested and the others had p-value 1.
+pub fn benjamini_hochberg(p: &[f64], m: f64) -> Vec<f64> {
+    let m = m.max(p.len() as f64);
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+    let mut q = vec![0.0; p.len()];
+    let mut running = 1.0f64;
+    for (rank0, &i) in order.iter().enumerate().rev() {
+        running = running.min(p[i] * m / (rank0 + 1) as f64).min(1.0);
+        q[i] = running;
+    }
+    q
+}
+
+/// The significance of `det`'s edges (made from `ds` with window
+/// `window_us`). The same for any thread count.
+pub fn significance(ds: &Dataset, det: &Detection, window_us: i64) -> Significance {
+    let t = &ds.actions;
+    let (_, days) = span(ds);
+    // Each account's actions by object, then time.
+    let mut by_account: Vec<u32> = (0..t.len() as u32).collect();
+    by_account.par_sort_unstable_by_key(|&r| {
+        let r = r as usize;
+        (t.account[r], t.object[r], t.time_us[r], r)
+    });
+    let mut start = vec![0usize; ds.accounts.len() + 1];
+    for &r in &by_account {
+        start[t.account[r as usize] as usize + 1] += 1;
+    }
+    for i in 0..ds.accounts.len() {
+        start[i + 1] += start[i];
+    }
+    let rows_of = |a: u32| &by_account[start[a as usize]..start[a as usize + 1]];
+    // Objects' runs within one account's rows: (object, times).
+    let runs = |rows: &[u32]| -> Vec<(u32, Vec<i64>)> {
+        let mut out: Vec<(u32, Vec<i64>)> = Vec::new();
+        for &r in rows {
+            let (o, time) = (t.object[r as usize], t.time_us[r as usize]);
+            match out.last_mut() {
+                Some((last, times)) if *last == o => times.push(time),
+                _ => out.push((o, vec![time])),
+            }
+        }
+        out
+    };
+    let e = &det.edges;
+    let per_edge: Vec<(f64, f64)> = (0..e.len())
+        .into_par_iter()
+        .map(|i| {
+            let (ra, rb) = (runs(rows_of(e.a[i])), runs(rows_of(e.b[i])));
+            let mut pis = Vec::new();
+            let (mut x, mut y) = (0, 0);
+            while x < ra.len() && y < rb.len() {
+                match ra[x].0.cmp(&rb[y].0) {
+                    std::cmp::Ordering::Less => x += 1,
+                    std::cmp::Ordering::Greater => y += 1,
+                    std::cmp::Ordering::Equal => {
+                        let hits = aligned_shifts(&ra[x].1, &rb[y].1, window_us, days);
+                        if hits > 0 {
+                            pis.push(hits as f64 / days as f64);
+                        }
+                        x += 1;
+                        y += 1;
+                    }
+                }
+            }
+            let expected = pis.iter().sum();
+            (expected, poisson_binomial_tail(&pis, e.objects[i]))
+        })
+        .collect();
+    // Hypotheses: pairs of distinct accounts on each object.
+    let mut by_object: Vec<(u32, u32)> =
+        (0..t.len()).map(|r| (t.object[r], t.account[r])).collect();
+    by_object.par_sort_unstable();
+    by_object.dedup();
+    let mut hypotheses = 0f64;
+    let mut k = 0;
+    while k < by_object.len() {
+        let o = by_object[k].0;
+        let mut n = 0f64;
+        while k < by_object.len() && by_object[k].0 == o {
+            n += 1.0;
+            k += 1;
+        }
+        hypotheses += n * (n - 1.0) / 2.0;
+    }
+    let (expected, p_value): (Vec<f64>, Vec<f64>) = per_edge.into_iter().unzip();
+    let q_value = benjamini_hochberg(&p_value, hypotheses);
+    Significance { span_days: days, hypotheses, expected, p_value, q_value }
+}
+
+/// The times of one replicate of the null: every action of an account moved
+/// by the account's whole-day shift (drawn from `seed` and `replicate`),
+/// wrapped into the span. For checking the analytic null by Monte Carlo.
+pub fn shifted_times(ds: &Dataset, seed: u64, replicate: u32) -> Vec<i64> {
+    let (t0, days) = span(ds);
+    let span_us = days as i64 * DAY_US;
+    let t = &ds.actions;
+    (0..t.len())
+        .map(|row| {
+            let key = u64::from(replicate) << 32 | u64::from(t.account[row]);
+            let k = (mix(seed ^ mix(key)) % days) as i64;
+            t0 + (t.time_us[row] - t0 + k * DAY_US).rem_euclid(span_us)
+        })
+        .collect()
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn aligned_shifts_equal_trying_every_shift(
+            a in proptest::collection::vec(0i64..5 * 86_400, 1..5),
+            b in proptest::collection::vec(0i64..5 * 86_400, 1..5),
+            w in prop_oneof![Just(0i64), Just(60), 0i64..40_000],
+            days in 1u64..6,
+        ) {
+            let (a, b): (Vec<i64>, Vec<i64>) = (
+                a.iter().map(|x| x * 1_000_000).collect(),
+                b.iter().map(|x| x * 1_000_000).collect(),
+            );
+            let w = w * 1_000_000;
+            prop_assert_eq!(aligned_shifts(&a, &b, w, days), aligned_shifts_slow(&a, &b, w, days));
+        }
+
+        #[test]
+        fn tail_equals_enumeration(p in proptest::collection::vec(0.0f64..=1.0, 0..10), k in 0u64..6) {
+            let n = p.len();
+            let mut exact = 0.0;
+            for mask in 0u32..(1 << n) {
+                if u64::from(mask.count_ones()) >= k {
+                    exact += (0..n)
+                        .map(|i| if mask >> i & 1 == 1 { p[i] } else { 1.0 - p[i] })
+                        .product::<f64>();
+                }
+            }
+            prop_assert!((poisson_binomial_tail(&p, k) - exact).abs() < 1e-9);
+        }
+
+        #[test]
+        fn bh_equals_its_definition(p in proptest::collection::vec(0.0f64..=1.0, 0..30), extra in 0usize..20) {
+            // The extra hypotheses have p = 1.
+            let m = (p.len() + extra) as f64;
+            let q = benjamini_hochberg(&p, m);
+            let mut all = p.clone();
+            all.extend(std::iter::repeat_n(1.0, extra));
+            let mut order: Vec<usize> = (0..all.len()).collect();
+            order.sort_by(|&a, &b| all[a].total_cmp(&all[b]).then(a.cmp(&b)));
+            let mut rank = vec![0.0; all.len()];
+            for (k, &i) in order.iter().enumerate() {
+                rank[i] = (k + 1) as f64;
+            }
+            for i in 0..p.len() {
+                let naive = (0..all.len())
+                    .filter(|&j| rank[j] >= rank[i])
+                    .map(|j| (all[j] * m / rank[j]).min(1.0))
+                    .fold(1.0f64, f64::min);
+                prop_assert!((q[i] - naive).abs() < 1e-12, "{} vs {}", q[i], naive);
+            }
+        }
+    }
+
+    #[test]
+    fn tiny_tails_keep_their_precision() {
+        let p = vec![1.0 / 30.0; 20];
+        let tail = poisson_binomial_tail(&p, 20);
+        assert!((tail / (1.0f64 / 30.0).powi(20) - 1.0).abs() < 1e-9, "{tail}");
+    }
+}

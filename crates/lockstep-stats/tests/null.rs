@@ -1,0 +1,139 @@
+//! The null model on data with a known answer: five accounts that post the
+//! same new links within seconds, twenty times, against two hundred
+//! accounts that use five common hashtags at their own random times, some
+//! of them within a minute of each other by chance. And the analytic null
+//! against Monte Carlo replicates of the whole-account day shift.
+
+use lockstep_detect::{DetectConfig, Semantics};
+use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
+use lockstep_stats::{shifted_times, significance};
+
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % n
+    }
+}
+
+fn data() -> Dataset {
+    let mut rng = Rng(9);
+    let mut b = DatasetBuilder::default();
+    let day = 86_400u64;
+    let mut post = 0;
+    let mut push = |b: &mut DatasetBuilder, account: &str, object: &str, layer, t: u64| {
+        post += 1;
+        b.push_action(ActionInput {
+            account,
+            object,
+            layer,
+            content: &format!("p{post}"),
+            time_us: t as i64 * 1_000_000,
+            platform: "",
+        });
+    };
+    for a in 0..200 {
+        for _ in 0..40 {
+            let tag = format!("tag{}", rng.below(5));
+            push(&mut b, &format!("crowd{a}"), &tag, Layer::Hashtag, rng.below(30 * day));
+        }
+    }
+    for e in 0..20 {
+        let t0 = rng.below(30 * day);
+        for m in 0..5 {
+            let url = format!("https://x.example/{e}");
+            push(&mut b, &format!("op{m}"), &url, Layer::Url, t0 + rng.below(10));
+        }
+    }
+    b.finish()
+}
+
+fn config() -> DetectConfig {
+    DetectConfig {
+        window_us: 60_000_000,
+        min_participation: 1,
+        semantics: Semantics::Lockstep,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn the_group_is_significant_and_the_crowd_is_not() {
+    let ds = data();
+    let det = lockstep_detect::detect(&ds, &config());
+    let s = significance(&ds, &det, 60_000_000);
+    assert_eq!(s.span_days, 30);
+    let e = &det.edges;
+    let (mut planted, mut crowd) = (Vec::new(), Vec::new());
+    for i in 0..e.len() {
+        let op = |a: u32| ds.account_name(a).starts_with("op");
+        if op(e.a[i]) && op(e.b[i]) {
+            planted.push(i);
+        } else {
+            crowd.push(i);
+        }
+    }
+    assert_eq!(planted.len(), 10, "every pair of the five");
+    assert!(crowd.len() > 100, "the crowd co-uses hashtags by chance: {}", crowd.len());
+    for &i in &planted {
+        assert_eq!(e.objects[i], 20);
+        assert!(s.expected[i] < 1.0, "{}", s.expected[i]);
+        assert!(s.q_value[i] < 1e-10, "{}", s.q_value[i]);
+    }
+    let significant = crowd.iter().filter(|&&i| s.q_value[i] <= 0.05).count();
+    assert_eq!(significant, 0, "no chance edge survives the FDR");
+    // Pairs of the crowd share each hashtag, so their hypotheses count.
+    assert!(s.hypotheses >= 5.0 * 200.0 * 199.0 / 2.0);
+}
+
+/// The analytic expected weight is the mean of the weight over replicates
+/// of the whole-account day shift itself.
+#[test]
+fn expected_weights_match_monte_carlo() {
+    let ds = data();
+    let cfg = config();
+    let det = lockstep_detect::detect(&ds, &cfg);
+    let s = significance(&ds, &det, cfg.window_us);
+    let e = &det.edges;
+    let index: std::collections::HashMap<(u32, u32), usize> =
+        (0..e.len()).map(|i| ((e.a[i], e.b[i]), i)).collect();
+    let replicates = 200;
+    let mut sum = vec![0f64; e.len()];
+    let mut shifted = ds.clone();
+    for r in 0..replicates {
+        shifted.actions.time_us = shifted_times(&ds, 7, r);
+        let null = lockstep_detect::detect(&shifted, &cfg);
+        for k in 0..null.edges.len() {
+            if let Some(&i) = index.get(&(null.edges.a[k], null.edges.b[k])) {
+                sum[i] += null.edges.objects[k] as f64;
+            }
+        }
+    }
+    // Summed over all edges, so the check is tight: the means agree within
+    // a few standard errors of a Poisson-like count.
+    let analytic: f64 = s.expected.iter().sum();
+    let monte_carlo: f64 = sum.iter().sum::<f64>() / f64::from(replicates);
+    let se = (analytic / f64::from(replicates)).sqrt();
+    assert!(analytic > 5.0, "{analytic}");
+    assert!(
+        (analytic - monte_carlo).abs() < 4.0 * se + 0.02 * analytic,
+        "analytic {analytic}, Monte Carlo {monte_carlo}, se {se}"
+    );
+}
+
+#[test]
+fn significance_does_not_depend_on_threads() {
+    let ds = data();
+    let det = lockstep_detect::detect(&ds, &config());
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| significance(&ds, &det, 60_000_000))
+    };
+    assert_eq!(run(1), run(3));
+}
