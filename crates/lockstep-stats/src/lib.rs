@@ -161,7 +161,8 @@ pub fn significance(ds: &Dataset, det: &Detection, window_us: i64) -> Significan
         start[i + 1] += start[i];
     }
     let rows_of = |a: u32| &by_account[start[a as usize]..start[a as usize + 1]];
-    // Objects' runs within one account's rows: (object, times).
+    // Objects' runs within one account's rows: (object, times); computed
+    // once per account with an edge, since hubs have many edges.
     let runs = |rows: &[u32]| -> Vec<(u32, Vec<i64>)> {
         let mut out: Vec<(u32, Vec<i64>)> = Vec::new();
         for &r in rows {
@@ -174,10 +175,19 @@ pub fn significance(ds: &Dataset, det: &Detection, window_us: i64) -> Significan
         out
     };
     let e = &det.edges;
+    let mut in_edges = vec![false; ds.accounts.len()];
+    for i in 0..e.len() {
+        in_edges[e.a[i] as usize] = true;
+        in_edges[e.b[i] as usize] = true;
+    }
+    let account_runs: Vec<Vec<(u32, Vec<i64>)>> = (0..ds.accounts.len() as u32)
+        .into_par_iter()
+        .map(|a| if in_edges[a as usize] { runs(rows_of(a)) } else { Vec::new() })
+        .collect();
     let per_edge: Vec<(f64, f64)> = (0..e.len())
         .into_par_iter()
         .map(|i| {
-            let (ra, rb) = (runs(rows_of(e.a[i])), runs(rows_of(e.b[i])));
+            let (ra, rb) = (&account_runs[e.a[i] as usize], &account_runs[e.b[i] as usize]);
             let mut pis = Vec::new();
             let (mut x, mut y) = (0, 0);
             while x < ra.len() && y < rb.len() {
