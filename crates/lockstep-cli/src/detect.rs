@@ -225,6 +225,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         }
         _ => lockstep_graph::build(ds, &det, &plan.threshold),
     };
+    let fingerprints = lockstep_fingerprint::fingerprints(ds, &net);
     stages.start("writing");
     let results = lockstep_report::Results {
         ds,
@@ -234,6 +235,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         near_text: near.as_ref(),
         bios: bios.as_ref(),
         significance: significance.as_ref(),
+        fingerprints: Some(&fingerprints),
     };
     let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
     stages.finish();

@@ -246,6 +246,7 @@ fn io_archive_derives_every_layer() {
     assert_eq!(s["dataset"]["accounts_with_metadata"], 4);
     assert_eq!(s["inputs"][0]["format"], "io-archive");
     assert_eq!(s["bios"]["accounts_with_bio"], 2);
+    insta::assert_snapshot!("io_fingerprints", read(&r, "cluster_fingerprints.csv"));
 }
 
 /// Accounts whose bios are edited copies of one template form a cluster

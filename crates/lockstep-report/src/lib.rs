@@ -48,16 +48,21 @@ pub struct Results<'a> {
     pub bios: Option<&'a lockstep_text::BioClusters>,
     /// The edges' significance, when it was computed (`--fdr`).
     pub significance: Option<&'a lockstep_stats::Significance>,
+    /// The clusters' factory fingerprints, when computed.
+    pub fingerprints: Option<&'a [lockstep_fingerprint::ClusterFingerprint]>,
 }
 
-/// The files [`write_tables`] and [`write_summary`] write, in order.
-pub const OUTPUT_FILES: [&str; 7] = [
+/// The files [`write_tables`] and [`write_summary`] always write (the CLI
+/// always gives fingerprints), in order; `bio_clusters.csv` and
+/// `near_text_pairs.csv` come before `summary.json` when they apply.
+pub const OUTPUT_FILES: [&str; 8] = [
     "pairs.csv",
     "edges.csv",
     "accounts.csv",
     "clusters.csv",
     "network.gexf",
     "network.graphml",
+    "cluster_fingerprints.csv",
     "summary.json",
 ];
 
@@ -90,6 +95,11 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
     ];
     let mut written: Vec<PathBuf> =
         writers.iter().map(|(name, f)| write_file(dir, name, f)).collect::<Result<_, _>>()?;
+    if let Some(f) = r.fingerprints {
+        written.push(write_file(dir, "cluster_fingerprints.csv", &|w| {
+            tables::fingerprints_csv(w, r, f)
+        })?);
+    }
     if let Some(bios) = r.bios {
         written
             .push(write_file(dir, "bio_clusters.csv", &|w| tables::bio_clusters_csv(w, r, bios))?);

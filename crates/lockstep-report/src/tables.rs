@@ -24,6 +24,56 @@ fn io_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
+/// One row per cluster: its factory fingerprints.
+pub(crate) fn fingerprints_csv(
+    w: &mut dyn Write,
+    r: &Results<'_>,
+    fingerprints: &[lockstep_fingerprint::ClusterFingerprint],
+) -> io::Result<()> {
+    let g = |s| guard(s, r.formula_guard);
+    let mut c = csv_writer(w);
+    c.write_record([
+        "cluster",
+        "accounts",
+        "with_creation_date",
+        "creation_batch",
+        "creation_batch_start_utc",
+        "creation_batch_expected",
+        "creation_batch_p",
+        "with_handle",
+        "handle_template",
+        "handle_template_share",
+        "handle_template_background",
+        "actions",
+        "office_utc_offsets",
+        "office_share",
+        "office_background",
+    ])
+    .map_err(io_err)?;
+    for f in fingerprints {
+        let (lo, hi) = f.office_utc_offsets;
+        c.write_record([
+            f.cluster.to_string(),
+            f.accounts.to_string(),
+            f.with_creation.to_string(),
+            f.batch.to_string(),
+            f.batch_start_us.map(fmt_iso).unwrap_or_default(),
+            fmt_f(f.batch_expected),
+            format!("{:.6e}", f.batch_p),
+            f.with_handle.to_string(),
+            g(f.template.as_deref().unwrap_or_default()).into_owned(),
+            fmt_f(f.template_share),
+            fmt_f(f.template_background),
+            f.actions.to_string(),
+            format!("{lo:+}..{hi:+}"),
+            fmt_f(f.office_share),
+            fmt_f(f.office_background),
+        ])
+        .map_err(io_err)?;
+    }
+    c.flush()
+}
+
 /// One row per account in a cluster of near-duplicate bios.
 pub(crate) fn bio_clusters_csv(
     w: &mut dyn Write,
@@ -402,6 +452,7 @@ mod parallel_tests {
             near_text: None,
             bios: None,
             significance: None,
+            fingerprints: None,
         };
 
         let mut expected = String::from(

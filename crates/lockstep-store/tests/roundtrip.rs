@@ -106,6 +106,7 @@ fn outputs(
         near_text: None,
         bios: None,
         significance: None,
+        fingerprints: None,
     };
     let mut files: Vec<(String, Vec<u8>)> = lockstep_report::write_tables(dir, &r)
         .unwrap()

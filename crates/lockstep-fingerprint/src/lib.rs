@@ -1,0 +1,294 @@
+//! Factory fingerprints of clusters: signs that accounts were made and run
+//! together, each reported with its strength and the same measure over
+//! the whole dataset, so that a reader can judge it.
+//!
+//! - **Creation batch**: the most accounts of the cluster created within
+//!   [`BATCH_DAYS`] days, against how many the dataset's own creation dates
+//!   put in that window (a binomial upper tail, multiplied by the number of
+//!   windows tried).
+//! - **Handle template**: the commonest shape of the cluster's handles
+//!   (letter runs as `a`, each digit as `9`, other characters kept:
+//!   `maria_patriot83` is `a_a99`), its share in the cluster and among all
+//!   handles.
+//! - **Office hours**: the share of the cluster's actions on weekdays
+//!   09:00–18:00 in the UTC offsets where that share is highest (the lowest
+//!   of them is used for the comparison), against the share of all actions
+//!   at that offset.
+#![warn(missing_docs)]
+
+use lockstep_graph::Network;
+use lockstep_model::Dataset;
+use std::collections::HashMap;
+
+/// Days within which accounts count as one creation batch.
+pub const BATCH_DAYS: i64 = 3;
+const DAY_US: i64 = 86_400_000_000;
+
+/// One cluster's fingerprints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterFingerprint {
+    /// The cluster id (as in clusters.csv).
+    pub cluster: u32,
+    /// Accounts in the cluster.
+    pub accounts: usize,
+    /// Accounts with a creation date.
+    pub with_creation: usize,
+    /// The most of them created within [`BATCH_DAYS`] days.
+    pub batch: usize,
+    /// Start of that window (µs), when there is one.
+    pub batch_start_us: Option<i64>,
+    /// How many the dataset's creation dates put in that window, for this
+    /// many accounts.
+    pub batch_expected: f64,
+    /// Binomial upper tail of `batch`, times the windows tried (capped at 1).
+    pub batch_p: f64,
+    /// Accounts with a handle.
+    pub with_handle: usize,
+    /// The commonest handle shape in the cluster.
+    pub template: Option<String>,
+    /// Its share of the cluster's handles.
+    pub template_share: f64,
+    /// Its share of all handles in the dataset.
+    pub template_background: f64,
+    /// Actions of the cluster's accounts.
+    pub actions: u64,
+    /// The UTC offsets (hours, lowest and highest) where the share of
+    /// weekday 09–18 actions is highest: one time of day fits a range of
+    /// zones.
+    pub office_utc_offsets: (i32, i32),
+    /// That share for the cluster.
+    pub office_share: f64,
+    /// The same share over every action in the dataset.
+    pub office_background: f64,
+}
+
+/// The shape of a handle: letter runs as `a`, each digit as `9`, other
+/// characters as they are.
+pub fn handle_template(handle: &str) -> String {
+    let mut out = String::new();
+    let mut in_letters = false;
+    for c in handle.chars() {
+        if c.is_alphabetic() {
+            if !in_letters {
+                out.push('a');
+            }
+            in_letters = true;
+        } else {
+            in_letters = false;
+            out.push(if c.is_numeric() { '9' } else { c });
+        }
+    }
+    out
+}
+
+/// `P(Binomial(n, p) >= k)`.
+pub fn binomial_tail(n: usize, p: f64, k: usize) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if k > n {
+        return 0.0;
+    }
+    let p = p.clamp(0.0, 1.0);
+    // Sum the terms from k up, in log space for the first one.
+    let ln_choose = |n: usize, j: usize| -> f64 {
+        (1..=j).map(|i| ((n - j + i) as f64).ln() - (i as f64).ln()).sum()
+    };
+    if p == 0.0 {
+        return 0.0;
+    }
+    if p == 1.0 {
+        return 1.0;
+    }
+    let mut term = (ln_choose(n, k) + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln()).exp();
+    let mut sum = term;
+    for j in k..n {
+        term *= (n - j) as f64 / (j + 1) as f64 * p / (1.0 - p);
+        sum += term;
+    }
+    sum.min(1.0)
+}
+
+/// Whether `t` (µs, UTC) falls on a weekday 09:00–18:00 at `offset` hours.
+fn in_office(t: i64, offset: i32) -> bool {
+    let local = t + i64::from(offset) * 3_600_000_000;
+    let day = local.div_euclid(DAY_US);
+    // 1970-01-01 was a Thursday: day 0 is weekday 3 (Monday = 0).
+    let weekday = (day + 3).rem_euclid(7);
+    let hour = local.rem_euclid(DAY_US) / 3_600_000_000;
+    weekday < 5 && (9..18).contains(&hour)
+}
+
+/// Per UTC offset (-12..=14), the count of `times` in office hours.
+fn office_counts(times: impl Iterator<Item = i64>) -> [u64; 27] {
+    let mut hour_of_week = [0u64; 168];
+    for t in times {
+        let h = t.div_euclid(3_600_000_000);
+        // Hour of the UTC week starting Monday 00:00 (1970-01-05 was a Monday).
+        hour_of_week[(h - 96).rem_euclid(168) as usize] += 1;
+    }
+    let mut out = [0u64; 27];
+    for (k, slot) in out.iter_mut().enumerate() {
+        let offset = k as i32 - 12;
+        for (h, &n) in hour_of_week.iter().enumerate() {
+            // A representative time in that UTC hour of the week.
+            let t = (96 + h as i64) * 3_600_000_000;
+            if in_office(t, offset) {
+                *slot += n;
+            }
+        }
+    }
+    out
+}
+
+/// Fingerprints of every cluster of `net`.
+pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
+    let m = &ds.account_meta;
+    let t = &ds.actions;
+    let mut created: Vec<i64> = m.created_at_us.iter().flatten().copied().collect();
+    created.sort_unstable();
+    let in_window = |start: i64| -> usize {
+        let lo = created.partition_point(|&c| c < start);
+        let hi = created.partition_point(|&c| c < start + BATCH_DAYS * DAY_US);
+        hi - lo
+    };
+    let mut all_templates: HashMap<String, usize> = HashMap::new();
+    let mut handles = 0usize;
+    for h in m.handle.iter().flatten() {
+        *all_templates.entry(handle_template(h)).or_default() += 1;
+        handles += 1;
+    }
+    let all_office = office_counts(t.time_us.iter().copied());
+    let mut cluster_of = vec![0u32; ds.accounts.len()];
+    for c in &net.clusters {
+        for &a in &c.accounts {
+            cluster_of[a as usize] = c.id;
+        }
+    }
+    let mut times_of: Vec<Vec<i64>> = vec![Vec::new(); net.clusters.len()];
+    for row in 0..t.len() {
+        let c = cluster_of[t.account[row] as usize];
+        if c > 0 {
+            times_of[c as usize - 1].push(t.time_us[row]);
+        }
+    }
+    net.clusters
+        .iter()
+        .map(|c| {
+            let mut dates: Vec<i64> =
+                c.accounts.iter().filter_map(|&a| m.created_at_us[a as usize]).collect();
+            dates.sort_unstable();
+            let (mut batch, mut batch_start) = (0usize, None);
+            for (i, &d) in dates.iter().enumerate() {
+                let k = dates[i..].partition_point(|&x| x < d + BATCH_DAYS * DAY_US);
+                if k > batch {
+                    (batch, batch_start) = (k, Some(d));
+                }
+            }
+            let (batch_expected, batch_p) = match batch_start {
+                Some(start) if !created.is_empty() => {
+                    let share = in_window(start) as f64 / created.len() as f64;
+                    // The window holds the batch itself: the background
+                    // share is taken from the whole dataset, cluster included.
+                    let p = binomial_tail(dates.len(), share, batch) * dates.len() as f64;
+                    (share * dates.len() as f64, p.min(1.0))
+                }
+                _ => (0.0, 1.0),
+            };
+            let mut templates: HashMap<String, usize> = HashMap::new();
+            let mut with_handle = 0;
+            for &a in &c.accounts {
+                if let Some(h) = &m.handle[a as usize] {
+                    *templates.entry(handle_template(h)).or_default() += 1;
+                    with_handle += 1;
+                }
+            }
+            let top = templates
+                .iter()
+                .max_by(|x, y| x.1.cmp(y.1).then_with(|| y.0.cmp(x.0)))
+                .map(|(t, &n)| (t.clone(), n));
+            let times = &times_of[c.id as usize - 1];
+            let counts = office_counts(times.iter().copied());
+            let top_count = counts.iter().copied().max().unwrap_or(0);
+            let best: Vec<usize> = (0..27).filter(|&k| counts[k] == top_count).collect();
+            let (lo, hi) = (best[0], best[best.len() - 1]);
+            let share =
+                |n: u64, total: usize| if total == 0 { 0.0 } else { n as f64 / total as f64 };
+            ClusterFingerprint {
+                cluster: c.id,
+                accounts: c.accounts.len(),
+                with_creation: dates.len(),
+                batch,
+                batch_start_us: batch_start,
+                batch_expected,
+                batch_p,
+                with_handle,
+                template_share: top.as_ref().map_or(0.0, |t| share(t.1 as u64, with_handle)),
+                template_background: top.as_ref().map_or(0.0, |t| {
+                    share(all_templates.get(&t.0).copied().unwrap_or(0) as u64, handles)
+                }),
+                template: top.map(|t| t.0),
+                actions: times.len() as u64,
+                office_utc_offsets: (lo as i32 - 12, hi as i32 - 12),
+                office_share: share(counts[lo], times.len()),
+                office_background: share(all_office[lo], t.len()),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn templates() {
+        assert_eq!(handle_template("maria_patriot83"), "a_a99");
+        assert_eq!(handle_template("John12345678"), "a99999999");
+        assert_eq!(handle_template("x.y-z"), "a.a-a");
+        assert_eq!(handle_template("مریم۱۲"), "a99");
+    }
+
+    #[test]
+    fn office_hours_by_offset() {
+        // 2024-03-04 was a Monday; 10:00 UTC is office time at UTC+0..=+7.
+        let monday_10 = 1_709_546_400_000_000;
+        assert!(in_office(monday_10, 0));
+        assert!(in_office(monday_10, 7));
+        assert!(!in_office(monday_10, 8));
+        assert!(!in_office(monday_10, -2));
+        let saturday_10 = monday_10 + 5 * DAY_US;
+        assert!(!in_office(saturday_10, 0));
+        let counts = office_counts([monday_10, saturday_10].into_iter());
+        assert_eq!(counts[12], 1);
+        assert_eq!(counts[12 + 8], 0);
+    }
+
+    proptest! {
+        #[test]
+        fn office_counts_equal_counting_each_time(
+            times in proptest::collection::vec(0i64..4_000_000_000, 0..40),
+        ) {
+            let times: Vec<i64> = times.iter().map(|t| t * 1_000_000).collect();
+            let counts = office_counts(times.iter().copied());
+            for (k, &n) in counts.iter().enumerate() {
+                let offset = k as i32 - 12;
+                let direct = times.iter().filter(|&&t| in_office(t, offset)).count() as u64;
+                prop_assert_eq!(n, direct);
+            }
+        }
+
+        #[test]
+        fn binomial_tail_equals_summing_terms(n in 0usize..30, p in 0.0f64..=1.0, k in 0usize..32) {
+            let choose = |n: usize, j: usize| -> f64 {
+                (1..=j).map(|i| (n - j + i) as f64 / i as f64).product()
+            };
+            let direct: f64 = (k..=n)
+                .map(|j| choose(n, j) * p.powi(j as i32) * (1.0 - p).powi((n - j) as i32))
+                .sum();
+            let direct = if k == 0 { 1.0 } else { direct.min(1.0) };
+            prop_assert!((binomial_tail(n, p, k) - direct).abs() < 1e-9, "{} vs {}", binomial_tail(n, p, k), direct);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! A farm made in one batch, with one handle template, working office hours
+//! in UTC+3, among a background of accounts made over a year.
+
+use lockstep_fingerprint::fingerprints;
+use lockstep_graph::ThresholdConfig;
+use lockstep_model::{AccountField, ActionInput, DatasetBuilder, Layer};
+
+#[test]
+fn a_batch_made_farm_stands_out() {
+    let day = 86_400i64;
+    let monday = 1_709_510_400; // 2024-03-04 00:00 UTC, a Monday
+    let mut b = DatasetBuilder::default();
+    let mut post = 0;
+    let mut push = |b: &mut DatasetBuilder, acc: &str, object: &str, t: i64| {
+        post += 1;
+        b.push_action(ActionInput {
+            account: acc,
+            object,
+            layer: Layer::Url,
+            content: &format!("p{post}"),
+            time_us: t * 1_000_000,
+            platform: "",
+        });
+    };
+    // The farm: 8 accounts, 10 links each on weekdays at 07:00 UTC (10:00 in UTC+3).
+    for e in 0..10i64 {
+        let t = monday + (e % 5) * day + (e / 5) * 7 * day + 7 * 3600;
+        for m in 0..8 {
+            push(&mut b, &format!("farm{m}"), &format!("https://x.example/{e}"), t + m);
+        }
+    }
+    // The background: 92 accounts posting at all hours on their own links.
+    for a in 0..92i64 {
+        for k in 0..5i64 {
+            push(
+                &mut b,
+                &format!("bg{a}"),
+                &format!("https://own.example/{a}/{k}"),
+                monday + a * 7919 + k * 40_000,
+            );
+        }
+    }
+    for m in 0..8i64 {
+        let (row, meta) = b.account_meta("", &format!("farm{m}"));
+        meta.set_text(row, AccountField::Handle, &format!("anna_{}", 10 + m));
+        meta.created_at_us[row as usize] = Some((monday - 400 * day + m * 20_000) * 1_000_000);
+    }
+    for a in 0..92i64 {
+        let (row, meta) = b.account_meta("", &format!("bg{a}"));
+        meta.set_text(row, AccountField::Handle, &format!("user{a}name"));
+        meta.created_at_us[row as usize] = Some((monday - 700 * day + a * 4 * day) * 1_000_000);
+    }
+    let ds = b.finish();
+    let det = lockstep_detect::detect(&ds, &Default::default());
+    let net = lockstep_graph::build(&ds, &det, &ThresholdConfig { quantile: None, min_weight: 2 });
+    assert_eq!(net.clusters.len(), 1);
+    let f = &fingerprints(&ds, &net)[0];
+    assert_eq!((f.accounts, f.with_creation, f.batch), (8, 8, 8));
+    assert!(f.batch_expected < 2.0, "{}", f.batch_expected);
+    assert!(f.batch_p < 1e-6, "{}", f.batch_p);
+    assert_eq!(f.template.as_deref(), Some("a_99"));
+    assert_eq!((f.template_share, f.with_handle), (1.0, 8));
+    assert!((f.template_background - 0.08).abs() < 1e-12);
+    assert_eq!(f.office_share, 1.0);
+    // 07:00 UTC is 09:00-17:00 from UTC+2 to UTC+10.
+    assert_eq!(f.office_utc_offsets, (2, 10));
+    assert!(f.office_background < 0.7, "{}", f.office_background);
+}
