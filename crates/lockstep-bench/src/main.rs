@@ -94,7 +94,11 @@ fn one(rows: u64) {
         let net = lockstep_graph::build(
             &ds,
             &det,
-            &lockstep_graph::ThresholdConfig { quantile: None, min_weight: 2 },
+            &lockstep_graph::ThresholdConfig {
+                quantile: None,
+                min_weight: 2,
+                clusters: Default::default(),
+            },
         );
         (t0.elapsed().as_secs_f64(), det, net)
     };

@@ -31,6 +31,14 @@ fn format_names() -> Vec<&'static str> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClustersArg {
+    /// Connected components of the edges over the threshold.
+    Components,
+    /// Leiden communities (modularity) within the components.
+    Leiden,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NearTextPairs {
     /// Every pair's own similarity reaches the threshold.
     Similar,
@@ -131,6 +139,16 @@ pub struct DetectArgs {
     /// q_value to edges.csv.
     #[arg(long, value_name = "Q")]
     pub fdr: Option<f64>,
+
+    /// How the edges over the threshold form clusters: connected
+    /// components, or Leiden communities within them (seeded; the same
+    /// clusters whatever the thread count).
+    #[arg(long, value_enum, default_value_t = ClustersArg::Components)]
+    pub clusters: ClustersArg,
+
+    /// Leiden's resolution: higher gives smaller clusters.
+    #[arg(long, default_value_t = 1.0, value_name = "GAMMA")]
+    pub resolution: f64,
 
     /// Rules that turn pairs into edges.
     #[arg(long, value_enum, default_value_t = SemanticsArg::Lockstep)]

@@ -1,4 +1,4 @@
-use crate::args::{DetectArgs, NearTextMode, NearTextPairs, SemanticsArg};
+use crate::args::{ClustersArg, DetectArgs, NearTextMode, NearTextPairs, SemanticsArg};
 use crate::input::count;
 use crate::progress::Stages;
 use crate::ExitStatus;
@@ -48,6 +48,9 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         seed: 1,
     };
     let near_text = layers.filter(|l| l.contains(Layer::NearText)).map(|_| text);
+    if !(a.resolution.is_finite() && a.resolution > 0.0) {
+        bail!("`--resolution` must be a positive number, got `{}`", a.resolution);
+    }
     if let Some(q) = a.fdr {
         if !(q > 0.0 && q <= 1.0) {
             bail!("`--fdr` must be over 0 and at most 1, got `{q}`");
@@ -96,7 +99,15 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
             keep_loops: a.keep_loops,
             dedup: a.dedup,
         },
-        threshold: ThresholdConfig { quantile, min_weight: a.min_weight.unwrap_or(default_min) },
+        threshold: ThresholdConfig {
+            quantile,
+            min_weight: a.min_weight.unwrap_or(default_min),
+            clusters: if a.clusters == ClustersArg::Leiden {
+                lockstep_graph::ClusterMethod::Leiden { resolution: a.resolution, seed: 1 }
+            } else {
+                lockstep_graph::ClusterMethod::Components
+            },
+        },
     })
 }
 
@@ -127,6 +138,8 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
         "near_text_mode": format!("{:?}", a.near_text_mode).to_lowercase(),
         "near_text_pairs": format!("{:?}", a.near_text_pairs).to_lowercase(),
         "fdr": a.fdr,
+        "clusters": format!("{:?}", a.clusters).to_lowercase(),
+        "resolution": a.resolution,
     });
     for (k, v) in detect.as_object().expect("an object") {
         params[k] = v.clone();
@@ -357,7 +370,17 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
         "threshold",
         if threshold.is_empty() { "none: every edge".into() } else { threshold.join(" and ") },
     );
-    line("clusters", "connected components of the edges over the threshold".into());
+    line(
+        "clusters",
+        match p.threshold.clusters {
+            lockstep_graph::ClusterMethod::Components => {
+                "connected components of the edges over the threshold".into()
+            }
+            lockstep_graph::ClusterMethod::Leiden { resolution, seed } => format!(
+                "Leiden communities (modularity, resolution {resolution}, seed {seed}) of the edges over the threshold"
+            ),
+        },
+    );
     line("semantics", d.semantics.name().into());
     let threads = match a.threads {
         None | Some(0) => "all cores".to_string(),
@@ -458,7 +481,7 @@ fn print_summary(
         "coordinated ({rule}): {}, {} in {} (largest {})",
         count(n.sub.edges, "edge"),
         count(n.sub.vertices, "account"),
-        count(n.sub.components, "cluster"),
-        t(n.sub.largest)
+        count(n.clusters.len() as u64, "cluster"),
+        t(n.clusters.first().map_or(0, |c| c.accounts.len()) as u64)
     )
 }

@@ -52,7 +52,11 @@ fn a_batch_made_farm_stands_out() {
     }
     let ds = b.finish();
     let det = lockstep_detect::detect(&ds, &Default::default());
-    let net = lockstep_graph::build(&ds, &det, &ThresholdConfig { quantile: None, min_weight: 2 });
+    let net = lockstep_graph::build(
+        &ds,
+        &det,
+        &ThresholdConfig { quantile: None, min_weight: 2, clusters: Default::default() },
+    );
     assert_eq!(net.clusters.len(), 1);
     let f = &fingerprints(&ds, &net)[0];
     assert_eq!((f.accounts, f.with_creation, f.batch), (8, 8, 8));

@@ -18,6 +18,25 @@ pub struct ThresholdConfig {
     pub quantile: Option<f64>,
     /// Keep edges with at least this weight.
     pub min_weight: u64,
+    /// How the over-threshold graph is cut into clusters.
+    pub clusters: ClusterMethod,
+}
+
+/// How clusters are formed from the over-threshold edges.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum ClusterMethod {
+    /// Connected components (CooRTweet's clusters).
+    #[default]
+    Components,
+    /// Leiden communities (modularity, seeded, sequential) within them, so
+    /// that a large component of several groups joined by a few edges is
+    /// cut into its groups.
+    Leiden {
+        /// Resolution γ: higher gives smaller communities.
+        resolution: f64,
+        /// Seed of the algorithm's random order.
+        seed: u64,
+    },
 }
 
 /// Sizes of a graph's connected components.
@@ -76,6 +95,54 @@ pub struct Network {
     pub clusters: Vec<Cluster>,
     /// Accounts that have any edge, ascending by id, with their figures.
     pub accounts: Vec<(u32, AccountStats)>,
+}
+
+/// Leiden communities of the over-threshold graph, as a group key per
+/// vertex (the smallest vertex id of its community); vertices outside it
+/// stay `None`.
+fn leiden_groups(
+    root: &[Option<u32>],
+    sub_edges: &[usize],
+    e: &lockstep_detect::EdgeTable,
+    resolution: f64,
+    seed: u64,
+) -> Vec<Option<u32>> {
+    use leiden_rs::{GraphDataBuilder, Leiden, LeidenConfig};
+    let vertices: Vec<u32> =
+        (0..root.len() as u32).filter(|&v| root[v as usize].is_some()).collect();
+    let mut dense = vec![u32::MAX; root.len()];
+    for (k, &v) in vertices.iter().enumerate() {
+        dense[v as usize] = k as u32;
+    }
+    let mut b = GraphDataBuilder::new(vertices.len());
+    for &i in sub_edges {
+        let (x, y) = (dense[e.a[i] as usize] as usize, dense[e.b[i] as usize] as usize);
+        b.add_edge(x, y, e.weight[i] as f64).expect("vertices in range, finite weight");
+    }
+    let graph = b.build().expect("a valid graph");
+    let cfg = LeidenConfig {
+        resolution,
+        seed: Some(seed),
+        // Never the parallel paths: their relaxed updates could depend on
+        // scheduling, and clusters must not.
+        parallel_local_moving_threshold: Some(usize::MAX),
+        parallel_aggregation_threshold: Some(usize::MAX),
+        ..Default::default()
+    };
+    let out = Leiden::new(cfg).run(&graph).expect("Leiden on a valid graph");
+    // Communities never span components (no edge joins them), but key them
+    // by their smallest vertex so that the key does not depend on the
+    // algorithm's numbering.
+    let mut key = vec![u32::MAX; out.partition.num_communities().max(1)];
+    for (k, &v) in vertices.iter().enumerate() {
+        let c = out.partition.community_of(k);
+        key[c] = key[c].min(v);
+    }
+    let mut groups = vec![None; root.len()];
+    for (k, &v) in vertices.iter().enumerate() {
+        groups[v as usize] = Some(key[out.partition.community_of(k)]);
+    }
+    groups
 }
 
 /// R's default (type 7) quantile of `values`: `x[h]` interpolated at
@@ -173,7 +240,10 @@ pub fn build_with(
         .collect();
     let (_, full) = components(n, (0..e.len()).map(|i| (e.a[i], e.b[i])));
     let sub_edges: Vec<usize> = (0..e.len()).filter(|&i| over[i]).collect();
-    let (root, sub) = components(n, sub_edges.iter().map(|&i| (e.a[i], e.b[i])));
+    let (mut root, sub) = components(n, sub_edges.iter().map(|&i| (e.a[i], e.b[i])));
+    if let ClusterMethod::Leiden { resolution, seed } = cfg.clusters {
+        root = leiden_groups(&root, &sub_edges, e, resolution, seed);
+    }
 
     // Clusters: group accounts by root; number by size desc, then first name.
     let mut members: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
@@ -201,8 +271,12 @@ pub fn build_with(
         })
         .collect();
     for &i in &sub_edges {
+        // Leiden may put the two ends in different clusters: such an edge
+        // belongs to neither.
         let c = cluster_of[e.a[i] as usize].expect("edge endpoint in a cluster");
-        clusters[c as usize - 1].edges.push(i);
+        if cluster_of[e.b[i] as usize] == Some(c) {
+            clusters[c as usize - 1].edges.push(i);
+        }
     }
 
     let mut stats: Vec<AccountStats> = vec![AccountStats::default(); n];

@@ -85,8 +85,8 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
         "coordinated": {
             "vertices": net.sub.vertices,
             "edges": net.sub.edges,
-            "clusters": net.sub.components,
-            "largest_cluster": net.sub.largest,
+            "clusters": net.clusters.len(),
+            "largest_cluster": net.clusters.first().map_or(0, |c| c.accounts.len()),
         },
         "near_text": r.near_text.map(|layer| match layer {
             lockstep_text::TextLayer::Clusters(n) => json!({

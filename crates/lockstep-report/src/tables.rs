@@ -442,7 +442,11 @@ mod parallel_tests {
         let net = lockstep_graph::build(
             &ds,
             &det,
-            &lockstep_graph::ThresholdConfig { quantile: None, min_weight: 2 },
+            &lockstep_graph::ThresholdConfig {
+                quantile: None,
+                min_weight: 2,
+                clusters: Default::default(),
+            },
         );
         let r = Results {
             ds: &ds,

@@ -96,8 +96,11 @@ fn outputs(
     dir: &Path,
 ) -> Vec<(String, Vec<u8>)> {
     let det = lockstep_detect::detect(ds, &DetectConfig { semantics, ..Default::default() });
-    let net =
-        lockstep_graph::build(ds, &det, &ThresholdConfig { quantile: Some(0.5), min_weight: 1 });
+    let net = lockstep_graph::build(
+        ds,
+        &det,
+        &ThresholdConfig { quantile: Some(0.5), min_weight: 1, clusters: Default::default() },
+    );
     let r = lockstep_report::Results {
         ds,
         det: &det,

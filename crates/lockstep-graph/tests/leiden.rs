@@ -1,0 +1,90 @@
+//! Leiden clusters on graphs with known groups.
+
+use lockstep_graph::{build, ClusterMethod, ThresholdConfig};
+use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
+
+/// Groups of accounts that each co-share `shared` objects among themselves,
+/// and `bridges` pairs across neighbouring groups that co-share two.
+fn groups(sizes: &[usize], shared: usize, bridges: usize) -> Dataset {
+    let mut b = DatasetBuilder::default();
+    let mut post = 0;
+    let mut t = 0i64;
+    let mut push = |b: &mut DatasetBuilder, acc: &str, obj: &str, t: i64| {
+        post += 1;
+        b.push_action(ActionInput {
+            account: acc,
+            object: obj,
+            layer: Layer::Url,
+            content: &format!("p{post}"),
+            time_us: t * 1_000_000,
+            platform: "",
+        });
+    };
+    for (g, &n) in sizes.iter().enumerate() {
+        for o in 0..shared {
+            t += 1000;
+            for m in 0..n {
+                push(&mut b, &format!("g{g}m{m}"), &format!("g{g}o{o}"), t + m as i64);
+            }
+        }
+    }
+    for g in 0..sizes.len().saturating_sub(1) {
+        for k in 0..bridges {
+            for o in 0..2 {
+                t += 1000;
+                push(&mut b, &format!("g{g}m{k}"), &format!("bridge{g}_{k}_{o}"), t);
+                push(&mut b, &format!("g{}m{k}", g + 1), &format!("bridge{g}_{k}_{o}"), t + 1);
+            }
+        }
+    }
+    b.finish()
+}
+
+fn clusters(ds: &Dataset, method: ClusterMethod) -> Vec<Vec<String>> {
+    let det = lockstep_detect::detect(ds, &Default::default());
+    let net = build(ds, &det, &ThresholdConfig { quantile: None, min_weight: 2, clusters: method });
+    net.clusters
+        .iter()
+        .map(|c| c.accounts.iter().map(|&a| ds.account_name(a).to_string()).collect())
+        .collect()
+}
+
+const LEIDEN: ClusterMethod = ClusterMethod::Leiden { resolution: 1.0, seed: 1 };
+
+#[test]
+fn two_groups_joined_by_one_pair_are_two_clusters() {
+    let ds = groups(&[6, 6], 4, 1);
+    assert_eq!(clusters(&ds, ClusterMethod::Components).len(), 1, "one component");
+    let c = clusters(&ds, LEIDEN);
+    assert_eq!(c.len(), 2, "{c:?}");
+    for cl in &c {
+        assert_eq!(cl.len(), 6);
+        let group = &cl[0][..2];
+        assert!(cl.iter().all(|a| a.starts_with(group)), "{cl:?}");
+    }
+}
+
+#[test]
+fn a_chain_of_groups_splits_into_its_groups() {
+    let sizes = [5, 8, 6, 10, 7];
+    let ds = groups(&sizes, 5, 1);
+    assert_eq!(clusters(&ds, ClusterMethod::Components).len(), 1);
+    let mut got: Vec<usize> = clusters(&ds, LEIDEN).iter().map(Vec::len).collect();
+    got.sort_unstable();
+    let mut want = sizes.to_vec();
+    want.sort_unstable();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn leiden_clusters_do_not_depend_on_threads() {
+    let ds = groups(&[5, 8, 6, 10, 7, 9, 4, 12], 4, 2);
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| clusters(&ds, LEIDEN))
+    };
+    assert_eq!(run(1), run(3));
+}
