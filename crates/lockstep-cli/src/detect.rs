@@ -239,6 +239,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         _ => lockstep_graph::build(ds, &det, &plan.threshold),
     };
     let fingerprints = lockstep_fingerprint::fingerprints(ds, &net);
+    let idf = pool.install(|| lockstep_stats::idf_weights(ds, &det));
     stages.start("writing");
     let results = lockstep_report::Results {
         ds,
@@ -249,6 +250,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         bios: bios.as_ref(),
         significance: significance.as_ref(),
         fingerprints: Some(&fingerprints),
+        idf: Some(&idf),
     };
     let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
     stages.finish();

@@ -48,6 +48,8 @@ pub struct Results<'a> {
     pub bios: Option<&'a lockstep_text::BioClusters>,
     /// The edges' significance, when it was computed (`--fdr`).
     pub significance: Option<&'a lockstep_stats::Significance>,
+    /// Each edge's objects weighted by rarity (IDF), when computed.
+    pub idf: Option<&'a [f64]>,
     /// The clusters' factory fingerprints, when computed.
     pub fingerprints: Option<&'a [lockstep_fingerprint::ClusterFingerprint]>,
 }

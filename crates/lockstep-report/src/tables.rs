@@ -253,8 +253,11 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
         "over_threshold",
         "cluster",
     ];
-    // Significance columns only when it was computed: the default file
-    // keeps CooRTweet-comparable columns.
+    // Extra columns only when computed: the first thirteen are CooRTweet's
+    // comparable ones.
+    if r.idf.is_some() {
+        header.push("idf_weight");
+    }
     if r.significance.is_some() {
         header.extend(["expected_objects", "p_value", "q_value"]);
     }
@@ -283,6 +286,7 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
             (if net.over[i] { "1" } else { "0" }).to_string(),
             cl.unwrap_or_default(),
         ];
+        row.extend(r.idf.map(|w| fmt_f(w[i])));
         row.extend(sig.into_iter().flatten());
         c.write_record(&row).map_err(io_err)?;
     }
@@ -457,6 +461,7 @@ mod parallel_tests {
             bios: None,
             significance: None,
             fingerprints: None,
+            idf: None,
         };
 
         let mut expected = String::from(

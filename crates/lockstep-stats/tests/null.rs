@@ -137,3 +137,21 @@ fn significance_does_not_depend_on_threads() {
     };
     assert_eq!(run(1), run(3));
 }
+
+/// Rare objects weigh more: the group's links (5 accounts of 205 each) at
+/// ln(205/5) apiece; the crowd's hashtags (used by all 200) near nothing.
+#[test]
+fn idf_weights_favour_rare_objects() {
+    let ds = data();
+    let det = lockstep_detect::detect(&ds, &config());
+    let w = lockstep_stats::idf_weights(&ds, &det);
+    let e = &det.edges;
+    for i in 0..e.len() {
+        let op = |a: u32| ds.account_name(a).starts_with("op");
+        if op(e.a[i]) && op(e.b[i]) {
+            assert!((w[i] - 20.0 * (205.0f64 / 5.0).ln()).abs() < 1e-9, "{}", w[i]);
+        } else {
+            assert!(w[i] < 5.0 * (205.0f64 / 200.0).ln() + 1e-9, "{}", w[i]);
+        }
+    }
+}

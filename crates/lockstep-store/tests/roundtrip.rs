@@ -110,6 +110,7 @@ fn outputs(
         bios: None,
         significance: None,
         fingerprints: None,
+        idf: None,
     };
     let mut files: Vec<(String, Vec<u8>)> = lockstep_report::write_tables(dir, &r)
         .unwrap()
