@@ -240,6 +240,8 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     };
     let fingerprints = lockstep_fingerprint::fingerprints(ds, &net);
     let idf = pool.install(|| lockstep_stats::idf_weights(ds, &det));
+    let talking_points = lockstep_campaign::talking_points(ds, &net, 3);
+    let roles = lockstep_campaign::roles(ds, &det, &net);
     stages.start("writing");
     let results = lockstep_report::Results {
         ds,
@@ -251,6 +253,8 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         significance: significance.as_ref(),
         fingerprints: Some(&fingerprints),
         idf: Some(&idf),
+        talking_points: Some(&talking_points),
+        roles: Some(&roles),
     };
     let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
     stages.finish();

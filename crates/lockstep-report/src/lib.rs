@@ -48,6 +48,10 @@ pub struct Results<'a> {
     pub bios: Option<&'a lockstep_text::BioClusters>,
     /// The edges' significance, when it was computed (`--fdr`).
     pub significance: Option<&'a lockstep_stats::Significance>,
+    /// The clusters' talking points, when computed.
+    pub talking_points: Option<&'a [lockstep_campaign::TalkingPoint]>,
+    /// Each account's lead or lag in its cluster, by account id.
+    pub roles: Option<&'a [Option<lockstep_campaign::Role>]>,
     /// Each edge's objects weighted by rarity (IDF), when computed.
     pub idf: Option<&'a [f64]>,
     /// The clusters' factory fingerprints, when computed.
@@ -57,13 +61,14 @@ pub struct Results<'a> {
 /// The files [`write_tables`] and [`write_summary`] always write (the CLI
 /// always gives fingerprints), in order; `bio_clusters.csv` and
 /// `near_text_pairs.csv` come before `summary.json` when they apply.
-pub const OUTPUT_FILES: [&str; 8] = [
+pub const OUTPUT_FILES: [&str; 9] = [
     "pairs.csv",
     "edges.csv",
     "accounts.csv",
     "clusters.csv",
     "network.gexf",
     "network.graphml",
+    "talking_points.csv",
     "cluster_fingerprints.csv",
     "summary.json",
 ];
@@ -97,6 +102,11 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
     ];
     let mut written: Vec<PathBuf> =
         writers.iter().map(|(name, f)| write_file(dir, name, f)).collect::<Result<_, _>>()?;
+    if let Some(tp) = r.talking_points {
+        written.push(write_file(dir, "talking_points.csv", &|w| {
+            tables::talking_points_csv(w, r, tp)
+        })?);
+    }
     if let Some(f) = r.fingerprints {
         written.push(write_file(dir, "cluster_fingerprints.csv", &|w| {
             tables::fingerprints_csv(w, r, f)

@@ -24,6 +24,32 @@ fn io_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
+/// One row per talking point: what a cluster pushed on a day.
+pub(crate) fn talking_points_csv(
+    w: &mut dyn Write,
+    r: &Results<'_>,
+    points: &[lockstep_campaign::TalkingPoint],
+) -> io::Result<()> {
+    let g = |s| guard(s, r.formula_guard);
+    let ds = r.ds;
+    let mut c = csv_writer(w);
+    c.write_record(["cluster", "day_utc", "layer", "object", "accounts", "share"])
+        .map_err(io_err)?;
+    for p in points {
+        let (y, m, d) = lockstep_model::time::civil_from_days(p.day);
+        c.write_record([
+            p.cluster.to_string(),
+            format!("{y:04}-{m:02}-{d:02}"),
+            ds.object_layer(p.object).name().to_string(),
+            g(ds.object_name(p.object)).into_owned(),
+            p.accounts.to_string(),
+            fmt_f(p.share),
+        ])
+        .map_err(io_err)?;
+    }
+    c.flush()
+}
+
 /// One row per cluster: its factory fingerprints.
 pub(crate) fn fingerprints_csv(
     w: &mut dyn Write,
@@ -306,11 +332,15 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
         "coordinated_objects",
         "actions",
         "handle",
+        "pairs_in_cluster",
+        "median_lag_s",
+        "led_share",
     ])
     .map_err(io_err)?;
     for (a, s) in &r.net.accounts {
         let handle =
             ds.account_meta.handle.get(*a as usize).and_then(|h| h.as_deref()).unwrap_or("");
+        let role = r.roles.and_then(|roles| roles[*a as usize]);
         c.write_record([
             &*g(ds.account_name(*a)),
             &s.cluster.map(|c| c.to_string()).unwrap_or_default(),
@@ -320,6 +350,9 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
             &s.coordinated_objects.to_string(),
             &s.actions.to_string(),
             &*g(handle),
+            &role.map(|r| r.pairs.to_string()).unwrap_or_default(),
+            &role.map(|r| fmt_f(r.median_lag_s)).unwrap_or_default(),
+            &role.map(|r| fmt_f(r.led_share)).unwrap_or_default(),
         ])
         .map_err(io_err)?;
     }
@@ -462,6 +495,8 @@ mod parallel_tests {
             significance: None,
             fingerprints: None,
             idf: None,
+            talking_points: None,
+            roles: None,
         };
 
         let mut expected = String::from(

@@ -111,6 +111,8 @@ fn outputs(
         significance: None,
         fingerprints: None,
         idf: None,
+        talking_points: None,
+        roles: None,
     };
     let mut files: Vec<(String, Vec<u8>)> = lockstep_report::write_tables(dir, &r)
         .unwrap()
