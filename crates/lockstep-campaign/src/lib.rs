@@ -4,6 +4,12 @@
 //! - **Talking points**: for each cluster and UTC day, the objects that the
 //!   most of its accounts acted on that day (at least two accounts), with
 //!   how many and which share of the cluster.
+//! - **Score**: the evidence that a cluster is a campaign, fused by
+//!   Fisher's method from the p-values of its signals (coordination beyond
+//!   chance, creation batch, handle template, office hours), as
+//!   `-log10` of the combined p-value, with each signal's part in words and
+//!   numbers. Fisher's method assumes the signals independent: a reader
+//!   should weigh the parts, not only the sum.
 //! - **Leaders and followers**: for each account in a cluster, over its
 //!   coordinated pairs with accounts of the same cluster, the median of its
 //!   time minus its partner's (negative: it tends to act first) and the
@@ -136,4 +142,162 @@ pub fn roles(ds: &Dataset, det: &Detection, net: &Network) -> Vec<Option<Role>> 
             Some(Role { pairs: n as u64, median_lag_s: median / 1e6, led_share: led / n as f64 })
         })
         .collect()
+}
+
+/// One signal's part in a cluster's score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// The signal.
+    pub signal: &'static str,
+    /// Its p-value.
+    pub p: f64,
+    /// What it saw, in words.
+    pub words: String,
+}
+
+/// A cluster's campaign score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    /// Cluster id.
+    pub cluster: u32,
+    /// `-log10` of the combined p-value (0 without any signal).
+    pub score: f64,
+    /// Fisher's combined p-value.
+    pub p: f64,
+    /// The signals that could be measured, strongest first.
+    pub parts: Vec<Part>,
+}
+
+impl Score {
+    /// The explanation: each part's `-log10 p` and what it saw.
+    pub fn explain(&self) -> String {
+        if self.parts.is_empty() {
+            return "no signal could be measured".into();
+        }
+        self.parts
+            .iter()
+            .map(|p| {
+                format!("{} {:.1} ({})", p.signal, (-p.p.max(1e-300).log10()).max(0.0), p.words)
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// `P(chi-square with 2k degrees of freedom > x)`, exactly.
+pub fn chi2_even_sf(x: f64, k: usize) -> f64 {
+    let h = x / 2.0;
+    let mut term = 1.0f64;
+    let mut sum = 1.0f64;
+    for j in 1..k {
+        term *= h / j as f64;
+        sum += term;
+    }
+    ((-h).exp() * sum).min(1.0)
+}
+
+/// Fisher's combination of independent p-values.
+pub fn fisher(p: &[f64]) -> f64 {
+    if p.is_empty() {
+        return 1.0;
+    }
+    let x: f64 = p.iter().map(|&q| -2.0 * q.max(1e-300).ln()).sum();
+    chi2_even_sf(x, p.len())
+}
+
+/// Each cluster's score from its fingerprints and, when computed, the
+/// significance of its edges.
+pub fn scores(
+    det: &Detection,
+    net: &Network,
+    fingerprints: &[lockstep_fingerprint::ClusterFingerprint],
+    significance: Option<&lockstep_stats::Significance>,
+) -> Vec<Score> {
+    use lockstep_fingerprint::binomial_tail;
+    net.clusters
+        .iter()
+        .zip(fingerprints)
+        .map(|(c, f)| {
+            let mut parts = Vec::new();
+            if let Some(s) = significance {
+                let best = c.edges.iter().map(|&i| s.p_value[i]).fold(1.0f64, f64::min);
+                if !c.edges.is_empty() {
+                    // The cluster's best edge, corrected for its edges.
+                    let p = (best * c.edges.len() as f64).min(1.0);
+                    let weight = c.edges.iter().map(|&i| det.edges.objects[i]).max().unwrap_or(0);
+                    parts.push(Part {
+                        signal: "coordination",
+                        p,
+                        words: format!(
+                            "its strongest pair co-acted on {weight} objects; best p {best:.1e} over {} edges",
+                            c.edges.len()
+                        ),
+                    });
+                }
+            }
+            if f.with_creation >= 2 {
+                parts.push(Part {
+                    signal: "creation batch",
+                    p: f.batch_p,
+                    words: format!(
+                        "{} of {} accounts created within 3 days, {:.1} expected",
+                        f.batch, f.with_creation, f.batch_expected
+                    ),
+                });
+            }
+            if let (Some(t), true) = (&f.template, f.with_handle >= 2) {
+                let k = (f.template_share * f.with_handle as f64).round() as usize;
+                let p = (binomial_tail(f.with_handle, f.template_background, k)
+                    * f.with_handle as f64)
+                    .min(1.0);
+                parts.push(Part {
+                    signal: "handle template",
+                    p,
+                    words: format!(
+                        "{k} of {} handles shaped {t:?}, {:.0}% of all handles",
+                        f.with_handle,
+                        100.0 * f.template_background
+                    ),
+                });
+            }
+            if f.active_minutes >= 2 {
+                let n = f.active_minutes as usize;
+                let k = (f.office_share * n as f64).round() as usize;
+                // 27 offsets were tried.
+                let p = (binomial_tail(n, f.office_background, k) * 27.0).min(1.0);
+                let (lo, hi) = f.office_utc_offsets;
+                parts.push(Part {
+                    signal: "office hours",
+                    p,
+                    words: format!(
+                        "{:.0}% of {} active minutes on weekdays 09-18 at UTC{lo:+}..{hi:+}, {:.0}% of all actions",
+                        100.0 * f.office_share,
+                        f.active_minutes,
+                        100.0 * f.office_background
+                    ),
+                });
+            }
+            parts.sort_by(|a, b| a.p.total_cmp(&b.p).then(a.signal.cmp(b.signal)));
+            let p = fisher(&parts.iter().map(|x| x.p).collect::<Vec<_>>());
+            Score { cluster: c.id, score: (-p.max(1e-300).log10()).max(0.0), p, parts }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fisher_matches_known_values() {
+        // One p-value combines to itself.
+        assert!((fisher(&[0.03]) - 0.03).abs() < 1e-12);
+        // Two p-values of 0.05: X = -2 ln(0.0025), and the chi-square(4)
+        // tail is 0.0025 (1 - 2 ln 0.05) = 0.0174787.
+        let expected = 0.0025 * (1.0 - 2.0 * 0.05f64.ln());
+        assert!((fisher(&[0.05, 0.05]) - expected).abs() < 1e-12);
+        assert!((expected - 0.017_478_7).abs() < 1e-7);
+        assert_eq!(fisher(&[1.0, 1.0, 1.0]), 1.0);
+        assert_eq!(fisher(&[]), 1.0);
+    }
 }

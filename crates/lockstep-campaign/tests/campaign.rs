@@ -61,3 +61,45 @@ fn daily_orders_and_the_seeder() {
     assert_eq!(last.led_share, 0.0);
     assert!(last.median_lag_s > 0.0);
 }
+
+/// The score names what it measured: with significance, coordination is a
+/// part; office hours always are.
+#[test]
+fn scores_explain_their_parts() {
+    let day = 86_400i64;
+    let start = 1_709_510_400;
+    let mut b = DatasetBuilder::default();
+    let mut post = 0;
+    for d in 0..10i64 {
+        for m in 0..4i64 {
+            post += 1;
+            b.push_action(ActionInput {
+                account: &format!("op{m}"),
+                object: &format!("https://x.example/{d}"),
+                layer: Layer::Url,
+                content: &format!("p{post}"),
+                time_us: (start + d * day + 36_000 + m) * 1_000_000,
+                platform: "",
+            });
+        }
+    }
+    let ds = b.finish();
+    let det = lockstep_detect::detect(&ds, &Default::default());
+    let net = lockstep_graph::build(
+        &ds,
+        &det,
+        &ThresholdConfig { quantile: None, min_weight: 2, clusters: Default::default() },
+    );
+    let f = lockstep_fingerprint::fingerprints(&ds, &net);
+    let sig = lockstep_stats::significance(&ds, &det, 60_000_000);
+    let s = &lockstep_campaign::scores(&det, &net, &f, Some(&sig))[0];
+    let names: Vec<&str> = s.parts.iter().map(|p| p.signal).collect();
+    assert_eq!(names, ["coordination", "office hours"]);
+    assert!(s.score > 5.0, "{}", s.score);
+    let words = s.explain();
+    assert!(words.starts_with("coordination "), "{words}");
+    assert!(words.contains("co-acted on 10 objects"), "{words}");
+    let without = &lockstep_campaign::scores(&det, &net, &f, None)[0];
+    assert_eq!(without.parts.len(), 1);
+    assert!(without.score < s.score);
+}

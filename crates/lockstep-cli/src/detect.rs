@@ -242,6 +242,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     let idf = pool.install(|| lockstep_stats::idf_weights(ds, &det));
     let talking_points = lockstep_campaign::talking_points(ds, &net, 3);
     let roles = lockstep_campaign::roles(ds, &det, &net);
+    let scores = lockstep_campaign::scores(&det, &net, &fingerprints, significance.as_ref());
     stages.start("writing");
     let results = lockstep_report::Results {
         ds,
@@ -254,6 +255,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         fingerprints: Some(&fingerprints),
         idf: Some(&idf),
         talking_points: Some(&talking_points),
+        scores: Some(&scores),
         roles: Some(&roles),
     };
     let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
@@ -269,6 +271,17 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     let mut out = std::io::stdout().lock();
     crate::input::print_reads(&mut out, &loaded)?;
     print_summary(&mut out, &results, &plan)?;
+    if let Some(top) =
+        scores.iter().max_by(|x, y| x.score.total_cmp(&y.score).then(y.cluster.cmp(&x.cluster)))
+    {
+        writeln!(
+            out,
+            "strongest campaign: cluster {} scores {:.1}: {}",
+            top.cluster,
+            top.score,
+            top.explain()
+        )?;
+    }
     writeln!(out, "wrote {} files to `{}`", written.len(), a.out.display())?;
     Ok(ExitStatus::Success)
 }

@@ -10,10 +10,11 @@
 //!   (letter runs as `a`, each digit as `9`, other characters kept:
 //!   `maria_patriot83` is `a_a99`), its share in the cluster and among all
 //!   handles.
-//! - **Office hours**: the share of the cluster's actions on weekdays
-//!   09:00–18:00 in the UTC offsets where that share is highest (the lowest
-//!   of them is used for the comparison), against the share of all actions
-//!   at that offset.
+//! - **Office hours**: the share of the cluster's active minutes (minutes
+//!   with an action: co-actions come in bursts, and a burst is one
+//!   observation) on weekdays 09:00–18:00 in the UTC offsets where that
+//!   share is highest (the lowest of them is used for the comparison),
+//!   against the share of all actions at that offset.
 #![warn(missing_docs)]
 
 use lockstep_graph::Network;
@@ -52,6 +53,9 @@ pub struct ClusterFingerprint {
     pub template_background: f64,
     /// Actions of the cluster's accounts.
     pub actions: u64,
+    /// Distinct minutes in which they acted: the unit of the office-hour
+    /// share, since a cluster's co-actions come in bursts of one minute.
+    pub active_minutes: u64,
     /// The UTC offsets (hours, lowest and highest) where the share of
     /// weekday 09–18 actions is highest: one time of day fits a range of
     /// zones.
@@ -208,7 +212,10 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
                 .max_by(|x, y| x.1.cmp(y.1).then_with(|| y.0.cmp(x.0)))
                 .map(|(t, &n)| (t.clone(), n));
             let times = &times_of[c.id as usize - 1];
-            let counts = office_counts(times.iter().copied());
+            let mut minutes: Vec<i64> = times.iter().map(|t| t.div_euclid(60_000_000)).collect();
+            minutes.sort_unstable();
+            minutes.dedup();
+            let counts = office_counts(minutes.iter().map(|m| m * 60_000_000));
             let top_count = counts.iter().copied().max().unwrap_or(0);
             let best: Vec<usize> = (0..27).filter(|&k| counts[k] == top_count).collect();
             let (lo, hi) = (best[0], best[best.len() - 1]);
@@ -229,8 +236,9 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
                 }),
                 template: top.map(|t| t.0),
                 actions: times.len() as u64,
+                active_minutes: minutes.len() as u64,
                 office_utc_offsets: (lo as i32 - 12, hi as i32 - 12),
-                office_share: share(counts[lo], times.len()),
+                office_share: share(counts[lo], minutes.len()),
                 office_background: share(all_office[lo], t.len()),
             }
         })

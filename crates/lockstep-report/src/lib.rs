@@ -48,6 +48,8 @@ pub struct Results<'a> {
     pub bios: Option<&'a lockstep_text::BioClusters>,
     /// The edges' significance, when it was computed (`--fdr`).
     pub significance: Option<&'a lockstep_stats::Significance>,
+    /// The clusters' campaign scores, when computed.
+    pub scores: Option<&'a [lockstep_campaign::Score]>,
     /// The clusters' talking points, when computed.
     pub talking_points: Option<&'a [lockstep_campaign::TalkingPoint]>,
     /// Each account's lead or lag in its cluster, by account id.
@@ -61,13 +63,14 @@ pub struct Results<'a> {
 /// The files [`write_tables`] and [`write_summary`] always write (the CLI
 /// always gives fingerprints), in order; `bio_clusters.csv` and
 /// `near_text_pairs.csv` come before `summary.json` when they apply.
-pub const OUTPUT_FILES: [&str; 9] = [
+pub const OUTPUT_FILES: [&str; 10] = [
     "pairs.csv",
     "edges.csv",
     "accounts.csv",
     "clusters.csv",
     "network.gexf",
     "network.graphml",
+    "campaigns.csv",
     "talking_points.csv",
     "cluster_fingerprints.csv",
     "summary.json",
@@ -102,6 +105,9 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
     ];
     let mut written: Vec<PathBuf> =
         writers.iter().map(|(name, f)| write_file(dir, name, f)).collect::<Result<_, _>>()?;
+    if let Some(sc) = r.scores {
+        written.push(write_file(dir, "campaigns.csv", &|w| tables::campaigns_csv(w, sc))?);
+    }
     if let Some(tp) = r.talking_points {
         written.push(write_file(dir, "talking_points.csv", &|w| {
             tables::talking_points_csv(w, r, tp)

@@ -24,6 +24,29 @@ fn io_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
+/// One row per cluster: its campaign score and the parts of it. The
+/// explanation is built from numbers and lockstep's own words (handle
+/// templates are quoted), so it needs the formula guard no more than the
+/// numbers do.
+pub(crate) fn campaigns_csv(
+    w: &mut dyn Write,
+    scores: &[lockstep_campaign::Score],
+) -> io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(["cluster", "score", "p_value", "signals", "explanation"]).map_err(io_err)?;
+    for s in scores {
+        c.write_record([
+            s.cluster.to_string(),
+            format!("{:.2}", s.score),
+            format!("{:.6e}", s.p),
+            s.parts.len().to_string(),
+            guard(&s.explain(), true).into_owned(),
+        ])
+        .map_err(io_err)?;
+    }
+    c.flush()
+}
+
 /// One row per talking point: what a cluster pushed on a day.
 pub(crate) fn talking_points_csv(
     w: &mut dyn Write,
@@ -71,6 +94,7 @@ pub(crate) fn fingerprints_csv(
         "handle_template_share",
         "handle_template_background",
         "actions",
+        "active_minutes",
         "office_utc_offsets",
         "office_share",
         "office_background",
@@ -91,6 +115,7 @@ pub(crate) fn fingerprints_csv(
             fmt_f(f.template_share),
             fmt_f(f.template_background),
             f.actions.to_string(),
+            f.active_minutes.to_string(),
             format!("{lo:+}..{hi:+}"),
             fmt_f(f.office_share),
             fmt_f(f.office_background),
@@ -497,6 +522,7 @@ mod parallel_tests {
             idf: None,
             talking_points: None,
             roles: None,
+            scores: None,
         };
 
         let mut expected = String::from(

@@ -113,6 +113,7 @@ fn outputs(
         idf: None,
         talking_points: None,
         roles: None,
+        scores: None,
     };
     let mut files: Vec<(String, Vec<u8>)> = lockstep_report::write_tables(dir, &r)
         .unwrap()
