@@ -54,12 +54,7 @@ pub struct Role {
 /// (ties by object id), in (cluster, day, rank) order.
 pub fn talking_points(ds: &Dataset, net: &Network, per_day: usize) -> Vec<TalkingPoint> {
     let t = &ds.actions;
-    let mut cluster_of = vec![0u32; ds.accounts.len()];
-    for c in &net.clusters {
-        for &a in &c.accounts {
-            cluster_of[a as usize] = c.id;
-        }
-    }
+    let cluster_of = net.cluster_ids(ds.accounts.len());
     // (cluster, day, object) -> distinct accounts.
     let mut seen: Vec<(u32, i64, u32, u32)> = (0..t.len())
         .filter(|&r| cluster_of[t.account[r] as usize] > 0)
@@ -100,12 +95,7 @@ pub fn talking_points(ds: &Dataset, net: &Network, per_day: usize) -> Vec<Talkin
 /// or without a pair inside its cluster).
 pub fn roles(ds: &Dataset, det: &Detection, net: &Network) -> Vec<Option<Role>> {
     let t = &ds.actions;
-    let mut cluster_of = vec![0u32; ds.accounts.len()];
-    for c in &net.clusters {
-        for &a in &c.accounts {
-            cluster_of[a as usize] = c.id;
-        }
-    }
+    let cluster_of = net.cluster_ids(ds.accounts.len());
     let mut lags: Vec<Vec<i64>> = vec![Vec::new(); ds.accounts.len()];
     let p = &det.pairs;
     for k in 0..p.len() {

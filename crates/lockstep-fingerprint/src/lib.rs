@@ -163,12 +163,7 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
         handles += 1;
     }
     let all_office = office_counts(t.time_us.iter().copied());
-    let mut cluster_of = vec![0u32; ds.accounts.len()];
-    for c in &net.clusters {
-        for &a in &c.accounts {
-            cluster_of[a as usize] = c.id;
-        }
-    }
+    let cluster_of = net.cluster_ids(ds.accounts.len());
     let mut times_of: Vec<Vec<i64>> = vec![Vec::new(); net.clusters.len()];
     for row in 0..t.len() {
         let c = cluster_of[t.account[row] as usize];

@@ -145,6 +145,20 @@ fn leiden_groups(
     groups
 }
 
+impl Network {
+    /// Each account's cluster id (0: in no cluster), for `accounts`
+    /// accounts.
+    pub fn cluster_ids(&self, accounts: usize) -> Vec<u32> {
+        let mut ids = vec![0u32; accounts];
+        for c in &self.clusters {
+            for &a in &c.accounts {
+                ids[a as usize] = c.id;
+            }
+        }
+        ids
+    }
+}
+
 /// R's default (type 7) quantile of `values`: `x[h]` interpolated at
 /// `h = (n - 1) p`. `NaN` for no values.
 pub fn quantile_type7(values: &[u64], p: f64) -> f64 {
