@@ -18,6 +18,11 @@ pub enum Command {
     /// Parse the inputs once into a dataset (Parquet tables and a
     /// manifest) that `detect` reads without parsing again.
     Ingest(IngestArgs),
+    /// Write `report.html` into a `detect` output folder: one self-contained
+    /// file (no script, no network) with the run, the clusters by campaign
+    /// score, and each cluster's fingerprints, network, talking points and
+    /// evidence.
+    Report(ReportArgs),
     /// Write synthetic shares with planted coordinated groups (for tests
     /// and benchmarks).
     Simulate(SimulateArgs),
@@ -244,6 +249,13 @@ pub struct IngestArgs {
     /// No progress bars.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The output folder of a `lockstep detect` run.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -60,6 +60,12 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         args::Command::Detect(a) => detect::run(a),
         args::Command::Ingest(a) => ingest::run(a),
+        args::Command::Report(a) => {
+            let path = lockstep_html::write_report(&a.dir)?;
+            use std::io::Write;
+            writeln!(std::io::stdout().lock(), "wrote `{}`", path.display())?;
+            Ok(ExitStatus::Success)
+        }
         args::Command::Simulate(a) => simulate::run(a),
         args::Command::Formats => {
             let mut out = std::io::stdout().lock();

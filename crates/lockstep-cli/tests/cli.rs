@@ -330,6 +330,22 @@ fn hostile_values_are_defused() {
     );
     let raw = detect("shares-csv/hostile.csv", &["--raw-csv"]);
     assert!(read(&raw, "pairs.csv").contains(",\"=HYPERLINK("));
+
+    // The HTML report shows the payloads as text and runs nothing.
+    let report = lockstep(&["report", r.out.to_str().unwrap()]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let html = read(&r, "report.html");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "the payload is shown");
+    assert!(!html.to_ascii_lowercase().contains("<script"), "no script element at all");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "the tag is text");
+    assert!(!html.contains("<img"), "no image element");
+    assert!(!html.contains("href=\"javascript"), "no live link");
+    assert!(html.contains("evil[U+202E]gnp.exe"), "a right-to-left override is shown, not obeyed");
+    assert!(html.contains("Content-Security-Policy\" content=\"default-src 'none'"));
+    // Its structure: the sections it has.
+    let headings: Vec<&str> =
+        html.split("<h2>").skip(1).map(|s| s.split("</h2>").next().unwrap()).collect();
+    insta::assert_snapshot!("hostile_report_sections", headings.join("\n"));
 }
 
 /// One run over two platforms: an X account and a Telegram channel that
@@ -599,6 +615,7 @@ fn cli_reference_is_current() {
         ("lockstep", &["--help"][..]),
         ("lockstep detect", &["detect", "--help"][..]),
         ("lockstep ingest", &["ingest", "--help"][..]),
+        ("lockstep report", &["report", "--help"][..]),
         ("lockstep simulate", &["simulate", "--help"][..]),
         ("lockstep formats", &["formats"][..]),
     ] {

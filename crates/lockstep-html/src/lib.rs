@@ -1,0 +1,452 @@
+//! `report.html`: one self-contained file from a run's output folder, for
+//! an editor, a platform or a court. No script, no network: styles are
+//! inline, drawings are inline SVG, and a Content-Security-Policy forbids
+//! anything else, so the file reads the same offline years later. Every
+//! value comes from posts written by adversaries and is escaped
+//! ([`escape`]) wherever it lands: text, attributes, SVG.
+//!
+//! Sections: the run (version, parameters, inputs with SHA-256, records
+//! read/used/skipped), the clusters ranked by campaign score, and per
+//! cluster its fingerprints, a drawing of its network, its talking points
+//! and the evidence pairs (with both texts where `near_text` gave them).
+#![warn(missing_docs)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Clusters drawn in full (the rest are listed).
+pub const MAX_CLUSTERS: usize = 50;
+/// Evidence pairs shown per cluster (the rest are in pairs.csv).
+pub const MAX_PAIRS: usize = 200;
+
+/// Why the report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum HtmlError {
+    /// A file of the output folder could not be read or written.
+    #[error("`{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is not what `lockstep detect` writes.
+    #[error("`{path}`: {message}; is it the folder of a `lockstep detect` run?")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Text for HTML text and attribute values (and SVG): `& < > " '` as
+/// entities; control characters other than tab and newline, and the
+/// bidirectional overrides adversaries use to disguise text, as visible
+/// code points.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' => out.push(c),
+            c if c.is_control()
+                || ('\u{202A}'..='\u{202E}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c) =>
+            {
+                let _ = write!(out, "[U+{:04X}]", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A CSV table as header and rows.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Option<Table>, HtmlError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let invalid =
+            |e: csv::Error| HtmlError::Invalid { path: path.to_path_buf(), message: e.to_string() };
+        let mut r = csv::Reader::from_path(path).map_err(invalid)?;
+        let header = r.headers().map_err(invalid)?.iter().map(str::to_string).collect();
+        let mut rows = Vec::new();
+        for rec in r.records() {
+            rows.push(rec.map_err(invalid)?.iter().map(str::to_string).collect());
+        }
+        Ok(Some(Table { header, rows }))
+    }
+    fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+fn table_html(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    out.push_str("<table><thead><tr>");
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for row in rows {
+        out.push_str("<tr>");
+        for v in row {
+            let _ = write!(out, "<td>{}</td>", escape(&v));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// A circular drawing of a cluster: accounts on a circle, edges as lines
+/// as thick as the log of their weight.
+fn svg_network(out: &mut String, accounts: &[String], edges: &[(String, String, f64)]) {
+    let n = accounts.len().max(1);
+    let (w, h, r) = (520.0, 420.0, 150.0);
+    let pos: HashMap<&str, (f64, f64)> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let angle = std::f64::consts::TAU * i as f64 / n as f64;
+            (a.as_str(), (w / 2.0 + r * angle.cos(), h / 2.0 + r * angle.sin()))
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\"><title>accounts and their coordinated edges</title>"
+    );
+    for (a, b, weight) in edges {
+        if let (Some(&(x1, y1)), Some(&(x2, y2))) = (pos.get(a.as_str()), pos.get(b.as_str())) {
+            let _ = write!(
+                out,
+                "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#6b7280\" stroke-width=\"{:.2}\"/>",
+                1.0 + weight.max(1.0).ln()
+            );
+        }
+    }
+    for a in accounts {
+        let (x, y) = pos[a.as_str()];
+        let label: String = a.chars().take(14).collect();
+        let _ = write!(
+            out,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\" fill=\"#b91c1c\"><title>{}</title></circle><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}</text>",
+            escape(a),
+            x + 7.0,
+            y + 3.0,
+            escape(&label)
+        );
+    }
+    out.push_str("</svg>");
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#111}\
+table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}\
+td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
+th{background:#f3f4f6}section{margin-bottom:2.5em}code{font-size:0.9em}\
+@media print{section.cluster{page-break-inside:avoid}}";
+
+/// Writes `report.html` into `dir` (a `lockstep detect` output folder) and
+/// returns its path.
+pub fn write_report(dir: &Path) -> Result<PathBuf, HtmlError> {
+    let html = render(dir)?;
+    let path = dir.join("report.html");
+    std::fs::write(&path, html).map_err(|source| HtmlError::Io { path: path.clone(), source })?;
+    Ok(path)
+}
+
+/// The report's HTML.
+pub fn render(dir: &Path) -> Result<String, HtmlError> {
+    let summary_path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&summary_path)
+        .map_err(|source| HtmlError::Io { path: summary_path.clone(), source })?;
+    let summary: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| HtmlError::Invalid {
+            path: summary_path.clone(),
+            message: format!("not a lockstep summary: {e}"),
+        })?;
+    let read = |name: &str| Table::read(&dir.join(name));
+    let (campaigns, clusters, accounts, edges, pairs, points, fingerprints, near) = (
+        read("campaigns.csv")?,
+        read("clusters.csv")?,
+        read("accounts.csv")?,
+        read("edges.csv")?,
+        read("pairs.csv")?,
+        read("talking_points.csv")?,
+        read("cluster_fingerprints.csv")?,
+        read("near_text_pairs.csv")?,
+    );
+
+    let mut out = String::new();
+    out.push_str("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    out.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">");
+    out.push_str("<meta name=\"referrer\" content=\"no-referrer\">");
+    let _ = writeln!(out, "<title>lockstep report</title><style>{STYLE}</style></head><body>");
+    let version = summary["lockstep_version"].as_str().unwrap_or("?");
+    let _ = writeln!(
+        out,
+        "<h1>lockstep report</h1><p>Written by lockstep {} from the files of one run. Every value below is as the run's files have it; posts and names are shown as text, never followed.</p>",
+        escape(version)
+    );
+
+    // The run.
+    out.push_str("<section id=\"run\"><h2>The run</h2><h3>Inputs</h3>");
+    let inputs = summary["inputs"].as_array().cloned().unwrap_or_default();
+    table_html(
+        &mut out,
+        &["path", "format", "SHA-256", "records read", "used", "skipped"],
+        inputs.iter().map(|f| {
+            ["path", "format", "sha256", "records_read", "records_used", "records_skipped"]
+                .iter()
+                .map(|k| value_text(&f[*k]))
+                .collect()
+        }),
+    );
+    out.push_str("<h3>Parameters</h3>");
+    let params = summary["parameters"].as_object().cloned().unwrap_or_default();
+    table_html(
+        &mut out,
+        &["parameter", "value"],
+        params.iter().map(|(k, v)| vec![k.clone(), value_text(v)]),
+    );
+    out.push_str("<h3>Counts</h3>");
+    let mut counts = Vec::new();
+    for (section, keys) in [
+        ("records", &["read", "used", "skipped"][..]),
+        ("dataset", &["actions", "accounts", "objects"][..]),
+        ("detection", &["pairs", "accounts", "objects"][..]),
+        ("coordinated", &["edges", "vertices", "clusters"][..]),
+    ] {
+        for k in keys {
+            counts.push(vec![format!("{section} {k}"), value_text(&summary[section][*k])]);
+        }
+    }
+    table_html(&mut out, &["count", "value"], counts.into_iter());
+    out.push_str("</section>\n");
+
+    // Clusters ranked by score.
+    let mut ranked: Vec<(String, f64, String)> = Vec::new();
+    if let Some(c) = &campaigns {
+        let (ci, si, ei) = (c.col("cluster"), c.col("score"), c.col("explanation"));
+        if let (Some(ci), Some(si), Some(ei)) = (ci, si, ei) {
+            for row in &c.rows {
+                ranked.push((row[ci].clone(), row[si].parse().unwrap_or(0.0), row[ei].clone()));
+            }
+        }
+    }
+    ranked.sort_by(|a, b| {
+        b.1.total_cmp(&a.1).then_with(|| cluster_num(&a.0).cmp(&cluster_num(&b.0)))
+    });
+    let size: HashMap<String, String> = clusters
+        .as_ref()
+        .map(|t| t.rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect())
+        .unwrap_or_default();
+    out.push_str("<section id=\"clusters\"><h2>Clusters, by campaign score</h2>");
+    out.push_str("<p>The score is -log10 of Fisher's combination of its signals' p-values; read the parts.</p>");
+    out.push_str("<table><thead><tr><th>cluster</th><th>accounts</th><th>score</th><th>explanation</th></tr></thead><tbody>");
+    for (i, (c, score, why)) in ranked.iter().enumerate() {
+        let name = if i < MAX_CLUSTERS {
+            format!("<a href=\"#cluster-{}\">{}</a>", escape(c), escape(c))
+        } else {
+            escape(c)
+        };
+        let _ = write!(
+            out,
+            "<tr><td>{name}</td><td>{}</td><td>{score:.2}</td><td>{}</td></tr>",
+            escape(size.get(c).map_or("", String::as_str)),
+            escape(why)
+        );
+    }
+    out.push_str("</tbody></table></section>\n");
+
+    // Per cluster.
+    let cluster_of: HashMap<String, String> = accounts
+        .as_ref()
+        .map(|t| {
+            let (a, c) = (t.col("account").unwrap_or(0), t.col("cluster").unwrap_or(1));
+            t.rows
+                .iter()
+                .filter(|r| !r[c].is_empty())
+                .map(|r| (r[a].clone(), r[c].clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (a, c) in &cluster_of {
+        members.entry(c.clone()).or_default().push(a.clone());
+    }
+    for m in members.values_mut() {
+        m.sort();
+    }
+    let texts: HashMap<(String, String), (String, String, String)> = near
+        .as_ref()
+        .map(|t| {
+            let col = |n| t.col(n).unwrap_or(0);
+            let (ca, cb, s, ta, tb) = (
+                col("content_a"),
+                col("content_b"),
+                col("similarity"),
+                col("text_a"),
+                col("text_b"),
+            );
+            t.rows
+                .iter()
+                .map(|r| {
+                    ((r[ca].clone(), r[cb].clone()), (r[s].clone(), r[ta].clone(), r[tb].clone()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for (c, _, why) in ranked.iter().take(MAX_CLUSTERS) {
+        let accs = members.get(c).cloned().unwrap_or_default();
+        let _ = write!(
+            out,
+            "<section class=\"cluster\" id=\"cluster-{}\"><h2>Cluster {}</h2><p>{} accounts. {}</p>",
+            escape(c),
+            escape(c),
+            accs.len(),
+            escape(why)
+        );
+        if let Some(f) = &fingerprints {
+            if let Some(row) = f.rows.iter().find(|r| &r[0] == c) {
+                out.push_str("<h3>Fingerprints</h3>");
+                table_html(
+                    &mut out,
+                    &["measure", "value"],
+                    f.header.iter().zip(row).skip(1).map(|(h, v)| vec![h.clone(), v.clone()]),
+                );
+            }
+        }
+        let in_cluster: std::collections::HashSet<&str> = accs.iter().map(String::as_str).collect();
+        let cluster_edges: Vec<(String, String, f64)> = edges
+            .as_ref()
+            .map(|t| {
+                let (a, b, w, cl) = (
+                    t.col("account_a").unwrap_or(0),
+                    t.col("account_b").unwrap_or(1),
+                    t.col("weight").unwrap_or(2),
+                    t.col("cluster").unwrap_or(12),
+                );
+                t.rows
+                    .iter()
+                    .filter(|r| &r[cl] == c)
+                    .map(|r| (r[a].clone(), r[b].clone(), r[w].parse().unwrap_or(1.0)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push_str("<h3>Network</h3>");
+        svg_network(&mut out, &accs, &cluster_edges);
+        if let Some(p) = &points {
+            let rows: Vec<Vec<String>> =
+                p.rows.iter().filter(|r| &r[0] == c).map(|r| r[1..].to_vec()).collect();
+            if !rows.is_empty() {
+                out.push_str("<h3>Talking points</h3>");
+                table_html(
+                    &mut out,
+                    &["day (UTC)", "layer", "object", "accounts", "share"],
+                    rows.into_iter(),
+                );
+            }
+        }
+        if let Some(p) = &pairs {
+            let col = |n| p.col(n).unwrap_or(0);
+            let (layer, object, aa, ab, ca, cb, ta, tb, d) = (
+                col("layer"),
+                col("object"),
+                col("account_a"),
+                col("account_b"),
+                col("content_a"),
+                col("content_b"),
+                col("time_a_utc"),
+                col("time_b_utc"),
+                col("delta_s"),
+            );
+            let rows: Vec<Vec<String>> = p
+                .rows
+                .iter()
+                .filter(|r| {
+                    in_cluster.contains(r[aa].as_str()) && in_cluster.contains(r[ab].as_str())
+                })
+                .take(MAX_PAIRS)
+                .map(|r| {
+                    let (sim, text_a, text_b) =
+                        texts.get(&(r[ca].clone(), r[cb].clone())).cloned().unwrap_or_default();
+                    vec![
+                        r[layer].clone(),
+                        r[object].clone(),
+                        r[aa].clone(),
+                        r[ab].clone(),
+                        r[ca].clone(),
+                        r[cb].clone(),
+                        r[ta].clone(),
+                        r[tb].clone(),
+                        r[d].clone(),
+                        sim,
+                        text_a,
+                        text_b,
+                    ]
+                })
+                .collect();
+            let _ = write!(out, "<h3>Evidence</h3><p>The first {} coordinated pairs inside the cluster (all of them are in pairs.csv).</p>", rows.len());
+            table_html(
+                &mut out,
+                &[
+                    "layer",
+                    "object",
+                    "account a",
+                    "account b",
+                    "post a",
+                    "post b",
+                    "time a",
+                    "time b",
+                    "delta s",
+                    "text similarity",
+                    "text a",
+                    "text b",
+                ],
+                rows.into_iter(),
+            );
+        }
+        out.push_str("</section>\n");
+    }
+    out.push_str("</body></html>\n");
+    Ok(out)
+}
+
+fn cluster_num(c: &str) -> u64 {
+    c.parse().unwrap_or(u64::MAX)
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+        assert_eq!(escape("a\u{202E}b\u{0007}"), "a[U+202E]b[U+0007]");
+        assert_eq!(escape("Юлия 👍 مستخدم"), "Юлия 👍 مستخدم");
+    }
+}
