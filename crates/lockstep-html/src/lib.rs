@@ -110,8 +110,9 @@ fn table_html(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<
     out.push_str("</tbody></table>");
 }
 
-/// A circular drawing of a cluster: accounts on a circle, edges as lines
-/// as thick as the log of their weight.
+/// A circular drawing of a cluster: accounts on a circle, edges as
+/// translucent lines from 0.5 to 2.5 wide by weight (relative to the
+/// cluster's heaviest), so that a dense cluster stays legible.
 fn svg_network(out: &mut String, accounts: &[String], edges: &[(String, String, f64)]) {
     let n = accounts.len().max(1);
     let (w, h, r) = (520.0, 420.0, 150.0);
@@ -127,12 +128,13 @@ fn svg_network(out: &mut String, accounts: &[String], edges: &[(String, String, 
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\"><title>accounts and their coordinated edges</title>"
     );
+    let heaviest = edges.iter().map(|e| e.2).fold(1.0f64, f64::max);
     for (a, b, weight) in edges {
         if let (Some(&(x1, y1)), Some(&(x2, y2))) = (pos.get(a.as_str()), pos.get(b.as_str())) {
             let _ = write!(
                 out,
-                "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#6b7280\" stroke-width=\"{:.2}\"/>",
-                1.0 + weight.max(1.0).ln()
+                "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#4b5563\" stroke-opacity=\"0.35\" stroke-width=\"{:.2}\"/>",
+                0.5 + 2.0 * weight / heaviest
             );
         }
     }
@@ -153,8 +155,8 @@ fn svg_network(out: &mut String, accounts: &[String], edges: &[(String, String, 
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#111}\
 table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}\
-td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
-th{background:#f3f4f6}section{margin-bottom:2.5em}code{font-size:0.9em}\
+td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left;vertical-align:top;overflow-wrap:break-word}\
+th{background:#f3f4f6;white-space:nowrap}section{margin-bottom:2.5em}code{font-size:0.9em}\
 @media print{section.cluster{page-break-inside:avoid}}";
 
 /// Writes `report.html` into `dir` (a `lockstep detect` output folder) and
