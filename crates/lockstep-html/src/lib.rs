@@ -443,6 +443,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn older_runs_without_scores_list_their_clusters() {
+        let dir = std::env::temp_dir().join(format!("lockstep-html-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("summary.json"), r#"{"lockstep_version": "0.0.9", "inputs": []}"#)
+            .unwrap();
+        std::fs::write(dir.join("clusters.csv"), "cluster,accounts\n1,2\n").unwrap();
+        std::fs::write(dir.join("accounts.csv"), "account,cluster\n<b>x</b>,1\ny,1\nz,\n").unwrap();
+        let html = render(&dir).unwrap();
+        assert!(html.contains("<h2>Cluster 1</h2><p>2 accounts."), "{html}");
+        assert!(html.contains("&lt;b&gt;x&lt;/b&gt;") && !html.contains("<b>x"));
+        std::fs::remove_file(dir.join("summary.json")).unwrap();
+        let err = render(&dir).unwrap_err().to_string();
+        assert!(err.contains("summary.json"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn escaping() {
         assert_eq!(
             escape("<script>alert('x')</script> & \"q\""),
