@@ -247,6 +247,12 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             }
         }
     }
+    // A run from before campaign scores: clusters in their own order.
+    if ranked.is_empty() {
+        if let Some(c) = &clusters {
+            ranked = c.rows.iter().map(|r| (r[0].clone(), 0.0, String::new())).collect();
+        }
+    }
     ranked.sort_by(|a, b| {
         b.1.total_cmp(&a.1).then_with(|| cluster_num(&a.0).cmp(&cluster_num(&b.0)))
     });
