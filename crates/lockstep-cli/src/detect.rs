@@ -238,6 +238,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         }
         _ => lockstep_graph::build(ds, &det, &plan.threshold),
     };
+    stages.start("campaigns");
     let fingerprints = lockstep_fingerprint::fingerprints(ds, &net);
     let idf = pool.install(|| lockstep_stats::idf_weights(ds, &det));
     let talking_points = lockstep_campaign::talking_points(ds, &net, 3);
