@@ -91,7 +91,8 @@ fn scores_explain_their_parts() {
         &ThresholdConfig { quantile: None, min_weight: 2, clusters: Default::default() },
     );
     let f = lockstep_fingerprint::fingerprints(&ds, &net);
-    let sig = lockstep_stats::significance(&ds, &det, 60_000_000);
+    let sig =
+        lockstep_stats::significance(&ds, &det, 60_000_000, &lockstep_stats::Audience::of(&ds));
     let s = &lockstep_campaign::scores(&det, &net, &f, Some(&sig))[0];
     let names: Vec<&str> = s.parts.iter().map(|p| p.signal).collect();
     assert_eq!(names, ["coordination", "office hours"]);

@@ -227,9 +227,10 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         }
         _ => lockstep_detect::detect(ds, &plan.detect),
     });
+    let audience = pool.install(|| lockstep_stats::Audience::of(ds));
     let significance = plan.fdr.map(|_| {
         stages.start("significance");
-        pool.install(|| lockstep_stats::significance(ds, &det, plan.detect.window_us))
+        pool.install(|| lockstep_stats::significance(ds, &det, plan.detect.window_us, &audience))
     });
     stages.start("clustering");
     let net = match (&significance, plan.fdr) {
@@ -240,7 +241,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     };
     stages.start("campaigns");
     let fingerprints = lockstep_fingerprint::fingerprints(ds, &net);
-    let idf = pool.install(|| lockstep_stats::idf_weights(ds, &det));
+    let idf = pool.install(|| lockstep_stats::idf_weights(ds, &det, &audience));
     let talking_points = lockstep_campaign::talking_points(ds, &net, 3);
     let roles = lockstep_campaign::roles(ds, &det, &net);
     let scores = lockstep_campaign::scores(&det, &net, &fingerprints, significance.as_ref());

@@ -51,6 +51,40 @@ pub struct Significance {
     pub q_value: Vec<f64>,
 }
 
+/// Who acts on what, counted once for the significance and the IDF
+/// weights (both need it, and it is a sort of every action).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audience {
+    /// Per object, the distinct accounts that acted on it.
+    pub accounts_on: Vec<u32>,
+    /// Accounts with at least one action.
+    pub active_accounts: u64,
+}
+
+impl Audience {
+    /// Counts `ds`'s distinct (object, account) pairs.
+    pub fn of(ds: &Dataset) -> Audience {
+        let t = &ds.actions;
+        let mut by_object: Vec<(u32, u32)> =
+            (0..t.len()).map(|r| (t.object[r], t.account[r])).collect();
+        by_object.par_sort_unstable();
+        by_object.dedup();
+        let mut accounts_on = vec![0u32; ds.objects.len()];
+        let mut active = vec![false; ds.accounts.len()];
+        for &(o, a) in &by_object {
+            accounts_on[o as usize] += 1;
+            active[a as usize] = true;
+        }
+        let active_accounts = active.iter().filter(|&&x| x).count() as u64;
+        Audience { accounts_on, active_accounts }
+    }
+
+    /// Account pairs that share an object, counted once per shared object.
+    pub fn pairs(&self) -> f64 {
+        self.accounts_on.iter().map(|&n| f64::from(n) * (f64::from(n) - 1.0) / 2.0).sum()
+    }
+}
+
 /// The first time and the span in whole days.
 fn span(ds: &Dataset) -> (i64, u64) {
     let t = &ds.actions.time_us;
@@ -143,8 +177,14 @@ pub fn benjamini_hochberg(p: &[f64], m: f64) -> Vec<f64> {
 }
 
 /// The significance of `det`'s edges (made from `ds` with window
-/// `window_us`). The same for any thread count.
-pub fn significance(ds: &Dataset, det: &Detection, window_us: i64) -> Significance {
+/// `window_us`; `audience` is [`Audience::of`] `ds`). The same for any
+/// thread count.
+pub fn significance(
+    ds: &Dataset,
+    det: &Detection,
+    window_us: i64,
+    audience: &Audience,
+) -> Significance {
     let t = &ds.actions;
     let (_, days) = span(ds);
     // Each account's actions by object, then time.
@@ -209,21 +249,7 @@ pub fn significance(ds: &Dataset, det: &Detection, window_us: i64) -> Significan
         })
         .collect();
     // Hypotheses: pairs of distinct accounts on each object.
-    let mut by_object: Vec<(u32, u32)> =
-        (0..t.len()).map(|r| (t.object[r], t.account[r])).collect();
-    by_object.par_sort_unstable();
-    by_object.dedup();
-    let mut hypotheses = 0f64;
-    let mut k = 0;
-    while k < by_object.len() {
-        let o = by_object[k].0;
-        let mut n = 0f64;
-        while k < by_object.len() && by_object[k].0 == o {
-            n += 1.0;
-            k += 1;
-        }
-        hypotheses += n * (n - 1.0) / 2.0;
-    }
+    let hypotheses = audience.pairs();
     let (expected, p_value): (Vec<f64>, Vec<f64>) = per_edge.into_iter().unzip();
     let q_value = benjamini_hochberg(&p_value, hypotheses);
     Significance { span_days: days, hypotheses, expected, p_value, q_value }
@@ -235,19 +261,10 @@ pub fn significance(ds: &Dataset, det: &Detection, window_us: i64) -> Significan
 /// object shared by a dozen of ten thousand accounts counts about 6.7, one
 /// shared by thousands about 1 or less, one shared by all 0 (IDF, as in
 /// text retrieval).
-pub fn idf_weights(ds: &Dataset, det: &Detection) -> Vec<f64> {
+pub fn idf_weights(ds: &Dataset, det: &Detection, audience: &Audience) -> Vec<f64> {
     let t = &ds.actions;
-    let mut by_object: Vec<(u32, u32)> =
-        (0..t.len()).map(|r| (t.object[r], t.account[r])).collect();
-    by_object.par_sort_unstable();
-    by_object.dedup();
-    let mut accounts_on = vec![0u32; ds.objects.len()];
-    let mut active = vec![false; ds.accounts.len()];
-    for &(o, a) in &by_object {
-        accounts_on[o as usize] += 1;
-        active[a as usize] = true;
-    }
-    let total = active.iter().filter(|&&x| x).count().max(1) as f64;
+    let accounts_on = &audience.accounts_on;
+    let total = audience.active_accounts.max(1) as f64;
     let (e, p) = (&det.edges, &det.pairs);
     (0..e.len())
         .into_par_iter()

@@ -6,7 +6,7 @@
 
 use lockstep_detect::{DetectConfig, Semantics};
 use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
-use lockstep_stats::{shifted_times, significance};
+use lockstep_stats::{shifted_times, significance, Audience};
 
 struct Rng(u64);
 impl Rng {
@@ -64,7 +64,7 @@ fn config() -> DetectConfig {
 fn the_group_is_significant_and_the_crowd_is_not() {
     let ds = data();
     let det = lockstep_detect::detect(&ds, &config());
-    let s = significance(&ds, &det, 60_000_000);
+    let s = significance(&ds, &det, 60_000_000, &Audience::of(&ds));
     assert_eq!(s.span_days, 30);
     let e = &det.edges;
     let (mut planted, mut crowd) = (Vec::new(), Vec::new());
@@ -96,7 +96,7 @@ fn expected_weights_match_monte_carlo() {
     let ds = data();
     let cfg = config();
     let det = lockstep_detect::detect(&ds, &cfg);
-    let s = significance(&ds, &det, cfg.window_us);
+    let s = significance(&ds, &det, cfg.window_us, &Audience::of(&ds));
     let e = &det.edges;
     let index: std::collections::HashMap<(u32, u32), usize> =
         (0..e.len()).map(|i| ((e.a[i], e.b[i]), i)).collect();
@@ -133,7 +133,7 @@ fn significance_does_not_depend_on_threads() {
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| significance(&ds, &det, 60_000_000))
+            .install(|| significance(&ds, &det, 60_000_000, &Audience::of(&ds)))
     };
     assert_eq!(run(1), run(3));
 }
@@ -144,7 +144,7 @@ fn significance_does_not_depend_on_threads() {
 fn idf_weights_favour_rare_objects() {
     let ds = data();
     let det = lockstep_detect::detect(&ds, &config());
-    let w = lockstep_stats::idf_weights(&ds, &det);
+    let w = lockstep_stats::idf_weights(&ds, &det, &Audience::of(&ds));
     let e = &det.edges;
     for i in 0..e.len() {
         let op = |a: u32| ds.account_name(a).starts_with("op");
