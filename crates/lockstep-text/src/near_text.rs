@@ -9,7 +9,7 @@
 //! memory of ten million one-off posts.)
 
 use crate::lsh::{near_duplicates, LshParams, NearConfig};
-use crate::sets::{token_hash, TokenSets};
+use crate::sets::{jaccard, token_hash, TokenSets, Vocabulary};
 use crate::tokens::words;
 use lockstep_model::{Dataset, Layer, Strings};
 use rayon::prelude::*;
@@ -64,24 +64,9 @@ pub struct NearText {
     slot: Vec<u32>,
     /// The text of each slot.
     slot_text: Strings,
-}
-
-/// Jaccard similarity of two texts' word sets, on the words themselves.
-fn word_jaccard(a: &str, b: &str, emoji: bool) -> f64 {
-    let set = |t| {
-        let mut w: Vec<&str> = words(t, emoji).collect();
-        w.sort_unstable();
-        w.dedup();
-        w
-    };
-    let (a, b) = (set(a), set(b));
-    let inter = a.iter().filter(|w| b.binary_search(w).is_ok()).count();
-    let union = a.len() + b.len() - inter;
-    if union == 0 {
-        0.0
-    } else {
-        inter as f64 / union as f64
-    }
+    /// The words of each slot, as exact ids (not hashes): pairs are
+    /// compared on them for every candidate pair, so they are cut once.
+    slot_words: TokenSets,
 }
 
 /// One `near_text` pair's evidence.
@@ -125,8 +110,12 @@ impl NearText {
             }
         };
         let ((ta, text_a), (tb, text_b)) = (text(row_a), text(row_b));
-        let similarity =
-            if ta == tb { 1.0 } else { word_jaccard(text_a, text_b, self.config.emoji) };
+        let similarity = if ta == tb {
+            1.0
+        } else {
+            let (sa, sb) = (self.slot[ta as usize], self.slot[tb as usize]);
+            jaccard(self.slot_words.get(sa as usize), self.slot_words.get(sb as usize))
+        };
         TextPair { text_a, text_b, similarity }
     }
 }
@@ -184,10 +173,13 @@ pub fn derive(mut ds: Dataset, cfg: &NearTextConfig) -> (Dataset, NearText) {
     }
     let mut slot = vec![NONE; members.len()];
     let mut slot_text = Strings::default();
+    let (mut slot_words, mut vocabulary) = (TokenSets::default(), Vocabulary::default());
     for t in 0..members.len() {
         let r = found.representative[t] as usize;
         if members[r] > 1 && posts[r] > 1 {
-            slot[t] = slot_text.push(ds.object_name(text_objects[t]));
+            let text = ds.object_name(text_objects[t]);
+            slot[t] = slot_text.push(text);
+            slot_words.push(words(text, cfg.emoji).map(|w| vocabulary.id(w)).collect());
         }
     }
 
@@ -247,6 +239,7 @@ pub fn derive(mut ds: Dataset, cfg: &NearTextConfig) -> (Dataset, NearText) {
         source,
         slot,
         slot_text,
+        slot_words,
     };
     (ds, near)
 }
