@@ -247,9 +247,6 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     let scores = lockstep_campaign::scores(&det, &net, &fingerprints, significance.as_ref());
     stages.start("writing");
     let results = lockstep_report::Results {
-        ds,
-        det: &det,
-        net: &net,
         formula_guard: !a.raw_csv,
         near_text: near.as_ref(),
         bios: bios.as_ref(),
@@ -259,6 +256,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         talking_points: Some(&talking_points),
         scores: Some(&scores),
         roles: Some(&roles),
+        ..lockstep_report::Results::new(ds, &det, &net)
     };
     let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
     stages.finish();

@@ -60,6 +60,27 @@ pub struct Results<'a> {
     pub fingerprints: Option<&'a [lockstep_fingerprint::ClusterFingerprint]>,
 }
 
+impl<'a> Results<'a> {
+    /// The detection and its network alone: formula guard on, no optional
+    /// part (set those with struct update syntax).
+    pub fn new(ds: &'a Dataset, det: &'a Detection, net: &'a Network) -> Self {
+        Results {
+            ds,
+            det,
+            net,
+            formula_guard: true,
+            near_text: None,
+            bios: None,
+            significance: None,
+            fingerprints: None,
+            idf: None,
+            talking_points: None,
+            roles: None,
+            scores: None,
+        }
+    }
+}
+
 /// The files [`write_tables`] and [`write_summary`] always write (the CLI
 /// always gives fingerprints), in order; `bio_clusters.csv` and
 /// `near_text_pairs.csv` come before `summary.json` when they apply.

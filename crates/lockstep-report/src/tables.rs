@@ -510,20 +510,7 @@ mod parallel_tests {
                 clusters: Default::default(),
             },
         );
-        let r = Results {
-            ds: &ds,
-            det: &det,
-            net: &net,
-            formula_guard: true,
-            near_text: None,
-            bios: None,
-            significance: None,
-            fingerprints: None,
-            idf: None,
-            talking_points: None,
-            roles: None,
-            scores: None,
-        };
+        let r = Results::new(&ds, &det, &net);
 
         let mut expected = String::from(
             "layer,object,account_a,account_b,content_a,content_b,time_a,time_b,time_a_utc,time_b_utc,delta_s,fast\n",

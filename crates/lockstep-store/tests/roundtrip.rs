@@ -101,20 +101,7 @@ fn outputs(
         &det,
         &ThresholdConfig { quantile: Some(0.5), min_weight: 1, clusters: Default::default() },
     );
-    let r = lockstep_report::Results {
-        ds,
-        det: &det,
-        net: &net,
-        formula_guard: true,
-        near_text: None,
-        bios: None,
-        significance: None,
-        fingerprints: None,
-        idf: None,
-        talking_points: None,
-        roles: None,
-        scores: None,
-    };
+    let r = lockstep_report::Results::new(ds, &det, &net);
     let mut files: Vec<(String, Vec<u8>)> = lockstep_report::write_tables(dir, &r)
         .unwrap()
         .into_iter()
