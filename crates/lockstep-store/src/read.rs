@@ -2,7 +2,7 @@ use crate::columns::{sha256_file, TableReader};
 use crate::write::{ACCOUNTS, ACTIONS, CONTENTS, OBJECTS};
 use crate::{Manifest, StoreError, FORMAT_VERSION, MANIFEST};
 use lockstep_model::{AccountTable, Dataset, Interner, Layer, Strings};
-use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int32Type, Int64Type};
+use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DataType, Int32Type, Int64Type};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -201,6 +201,21 @@ fn read_accounts(t: &TableReader) -> Result<(Strings, AccountTable), StoreError>
     Ok((names, m))
 }
 
+/// Every value of required column `col`, through `f` (which may refuse a
+/// value, naming its row).
+fn values<T: DataType, U>(
+    t: &TableReader,
+    col: usize,
+    f: impl Fn(u64, &T::T) -> Result<U, StoreError>,
+) -> Result<Vec<U>, StoreError> {
+    let mut out = Vec::with_capacity(t.rows as usize);
+    t.column::<T>(col, |row, v| {
+        out.push(f(row, required(v))?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// An id column checked against the size of the table it points into.
 fn id_column(
     t: &TableReader,
@@ -208,16 +223,13 @@ fn id_column(
     field: &str,
     bound: usize,
 ) -> Result<Vec<u32>, StoreError> {
-    let mut out = Vec::with_capacity(t.rows as usize);
-    t.column::<Int32Type>(col, |row, v| {
-        let id = *required(v) as u32;
+    values::<Int32Type, _>(t, col, |row, &v| {
+        let id = v as u32;
         if id as usize >= bound {
             return Err(t.bad(row, field, format!("id {id} is not in its table ({bound} rows)")));
         }
-        out.push(id);
-        Ok(())
-    })?;
-    Ok(out)
+        Ok(id)
+    })
 }
 
 fn read_actions(
@@ -227,55 +239,27 @@ fn read_actions(
 ) -> Result<(), StoreError> {
     let n = t.rows as usize;
     let (accounts, objects, contents) = (ds.accounts.len(), ds.objects.len(), ds.contents.len());
-    let ((account, object), ((layer, content), ((time_us, platform), self_ref))) = rayon::join(
-        || {
-            rayon::join(
-                || id_column(t, 0, "account_id", accounts),
-                || id_column(t, 1, "object_id", objects),
-            )
-        },
-        || {
-            rayon::join(
-                || {
-                    rayon::join(
-                        || {
-                            let mut out = Vec::with_capacity(n);
-                            t.column::<ByteArrayType>(2, |row, v| {
-                                out.push(layer_of(t, row, required(v))?);
-                                Ok(())
-                            })
-                            .map(|()| out)
-                        },
-                        || id_column(t, 3, "content_id", contents),
-                    )
-                },
-                || {
-                    rayon::join(
-                        || {
-                            rayon::join(
-                                || {
-                                    let mut out = Vec::with_capacity(n);
-                                    t.column::<Int64Type>(4, |_, v| {
-                                        out.push(*required(v));
-                                        Ok(())
-                                    })
-                                    .map(|()| out)
-                                },
-                                || read_platforms(t),
-                            )
-                        },
-                        || {
-                            let mut out = Vec::with_capacity(n);
-                            t.column::<BoolType>(6, |_, v| {
-                                out.push(*required(v));
-                                Ok(())
-                            })
-                            .map(|()| out)
-                        },
-                    )
-                },
-            )
-        },
+    // One column per task; each fills its own slot.
+    let (mut account, mut object, mut layer, mut content) = (None, None, None, None);
+    let (mut time_us, mut platform, mut self_ref) = (None, None, None);
+    rayon::scope(|s| {
+        s.spawn(|_| account = Some(id_column(t, 0, "account_id", accounts)));
+        s.spawn(|_| object = Some(id_column(t, 1, "object_id", objects)));
+        s.spawn(|_| layer = Some(values::<ByteArrayType, _>(t, 2, |row, v| layer_of(t, row, v))));
+        s.spawn(|_| content = Some(id_column(t, 3, "content_id", contents)));
+        s.spawn(|_| time_us = Some(values::<Int64Type, _>(t, 4, |_, &v| Ok(v))));
+        s.spawn(|_| platform = Some(read_platforms(t)));
+        s.spawn(|_| self_ref = Some(values::<BoolType, _>(t, 6, |_, &v| Ok(v))));
+    });
+    let done = "every column task ran";
+    let (account, object, layer, content, time_us, platform, self_ref) = (
+        account.expect(done),
+        object.expect(done),
+        layer.expect(done),
+        content.expect(done),
+        time_us.expect(done),
+        platform.expect(done),
+        self_ref.expect(done),
     );
     let a = &mut ds.actions;
     (a.account, a.object, a.layer, a.content, a.time_us, a.self_ref) =
