@@ -34,13 +34,14 @@ fn qut_pairs(file: &str) -> PairSet {
         .collect()
 }
 
-#[test]
-fn repost_and_reply_pairs_match_qut_toolkit() {
-    let out = std::env::temp_dir().join(format!("lockstep-parity-{}", std::process::id()));
+/// `lockstep detect` on the shared posts with the toolkit's window and no
+/// participation or weight cut, plus `args`; returns the output folder.
+fn detect_posts(tag: &str, args: &[&str]) -> PathBuf {
+    let out = std::env::temp_dir().join(format!("lockstep-parity-{tag}-{}", std::process::id()));
     let status = Command::new(env!("CARGO_BIN_EXE_lockstep"))
         .arg("detect")
         .arg(fixture("posts.csv.gz"))
-        .args(["--map", "repost=reposted_id,reply=reply_to_id,content=post_id,timestamp=timestamp"])
+        .args(args)
         .args(["--window", "60", "--min-participation", "1", "--min-weight", "1", "--quiet"])
         .arg("--out")
         .arg(&out)
@@ -48,6 +49,15 @@ fn repost_and_reply_pairs_match_qut_toolkit() {
         .status()
         .unwrap();
     assert!(status.success());
+    out
+}
+
+#[test]
+fn repost_and_reply_pairs_match_qut_toolkit() {
+    let out = detect_posts(
+        "layers",
+        &["--map", "repost=reposted_id,reply=reply_to_id,content=post_id,timestamp=timestamp"],
+    );
     let mut ours: [PairSet; 2] = Default::default();
     let mut r = csv::Reader::from_path(out.join("pairs.csv")).unwrap();
     for rec in r.records() {
@@ -83,20 +93,21 @@ fn repost_and_reply_pairs_match_qut_toolkit() {
 /// window 60 s): the same account pairs.
 #[test]
 fn similar_posts_match_qut_co_similar_tweet() {
-    let out = std::env::temp_dir().join(format!("lockstep-parity-similar-{}", std::process::id()));
-    let status = Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .arg("detect")
-        .arg(fixture("posts.csv.gz"))
-        .args(["--map", "repost=reposted_id,reply=reply_to_id,url=url,text=text,content=post_id,timestamp=timestamp"])
-        .args(["--layers", "near_text", "--near-text-mode", "qut"])
-        .args(["--text-similarity", "0.8", "--min-text-tokens", "1"])
-        .args(["--window", "60", "--min-participation", "1", "--min-weight", "1", "--quiet"])
-        .arg("--out")
-        .arg(&out)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let out = detect_posts(
+        "similar",
+        &[
+            "--map",
+            "repost=reposted_id,reply=reply_to_id,url=url,text=text,content=post_id,timestamp=timestamp",
+            "--layers",
+            "near_text",
+            "--near-text-mode",
+            "qut",
+            "--text-similarity",
+            "0.8",
+            "--min-text-tokens",
+            "1",
+        ],
+    );
     let mut ours = PairSet::new();
     let mut r = csv::Reader::from_path(out.join("pairs.csv")).unwrap();
     for rec in r.records() {
