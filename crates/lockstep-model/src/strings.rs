@@ -42,16 +42,6 @@ impl Strings {
         self.ends.is_empty()
     }
 
-    /// The strings in index order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        (0..self.ends.len()).map(|id| self.resolve(id as u32))
-    }
-
-    /// Bytes of string data held.
-    pub fn text_bytes(&self) -> usize {
-        self.buf.len()
-    }
-
     /// Dictionary-encodes the column: returns one code per string, codes
     /// dense and numbered in order of first appearance, and the distinct
     /// strings in code order. Equal to interning the strings one by one
