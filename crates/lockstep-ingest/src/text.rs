@@ -6,28 +6,12 @@ pub use lockstep_text::normalize::{fold, normalize_exact, normalize_tag};
 
 /// Query parameters that track the click, not the content.
 fn is_tracking_param(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    k.starts_with("utm_")
-        || matches!(
-            k.as_str(),
-            "fbclid"
-                | "gclid"
-                | "gclsrc"
-                | "dclid"
-                | "msclkid"
-                | "yclid"
-                | "twclid"
-                | "igshid"
-                | "igsh"
-                | "si"
-                | "mc_cid"
-                | "mc_eid"
-                | "_ga"
-                | "ref_src"
-                | "ref_url"
-                | "s_cid"
-                | "mkt_tok"
-        )
+    const KEYS: [&str; 17] = [
+        "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "twclid", "igshid", "igsh", "si",
+        "mc_cid", "mc_eid", "_ga", "ref_src", "ref_url", "s_cid", "mkt_tok",
+    ];
+    key.as_bytes().get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"utm_"))
+        || KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -64,41 +48,46 @@ pub fn canonical_url(url: &str) -> String {
 }
 
 fn canonical_url_depth(u: &str, depth: u8) -> String {
+    // Once per URL of every post: borrowed slices and one output string.
     let Some(i) = u.find("://") else { return u.to_string() };
-    let scheme = u[..i].to_ascii_lowercase();
+    let scheme = &u[..i];
     let rest = &u[i + 3..];
     let rest = rest.split('#').next().unwrap_or_default();
     let (authority, path_query) = match rest.find(['/', '?']) {
         Some(j) => (&rest[..j], &rest[j..]),
         None => (rest, ""),
     };
-    let hostport = authority.rsplit('@').next().unwrap_or_default().to_lowercase();
+    let hostport = authority.rsplit('@').next().unwrap_or_default();
     let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => {
-            (h.to_string(), Some(p.to_string()))
-        }
-        _ => (hostport.clone(), None),
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
+        _ => (hostport, None),
     };
+    let host: std::borrow::Cow<'_, str> =
+        if host.is_ascii() && !host.bytes().any(|b| b.is_ascii_uppercase()) {
+            host.into()
+        } else {
+            host.to_lowercase().into()
+        };
     let host = host.trim_end_matches('.');
-    let host = host.strip_prefix("www.").unwrap_or(host).to_string();
-    let port =
-        port.filter(|p| !((scheme == "http" && p == "80") || (scheme == "https" && p == "443")));
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    let port = port.filter(|p| {
+        !((scheme.eq_ignore_ascii_case("http") && *p == "80")
+            || (scheme.eq_ignore_ascii_case("https") && *p == "443"))
+    });
     let (path, query) = match path_query.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (path_query, None),
+        Some((p, q)) => (p, q),
+        None => (path_query, ""),
     };
-    let params: Vec<&str> =
-        query.map(|q| q.split('&').filter(|p| !p.is_empty()).collect()).unwrap_or_default();
+    let params = || query.split('&').filter(|p| !p.is_empty());
     if depth > 0 {
-        let wrapper_key = match (host.as_str(), path) {
+        let wrapper_key = match (host, path) {
             ("l.facebook.com" | "lm.facebook.com" | "m.facebook.com", "/l.php") => Some("u"),
             ("google.com", "/url") => Some("q"),
             _ => None,
         };
         if let Some(key) = wrapper_key {
-            let target = params
-                .iter()
-                .find_map(|p| p.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v));
+            let target =
+                params().find_map(|p| p.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v));
             if let Some(t) = target {
                 let decoded = percent_decode(t);
                 if decoded.contains("://") {
@@ -107,19 +96,20 @@ fn canonical_url_depth(u: &str, depth: u8) -> String {
             }
         }
     }
-    let kept: Vec<&str> = params
-        .into_iter()
-        .filter(|p| !is_tracking_param(p.split('=').next().unwrap_or(p)))
-        .collect();
-    let mut out = format!("{scheme}://{host}");
+    let mut out = String::with_capacity(u.len());
+    out.extend(scheme.chars().map(|c| c.to_ascii_lowercase()));
+    out.push_str("://");
+    out.push_str(host);
     if let Some(p) = port {
         out.push(':');
-        out.push_str(&p);
+        out.push_str(p);
     }
     out.push_str(if path.is_empty() { "/" } else { path });
-    if !kept.is_empty() {
-        out.push('?');
-        out.push_str(&kept.join("&"));
+    let mut sep = '?';
+    for p in params().filter(|p| !is_tracking_param(p.split('=').next().unwrap_or(p))) {
+        out.push(sep);
+        out.push_str(p);
+        sep = '&';
     }
     out
 }
@@ -256,7 +246,115 @@ mod tests {
         assert_eq!(c("https://youtu.be/xyz?si=track"), "https://youtu.be/xyz");
     }
 
+    /// The first, allocation-heavy version: the definition the fast one
+    /// must agree with.
+    fn canonical_url_oracle(u: &str, depth: u8) -> String {
+        let Some(i) = u.find("://") else { return u.to_string() };
+        let scheme = u[..i].to_ascii_lowercase();
+        let rest = &u[i + 3..];
+        let rest = rest.split('#').next().unwrap_or_default();
+        let (authority, path_query) = match rest.find(['/', '?']) {
+            Some(j) => (&rest[..j], &rest[j..]),
+            None => (rest, ""),
+        };
+        let hostport = authority.rsplit('@').next().unwrap_or_default().to_lowercase();
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => {
+                (h.to_string(), Some(p.to_string()))
+            }
+            _ => (hostport.clone(), None),
+        };
+        let host = host.trim_end_matches('.');
+        let host = host.strip_prefix("www.").unwrap_or(host).to_string();
+        let port = port
+            .filter(|p| !((scheme == "http" && p == "80") || (scheme == "https" && p == "443")));
+        let (path, query) = match path_query.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path_query, None),
+        };
+        let params: Vec<&str> =
+            query.map(|q| q.split('&').filter(|p| !p.is_empty()).collect()).unwrap_or_default();
+        if depth > 0 {
+            let wrapper_key = match (host.as_str(), path) {
+                ("l.facebook.com" | "lm.facebook.com" | "m.facebook.com", "/l.php") => Some("u"),
+                ("google.com", "/url") => Some("q"),
+                _ => None,
+            };
+            if let Some(key) = wrapper_key {
+                let target = params
+                    .iter()
+                    .find_map(|p| p.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v));
+                if let Some(t) = target {
+                    let decoded = percent_decode(t);
+                    if decoded.contains("://") {
+                        return canonical_url_oracle(&decoded, depth - 1);
+                    }
+                }
+            }
+        }
+        let kept: Vec<&str> = params
+            .into_iter()
+            .filter(|p| !tracking_oracle(p.split('=').next().unwrap_or(p)))
+            .collect();
+        let mut out = format!("{scheme}://{host}");
+        if let Some(p) = port {
+            out.push(':');
+            out.push_str(&p);
+        }
+        out.push_str(if path.is_empty() { "/" } else { path });
+        if !kept.is_empty() {
+            out.push('?');
+            out.push_str(&kept.join("&"));
+        }
+        out
+    }
+
+    fn tracking_oracle(key: &str) -> bool {
+        let k = key.to_ascii_lowercase();
+        k.starts_with("utm_")
+            || matches!(
+                k.as_str(),
+                "fbclid"
+                    | "gclid"
+                    | "gclsrc"
+                    | "dclid"
+                    | "msclkid"
+                    | "yclid"
+                    | "twclid"
+                    | "igshid"
+                    | "igsh"
+                    | "si"
+                    | "mc_cid"
+                    | "mc_eid"
+                    | "_ga"
+                    | "ref_src"
+                    | "ref_url"
+                    | "s_cid"
+                    | "mkt_tok"
+            )
+    }
+
     proptest! {
+        #[test]
+        fn canonical_url_equals_oracle(
+            scheme in "(https?|HTTP|Ftp)",
+            user in "([a-z]{1,3}@)?",
+            host in "(WWW\\.|www\\.)?([A-Za-zÄé]{1,4}\\.){1,2}(com|ORG)\\.?",
+            port in "(:(80|443|8080|x))?",
+            path in "(/[a-zA-Z0-9%.]{0,4}){0,3}",
+            q in proptest::collection::vec("(UTM_x|utm_|id|si|Si|fbclid|p|u|q)(=[a-z0-9%:/.]{0,5})?", 0..4),
+            wrap in 0..3u8,
+            frag in "(#[a-z]{0,2})?",
+        ) {
+            let inner = format!("{scheme}://{user}{host}{port}{path}?{}{frag}", q.join("&"));
+            let url = match wrap {
+                0 => inner,
+                1 => format!("https://l.facebook.com/l.php?u={}&h=1", inner.replace(':', "%3A").replace('/', "%2F").replace('&', "%26")),
+                _ => format!("https://www.google.com/url?q={inner}"),
+            };
+            prop_assert_eq!(canonical_url(&url), canonical_url_oracle(url.trim(), 3));
+        }
+
         #[test]
         fn canonical_url_is_idempotent(
             host in "[A-Za-z]{1,5}\\.(com|org)",

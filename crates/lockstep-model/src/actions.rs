@@ -288,7 +288,10 @@ impl DatasetBuilder {
     /// action still gets an id, after those with actions.
     pub fn account_meta(&mut self, platform: &str, name: &str) -> (u32, &mut AccountTable) {
         self.set_platform(platform);
-        let row = self.meta_accounts.intern(&format!("{}{name}", self.ns));
+        self.scratch.clear();
+        self.scratch.push_str(&self.ns);
+        self.scratch.push_str(name);
+        let row = self.meta_accounts.intern(&self.scratch);
         self.meta.ensure(row as usize + 1);
         (row, &mut self.meta)
     }

@@ -64,38 +64,54 @@ impl Strings {
     /// to make collisions common).
     fn encode_with(&self, hash: impl Fn(&str) -> u64 + Sync) -> (Vec<u32>, Strings) {
         let n = self.len();
+        // Rows repeat the row before them in runs (the account and post id
+        // of every action of one post): only the first row of each run is
+        // hashed and sorted, which shrinks the sort several times.
+        let heads: Vec<u32> = (0..n as u32)
+            .into_par_iter()
+            .filter(|&i| i == 0 || self.resolve(i) != self.resolve(i - 1))
+            .collect();
+        let h = heads.len();
         let mut keyed: Vec<(u64, u32)> =
-            (0..n).into_par_iter().map(|i| (hash(self.resolve(i as u32)), i as u32)).collect();
+            (0..h).into_par_iter().map(|k| (hash(self.resolve(heads[k])), k as u32)).collect();
         keyed.par_sort_unstable();
-        let mut candidate = vec![0u32; n];
+        // Per run: the first run with its hash (the candidate first
+        // occurrence of its string).
+        let mut candidate = vec![0u32; h];
         let mut first_of_run = 0;
-        for k in 0..n {
+        for k in 0..h {
             if k == 0 || keyed[k].0 != keyed[k - 1].0 {
                 first_of_run = keyed[k].1;
             }
             candidate[keyed[k].1 as usize] = first_of_run;
         }
         drop(keyed);
-        // First rows of the other strings that share a candidate's hash.
+        // First runs of the other strings that share a candidate's hash.
         let mut collided: std::collections::HashMap<u32, Vec<u32>> = Default::default();
-        let mut codes = vec![0u32; n];
+        let mut head_codes = vec![0u32; h];
         let mut dict = Strings::default();
-        for i in 0..n {
-            let c = candidate[i];
-            let s = self.resolve(i as u32);
-            let first = if c as usize == i || self.resolve(c) == s {
+        for k in 0..h {
+            let c = candidate[k];
+            let s = self.resolve(heads[k]);
+            let first = if c as usize == k || self.resolve(heads[c as usize]) == s {
                 c
             } else {
                 let others = collided.entry(c).or_default();
-                match others.iter().find(|&&f| self.resolve(f) == s) {
+                match others.iter().find(|&&f| self.resolve(heads[f as usize]) == s) {
                     Some(&f) => f,
                     None => {
-                        others.push(i as u32);
-                        i as u32
+                        others.push(k as u32);
+                        k as u32
                     }
                 }
             };
-            codes[i] = if first as usize == i { dict.push(s) } else { codes[first as usize] };
+            head_codes[k] =
+                if first as usize == k { dict.push(s) } else { head_codes[first as usize] };
+        }
+        let mut codes = Vec::with_capacity(n);
+        for (k, &start) in heads.iter().enumerate() {
+            let end = heads.get(k + 1).map_or(n, |&e| e as usize);
+            codes.extend(std::iter::repeat_n(head_codes[k], end - start as usize));
         }
         (codes, dict)
     }

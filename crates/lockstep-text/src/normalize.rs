@@ -12,12 +12,22 @@ use unicode_normalization::UnicodeNormalization;
 pub fn fold(s: &str) -> String {
     // Most hashtags, URLs and much text are ASCII, where all of this is
     // lower-casing; NFKC's quick check skips the rest of the work for text
-    // that is already normalised.
+    // that is already normalised, and text with no Arabic-block letter has
+    // nothing for `fold_char` to change.
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
     let lowered = nfkc(s).to_lowercase();
-    nfkc(&lowered).chars().filter_map(fold_char).collect()
+    let normal = nfkc(&lowered);
+    if !normal.chars().any(|c| ('\u{0622}'..='\u{06F9}').contains(&c)) {
+        return match normal {
+            std::borrow::Cow::Borrowed(_) => lowered,
+            std::borrow::Cow::Owned(n) => n,
+        };
+    }
+    let mut out = String::with_capacity(normal.len());
+    out.extend(normal.chars().filter_map(fold_char));
+    out
 }
 
 fn nfkc(s: &str) -> std::borrow::Cow<'_, str> {
@@ -64,14 +74,15 @@ pub fn normalize_exact(s: &str) -> String {
         if word.starts_with("http://") || word.starts_with("https://") || word.starts_with("www.") {
             continue;
         }
-        let cleaned = strip_mentions(word);
-        if cleaned.is_empty() {
-            continue;
-        }
+        let start = out.len();
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&cleaned);
+        let kept = out.len();
+        push_without_mentions(&mut out, word);
+        if out.len() == kept {
+            out.truncate(start);
+        }
     }
     out
 }
@@ -80,30 +91,28 @@ fn is_handle_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Removes `@handle` runs inside a word (`hi@x` keeps `hi`). Handles may
-/// hold `.` and `-` (Bluesky, Mastodon `user@server`), but not at their
-/// end: `@bob.` keeps the full stop.
-fn strip_mentions(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    let mut chars = word.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '@' && chars.peek().is_some_and(|&n| is_handle_char(n)) {
-            let mut handle = String::new();
-            while let Some(&n) = chars.peek() {
-                if is_handle_char(n) || matches!(n, '.' | '-' | '@') {
-                    handle.push(n);
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            let kept = handle.trim_end_matches(['.', '-', '@']);
-            out.push_str(&handle[kept.len()..]);
-        } else {
-            out.push(c);
+/// Appends `word` with its `@handle` runs removed (`hi@x` keeps `hi`).
+/// Handles may hold `.` and `-` (Bluesky, Mastodon `user@server`), but not
+/// at their end: `@bob.` keeps the full stop.
+fn push_without_mentions(out: &mut String, word: &str) {
+    let mut rest = word;
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if !after.chars().next().is_some_and(is_handle_char) {
+            out.push('@');
+            rest = after;
+            continue;
         }
+        let end = after
+            .find(|c: char| !(is_handle_char(c) || matches!(c, '.' | '-' | '@')))
+            .unwrap_or(after.len());
+        let handle = &after[..end];
+        let kept = handle.trim_end_matches(['.', '-', '@']);
+        out.push_str(&handle[kept.len()..]);
+        rest = &after[end..];
     }
-    out
+    out.push_str(rest);
 }
 
 #[cfg(test)]
@@ -132,7 +141,49 @@ mod tests {
         assert_eq!(normalize_tag("＃ایران"), normalize_tag("#ايران"));
     }
 
+    /// The plain definition [`fold`]'s shortcuts must agree with.
+    fn fold_oracle(s: &str) -> String {
+        let lowered: String = s.nfkc().collect::<String>().to_lowercase();
+        lowered.nfkc().filter_map(fold_char).collect()
+    }
+
+    /// The mention stripping, character by character.
+    fn strip_mentions_oracle(word: &str) -> String {
+        let mut out = String::new();
+        let mut chars = word.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '@' && chars.peek().is_some_and(|&n| is_handle_char(n)) {
+                let mut handle = String::new();
+                while let Some(&n) = chars.peek() {
+                    if is_handle_char(n) || matches!(n, '.' | '-' | '@') {
+                        handle.push(n);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                let kept = handle.trim_end_matches(['.', '-', '@']);
+                out.push_str(&handle[kept.len()..]);
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
     proptest! {
+        #[test]
+        fn fold_equals_oracle(s in "(\\PC|[A-Za-z @.\u{0622}-\u{06F9}\u{0300}-\u{036F}İẞ]){0,16}") {
+            prop_assert_eq!(fold(&s), fold_oracle(&s));
+        }
+
+        #[test]
+        fn mentions_equal_oracle(word in "[a-zA-Z@._\\-é۱]{0,12}") {
+            let mut out = String::new();
+            push_without_mentions(&mut out, &word);
+            prop_assert_eq!(out, strip_mentions_oracle(&word));
+        }
+
         #[test]
         fn normalize_is_idempotent(s in "(RT @[a-z]{1,4}: )?([a-zA-Z@:/. !يىكةأـًٌ٢۳ÅＡ]{0,6} ){0,6}") {
             let once = normalize_exact(&s);

@@ -6,6 +6,7 @@
 
 use crate::{IngestError, ReadCtx};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::io::BufRead;
 
@@ -22,6 +23,32 @@ pub(crate) fn for_each_record<T: DeserializeOwned>(
     input: &mut dyn BufRead,
     ctx: &mut ReadCtx<'_>,
     mut f: impl FnMut(T, u64, &mut ReadCtx<'_>) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    for_each_json(input, ctx, |json, line, ctx| match parse_record::<T>(json, line, ctx)? {
+        Some(v) => f(v, line, ctx),
+        None => Ok(()),
+    })
+}
+
+/// Parses one record; `None` (skipped as `invalid JSON`) when it is not a
+/// `T`. For record types that borrow their strings from the input.
+pub(crate) fn parse_record<'j, T: Deserialize<'j>>(
+    json: &'j str,
+    line: u64,
+    ctx: &mut ReadCtx<'_>,
+) -> Result<Option<T>, IngestError> {
+    match serde_json::from_str::<T>(json) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => ctx.skip(line, "*", "invalid JSON", e.to_string()).map(|()| None),
+    }
+}
+
+/// Calls `f` on the text of every record with its 1-based line (counting
+/// it as read); `f` parses it, with [`parse_record`].
+pub(crate) fn for_each_json(
+    input: &mut dyn BufRead,
+    ctx: &mut ReadCtx<'_>,
+    mut f: impl FnMut(&str, u64, &mut ReadCtx<'_>) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
     let file = ctx.report.path.clone();
     let io_err = |e: std::io::Error| IngestError::Io { file: file.clone(), source: e };
@@ -87,25 +114,17 @@ pub(crate) fn for_each_record<T: DeserializeOwned>(
     Ok(())
 }
 
-fn record<T: DeserializeOwned>(
+fn record(
     json: &str,
     line: u64,
     ctx: &mut ReadCtx<'_>,
-    f: &mut impl FnMut(T, u64, &mut ReadCtx<'_>) -> Result<(), IngestError>,
+    f: &mut impl FnMut(&str, u64, &mut ReadCtx<'_>) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
     ctx.report.records_read += 1;
     if ctx.report.records_read % PROGRESS_EVERY == 0 {
         (ctx.progress)(ctx.report.records_read);
     }
-    match serde_json::from_str::<T>(json) {
-        Ok(v) => f(v, line, ctx),
-        Err(e) => ctx.skip(line, "*", "invalid JSON", e.to_string()),
-    }
-}
-
-/// The non-empty string at a path of object keys.
-pub(crate) fn str_at<'v>(v: &'v serde_json::Value, path: &[&str]) -> Option<&'v str> {
-    path.iter().try_fold(v, |v, k| v.get(k))?.as_str().filter(|s| !s.is_empty())
+    f(json, line, ctx)
 }
 
 /// Whether the head contains every one of `keys` as a JSON key.

@@ -4,6 +4,7 @@ pub mod bluesky;
 pub mod io_archive;
 pub mod io_users;
 mod json;
+mod lenient;
 pub mod mapped_json;
 pub mod mastodon;
 pub mod meta_csv;

@@ -11,13 +11,14 @@
 //! no text. Time: `created_utc` (a number or a string). Account metadata:
 //! `author_created_utc` when present.
 
-use super::json::{for_each_record, head_has_keys, looks_like_json};
-use super::{push_objects, push_url, Post};
+use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
+use super::lenient::{Bool, NumText, Seen, Str};
+use super::{push_objects, push_url};
 use crate::text::{links_in as links, normalize_exact};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::Layer;
-use serde_json::Value;
+use serde::Deserialize;
 use std::io::BufRead;
 
 /// The Reddit dump format.
@@ -26,17 +27,36 @@ pub struct RedditDump;
 
 const PLATFORM: &str = "reddit";
 
-fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
-    v.get(key)?.as_str().filter(|s| !s.is_empty())
+// A typed record whose strings borrow from the input; fields of another
+// JSON type read as absent, as lookups in a `Value` tree did.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Post<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    author: Str<'a>,
+    #[serde(borrow)]
+    created_utc: NumText<'a>,
+    #[serde(borrow)]
+    author_created_utc: NumText<'a>,
+    /// Present (even as `null`) on comments only.
+    #[serde(borrow)]
+    body: Seen<Str<'a>>,
+    #[serde(borrow)]
+    parent_id: Str<'a>,
+    is_self: Bool,
+    #[serde(borrow)]
+    url: Str<'a>,
+    #[serde(borrow)]
+    title: Str<'a>,
+    #[serde(borrow)]
+    selftext: Str<'a>,
 }
 
 /// Seconds as a JSON number or string.
-fn unix_of(v: &Value, key: &str) -> Option<Result<i64, String>> {
-    match v.get(key)? {
-        Value::Number(n) => Some(parse_timestamp(&n.to_string())),
-        Value::String(s) => Some(parse_timestamp(s)),
-        _ => None,
-    }
+fn unix_of(v: &NumText<'_>) -> Option<Result<i64, String>> {
+    v.0.as_deref().map(parse_timestamp)
 }
 
 fn usable(text: &str) -> bool {
@@ -58,31 +78,32 @@ impl Format for RedditDump {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        for_each_record(input, ctx, |v: Value, line, ctx| {
-            let Some(id) = str_of(&v, "id") else {
+        for_each_json(input, ctx, |json, line, ctx| {
+            let Some(v) = parse_record::<Post<'_>>(json, line, ctx)? else { return Ok(()) };
+            let Some(id) = v.id.get() else {
                 return ctx.skip(line, "id", "not a post", String::new());
             };
-            let author = str_of(&v, "author").unwrap_or_default();
+            let author = v.author.get().unwrap_or_default();
             if !usable(author) {
                 return ctx.skip(line, "author", "deleted author", id.to_string());
             }
-            let time_us = match unix_of(&v, "created_utc") {
+            let time_us = match unix_of(&v.created_utc) {
                 Some(Ok(t)) => t,
                 Some(Err(msg)) => return ctx.skip(line, "created_utc", "bad timestamp", msg),
                 None => {
                     return ctx.skip(line, "created_utc", "bad timestamp", "no created_utc".into())
                 }
             };
-            if let Some(Ok(created)) = unix_of(&v, "author_created_utc") {
+            if let Some(Ok(created)) = unix_of(&v.author_created_utc) {
                 let (row, meta) = ctx.builder.account_meta(PLATFORM, author);
                 meta.created_at_us[row as usize].get_or_insert(created);
             }
             objects.clear();
-            let comment = v.get("body").is_some();
+            let comment = v.body.0;
             let mut words: Option<String> = None;
             let content = if comment {
-                let body = str_of(&v, "body").unwrap_or_default();
-                if let Some(parent) = str_of(&v, "parent_id") {
+                let body = v.body.1.get().unwrap_or_default();
+                if let Some(parent) = v.parent_id.get() {
                     objects.push((Layer::Reply, parent.to_string()));
                 }
                 for l in links(body) {
@@ -97,12 +118,12 @@ impl Format for RedditDump {
                 }
                 format!("t1_{id}")
             } else {
-                let is_self = v.get("is_self").and_then(Value::as_bool).unwrap_or(false);
-                if let Some(url) = str_of(&v, "url").filter(|_| !is_self) {
+                let is_self = v.is_self.0.unwrap_or(false);
+                if let Some(url) = v.url.get().filter(|_| !is_self) {
                     push_url(&mut objects, url);
                 }
-                let title = str_of(&v, "title").unwrap_or_default();
-                let selftext = str_of(&v, "selftext").filter(|s| usable(s)).unwrap_or_default();
+                let title = v.title.get().unwrap_or_default();
+                let selftext = v.selftext.get().filter(|s| usable(s)).unwrap_or_default();
                 for l in links(selftext) {
                     push_url(&mut objects, l);
                 }
@@ -114,7 +135,7 @@ impl Format for RedditDump {
                 words = Some(both.trim().to_string());
                 format!("t3_{id}")
             };
-            let post = Post {
+            let post = super::Post {
                 line,
                 account: author,
                 content: &content,

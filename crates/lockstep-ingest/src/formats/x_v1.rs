@@ -12,13 +12,14 @@
 //! `limit`, ...) and tweets without a user (deleted authors) are counted as
 //! skipped.
 
-use super::json::{for_each_record, head_has_keys, looks_like_json};
+use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
 use super::{push_objects, push_url, Post};
 use crate::text::{html_text, normalize_exact, normalize_tag};
 use crate::timestamp::parse_twitter_date;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::io::BufRead;
 
 /// The X API v1.1 format.
@@ -27,76 +28,116 @@ pub struct XApiV1;
 
 const PLATFORM: &str = "twitter";
 
+// Records borrow their strings from the input (`Cow` is borrowed unless
+// the JSON string has escapes), and a retweet's or quote's embedded tweet
+// is read for its id only: this runs once per tweet.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Tweet {
-    id_str: Option<String>,
+struct Tweet<'a> {
+    #[serde(borrow)]
+    id_str: Option<Cow<'a, str>>,
     id: Option<u64>,
-    created_at: Option<String>,
-    timestamp_ms: Option<String>,
-    user: Option<User>,
-    retweeted_status: Option<Box<Tweet>>,
-    quoted_status: Option<Box<Tweet>>,
-    quoted_status_id_str: Option<String>,
-    in_reply_to_status_id_str: Option<String>,
-    full_text: Option<String>,
-    text: Option<String>,
-    extended_tweet: Option<Extended>,
-    entities: Option<Entities>,
-    source: Option<String>,
+    #[serde(borrow)]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    timestamp_ms: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    user: Option<User<'a>>,
+    #[serde(borrow)]
+    retweeted_status: Option<Ref<'a>>,
+    #[serde(borrow)]
+    quoted_status: Option<Ref<'a>>,
+    #[serde(borrow)]
+    quoted_status_id_str: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    in_reply_to_status_id_str: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    full_text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    extended_tweet: Option<Extended<'a>>,
+    #[serde(borrow)]
+    entities: Option<Entities<'a>>,
+    #[serde(borrow)]
+    source: Option<Cow<'a, str>>,
+}
+
+/// An embedded tweet, for its id.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Ref<'a> {
+    #[serde(borrow)]
+    id_str: Option<Cow<'a, str>>,
+    id: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct User {
-    id_str: Option<String>,
+struct User<'a> {
+    #[serde(borrow)]
+    id_str: Option<Cow<'a, str>>,
     id: Option<u64>,
-    screen_name: Option<String>,
-    name: Option<String>,
-    description: Option<String>,
-    created_at: Option<String>,
+    #[serde(borrow)]
+    screen_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    description: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    created_at: Option<Cow<'a, str>>,
     followers_count: Option<u64>,
     friends_count: Option<u64>,
-    lang: Option<String>,
+    #[serde(borrow)]
+    lang: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Extended {
-    full_text: Option<String>,
-    entities: Option<Entities>,
+struct Extended<'a> {
+    #[serde(borrow)]
+    full_text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    entities: Option<Entities<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Entities {
-    urls: Vec<UrlEntity>,
-    hashtags: Vec<TagEntity>,
-    user_mentions: Vec<MentionEntity>,
+struct Entities<'a> {
+    #[serde(borrow)]
+    urls: Vec<UrlEntity<'a>>,
+    #[serde(borrow)]
+    hashtags: Vec<TagEntity<'a>>,
+    #[serde(borrow)]
+    user_mentions: Vec<Ref<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct UrlEntity {
-    expanded_url: Option<String>,
-    url: Option<String>,
+struct UrlEntity<'a> {
+    #[serde(borrow)]
+    expanded_url: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    url: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct TagEntity {
-    text: String,
+struct TagEntity<'a> {
+    #[serde(borrow)]
+    text: Cow<'a, str>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct MentionEntity {
-    id_str: Option<String>,
-    id: Option<u64>,
+fn id_of(id_str: &Option<Cow<'_, str>>, id: Option<u64>) -> Option<String> {
+    id_str
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .or_else(|| id.map(|i| i.to_string()))
 }
 
-fn id_of(id_str: &Option<String>, id: Option<u64>) -> Option<String> {
-    id_str.clone().filter(|s| !s.is_empty()).or_else(|| id.map(|i| i.to_string()))
+fn non_empty<'s>(s: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
+    s.as_deref().filter(|s| !s.is_empty())
 }
 
 impl Format for XApiV1 {
@@ -114,7 +155,8 @@ impl Format for XApiV1 {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        for_each_record(input, ctx, |tweet: Tweet, line, ctx| {
+        for_each_json(input, ctx, |json, line, ctx| {
+            let Some(tweet) = parse_record::<Tweet<'_>>(json, line, ctx)? else { return Ok(()) };
             let Some(tweet_id) = id_of(&tweet.id_str, tweet.id) else {
                 // Stream notices ({"delete": ...}, {"limit": ...}) have no id.
                 ctx.unused(line, "id_str", "not a tweet", String::new());
@@ -132,7 +174,7 @@ impl Format for XApiV1 {
                 );
             };
             let ms = tweet.timestamp_ms.as_deref().and_then(|ms| ms.trim().parse::<i64>().ok());
-            let time_us = match (ms, &tweet.created_at) {
+            let time_us = match (ms, tweet.created_at.as_deref()) {
                 (Some(ms), _) => ms * 1000,
                 (None, Some(c)) => match parse_twitter_date(c) {
                     Ok(t) => t,
@@ -153,10 +195,10 @@ impl Format for XApiV1 {
                     meta.set_text(row, field, v);
                 }
             }
-            if let Some(src) = &tweet.source {
+            let r = row as usize;
+            if let (Some(src), None) = (&tweet.source, &meta.client_app[r]) {
                 meta.set_text(row, AccountField::ClientApp, html_text(src).trim());
             }
-            let r = row as usize;
             meta.followers[r] = meta.followers[r].or(user.followers_count);
             meta.following[r] = meta.following[r].or(user.friends_count);
             if meta.created_at_us[r].is_none() {
@@ -165,27 +207,24 @@ impl Format for XApiV1 {
             }
 
             objects.clear();
-            let retweet = tweet.retweeted_status.as_deref();
+            let retweet = tweet.retweeted_status.as_ref();
             if let Some(id) = retweet.and_then(|rt| id_of(&rt.id_str, rt.id)) {
                 objects.push((Layer::Repost, id));
             }
-            let quoted =
-                tweet.quoted_status_id_str.clone().filter(|s| !s.is_empty()).or_else(|| {
-                    tweet.quoted_status.as_deref().and_then(|q| id_of(&q.id_str, q.id))
-                });
+            let quoted = non_empty(&tweet.quoted_status_id_str)
+                .map(str::to_string)
+                .or_else(|| tweet.quoted_status.as_ref().and_then(|q| id_of(&q.id_str, q.id)));
             if let Some(id) = quoted {
                 objects.push((Layer::Quote, id));
             }
-            if let Some(id) = tweet.in_reply_to_status_id_str.clone().filter(|s| !s.is_empty()) {
-                objects.push((Layer::Reply, id));
+            if let Some(id) = non_empty(&tweet.in_reply_to_status_id_str) {
+                objects.push((Layer::Reply, id.to_string()));
             }
             let ext = tweet.extended_tweet.as_ref();
             let entities = ext.and_then(|e| e.entities.as_ref()).or(tweet.entities.as_ref());
             if let Some(e) = entities {
                 for u in &e.urls {
-                    if let Some(url) =
-                        u.expanded_url.as_deref().or(u.url.as_deref()).filter(|u| !u.is_empty())
-                    {
+                    if let Some(url) = non_empty(&u.expanded_url).or(non_empty(&u.url)) {
                         push_url(&mut objects, url);
                     }
                 }

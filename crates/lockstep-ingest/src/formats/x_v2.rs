@@ -12,13 +12,14 @@
 //! `description`, `created_at`, `public_metrics`. Tweets without
 //! `author_id` are counted as skipped.
 
-use super::json::{for_each_record, head_has_keys, looks_like_json, str_at};
+use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
+use super::lenient::{List, Obj, OneOrMany, Str, U64};
 use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
-use serde_json::Value;
+use serde::Deserialize;
 use std::io::BufRead;
 
 /// The X API v2 format.
@@ -27,25 +28,136 @@ pub struct XApiV2;
 
 const PLATFORM: &str = "twitter";
 
-fn set_user(ctx: &mut ReadCtx<'_>, user: &Value) {
-    let Some(id) = str_at(user, &["id"]) else { return };
+// Typed records whose strings borrow from the input; fields of another
+// JSON type read as absent, as lookups in a `Value` tree did.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Tweet<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    author_id: Str<'a>,
+    #[serde(borrow)]
+    created_at: Str<'a>,
+    #[serde(borrow)]
+    author: Obj<User<'a>>,
+    #[serde(borrow)]
+    referenced_tweets: List<Ref<'a>>,
+    #[serde(borrow)]
+    entities: Obj<Entities<'a>>,
+    #[serde(borrow)]
+    note_tweet: Obj<Note<'a>>,
+    #[serde(borrow)]
+    text: Str<'a>,
+    /// A page's tweets (absent on a flattened line, which is one tweet).
+    #[serde(borrow)]
+    data: OneOrMany<Tweet<'a>>,
+    #[serde(borrow)]
+    includes: Obj<Includes<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Includes<'a> {
+    #[serde(borrow)]
+    users: List<User<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct User<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    username: Str<'a>,
+    #[serde(borrow)]
+    name: Str<'a>,
+    #[serde(borrow)]
+    description: Str<'a>,
+    #[serde(borrow)]
+    created_at: Str<'a>,
+    public_metrics: Obj<Metrics>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Metrics {
+    followers_count: U64,
+    following_count: U64,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Ref<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    id: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Entities<'a> {
+    #[serde(borrow)]
+    urls: List<UrlEntity<'a>>,
+    #[serde(borrow)]
+    hashtags: List<TagEntity<'a>>,
+    #[serde(borrow)]
+    mentions: List<MentionEntity<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UrlEntity<'a> {
+    #[serde(borrow)]
+    unwound_url: Str<'a>,
+    #[serde(borrow)]
+    expanded_url: Str<'a>,
+    #[serde(borrow)]
+    url: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TagEntity<'a> {
+    #[serde(borrow)]
+    tag: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MentionEntity<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    username: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Note<'a> {
+    #[serde(borrow)]
+    text: Str<'a>,
+}
+
+fn set_user(ctx: &mut ReadCtx<'_>, user: &User<'_>) {
+    let Some(id) = user.id.get() else { return };
     let (row, meta) = ctx.builder.account_meta(PLATFORM, id);
-    for (field, key) in [
-        (AccountField::Handle, "username"),
-        (AccountField::DisplayName, "name"),
-        (AccountField::Bio, "description"),
+    for (field, value) in [
+        (AccountField::Handle, &user.username),
+        (AccountField::DisplayName, &user.name),
+        (AccountField::Bio, &user.description),
     ] {
-        if let Some(v) = str_at(user, &[key]) {
+        if let Some(v) = value.get() {
             meta.set_text(row, field, v);
         }
     }
     let r = row as usize;
-    let metric =
-        |k: &str| user.get("public_metrics").and_then(|m| m.get(k)).and_then(Value::as_u64);
-    meta.followers[r] = meta.followers[r].or(metric("followers_count"));
-    meta.following[r] = meta.following[r].or(metric("following_count"));
+    let metrics = user.public_metrics.0.as_ref();
+    meta.followers[r] = meta.followers[r].or(metrics.and_then(|m| m.followers_count.0));
+    meta.following[r] = meta.following[r].or(metrics.and_then(|m| m.following_count.0));
     if meta.created_at_us[r].is_none() {
-        meta.created_at_us[r] = str_at(user, &["created_at"]).and_then(|c| parse_timestamp(c).ok());
+        meta.created_at_us[r] = user.created_at.get().and_then(|c| parse_timestamp(c).ok());
     }
 }
 
@@ -64,16 +176,16 @@ impl Format for XApiV2 {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        for_each_record(input, ctx, |v: Value, line, ctx| {
+        for_each_json(input, ctx, |json, line, ctx| {
+            let Some(v) = parse_record::<Tweet<'_>>(json, line, ctx)? else { return Ok(()) };
             // A page holds tweets under `data` and their authors under
             // `includes.users`; a flattened line is one tweet.
-            let tweets: Vec<&Value> = match v.get("data") {
-                Some(Value::Array(ts)) => ts.iter().collect(),
-                Some(t @ Value::Object(_)) => vec![t],
-                _ => vec![&v],
+            let tweets: Vec<&Tweet<'_>> = match &v.data.0 {
+                Some(ts) => ts.iter().collect(),
+                None => vec![&v],
             };
-            if let Some(Value::Array(users)) = v.get("includes").and_then(|i| i.get("users")) {
-                for u in users {
+            if let Some(inc) = &v.includes.0 {
+                for u in &inc.users.0 {
                     set_user(ctx, u);
                 }
             }
@@ -84,15 +196,15 @@ impl Format for XApiV2 {
             // The record itself was counted once; count the other tweets of a page too.
             ctx.report.records_read += tweets.len().saturating_sub(1) as u64;
             for t in tweets {
-                let Some(tweet_id) = str_at(t, &["id"]) else {
+                let Some(tweet_id) = t.id.get() else {
                     ctx.skip(line, "id", "not a tweet", String::new())?;
                     continue;
                 };
-                let Some(author) = str_at(t, &["author_id"]) else {
+                let Some(author) = t.author_id.get() else {
                     ctx.skip(line, "author_id", "missing author", format!("tweet {tweet_id}"))?;
                     continue;
                 };
-                let time_us = match str_at(t, &["created_at"]).map(parse_timestamp) {
+                let time_us = match t.created_at.get().map(parse_timestamp) {
                     Some(Ok(us)) => us,
                     Some(Err(msg)) => {
                         ctx.skip(line, "created_at", "bad timestamp", msg)?;
@@ -103,58 +215,52 @@ impl Format for XApiV2 {
                         continue;
                     }
                 };
-                if let Some(a) = t.get("author") {
+                if let Some(a) = &t.author.0 {
                     set_user(ctx, a);
                 }
                 objects.clear();
                 let mut is_retweet = false;
-                if let Some(Value::Array(refs)) = t.get("referenced_tweets") {
-                    for r in refs {
-                        let layer = match str_at(r, &["type"]) {
-                            Some("retweeted") => {
-                                is_retweet = true;
-                                Layer::Repost
-                            }
-                            Some("quoted") => Layer::Quote,
-                            Some("replied_to") => Layer::Reply,
-                            _ => continue,
-                        };
-                        if let Some(id) = str_at(r, &["id"]) {
-                            objects.push((layer, id.to_string()));
+                for r in &t.referenced_tweets.0 {
+                    let layer = match r.kind.get() {
+                        Some("retweeted") => {
+                            is_retweet = true;
+                            Layer::Repost
+                        }
+                        Some("quoted") => Layer::Quote,
+                        Some("replied_to") => Layer::Reply,
+                        _ => continue,
+                    };
+                    if let Some(id) = r.id.get() {
+                        objects.push((layer, id.to_string()));
+                    }
+                }
+                if let Some(e) = &t.entities.0 {
+                    for u in &e.urls.0 {
+                        if let Some(url) =
+                            u.unwound_url.get().or(u.expanded_url.get()).or(u.url.get())
+                        {
+                            push_url(&mut objects, url);
+                        }
+                    }
+                    for h in &e.hashtags.0 {
+                        if let Some(tag) = h.tag.get() {
+                            objects.push((Layer::Hashtag, normalize_tag(tag)));
+                        }
+                    }
+                    for m in &e.mentions.0 {
+                        if let Some(who) =
+                            m.id.get().map(str::to_string).or(m.username.get().map(normalize_tag))
+                        {
+                            objects.push((Layer::Mention, who));
                         }
                     }
                 }
-                let entities = t.get("entities");
-                let list = |k: &str| -> &[Value] {
-                    entities
-                        .and_then(|e| e.get(k))
-                        .and_then(Value::as_array)
-                        .map_or(&[], Vec::as_slice)
-                };
-                for u in list("urls") {
-                    if let Some(url) = str_at(u, &["unwound_url"])
-                        .or(str_at(u, &["expanded_url"]))
-                        .or(str_at(u, &["url"]))
-                    {
-                        push_url(&mut objects, url);
-                    }
-                }
-                for h in list("hashtags") {
-                    if let Some(tag) = str_at(h, &["tag"]) {
-                        objects.push((Layer::Hashtag, normalize_tag(tag)));
-                    }
-                }
-                for m in list("mentions") {
-                    if let Some(who) =
-                        str_at(m, &["id"])
-                            .map(str::to_string)
-                            .or(str_at(m, &["username"]).map(normalize_tag))
-                    {
-                        objects.push((Layer::Mention, who));
-                    }
-                }
-                let own = str_at(t, &["note_tweet", "text"])
-                    .or(str_at(t, &["text"]))
+                let own = t
+                    .note_tweet
+                    .0
+                    .as_ref()
+                    .and_then(|n| n.text.get())
+                    .or(t.text.get())
                     .filter(|_| !is_retweet);
                 if !is_retweet {
                     let norm = normalize_exact(own.unwrap_or_default());
