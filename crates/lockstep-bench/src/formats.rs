@@ -84,6 +84,41 @@ fn mastodon(n: u64) -> Vec<u8> {
     serde_json::to_vec(&statuses).expect("json")
 }
 
+/// Mastodon statuses with the fields of a REST API v1 Status entity and
+/// its Account (the fields `mastodon` above leaves out are only skipped).
+fn mastodon_full(n: u64) -> Vec<u8> {
+    let account = json!({"locked": false, "bot": false, "discoverable": true, "group": false, "created_at": "2022-11-06T00:00:00.000Z",
+        "avatar": "https://files.m.example/accounts/avatars/000/000/001/original/a.png", "avatar_static": "https://files.m.example/accounts/avatars/000/000/001/original/a.png",
+        "header": "https://m.example/headers/original/missing.png", "header_static": "https://m.example/headers/original/missing.png",
+        "statuses_count": 120, "last_status_at": "2024-03-01", "noindex": false, "emojis": [],
+        "fields": [{"name": "Website", "value": "<a href=\"https://example.org\" rel=\"nofollow noopener\">example.org</a>", "verified_at": null}],
+        "display_name": "Name", "note": "<p>bio</p>", "followers_count": 1, "following_count": 2});
+    let fixed = json!({"in_reply_to_id": null, "in_reply_to_account_id": null, "sensitive": false, "spoiler_text": "", "visibility": "public",
+        "language": "en", "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "edited_at": null, "favourited": false,
+        "reblogged": false, "muted": false, "bookmarked": false, "pinned": false, "reblog": null, "media_attachments": [], "emojis": [],
+        "card": null, "poll": null, "filtered": [], "mentions": [], "application": {"name": "Web", "website": null}});
+    let statuses: Vec<_> = (0..n)
+        .map(|i| {
+            let mut st = fixed.clone();
+            let mut acct = account.clone();
+            let own_acct = json!({"id": (i % 5000).to_string(), "acct": format!("u{}", i % 5000), "username": format!("u{}", i % 5000),
+                "url": format!("https://m.example/@u{}", i % 5000), "uri": format!("https://m.example/users/u{}", i % 5000)});
+            if let (Some(a), serde_json::Value::Object(own)) = (acct.as_object_mut(), own_acct) {
+                a.extend(own);
+            }
+            let own = json!({"id": i.to_string(), "uri": format!("https://m.example/users/u{}/statuses/{i}", i % 5000),
+                "url": format!("https://m.example/@u{}/{i}", i % 5000), "created_at": "2024-03-01T10:00:00.000Z",
+                "content": format!("<p>{} <a href=\"https://site{}.example/article/{i}\" rel=\"nofollow\">link</a></p>", text(i), i % 300),
+                "tags": [{"name": format!("topic{}", i % 50), "url": format!("https://m.example/tags/topic{}", i % 50)}], "account": acct});
+            if let (Some(s), serde_json::Value::Object(own)) = (st.as_object_mut(), own) {
+                s.extend(own);
+            }
+            st
+        })
+        .collect();
+    serde_json::to_vec(&statuses).expect("json")
+}
+
 fn bluesky(n: u64) -> Vec<u8> {
     let mut s = String::new();
     for i in 0..n {
@@ -100,6 +135,35 @@ fn reddit(n: u64) -> Vec<u8> {
     let mut s = String::new();
     for i in 0..n {
         let c = json!({"id": format!("c{i}"), "author": format!("user{}", i % 5000), "created_utc": 1_700_000_000 + i, "subreddit": "news", "body": text(i), "parent_id": format!("t3_p{}", i % 1000), "link_id": format!("t3_p{}", i % 1000), "score": 1, "controversiality": 0});
+        s.push_str(&c.to_string());
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+/// Reddit comments with the field set of a Pushshift comment of 2022 (the
+/// fields `reddit` above leaves out are never read, only skipped).
+fn reddit_full(n: u64) -> Vec<u8> {
+    let fixed = json!({"all_awardings": [], "archived": false, "associated_award": null,
+        "author_flair_background_color": null, "author_flair_css_class": null, "author_flair_richtext": [], "author_flair_template_id": null,
+        "author_flair_text": null, "author_flair_text_color": null, "author_flair_type": "text",
+        "author_patreon_flair": false, "author_premium": false, "awarders": [], "can_gild": true, "can_mod_post": false,
+        "collapsed": false, "collapsed_because_crowd_control": null, "collapsed_reason": null, "collapsed_reason_code": null,
+        "comment_type": null, "controversiality": 0, "distinguished": null, "edited": false,
+        "gilded": 0, "gildings": {}, "is_submitter": false, "locked": false, "no_follow": true, "score": 1,
+        "score_hidden": false, "send_replies": true, "stickied": false, "subreddit": "news", "subreddit_id": "t5_2qh3l",
+        "subreddit_name_prefixed": "r/news", "subreddit_type": "public", "top_awarded_type": null, "total_awards_received": 0,
+        "treatment_tags": [], "unrepliable_reason": null});
+    let mut s = String::new();
+    for i in 0..n {
+        let mut c = fixed.clone();
+        let own = json!({"author": format!("user{}", i % 5000), "author_fullname": format!("t2_{}", i % 5000), "body": text(i),
+            "created_utc": 1_700_000_000 + i, "id": format!("c{i}"), "link_id": format!("t3_p{}", i % 1000), "name": format!("t1_c{i}"),
+            "parent_id": format!("t3_p{}", i % 1000), "permalink": format!("/r/news/comments/p{}/title/c{i}/", i % 1000),
+            "retrieved_on": 1_700_000_500 + i});
+        if let (Some(c), serde_json::Value::Object(own)) = (c.as_object_mut(), own) {
+            c.extend(own);
+        }
         s.push_str(&c.to_string());
         s.push('\n');
     }
@@ -165,19 +229,22 @@ pub fn run(records: u64, only: Option<&str>) {
     // Generated lazily: a profile of one format should not include the
     // other eight formats' generation.
     type Generate = fn(u64) -> Vec<u8>;
-    let inputs: [(&str, Generate); 9] = [
-        ("shares-csv", shares_csv),
-        ("io-archive", io_archive),
-        ("x-api-v1", x_v1),
-        ("x-api-v2", x_v2),
-        ("telegram", telegram),
-        ("mastodon", mastodon),
-        ("bluesky-jetstream", bluesky),
-        ("reddit", reddit),
-        ("youtube", youtube),
+    // (row label, format, generator)
+    let inputs: [(&str, &str, Generate); 11] = [
+        ("shares-csv", "shares-csv", shares_csv),
+        ("io-archive", "io-archive", io_archive),
+        ("x-api-v1", "x-api-v1", x_v1),
+        ("x-api-v2", "x-api-v2", x_v2),
+        ("telegram", "telegram", telegram),
+        ("mastodon", "mastodon", mastodon),
+        ("mastodon (API fields)", "mastodon", mastodon_full),
+        ("bluesky-jetstream", "bluesky-jetstream", bluesky),
+        ("reddit", "reddit", reddit),
+        ("reddit (Pushshift fields)", "reddit", reddit_full),
+        ("youtube", "youtube", youtube),
     ];
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
-    for (name, generate) in inputs {
+    for (label, name, generate) in inputs {
         if only.is_some_and(|o| o != name) {
             continue;
         }
@@ -202,7 +269,7 @@ pub fn run(records: u64, only: Option<&str>) {
             ("–".into(), "–".into())
         };
         println!(
-            "| {name} | {mb:.1} | {n} | {s:.2} | {:.0} | {:.0} | {json_mbs} | {ratio} |",
+            "| {label} | {mb:.1} | {n} | {s:.2} | {:.0} | {:.0} | {json_mbs} | {ratio} |",
             mb / s,
             n as f64 / s
         );

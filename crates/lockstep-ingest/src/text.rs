@@ -207,9 +207,16 @@ pub fn url_domain(url: &str) -> Option<String> {
     };
     let host_port = rest.split(['/', '?', '#']).next()?;
     let host_port = host_port.rsplit('@').next()?;
-    let host = host_port.split(':').next()?.trim_end_matches('.').to_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
-    (!host.is_empty() && host.contains('.')).then_some(host)
+    let host = host_port.split(':').next()?.trim_end_matches('.');
+    // Once per URL of every post: allocate once, for the result.
+    let host: std::borrow::Cow<'_, str> =
+        if host.is_ascii() && !host.bytes().any(|b| b.is_ascii_uppercase()) {
+            host.into()
+        } else {
+            host.to_lowercase().into()
+        };
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    (!host.is_empty() && host.contains('.')).then(|| host.to_string())
 }
 
 #[cfg(test)]
@@ -334,7 +341,25 @@ mod tests {
             )
     }
 
+    fn url_domain_oracle(url: &str) -> Option<String> {
+        let u = url.trim();
+        let rest = match u.find("://") {
+            Some(i) => &u[i + 3..],
+            None => u,
+        };
+        let host_port = rest.split(['/', '?', '#']).next()?;
+        let host_port = host_port.rsplit('@').next()?;
+        let host = host_port.split(':').next()?.trim_end_matches('.').to_lowercase();
+        let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
+        (!host.is_empty() && host.contains('.')).then_some(host)
+    }
+
     proptest! {
+        #[test]
+        fn url_domain_equals_oracle(u in "(https?://)?([a-z]@)?(WWW\\.|www\\.)?[A-Za-zÄİ.]{0,6}(:[0-9]{1,3})?(/[a-z]{0,2})?") {
+            prop_assert_eq!(url_domain(&u), url_domain_oracle(&u));
+        }
+
         #[test]
         fn canonical_url_equals_oracle(
             scheme in "(https?|HTTP|Ftp)",

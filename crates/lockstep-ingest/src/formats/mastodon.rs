@@ -162,13 +162,14 @@ impl Format for Mastodon {
                     meta.set_text(row, field, v);
                 }
             }
-            if let Some(note) = &account.note {
+            let r = row as usize;
+            // The first bio wins: strip its HTML once, not for every status.
+            if let (Some(note), None) = (&account.note, &meta.bio[r]) {
                 meta.set_text(row, AccountField::Bio, &html_text(note));
             }
             if let Some(app) = st.application.as_ref().and_then(|a| a.name.as_deref()) {
                 meta.set_text(row, AccountField::ClientApp, app);
             }
-            let r = row as usize;
             meta.followers[r] = meta.followers[r].or(account.followers_count);
             meta.following[r] = meta.following[r].or(account.following_count);
             if meta.created_at_us[r].is_none() {

@@ -116,7 +116,20 @@ impl<'a> Scanner<'a> {
             }
             let chunk = &self.buf[self.pos..];
             let mut done = None;
-            for (i, &b) in chunk.iter().enumerate() {
+            let mut i = 0;
+            while i < chunk.len() {
+                if in_string && !escaped {
+                    // Most of a post's bytes are inside strings: jump to
+                    // the next quote or backslash.
+                    match memchr::memchr2(b'"', b'\\', &chunk[i..]) {
+                        Some(j) => i += j,
+                        None => {
+                            i = chunk.len();
+                            continue;
+                        }
+                    }
+                }
+                let b = chunk[i];
                 if in_string {
                     if escaped {
                         escaped = false;
@@ -150,9 +163,10 @@ impl<'a> Scanner<'a> {
                         _ => {}
                     }
                 }
+                i += 1;
             }
             let taken = &chunk[..done.unwrap_or(chunk.len())];
-            self.line += taken.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.line += memchr::memchr_iter(b'\n', taken).count() as u64;
             if let Some(o) = out.as_deref_mut() {
                 o.extend_from_slice(taken);
             }
