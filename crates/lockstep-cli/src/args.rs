@@ -24,8 +24,13 @@ pub enum Command {
     /// evidence.
     Report(ReportArgs),
     /// Write synthetic shares with planted coordinated groups (for tests
-    /// and benchmarks).
+    /// and benchmarks), or with `--scenario` a realistic world of tweets
+    /// with operations, decoys and a truth file.
     Simulate(SimulateArgs),
+    /// Score a `detect` output folder against a truth file (from
+    /// `simulate --scenario ... --truth`): precision, recall, F1, recall
+    /// per campaign, false positives by role, adjusted Rand index.
+    Evaluate(EvaluateArgs),
     /// List the input formats, in the order they are sniffed.
     Formats,
 }
@@ -139,9 +144,11 @@ pub struct DetectArgs {
     pub drop_emoji: bool,
 
     /// Keep only edges whose co-actions are beyond chance: q-value at most
-    /// this false discovery rate under a null that shifts each account by
-    /// whole days (docs/detect.md). Adds expected_objects, p_value and
-    /// q_value to edges.csv.
+    /// this false discovery rate under two nulls, one that shifts each
+    /// account by whole days and one that keeps each account's co-actions
+    /// but draws its partners at random (docs/detect.md). Adds
+    /// expected_objects, p_value, q_value and the partner_ columns to
+    /// edges.csv.
     #[arg(long, value_name = "Q")]
     pub fdr: Option<f64>,
 
@@ -286,13 +293,43 @@ pub struct SimulateArgs {
     /// `--layers near_text`).
     #[arg(long)]
     pub text: bool,
-    /// Organic accounts (default: rows / 10).
+    /// Organic accounts (default: rows / 10; with --scenario, 20000).
     #[arg(long)]
     pub accounts: Option<u64>,
+    /// A realistic scenario written as X API v1.1 tweets (JSON Lines):
+    /// `mixed` (organic accounts, decoys and three operations: a
+    /// batch-created office-hours farm, a camouflaged one and a slow one)
+    /// or `organic` (no operation). The truth file then has
+    /// `account_id,role,campaign`. `--rows`, `--groups`, `--group-size`,
+    /// `--coordinated-share`, `--text` and `--objects` do not apply.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub scenario: Option<ScenarioArg>,
+    /// Days covered by --scenario.
+    #[arg(long, default_value_t = 28)]
+    pub days: u32,
     /// Organic objects (default: rows / 5).
     #[arg(long)]
     pub objects: Option<u64>,
     /// No progress output.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ScenarioArg {
+    /// Organic accounts, decoys and three operations.
+    Mixed,
+    /// Organic accounts and decoys only.
+    Organic,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The output folder of a `lockstep detect` run (its `accounts.csv`).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The truth file: `account_id,role,campaign` (campaign empty for
+    /// accounts in none).
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
 }

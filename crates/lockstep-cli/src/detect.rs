@@ -235,7 +235,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     stages.start("clustering");
     let net = match (&significance, plan.fdr) {
         (Some(s), Some(fdr)) => {
-            lockstep_graph::build_with(ds, &det, &plan.threshold, |i| s.q_value[i] <= fdr)
+            lockstep_graph::build_with(ds, &det, &plan.threshold, |i| s.q_both(i) <= fdr)
         }
         _ => lockstep_graph::build(ds, &det, &plan.threshold),
     };
@@ -466,11 +466,14 @@ fn print_summary(
     if let (Some(sig), Some(fdr)) = (r.significance, plan.fdr) {
         writeln!(
             out,
-            "significance: {} of {} with q <= {fdr} (null: accounts shifted by whole days over {} days; {} hypotheses)",
-            t(sig.q_value.iter().filter(|&&q| q <= fdr).count() as u64),
+            "significance: {} of {} with q <= {fdr} under both nulls ({} with accounts shifted by whole days over {} days, {} hypotheses; {} with partners at random, {} hypotheses)",
+            t((0..sig.q_value.len()).filter(|&i| sig.q_both(i) <= fdr).count() as u64),
             count(sig.q_value.len() as u64, "edge"),
+            t(sig.q_value.iter().filter(|&&q| q <= fdr).count() as u64),
             sig.span_days,
-            t(sig.hypotheses as u64)
+            t(sig.hypotheses as u64),
+            t(sig.partners.q_value.iter().filter(|&&q| q <= fdr).count() as u64),
+            t(sig.partners.hypotheses as u64)
         )?;
     }
     let n = r.net;

@@ -2,6 +2,7 @@
 
 mod args;
 mod detect;
+mod evaluate;
 mod ingest;
 mod input;
 mod progress;
@@ -67,6 +68,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         args::Command::Simulate(a) => simulate::run(a),
+        args::Command::Evaluate(a) => evaluate::run(a),
         args::Command::Formats => {
             let mut out = std::io::stdout().lock();
             for f in lockstep_ingest::registry() {

@@ -1,4 +1,4 @@
-use crate::args::SimulateArgs;
+use crate::args::{ScenarioArg, SimulateArgs};
 use crate::ExitStatus;
 use anyhow::Context;
 use std::fs::File;
@@ -29,16 +29,35 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<ExitStatus> {
         )),
         None => Box::new(std::io::sink()),
     };
-    let bar =
-        crate::progress::Stages::new(a.quiet || a.out.as_os_str() == "-").bar(a.rows, "simulating");
-    let n = lockstep_sim::generate_with_progress(&scenario, &mut out, &mut truth, &|r| {
-        bar.set_position(r)
-    })?;
-    bar.finish_and_clear();
+    let n = match a.scenario {
+        Some(kind) => {
+            let world = lockstep_sim::world::World {
+                accounts: a.accounts.unwrap_or(20_000),
+                days: a.days,
+                operations: matches!(kind, ScenarioArg::Mixed),
+                seed: a.seed,
+            };
+            let mut stages = crate::progress::Stages::new(a.quiet || a.out.as_os_str() == "-");
+            stages.start("simulating");
+            let n = lockstep_sim::world::generate(&world, &mut out, &mut truth)?;
+            stages.finish();
+            n
+        }
+        None => {
+            let bar = crate::progress::Stages::new(a.quiet || a.out.as_os_str() == "-")
+                .bar(a.rows, "simulating");
+            let n = lockstep_sim::generate_with_progress(&scenario, &mut out, &mut truth, &|r| {
+                bar.set_position(r)
+            })?;
+            bar.finish_and_clear();
+            n
+        }
+    };
     out.flush()?;
     truth.flush()?;
     if !a.quiet && a.out.as_os_str() != "-" {
-        eprintln!("wrote {} rows to `{}`", crate::detect::thousands(n), a.out.display());
+        let what = if a.scenario.is_some() { "tweets" } else { "rows" };
+        eprintln!("wrote {} {what} to `{}`", crate::detect::thousands(n), a.out.display());
     }
     Ok(ExitStatus::Success)
 }

@@ -123,6 +123,13 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             "edges_tested": s.p_value.len(),
             "edges_q_at_most_0_01": s.q_value.iter().filter(|&&q| q <= 0.01).count(),
             "edges_q_at_most_0_05": s.q_value.iter().filter(|&&q| q <= 0.05).count(),
+            "partners": {
+                "null": "configuration model: each account keeps its strength (summed edge weight), partners at random; Poisson tail",
+                "hypotheses": s.partners.hypotheses,
+                "edges_q_at_most_0_01": s.partners.q_value.iter().filter(|&&q| q <= 0.01).count(),
+                "edges_q_at_most_0_05": s.partners.q_value.iter().filter(|&&q| q <= 0.05).count(),
+            },
+            "edges_both_q_at_most_0_01": (0..s.q_value.len()).filter(|&i| s.q_both(i) <= 0.01).count(),
         })),
         "bios": r.bios.map(|b| json!({
             "accounts_with_bio": b.accounts_with_bio,

@@ -310,7 +310,14 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
         header.push("idf_weight");
     }
     if r.significance.is_some() {
-        header.extend(["expected_objects", "p_value", "q_value"]);
+        header.extend([
+            "expected_objects",
+            "p_value",
+            "q_value",
+            "partner_expected",
+            "partner_p_value",
+            "partner_q_value",
+        ]);
     }
     c.write_record(&header).map_err(io_err)?;
     for i in 0..e.len() {
@@ -320,6 +327,9 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
                 format!("{:.6}", s.expected[i]),
                 format!("{:.6e}", s.p_value[i]),
                 format!("{:.6e}", s.q_value[i]),
+                format!("{:.6}", s.partners.expected[i]),
+                format!("{:.6e}", s.partners.p_value[i]),
+                format!("{:.6e}", s.partners.q_value[i]),
             ]
         });
         let mut row: Vec<String> = vec![

@@ -20,6 +20,9 @@
 
 use std::io::{self, Write};
 
+pub mod evaluate;
+pub mod world;
+
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {

@@ -1,0 +1,86 @@
+use crate::args::EvaluateArgs;
+use crate::ExitStatus;
+use anyhow::{bail, Context};
+use lockstep_sim::evaluate::{evaluate, Truth};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+/// Reads `file` as CSV with a header; calls `row` with each record, its
+/// line and the index of every named column.
+fn read_csv(
+    file: &Path,
+    columns: &[&str],
+    mut row: impl FnMut(&csv::StringRecord, &[usize]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut r = csv::ReaderBuilder::new()
+        .from_path(file)
+        .with_context(|| format!("cannot open `{}`", file.display()))?;
+    let header = r.headers().with_context(|| format!("`{}`: no header", file.display()))?.clone();
+    let idx: Vec<usize> = columns
+        .iter()
+        .map(|c| {
+            header.iter().position(|h| h == *c).with_context(|| {
+                format!("`{}`: no column `{c}` (expected {})", file.display(), columns.join(", "))
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    for rec in r.records() {
+        let rec = rec.with_context(|| format!("`{}`: bad CSV", file.display()))?;
+        row(&rec, &idx).with_context(|| {
+            let line = rec.position().map_or(0, |p| p.line());
+            format!("`{}`, line {line}", file.display())
+        })?;
+    }
+    Ok(())
+}
+
+pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
+    let mut truth = Vec::new();
+    read_csv(&a.truth, &["account_id", "role", "campaign"], |rec, i| {
+        let account = rec[i[0]].to_string();
+        if account.is_empty() {
+            bail!("empty `account_id`");
+        }
+        let campaign = Some(rec[i[2]].to_string()).filter(|c| !c.is_empty());
+        truth.push(Truth { account, role: rec[i[1]].to_string(), campaign });
+        Ok(())
+    })?;
+    let mut clusters = HashMap::new();
+    read_csv(&a.dir.join("accounts.csv"), &["account", "cluster"], |rec, i| {
+        if !rec[i[1]].is_empty() {
+            clusters.insert(rec[i[0]].to_string(), rec[i[1]].to_string());
+        }
+        Ok(())
+    })?;
+    let e = evaluate(&truth, &clusters);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "accounts flagged {}, in campaigns {}, both {}",
+        e.flagged, e.positives, e.true_positives
+    )?;
+    writeln!(
+        out,
+        "precision {:.3}  recall {:.3}  F1 {:.3}  adjusted Rand index {:.3}",
+        e.precision, e.recall, e.f1, e.ari
+    )?;
+    for c in &e.campaigns {
+        writeln!(
+            out,
+            "campaign {}: {} of {} flagged (recall {:.3}), in {} cluster(s)",
+            c.campaign,
+            c.flagged,
+            c.members,
+            c.flagged as f64 / c.members.max(1) as f64,
+            c.clusters
+        )?;
+    }
+    if e.false_positives.is_empty() {
+        writeln!(out, "false positives: none")?;
+    }
+    for (role, n) in &e.false_positives {
+        writeln!(out, "false positives, {role}: {n}")?;
+    }
+    Ok(ExitStatus::Success)
+}

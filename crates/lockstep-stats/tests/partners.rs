@@ -1,0 +1,168 @@
+//! The partner null, and calibration of both nulls: fans who retweet the
+//! same bursts are aligned in time (the day shift calls them significant)
+//! but meet no more often than their co-action volume predicts; a farm
+//! meets far more often. On organic data, p-values below alpha are at most
+//! an alpha share of the hypotheses.
+
+use lockstep_detect::{DetectConfig, Semantics};
+use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
+use lockstep_stats::{poisson_binomial_tail, poisson_tail, significance, Audience};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+const DAY: u64 = 86_400;
+
+fn push(b: &mut DatasetBuilder, post: &mut u64, account: &str, object: &str, t: u64) {
+    *post += 1;
+    b.push_action(ActionInput {
+        account,
+        object,
+        layer: Layer::Repost,
+        content: &format!("p{post}"),
+        time_us: t as i64 * 1_000_000,
+        platform: "",
+    });
+}
+
+fn config() -> DetectConfig {
+    DetectConfig {
+        window_us: 60_000_000,
+        min_participation: 1,
+        semantics: Semantics::Lockstep,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn poisson_tail_values() {
+    assert_eq!(poisson_tail(3.0, 0), 1.0);
+    assert_eq!(poisson_tail(0.0, 1), 0.0);
+    assert!((poisson_tail(1.0, 1) - (1.0 - (-1.0f64).exp())).abs() < 1e-15);
+    let p = poisson_tail(2.0, 3);
+    assert!((p - 0.323_323_583_816_936_5).abs() < 1e-14, "{p}");
+    // Far tail: P(X >= 40) for lambda 0.5 is about e^-0.5 0.5^40 / 40!.
+    let p = poisson_tail(0.5, 40);
+    let approx =
+        (-0.5f64 + 40.0 * 0.5f64.ln() - (1..=40).map(|x| (x as f64).ln()).sum::<f64>()).exp();
+    assert!((p / approx - 1.0).abs() < 0.02, "{p} {approx}");
+    // The Poisson limit of many rare Bernoulli trials.
+    for (lambda, k) in [(0.3, 1), (0.3, 3), (2.5, 2), (2.5, 7), (8.0, 4)] {
+        let n = 20_000;
+        let pb = poisson_binomial_tail(&vec![lambda / n as f64; n], k);
+        let pt = poisson_tail(lambda, k);
+        assert!((pb / pt - 1.0).abs() < 2e-3, "{lambda} {k}: {pb} vs {pt}");
+    }
+}
+
+/// 300 fans; 120 bursts over 30 days, each retweeted by 60 random fans
+/// within minutes of the post; and a farm of six that pushes 20 posts of
+/// its own within seconds of each other.
+fn fans_and_farm() -> Dataset {
+    let mut rng = Rng(5);
+    let mut b = DatasetBuilder::default();
+    let mut post = 0;
+    for burst in 0..120 {
+        let t0 = rng.below(30 * DAY);
+        for _ in 0..60 {
+            let fan = rng.below(300);
+            let delay = (-(1.0 - rng.unit()).ln() * 90.0) as u64;
+            push(&mut b, &mut post, &format!("fan{fan}"), &format!("star{burst}"), t0 + delay);
+        }
+    }
+    for k in 0..20 {
+        let t0 = rng.below(30 * DAY);
+        for m in 0..6 {
+            let t = t0 + rng.below(10);
+            push(&mut b, &mut post, &format!("farm{m}"), &format!("order{k}"), t);
+        }
+    }
+    b.finish()
+}
+
+#[test]
+fn fans_meet_by_chance_and_the_farm_does_not() {
+    let ds = fans_and_farm();
+    let det = lockstep_detect::detect(&ds, &config());
+    let s = significance(&ds, &det, 60_000_000, &Audience::of(&ds));
+    let e = &det.edges;
+    let farm = |a: u32| ds.account_name(a).starts_with("farm");
+    let (mut planted, mut fans) = (Vec::new(), Vec::new());
+    for i in 0..e.len() {
+        if farm(e.a[i]) && farm(e.b[i]) {
+            planted.push(i);
+        } else {
+            fans.push(i);
+        }
+    }
+    assert_eq!(planted.len(), 15);
+    for &i in &planted {
+        assert!(s.q_value[i] < 1e-6 && s.partners.q_value[i] < 1e-6, "{}", s.q_both(i));
+    }
+    // The day shift breaks the fans' alignment with the bursts: many fan
+    // pairs look significant to it. Their partners are no surprise.
+    let by_shift = fans.iter().filter(|&&i| e.objects[i] >= 2 && s.q_value[i] <= 0.05).count();
+    assert!(by_shift > 100, "{by_shift}");
+    let by_partners = fans.iter().filter(|&&i| s.partners.q_value[i] <= 0.05).count();
+    assert_eq!(by_partners, 0);
+    assert_eq!(fans.iter().filter(|&&i| s.q_both(i) <= 0.05).count(), 0);
+}
+
+/// Organic data: 400 accounts of heavy-tailed activity retweet posts of
+/// heavy-tailed popularity, each post born at a random time over 30 days
+/// and retweeted at exponential delays (mean two hours) after it.
+fn organic(seed: u64) -> Dataset {
+    let mut rng = Rng(seed);
+    let mut b = DatasetBuilder::default();
+    let mut post = 0;
+    let born: Vec<u64> = (0..300).map(|_| rng.below(30 * DAY)).collect();
+    for a in 0..400 {
+        let actions = (10.0 / (1.0 - rng.unit()).sqrt()).min(300.0) as u64;
+        for _ in 0..actions {
+            let u = rng.unit();
+            let object = (u * u * 300.0) as usize;
+            let t = born[object] + (-(1.0 - rng.unit()).ln() * 7_200.0) as u64;
+            push(&mut b, &mut post, &format!("a{a}"), &format!("o{object}"), t);
+        }
+    }
+    b.finish()
+}
+
+/// Calibration: with no operation, the number of p-values below alpha is
+/// at most alpha times the hypotheses (pairs that could have had an edge),
+/// within three standard deviations, for both nulls.
+#[test]
+fn both_nulls_are_calibrated_on_organic_data() {
+    for seed in [1, 2, 3] {
+        let ds = organic(seed);
+        let det = lockstep_detect::detect(&ds, &config());
+        let s = significance(&ds, &det, 60_000_000, &Audience::of(&ds));
+        assert!(det.edges.len() > 1_000, "{}", det.edges.len());
+        for alpha in [0.001, 0.01, 0.05] {
+            for (name, p, m) in [
+                ("day shift", &s.p_value, s.hypotheses),
+                ("partners", &s.partners.p_value, s.partners.hypotheses),
+            ] {
+                let below = p.iter().filter(|&&p| p < alpha).count() as f64;
+                let bound = alpha * m + 3.0 * (alpha * m).sqrt();
+                assert!(below <= bound, "{name}, seed {seed}, alpha {alpha}: {below} > {bound}");
+            }
+            let both = (0..det.edges.len()).filter(|&i| s.q_both(i) <= alpha).count();
+            assert_eq!(both, 0, "seed {seed}: a chance edge passed both tests at {alpha}");
+        }
+    }
+}
