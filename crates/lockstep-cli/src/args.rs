@@ -332,4 +332,7 @@ pub struct EvaluateArgs {
     /// accounts in none).
     #[arg(long, value_name = "FILE")]
     pub truth: PathBuf,
+    /// Print the scores as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -55,6 +55,33 @@ pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
     })?;
     let e = evaluate(&truth, &clusters);
     let mut out = std::io::stdout().lock();
+    if a.json {
+        let campaigns: Vec<_> = e
+            .campaigns
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "campaign": c.campaign,
+                    "members": c.members,
+                    "flagged": c.flagged,
+                    "clusters": c.clusters,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "flagged": e.flagged,
+            "positives": e.positives,
+            "true_positives": e.true_positives,
+            "precision": e.precision,
+            "recall": e.recall,
+            "f1": e.f1,
+            "ari": e.ari,
+            "campaigns": campaigns,
+            "false_positives": e.false_positives,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        return Ok(ExitStatus::Success);
+    }
     writeln!(
         out,
         "accounts flagged {}, in campaigns {}, both {}",

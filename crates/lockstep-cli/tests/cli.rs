@@ -664,3 +664,67 @@ fn no_orphaned_snapshots() {
         assert!(named || test_fn, "orphaned snapshot {name}: delete it");
     }
 }
+
+/// A small realistic world (`simulate --scenario mixed`): with `--fdr`, the
+/// farm is found whole in one cluster; `evaluate` scores the run against the
+/// truth file, as text and as JSON.
+#[test]
+fn simulated_world_is_detected_and_scored() {
+    let dir = TempDir::new("world");
+    let (world, truth) = (dir.0.join("world.jsonl"), dir.0.join("truth.csv"));
+    let (world, truth) = (world.to_str().unwrap(), truth.to_str().unwrap());
+    let sim = lockstep(&[
+        "simulate",
+        "--scenario",
+        "mixed",
+        "--accounts",
+        "2000",
+        "--days",
+        "14",
+        "--seed",
+        "9",
+        "--out",
+        world,
+        "--truth",
+        truth,
+    ]);
+    assert_eq!(sim.code, 0, "{}", sim.stderr);
+    let again = dir.0.join("again.jsonl");
+    let sim2 = lockstep(&[
+        "simulate",
+        "--scenario",
+        "mixed",
+        "--accounts",
+        "2000",
+        "--days",
+        "14",
+        "--seed",
+        "9",
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(sim2.code, 0);
+    assert_eq!(std::fs::read(world).unwrap(), std::fs::read(&again).unwrap(), "deterministic");
+    let out = dir.0.join("out");
+    let det = lockstep(&["detect", world, "--fdr", "0.01", "--out", out.to_str().unwrap()]);
+    assert_eq!(det.code, 0, "{}", det.stderr);
+    assert!(det.stdout.contains("(x-api-v1)"), "{}", det.stdout);
+    let text = lockstep(&["evaluate", "--truth", truth, out.to_str().unwrap()]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("campaign farm: 40 of 40 flagged (recall 1.000), in 1 cluster(s)"),
+        "{}",
+        text.stdout
+    );
+    let json = lockstep(&["evaluate", "--truth", truth, out.to_str().unwrap(), "--json"]);
+    let e: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(e["precision"].as_f64().unwrap() >= 0.8, "{e}");
+    assert_eq!(e["campaigns"][0]["campaign"], "camouflage");
+    assert_eq!(e["false_positives"]["organic"].as_u64().unwrap_or(0), 0, "{e}");
+    // A truth file without the columns is a clear error.
+    let bad = dir.0.join("bad.csv");
+    std::fs::write(&bad, "account,cluster\nx:1,1\n").unwrap();
+    let r = lockstep(&["evaluate", "--truth", bad.to_str().unwrap(), out.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no column `account_id`"), "{}", r.stderr);
+}

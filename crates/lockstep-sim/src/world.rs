@@ -194,7 +194,8 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
         accounts.push(Account {
             id: 1_000_000 + a,
             handle: organic_handle(&mut d),
-            created_ms: START_MS - DAY_MS * (30 + d.below(15 * 365) as i64),
+            created_ms: START_MS - DAY_MS * (30 + d.below(15 * 365) as i64)
+                + d.below(DAY_MS as u64) as i64,
             client: CLIENTS[weighted(&mut d, &[45, 35, 20])],
             role: Role::Organic,
         });
@@ -366,7 +367,8 @@ fn operations(
                 Account {
                     id: 9_000_000 + op * 1_000 + m,
                     handle: organic_handle(&mut d),
-                    created_ms: START_MS - DAY_MS * (30 + d.below(15 * 365) as i64),
+                    created_ms: START_MS - DAY_MS * (30 + d.below(15 * 365) as i64)
+                        + d.below(DAY_MS as u64) as i64,
                     client: CLIENTS[weighted(&mut d, &[45, 35, 20])],
                     role,
                 }
