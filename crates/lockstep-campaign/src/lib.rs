@@ -6,7 +6,7 @@
 //!   how many and which share of the cluster.
 //! - **Score**: the evidence that a cluster is a campaign, fused by
 //!   Fisher's method from the p-values of its signals (coordination beyond
-//!   chance, creation batch, handle template, office hours), as
+//!   chance, creation batch, handle template, client app, office hours), as
 //!   `-log10` of the combined p-value, with each signal's part in words and
 //!   numbers. Fisher's method assumes the signals independent: a reader
 //!   should weigh the parts, not only the sum.
@@ -166,12 +166,15 @@ impl Score {
         }
         self.parts
             .iter()
-            .map(|p| {
-                format!("{} {:.1} ({})", p.signal, (-p.p.max(1e-300).log10()).max(0.0), p.words)
-            })
+            .map(|p| format!("{} {:.1} ({})", p.signal, neg_log10(p.p), p.words))
             .collect::<Vec<_>>()
             .join("; ")
     }
+}
+
+/// `-log10 p`, at most 300, and `0` rather than `-0` for p = 1.
+fn neg_log10(p: f64) -> f64 {
+    (-p.max(1e-300).log10()).max(0.0) + 0.0
 }
 
 /// `P(chi-square with 2k degrees of freedom > x)`, exactly.
@@ -250,6 +253,23 @@ pub fn scores(
                     ),
                 });
             }
+            if let (Some(app), true) = (&f.client, f.with_client >= 2) {
+                let k = (f.client_share * f.with_client as f64).round() as usize;
+                // The commonest of the cluster's clients was chosen: a
+                // bound over the choices, as for handle templates.
+                let p = (binomial_tail(f.with_client, f.client_background, k)
+                    * f.with_client as f64)
+                    .min(1.0);
+                parts.push(Part {
+                    signal: "client app",
+                    p,
+                    words: format!(
+                        "{k} of {} accounts post with {app:?}, {:.0}% of all accounts",
+                        f.with_client,
+                        100.0 * f.client_background
+                    ),
+                });
+            }
             if f.active_minutes >= 2 {
                 let n = f.active_minutes as usize;
                 let k = (f.office_share * n as f64).round() as usize;
@@ -269,7 +289,7 @@ pub fn scores(
             }
             parts.sort_by(|a, b| a.p.total_cmp(&b.p).then(a.signal.cmp(b.signal)));
             let p = fisher(&parts.iter().map(|x| x.p).collect::<Vec<_>>());
-            Score { cluster: c.id, score: (-p.max(1e-300).log10()).max(0.0), p, parts }
+            Score { cluster: c.id, score: neg_log10(p), p, parts }
         })
         .collect()
 }

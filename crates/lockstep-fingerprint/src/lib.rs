@@ -15,6 +15,11 @@
 //!   observation) on weekdays 09:00–18:00 in the UTC offsets where that
 //!   share is highest (the lowest of them is used for the comparison),
 //!   against the share of all actions at that offset.
+//! - **Shared client app**: the commonest client app among the cluster's
+//!   accounts (`source` on X, `application` on Mastodon, IO archives'
+//!   `tweet_client_name`), its share in the cluster and among all accounts
+//!   with a known client. A farm run from one tool posts through one client
+//!   while real users spread over phones and the web.
 #![warn(missing_docs)]
 
 use lockstep_graph::Network;
@@ -64,6 +69,14 @@ pub struct ClusterFingerprint {
     pub office_share: f64,
     /// The same share over every action in the dataset.
     pub office_background: f64,
+    /// Accounts of the cluster with a known client app.
+    pub with_client: usize,
+    /// The commonest client app among them (ties: the first by name).
+    pub client: Option<String>,
+    /// Its share of the cluster's accounts with a client.
+    pub client_share: f64,
+    /// Its share of all accounts with a client.
+    pub client_background: f64,
 }
 
 /// The shape of a handle: letter runs as `a`, each digit as `9`, other
@@ -163,6 +176,11 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
         handles += 1;
     }
     let all_office = office_counts(t.time_us.iter().copied());
+    let mut all_clients: HashMap<&str, usize> = HashMap::new();
+    for c in m.client_app.iter().flatten() {
+        *all_clients.entry(c).or_default() += 1;
+    }
+    let with_any_client: usize = all_clients.values().sum();
     let cluster_of = net.cluster_ids(ds.accounts.len());
     let mut times_of: Vec<Vec<i64>> = vec![Vec::new(); net.clusters.len()];
     for row in 0..t.len() {
@@ -185,7 +203,8 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
                 }
             }
             let (batch_expected, batch_p) = match batch_start {
-                Some(start) if !created.is_empty() => {
+                // One account is a "batch" of itself on any day: no signal.
+                Some(start) if !created.is_empty() && batch >= 2 => {
                     let share = in_window(start) as f64 / created.len() as f64;
                     // The window holds the batch itself: the background
                     // share is taken from the whole dataset, cluster included.
@@ -206,6 +225,17 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
                 .iter()
                 .max_by(|x, y| x.1.cmp(y.1).then_with(|| y.0.cmp(x.0)))
                 .map(|(t, &n)| (t.clone(), n));
+            let mut clients: HashMap<&str, usize> = HashMap::new();
+            for &a in &c.accounts {
+                if let Some(app) = &m.client_app[a as usize] {
+                    *clients.entry(app).or_default() += 1;
+                }
+            }
+            let with_client: usize = clients.values().sum();
+            let top_client = clients
+                .iter()
+                .max_by(|x, y| x.1.cmp(y.1).then_with(|| y.0.cmp(x.0)))
+                .map(|(&app, &n)| (app, n));
             let times = &times_of[c.id as usize - 1];
             let mut minutes: Vec<i64> = times.iter().map(|t| t.div_euclid(60_000_000)).collect();
             minutes.sort_unstable();
@@ -235,6 +265,12 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
                 office_utc_offsets: (lo as i32 - 12, hi as i32 - 12),
                 office_share: share(counts[lo], minutes.len()),
                 office_background: share(all_office[lo], t.len()),
+                with_client,
+                client_share: top_client.map_or(0.0, |(_, n)| share(n as u64, with_client)),
+                client_background: top_client.map_or(0.0, |(app, _)| {
+                    share(all_clients.get(app).copied().unwrap_or(0) as u64, with_any_client)
+                }),
+                client: top_client.map(|(app, _)| app.to_string()),
             }
         })
         .collect()

@@ -44,11 +44,14 @@ fn a_batch_made_farm_stands_out() {
         let (row, meta) = b.account_meta("", &format!("farm{m}"));
         meta.set_text(row, AccountField::Handle, &format!("anna_{}", 10 + m));
         meta.created_at_us[row as usize] = Some((monday - 400 * day + m * 20_000) * 1_000_000);
+        meta.set_text(row, AccountField::ClientApp, "FarmPoster 2.1");
     }
     for a in 0..92i64 {
         let (row, meta) = b.account_meta("", &format!("bg{a}"));
         meta.set_text(row, AccountField::Handle, &format!("user{a}name"));
         meta.created_at_us[row as usize] = Some((monday - 700 * day + a * 4 * day) * 1_000_000);
+        let app = ["Twitter for iPhone", "Twitter for Android", "Twitter Web App"][a as usize % 3];
+        meta.set_text(row, AccountField::ClientApp, app);
     }
     let ds = b.finish();
     let det = lockstep_detect::detect(&ds, &Default::default());
@@ -69,4 +72,44 @@ fn a_batch_made_farm_stands_out() {
     // 07:00 UTC is 09:00-17:00 from UTC+2 to UTC+10.
     assert_eq!(f.office_utc_offsets, (2, 10));
     assert!(f.office_background < 0.7, "{}", f.office_background);
+    assert_eq!(
+        (f.client.as_deref(), f.client_share, f.with_client),
+        (Some("FarmPoster 2.1"), 1.0, 8)
+    );
+    assert!((f.client_background - 0.08).abs() < 1e-12);
+}
+
+/// A pair's "batch" of one account is no signal: each account alone is
+/// created within three days of itself.
+#[test]
+fn one_account_is_not_a_batch() {
+    let mut b = DatasetBuilder::default();
+    for (acc, t) in [("a", 0i64), ("b", 30), ("a", 1_000), ("b", 1_010)] {
+        b.push_action(ActionInput {
+            account: acc,
+            object: &format!("o{}", t / 1_000),
+            layer: Layer::Url,
+            content: &format!("p{acc}{t}"),
+            time_us: t * 1_000_000,
+            platform: "",
+        });
+    }
+    for (i, acc) in ["a", "b"].into_iter().enumerate() {
+        let (row, meta) = b.account_meta("", acc);
+        meta.created_at_us[row as usize] = Some(i as i64 * 900 * 86_400_000_000);
+    }
+    for k in 0..50i64 {
+        let (row, meta) = b.account_meta("", &format!("other{k}"));
+        meta.created_at_us[row as usize] = Some((k * 20 + 5) * 86_400_000_000);
+    }
+    let ds = b.finish();
+    let det = lockstep_detect::detect(&ds, &Default::default());
+    let net = lockstep_graph::build(
+        &ds,
+        &det,
+        &ThresholdConfig { quantile: None, min_weight: 2, clusters: Default::default() },
+    );
+    let f = &fingerprints(&ds, &net)[0];
+    assert_eq!((f.accounts, f.batch), (2, 1));
+    assert_eq!(f.batch_p, 1.0);
 }

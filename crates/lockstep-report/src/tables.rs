@@ -98,6 +98,9 @@ pub(crate) fn fingerprints_csv(
         "office_utc_offsets",
         "office_share",
         "office_background",
+        "client_app",
+        "client_app_share",
+        "client_app_background",
     ])
     .map_err(io_err)?;
     for f in fingerprints {
@@ -119,6 +122,9 @@ pub(crate) fn fingerprints_csv(
             format!("{lo:+}..{hi:+}"),
             fmt_f(f.office_share),
             fmt_f(f.office_background),
+            g(f.client.as_deref().unwrap_or_default()).into_owned(),
+            fmt_f(f.client_share),
+            fmt_f(f.client_background),
         ])
         .map_err(io_err)?;
     }
