@@ -7,9 +7,13 @@
 //!
 //! Sections: the run (version, parameters, inputs with SHA-256, records
 //! read/used/skipped), the clusters ranked by campaign score, and per
-//! cluster its fingerprints, a drawing of its network, its talking points
-//! and the evidence pairs (with both texts where `near_text` gave them).
+//! cluster its fingerprints, a drawing of its network, its coordinated
+//! actions per day and by hour of the week, its accounts' creation dates,
+//! its talking points and the evidence pairs (with both texts where
+//! `near_text` gave them).
 #![warn(missing_docs)]
+
+mod plots;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -355,6 +359,61 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             .unwrap_or_default();
         out.push_str("<h3>Network</h3>");
         svg_network(&mut out, &accs, &cluster_edges);
+        if let Some(p) = &pairs {
+            // Each coordinated action once, however many pairs it is in.
+            let col = |n| p.col(n);
+            if let (Some(aa), Some(ab), Some(ca), Some(cb), Some(ta), Some(tb)) = (
+                col("account_a"),
+                col("account_b"),
+                col("content_a"),
+                col("content_b"),
+                col("time_a"),
+                col("time_b"),
+            ) {
+                let mut actions: Vec<(&str, &str, i64)> = Vec::new();
+                for r in &p.rows {
+                    if in_cluster.contains(r[aa].as_str()) && in_cluster.contains(r[ab].as_str()) {
+                        for (a, c, t) in [(aa, ca, ta), (ab, cb, tb)] {
+                            if let Ok(secs) = r[t].parse::<f64>() {
+                                actions.push((&r[a], &r[c], secs.floor() as i64));
+                            }
+                        }
+                    }
+                }
+                actions.sort_unstable();
+                actions.dedup();
+                let times: Vec<i64> = actions.iter().map(|a| a.2).collect();
+                if !times.is_empty() {
+                    let _ = write!(
+                        out,
+                        "<h3>Timeline</h3><p>{} coordinated actions (each once, however many pairs it is in).</p>",
+                        times.len()
+                    );
+                    plots::timeline(&mut out, &times);
+                    out.push_str("<h3>Hour of the week</h3>");
+                    plots::hour_of_week(&mut out, &times);
+                }
+            }
+        }
+        if let Some(t) = &accounts {
+            if let (Some(a), Some(cr)) = (t.col("account"), t.col("created_utc")) {
+                let created: Vec<i64> = t
+                    .rows
+                    .iter()
+                    .filter(|r| in_cluster.contains(r[a].as_str()))
+                    .filter_map(|r| plots::parse_iso(&r[cr]))
+                    .collect();
+                if !created.is_empty() {
+                    let _ = write!(
+                        out,
+                        "<h3>Account creation</h3><p>{} of {} accounts with a creation date.</p>",
+                        created.len(),
+                        accs.len()
+                    );
+                    plots::creation(&mut out, &created);
+                }
+            }
+        }
         if let Some(p) = &points {
             let rows: Vec<Vec<String>> =
                 p.rows.iter().filter(|r| &r[0] == c).map(|r| r[1..].to_vec()).collect();

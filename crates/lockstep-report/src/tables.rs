@@ -376,9 +376,11 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
         "pairs_in_cluster",
         "median_lag_s",
         "led_share",
+        "created_utc",
     ])
     .map_err(io_err)?;
     for (a, s) in &r.net.accounts {
+        let created = ds.account_meta.created_at_us.get(*a as usize).copied().flatten();
         let handle =
             ds.account_meta.handle.get(*a as usize).and_then(|h| h.as_deref()).unwrap_or("");
         let role = r.roles.and_then(|roles| roles[*a as usize]);
@@ -394,6 +396,7 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
             &role.map(|r| r.pairs.to_string()).unwrap_or_default(),
             &role.map(|r| fmt_f(r.median_lag_s)).unwrap_or_default(),
             &role.map(|r| fmt_f(r.led_share)).unwrap_or_default(),
+            &created.map(fmt_iso).unwrap_or_default(),
         ])
         .map_err(io_err)?;
     }
