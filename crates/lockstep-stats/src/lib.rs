@@ -285,26 +285,32 @@ pub fn significance(
 ) -> Significance {
     let t = &ds.actions;
     let (_, days) = span(ds);
-    // Each account's actions by object, then time.
-    let mut by_account: Vec<u32> = (0..t.len() as u32).collect();
-    by_account.par_sort_unstable_by_key(|&r| {
-        let r = r as usize;
-        (t.account[r], t.object[r], t.time_us[r], r)
-    });
+    // Each account's rows, grouped by a counting pass (no global sort:
+    // sorting every action by account, object and time was a quarter of
+    // the stage).
     let mut start = vec![0usize; ds.accounts.len() + 1];
-    for &r in &by_account {
-        start[t.account[r as usize] as usize + 1] += 1;
+    for &a in &t.account {
+        start[a as usize + 1] += 1;
     }
     for i in 0..ds.accounts.len() {
         start[i + 1] += start[i];
     }
+    let mut by_account = vec![0u32; t.len()];
+    let mut next = start.clone();
+    for (r, &a) in t.account.iter().enumerate() {
+        by_account[next[a as usize]] = r as u32;
+        next[a as usize] += 1;
+    }
+    drop(next);
     let rows_of = |a: u32| &by_account[start[a as usize]..start[a as usize + 1]];
-    // Objects' runs within one account's rows: (object, times); computed
-    // once per account with an edge, since hubs have many edges.
+    // Objects' runs within one account's rows: (object, times in order);
+    // computed once per account with an edge, since hubs have many edges.
     let runs = |rows: &[u32]| -> Vec<(u32, Vec<i64>)> {
+        let mut keyed: Vec<(u32, i64)> =
+            rows.iter().map(|&r| (t.object[r as usize], t.time_us[r as usize])).collect();
+        keyed.sort_unstable();
         let mut out: Vec<(u32, Vec<i64>)> = Vec::new();
-        for &r in rows {
-            let (o, time) = (t.object[r as usize], t.time_us[r as usize]);
+        for (o, time) in keyed {
             match out.last_mut() {
                 Some((last, times)) if *last == o => times.push(time),
                 _ => out.push((o, vec![time])),
@@ -327,21 +333,12 @@ pub fn significance(
         .map(|i| {
             let (ra, rb) = (&account_runs[e.a[i] as usize], &account_runs[e.b[i] as usize]);
             let mut pis = Vec::new();
-            let (mut x, mut y) = (0, 0);
-            while x < ra.len() && y < rb.len() {
-                match ra[x].0.cmp(&rb[y].0) {
-                    std::cmp::Ordering::Less => x += 1,
-                    std::cmp::Ordering::Greater => y += 1,
-                    std::cmp::Ordering::Equal => {
-                        let hits = aligned_shifts(&ra[x].1, &rb[y].1, window_us, days);
-                        if hits > 0 {
-                            pis.push(hits as f64 / days as f64);
-                        }
-                        x += 1;
-                        y += 1;
-                    }
+            shared_objects(ra, rb, |x, y| {
+                let hits = aligned_shifts(&ra[x].1, &rb[y].1, window_us, days);
+                if hits > 0 {
+                    pis.push(hits as f64 / days as f64);
                 }
-            }
+            });
             let expected = pis.iter().sum();
             (expected, poisson_binomial_tail(&pis, e.objects[i]))
         })
@@ -352,6 +349,65 @@ pub fn significance(
     let q_value = benjamini_hochberg(&p_value, hypotheses);
     let partners = partner_test(&e.a, &e.b, &e.objects, ds.accounts.len());
     Significance { span_days: days, hypotheses, expected, p_value, q_value, partners }
+}
+
+/// Calls `f(x, y)` for every object two accounts share (`a[x].0 ==
+/// b[y].0`; both lists sorted by object, without repeats), in object
+/// order. The shorter list is walked and the longer searched by galloping,
+/// so a small account's edge to a hub costs its own length times a log,
+/// not the hub's length.
+pub fn shared_objects<T, U>(a: &[(u32, T)], b: &[(u32, U)], mut f: impl FnMut(usize, usize)) {
+    let swapped = a.len() > b.len();
+    let (small_len, len) = if swapped { (b.len(), a.len()) } else { (a.len(), b.len()) };
+    let small = |i: usize| if swapped { b[i].0 } else { a[i].0 };
+    let large = |i: usize| if swapped { a[i].0 } else { b[i].0 };
+    let mut lo = 0;
+    for i in 0..small_len {
+        let o = small(i);
+        // Exponential steps from `lo`, then a binary search in the last.
+        let (mut base, mut step) = (lo, 1);
+        while base + step <= len && large(base + step - 1) < o {
+            base += step;
+            step *= 2;
+        }
+        let (mut l, mut h) = (base, (base + step).min(len));
+        while l < h {
+            let m = (l + h) / 2;
+            if large(m) < o {
+                l = m + 1;
+            } else {
+                h = m;
+            }
+        }
+        lo = l;
+        if lo == len {
+            break;
+        }
+        if large(lo) == o {
+            if swapped {
+                f(lo, i)
+            } else {
+                f(i, lo)
+            }
+            lo += 1;
+        }
+    }
+}
+
+/// [`shared_objects`] by a plain merge: its oracle.
+pub fn shared_objects_merge<T, U>(a: &[(u32, T)], b: &[(u32, U)], mut f: impl FnMut(usize, usize)) {
+    let (mut x, mut y) = (0, 0);
+    while x < a.len() && y < b.len() {
+        match a[x].0.cmp(&b[y].0) {
+            std::cmp::Ordering::Less => x += 1,
+            std::cmp::Ordering::Greater => y += 1,
+            std::cmp::Ordering::Equal => {
+                f(x, y);
+                x += 1;
+                y += 1;
+            }
+        }
+    }
 }
 
 /// Each edge's objects weighted by rarity: the sum, over the distinct

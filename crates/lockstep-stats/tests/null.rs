@@ -155,3 +155,22 @@ fn idf_weights_favour_rare_objects() {
         }
     }
 }
+
+proptest::proptest! {
+    /// Galloping finds the same shared objects, in the same order, as the
+    /// merge, whichever list is longer.
+    #[test]
+    fn shared_objects_equal_the_merge(
+        a in proptest::collection::btree_set(0u32..400, 0..60),
+        b in proptest::collection::btree_set(0u32..400, 0..300),
+    ) {
+        let a: Vec<(u32, ())> = a.into_iter().map(|o| (o, ())).collect();
+        let b: Vec<(u32, ())> = b.into_iter().map(|o| (o, ())).collect();
+        for (x, y) in [(&a, &b), (&b, &a)] {
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            lockstep_stats::shared_objects(x, y, |i, j| fast.push((i, j)));
+            lockstep_stats::shared_objects_merge(x, y, |i, j| slow.push((i, j)));
+            proptest::prop_assert_eq!(fast, slow);
+        }
+    }
+}
