@@ -290,6 +290,36 @@ fn write_blocks(
     Ok(())
 }
 
+/// The distinct objects of edge `i` per layer: `repost:3;url:2`, in layer
+/// order (the parts sum to the edge's `objects`).
+fn layer_objects(r: &Results<'_>, i: usize) -> String {
+    let (t, det) = (&r.ds.actions, r.det);
+    let mut seen: Vec<(usize, u32)> = det
+        .edges
+        .pair_range(i, &det.pairs)
+        .map(|k| {
+            let row = det.pairs.older[k] as usize;
+            (t.layer[row].index(), t.object[row])
+        })
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    let mut out = String::new();
+    let mut k = 0;
+    while k < seen.len() {
+        let layer = seen[k].0;
+        let n = seen[k..].iter().take_while(|s| s.0 == layer).count();
+        if !out.is_empty() {
+            out.push(';');
+        }
+        out.push_str(lockstep_model::Layer::ALL[layer].name());
+        out.push(':');
+        out.push_str(&n.to_string());
+        k += n;
+    }
+    out
+}
+
 pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let g = |s| guard(s, r.formula_guard);
     let (ds, e, net) = (r.ds, &r.det.edges, r.net);
@@ -309,6 +339,7 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
         "fast_weight",
         "over_threshold",
         "cluster",
+        "layer_objects",
     ];
     // Extra columns only when computed: the first thirteen are CooRTweet's
     // comparable ones.
@@ -352,6 +383,7 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
             e.fast_weight[i].to_string(),
             (if net.over[i] { "1" } else { "0" }).to_string(),
             cl.unwrap_or_default(),
+            layer_objects(r, i),
         ];
         row.extend(r.idf.map(|w| fmt_f(w[i])));
         row.extend(sig.into_iter().flatten());
