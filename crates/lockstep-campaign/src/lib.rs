@@ -198,6 +198,15 @@ pub fn fisher(p: &[f64]) -> f64 {
     chi2_even_sf(x, p.len())
 }
 
+/// The count and p-value of a cluster's commonest value (a handle template,
+/// a client app) held by `share` of its `n` accounts against its
+/// `background` share of all: the binomial tail, times `n` because the
+/// commonest of up to `n` values was chosen.
+fn commonest(n: usize, share: f64, background: f64) -> (usize, f64) {
+    let k = (share * n as f64).round() as usize;
+    (k, (lockstep_fingerprint::binomial_tail(n, background, k) * n as f64).min(1.0))
+}
+
 /// Each cluster's score from its fingerprints and, when computed, the
 /// significance of its edges.
 pub fn scores(
@@ -239,10 +248,7 @@ pub fn scores(
                 });
             }
             if let (Some(t), true) = (&f.template, f.with_handle >= 2) {
-                let k = (f.template_share * f.with_handle as f64).round() as usize;
-                let p = (binomial_tail(f.with_handle, f.template_background, k)
-                    * f.with_handle as f64)
-                    .min(1.0);
+                let (k, p) = commonest(f.with_handle, f.template_share, f.template_background);
                 parts.push(Part {
                     signal: "handle template",
                     p,
@@ -254,12 +260,7 @@ pub fn scores(
                 });
             }
             if let (Some(app), true) = (&f.client, f.with_client >= 2) {
-                let k = (f.client_share * f.with_client as f64).round() as usize;
-                // The commonest of the cluster's clients was chosen: a
-                // bound over the choices, as for handle templates.
-                let p = (binomial_tail(f.with_client, f.client_background, k)
-                    * f.with_client as f64)
-                    .min(1.0);
+                let (k, p) = commonest(f.with_client, f.client_share, f.client_background);
                 parts.push(Part {
                     signal: "client app",
                     p,

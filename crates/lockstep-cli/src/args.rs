@@ -152,6 +152,13 @@ pub struct DetectArgs {
     #[arg(long, value_name = "Q")]
     pub fdr: Option<f64>,
 
+    /// Keep only edges whose IDF-weighted weight is at least W: the sum
+    /// over the co-acted objects of ln(A / a_o), A the accounts with an
+    /// action and a_o those on the object (edges.csv idf_weight), so that
+    /// objects everyone shares count little and rare ones much.
+    #[arg(long, value_name = "W")]
+    pub min_idf: Option<f64>,
+
     /// How the edges over the threshold form clusters: connected
     /// components, or Leiden communities within them (seeded; the same
     /// clusters whatever the thread count).

@@ -24,6 +24,8 @@ struct Plan {
     near_text_mode: NearTextMode,
     /// The false discovery rate edges must pass, when significance is on.
     fdr: Option<f64>,
+    /// The IDF-weighted weight edges must reach.
+    min_idf: Option<f64>,
     detect: DetectConfig,
     threshold: ThresholdConfig,
 }
@@ -54,6 +56,11 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
     if let Some(q) = a.fdr {
         if !(q > 0.0 && q <= 1.0) {
             bail!("`--fdr` must be over 0 and at most 1, got `{q}`");
+        }
+    }
+    if let Some(w) = a.min_idf {
+        if !(w.is_finite() && w >= 0.0) {
+            bail!("`--min-idf` must be a non-negative number, got `{w}`");
         }
     }
     if near_text.is_some() && a.near_text_mode == NearTextMode::Qut {
@@ -91,6 +98,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         near_text,
         near_text_mode: a.near_text_mode,
         fdr: a.fdr,
+        min_idf: a.min_idf,
         detect: DetectConfig {
             window_us,
             fast_window_us,
@@ -138,6 +146,7 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
         "near_text_mode": format!("{:?}", a.near_text_mode).to_lowercase(),
         "near_text_pairs": format!("{:?}", a.near_text_pairs).to_lowercase(),
         "fdr": a.fdr,
+        "min_idf": a.min_idf,
         "clusters": format!("{:?}", a.clusters).to_lowercase(),
         "resolution": a.resolution,
     });
@@ -232,16 +241,19 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         stages.start("significance");
         pool.install(|| lockstep_stats::significance(ds, &det, plan.detect.window_us, &audience))
     });
+    let idf = pool.install(|| lockstep_stats::idf_weights(ds, &det, &audience));
     stages.start("clustering");
-    let net = match (&significance, plan.fdr) {
-        (Some(s), Some(fdr)) => {
-            lockstep_graph::build_with(ds, &det, &plan.threshold, |i| s.q_both(i) <= fdr)
-        }
-        _ => lockstep_graph::build(ds, &det, &plan.threshold),
+    let passes = |i: usize| {
+        significance.as_ref().zip(plan.fdr).is_none_or(|(s, fdr)| s.q_both(i) <= fdr)
+            && plan.min_idf.is_none_or(|w| idf[i] >= w)
+    };
+    let net = if plan.fdr.is_some() || plan.min_idf.is_some() {
+        lockstep_graph::build_with(ds, &det, &plan.threshold, passes)
+    } else {
+        lockstep_graph::build(ds, &det, &plan.threshold)
     };
     stages.start("campaigns");
     let fingerprints = lockstep_fingerprint::fingerprints(ds, &net);
-    let idf = pool.install(|| lockstep_stats::idf_weights(ds, &det, &audience));
     let talking_points = lockstep_campaign::talking_points(ds, &net, 3);
     let roles = lockstep_campaign::roles(ds, &det, &net);
     let scores = lockstep_campaign::scores(&det, &net, &fingerprints, significance.as_ref());
@@ -317,8 +329,11 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
     }
     if let Some(q) = p.fdr {
         threshold.push(format!(
-            "q-value <= {q} (Benjamini-Hochberg over account pairs sharing an object; null: each account shifted by whole days)"
+            "q-value <= {q} under both nulls (each account shifted by whole days, Benjamini-Hochberg over account pairs sharing an object; partners at random, over account pairs with an edge)"
         ));
+    }
+    if let Some(w) = p.min_idf {
+        threshold.push(format!("idf_weight >= {w} (sum of ln(A / a_o) over the co-acted objects)"));
     }
     let mut out = String::new();
     let mut line = |k: &str, v: String| out.push_str(&format!("{k:<14}{v}\n"));
@@ -496,6 +511,9 @@ fn print_summary(
     }
     if let Some(q) = plan.fdr {
         rule.push(format!("q <= {q}"));
+    }
+    if let Some(w) = plan.min_idf {
+        rule.push(format!("idf_weight >= {w}"));
     }
     let rule = if rule.is_empty() { "all edges".to_string() } else { rule.join(" and ") };
     writeln!(

@@ -681,37 +681,16 @@ fn simulated_world_is_detected_and_scored() {
     let dir = TempDir::new("world");
     let (world, truth) = (dir.0.join("world.jsonl"), dir.0.join("truth.csv"));
     let (world, truth) = (world.to_str().unwrap(), truth.to_str().unwrap());
-    let sim = lockstep(&[
-        "simulate",
-        "--scenario",
-        "mixed",
-        "--accounts",
-        "2000",
-        "--days",
-        "14",
-        "--seed",
-        "9",
-        "--out",
-        world,
-        "--truth",
-        truth,
-    ]);
+    let simulate = |out: &str, extra: &[&str]| {
+        let mut args = vec!["simulate", "--scenario", "mixed", "--accounts", "2000"];
+        args.extend(["--days", "14", "--seed", "9", "--out", out]);
+        args.extend(extra);
+        lockstep(&args)
+    };
+    let sim = simulate(world, &["--truth", truth]);
     assert_eq!(sim.code, 0, "{}", sim.stderr);
     let again = dir.0.join("again.jsonl");
-    let sim2 = lockstep(&[
-        "simulate",
-        "--scenario",
-        "mixed",
-        "--accounts",
-        "2000",
-        "--days",
-        "14",
-        "--seed",
-        "9",
-        "--out",
-        again.to_str().unwrap(),
-    ]);
-    assert_eq!(sim2.code, 0);
+    assert_eq!(simulate(again.to_str().unwrap(), &[]).code, 0);
     assert_eq!(std::fs::read(world).unwrap(), std::fs::read(&again).unwrap(), "deterministic");
     let out = dir.0.join("out");
     let det = lockstep(&["detect", world, "--fdr", "0.01", "--out", out.to_str().unwrap()]);
@@ -735,4 +714,36 @@ fn simulated_world_is_detected_and_scored() {
     let r = lockstep(&["evaluate", "--truth", bad.to_str().unwrap(), out.to_str().unwrap()]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no column `account_id`"), "{}", r.stderr);
+}
+
+/// `--min-idf` keeps edges whose objects are rare enough: every edge kept
+/// reaches the threshold, and no edge below it is kept.
+#[test]
+fn min_idf_keeps_edges_on_rare_objects() {
+    let base = ["detect", "examples/data/russian_coord_tweets.csv", "--out", "{OUT}"];
+    let all = lockstep(&base);
+    let with = lockstep(&[&base[..], &["--min-idf", "12"]].concat());
+    assert_eq!(with.code, 0, "{}", with.stderr);
+    assert!(with.stdout.contains("weight >= 2 and idf_weight >= 12"), "{}", with.stdout);
+    let kept = |r: &Run| -> Vec<(String, f64)> {
+        let edges = read(r, "edges.csv");
+        let mut rows = csv::Reader::from_reader(edges.as_bytes());
+        let h = rows.headers().unwrap().clone();
+        let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+        let (o, w, a, b) =
+            (col("over_threshold"), col("idf_weight"), col("account_a"), col("account_b"));
+        rows.records()
+            .map(|r| r.unwrap())
+            .filter(|r| &r[o] == "1")
+            .map(|r| (format!("{}-{}", &r[a], &r[b]), r[w].parse().unwrap()))
+            .collect()
+    };
+    let (before, after) = (kept(&all), kept(&with));
+    assert!(!after.is_empty() && after.len() < before.len(), "{} -> {}", before.len(), after.len());
+    assert!(after.iter().all(|e| e.1 >= 12.0));
+    let dropped = before.iter().filter(|e| !after.contains(e)).count();
+    assert_eq!(dropped, before.iter().filter(|e| e.1 < 12.0).count());
+    let bad = lockstep(&[&base[..], &["--min-idf=-1"]].concat());
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("`--min-idf` must be a non-negative number"), "{}", bad.stderr);
 }
