@@ -201,9 +201,20 @@ impl Source for MemorySource {
 }
 
 /// SHA-256 and byte count of everything read through a [`HashingReader`].
+/// Drop (or finish) it after its reader: it waits for the hashing thread,
+/// which ends when the reader is dropped. Waiting on drop too, so that an
+/// input that fails half-way leaves no thread behind.
 pub(crate) struct Digest256 {
     bytes: Arc<AtomicU64>,
-    done: std::thread::JoinHandle<Sha256>,
+    done: Option<std::thread::JoinHandle<Sha256>>,
+}
+
+impl Drop for Digest256 {
+    fn drop(&mut self) {
+        if let Some(thread) = self.done.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Digest256 {
@@ -213,9 +224,10 @@ impl Digest256 {
     }
 
     /// The digest and byte count, once the reader has been dropped.
-    pub(crate) fn finish(self) -> (String, u64) {
+    pub(crate) fn finish(mut self) -> (String, u64) {
         let bytes = self.bytes();
-        let sha = self.done.join().expect("the hashing thread does not panic");
+        let thread = self.done.take().expect("finished once");
+        let sha = thread.join().expect("the hashing thread does not panic");
         (sha.finalize().iter().map(|b| format!("{b:02x}")).collect(), bytes)
     }
 }
@@ -281,7 +293,7 @@ pub(crate) fn hashing(inner: Box<dyn Read + Send>) -> (HashingReader, Digest256)
         hasher: tx,
         bytes: bytes.clone(),
     };
-    (reader, Digest256 { bytes, done })
+    (reader, Digest256 { bytes, done: Some(done) })
 }
 
 /// Wraps gzip and zstd input (by their magic bytes) in a decoder.
