@@ -301,6 +301,20 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
     for m in members.values_mut() {
         m.sort();
     }
+    // The rows of pairs.csv inside each cluster (both accounts in it), in
+    // file order: one pass over what can be millions of rows, not one per
+    // cluster drawn.
+    let mut pairs_in: HashMap<&str, Vec<&Vec<String>>> = HashMap::new();
+    if let Some(p) = &pairs {
+        if let (Some(aa), Some(ab)) = (p.col("account_a"), p.col("account_b")) {
+            for r in &p.rows {
+                match (cluster_of.get(&r[aa]), cluster_of.get(&r[ab])) {
+                    (Some(x), Some(y)) if x == y => pairs_in.entry(x.as_str()).or_default().push(r),
+                    _ => {}
+                }
+            }
+        }
+    }
     let texts: HashMap<(String, String), (String, String, String)> = near
         .as_ref()
         .map(|t| {
@@ -359,6 +373,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             .unwrap_or_default();
         out.push_str("<h3>Network</h3>");
         svg_network(&mut out, &accs, &cluster_edges);
+        let cluster_pairs: &[&Vec<String>] = pairs_in.get(c.as_str()).map_or(&[], Vec::as_slice);
         if let Some(p) = &pairs {
             // Each coordinated action once, however many pairs it is in.
             let col = |n| p.col(n);
@@ -371,12 +386,10 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
                 col("time_b"),
             ) {
                 let mut actions: Vec<(&str, &str, i64)> = Vec::new();
-                for r in &p.rows {
-                    if in_cluster.contains(r[aa].as_str()) && in_cluster.contains(r[ab].as_str()) {
-                        for (a, c, t) in [(aa, ca, ta), (ab, cb, tb)] {
-                            if let Ok(secs) = r[t].parse::<f64>() {
-                                actions.push((&r[a], &r[c], secs.floor() as i64));
-                            }
+                for r in cluster_pairs {
+                    for (a, c, t) in [(aa, ca, ta), (ab, cb, tb)] {
+                        if let Ok(secs) = r[t].parse::<f64>() {
+                            actions.push((&r[a], &r[c], secs.floor() as i64));
                         }
                     }
                 }
@@ -439,12 +452,8 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
                 col("time_b_utc"),
                 col("delta_s"),
             );
-            let rows: Vec<Vec<String>> = p
-                .rows
+            let rows: Vec<Vec<String>> = cluster_pairs
                 .iter()
-                .filter(|r| {
-                    in_cluster.contains(r[aa].as_str()) && in_cluster.contains(r[ab].as_str())
-                })
                 .take(MAX_PAIRS)
                 .map(|r| {
                     let (sim, text_a, text_b) =
