@@ -4,20 +4,11 @@
 //! of them within a minute of each other by chance. And the analytic null
 //! against Monte Carlo replicates of the whole-account day shift.
 
-use lockstep_detect::{DetectConfig, Semantics};
+mod common;
+
+use common::{config, Rng};
 use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
 use lockstep_stats::{shifted_times, significance, Audience};
-
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n
-    }
-}
 
 fn data() -> Dataset {
     let mut rng = Rng(9);
@@ -49,15 +40,6 @@ fn data() -> Dataset {
         }
     }
     b.finish()
-}
-
-fn config() -> DetectConfig {
-    DetectConfig {
-        window_us: 60_000_000,
-        min_participation: 1,
-        semantics: Semantics::Lockstep,
-        ..Default::default()
-    }
 }
 
 #[test]

@@ -4,26 +4,11 @@
 //! meets far more often. On organic data, p-values below alpha are at most
 //! an alpha share of the hypotheses.
 
-use lockstep_detect::{DetectConfig, Semantics};
+mod common;
+
+use common::{config, Rng};
 use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
 use lockstep_stats::{poisson_binomial_tail, poisson_tail, significance, Audience};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 const DAY: u64 = 86_400;
 
@@ -37,15 +22,6 @@ fn push(b: &mut DatasetBuilder, post: &mut u64, account: &str, object: &str, t: 
         time_us: t as i64 * 1_000_000,
         platform: "",
     });
-}
-
-fn config() -> DetectConfig {
-    DetectConfig {
-        window_us: 60_000_000,
-        min_participation: 1,
-        semantics: Semantics::Lockstep,
-        ..Default::default()
-    }
 }
 
 #[test]

@@ -1,0 +1,34 @@
+//! What the significance tests share: a seeded generator and the detector
+//! settings they test under.
+
+use lockstep_detect::{DetectConfig, Semantics};
+
+/// SplitMix64, seeded: the tests' data is the same on every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    #[allow(dead_code)] // Not every test file draws floats.
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A 60 s window, lockstep semantics, every account counted.
+pub fn config() -> DetectConfig {
+    DetectConfig {
+        window_us: 60_000_000,
+        min_participation: 1,
+        semantics: Semantics::Lockstep,
+        ..Default::default()
+    }
+}
