@@ -23,6 +23,11 @@ pub enum Command {
     /// score, and each cluster's fingerprints, network, talking points and
     /// evidence.
     Report(ReportArgs),
+    /// Serve a local web UI over a `detect` output folder: the clusters
+    /// with filters, an interactive account graph, each account's partners,
+    /// shared items and actions, each edge's evidence, search, and CSV
+    /// downloads. Listens on 127.0.0.1 unless `--host` says otherwise.
+    Serve(ServeArgs),
     /// Write synthetic shares with planted coordinated groups (for tests
     /// and benchmarks), or with `--scenario` a realistic world of tweets
     /// with operations, decoys and a truth file.
@@ -270,6 +275,23 @@ pub struct ReportArgs {
     /// The output folder of a `lockstep detect` run.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The output folder of a `lockstep detect` run.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The port (0: any free port; the URL printed says which).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The address to listen on. Anything but a loopback address lets
+    /// other machines read the run: lockstep warns.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// No progress spinner while the run loads.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod evaluate;
 mod ingest;
 mod input;
 mod progress;
+mod serve;
 mod simulate;
 
 use std::process::ExitCode;
@@ -67,6 +68,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
             writeln!(std::io::stdout().lock(), "wrote `{}`", path.display())?;
             Ok(ExitStatus::Success)
         }
+        args::Command::Serve(a) => serve::run(a),
         args::Command::Simulate(a) => simulate::run(a),
         args::Command::Evaluate(a) => evaluate::run(a),
         args::Command::Formats => {

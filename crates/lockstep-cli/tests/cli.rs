@@ -629,6 +629,7 @@ fn cli_reference_is_current() {
         ("lockstep detect", &["detect", "--help"][..]),
         ("lockstep ingest", &["ingest", "--help"][..]),
         ("lockstep report", &["report", "--help"][..]),
+        ("lockstep serve", &["serve", "--help"][..]),
         ("lockstep simulate", &["simulate", "--help"][..]),
         ("lockstep evaluate", &["evaluate", "--help"][..]),
         ("lockstep formats", &["formats"][..]),
@@ -746,4 +747,59 @@ fn min_idf_keeps_edges_on_rare_objects() {
     let bad = lockstep(&[&base[..], &["--min-idf=-1"]].concat());
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("`--min-idf` must be a non-negative number"), "{}", bad.stderr);
+}
+
+/// A GET to a running `lockstep serve`; the body, as JSON.
+fn http_json(addr: &str, path: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
+    serde_json::from_str(body).unwrap()
+}
+
+/// `lockstep serve` over a detect run: the API's answers for a cluster, an
+/// account, an edge and a search, as the UI reads them.
+#[test]
+fn serve_answers_over_a_run() {
+    use std::io::BufRead;
+    let r = detect("shares-csv/small.csv", &["--fast-window", "10"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["serve", r.out.to_str().unwrap(), "--port", "0", "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .strip_prefix("lockstep serve: http://")
+        .and_then(|a| a.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "loopback by default: {addr}");
+    let mut answers = Vec::new();
+    for path in [
+        "/api/clusters",
+        "/api/cluster?id=1",
+        "/api/graph?cluster=1",
+        "/api/members?cluster=1&limit=2",
+        "/api/partners?id=alice",
+        "/api/evidence?a=alice&b=bob",
+        "/api/search?q=post",
+    ] {
+        let v = http_json(&addr, path);
+        answers.push(format!("{path}\n{}", serde_json::to_string_pretty(&v).unwrap()));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    insta::assert_snapshot!("serve_api", answers.join("\n\n"));
+
+    // A folder that is not a run is a clear error.
+    let bad = lockstep(&["serve", fixture("shares-csv").to_str().unwrap(), "--port", "0"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("summary.json"), "{}", bad.stderr);
 }
