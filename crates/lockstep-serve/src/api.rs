@@ -19,6 +19,10 @@ pub const MAX_CSV_ROWS: usize = 1_000_000;
 pub const DEFAULT_GRAPH_NODES: usize = 2_000;
 /// The most accounts a graph request may ask for.
 pub const MAX_GRAPH_NODES: usize = 20_000;
+/// Edges drawn in a graph unless the request asks for more (the heaviest).
+pub const DEFAULT_GRAPH_EDGES: usize = 20_000;
+/// The most edges a graph request may ask for.
+pub const MAX_GRAPH_EDGES: usize = 200_000;
 
 /// A table: the columns, the rows shown, how many matched, and whether the
 /// query saw everything (a scan of pairs.csv stops at its deadline).
@@ -255,6 +259,9 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     /// Over-threshold edges between accounts drawn.
     pub edges: Vec<GraphEdge>,
+    /// Over-threshold edges between the accounts drawn (the edges drawn are
+    /// the heaviest of them).
+    pub edges_among_nodes: usize,
     /// Accounts in the cluster.
     pub total_nodes: usize,
     /// Over-threshold edges in the cluster.
@@ -287,12 +294,16 @@ pub struct GraphEdge {
     pub layers: String,
 }
 
-/// `GET /api/graph?cluster=&max_nodes=`: the cluster's accounts and
-/// over-threshold edges. A cluster larger than `max_nodes` is drawn by its
-/// strongest accounts (level of detail); the counts say what was left out.
+/// `GET /api/graph?cluster=&max_nodes=&max_edges=`: the cluster's accounts
+/// and over-threshold edges. A cluster larger than `max_nodes` is drawn by
+/// its strongest accounts, and of the edges between them the `max_edges`
+/// heaviest (level of detail: a browser draws and lays out a few thousand
+/// accounts and tens of thousands of edges at once); the counts say what
+/// was left out.
 pub fn graph(run: &Run, p: &Params) -> Result<Graph, ServeError> {
     let c = &run.cluster_info[cluster(run, param(p, "cluster")?)?];
     let max = number(p, "max_nodes", DEFAULT_GRAPH_NODES)?.clamp(1, MAX_GRAPH_NODES);
+    let max_edges = number(p, "max_edges", DEFAULT_GRAPH_EDGES)?.clamp(1, MAX_GRAPH_EDGES);
     let shown = strongest(&c.members, max);
     let col = |n: &str| run.accounts.col(n);
     let (handle, strength, degree) = (col("handle"), col("strength"), col("degree"));
@@ -309,26 +320,43 @@ pub fn graph(run: &Run, p: &Params) -> Result<Graph, ServeError> {
         })
         .collect();
     let keep: BTreeSet<u32> = shown.iter().copied().collect();
-    let (weight, layers) = (run.edges.col("weight"), run.edges.col("layers"));
-    let edges = c
+
+    let mut among: Vec<u32> = c
         .edges
         .iter()
-        .filter(|&&e| {
+        .copied()
+        .filter(|&e| {
             let (a, b) = run.edge_ends[e as usize];
             keep.contains(&a) && keep.contains(&b)
         })
+        .collect();
+    let total_among = among.len();
+    if among.len() > max_edges {
+        among.sort_by(|&x, &y| {
+            run.edge_weight[y as usize].total_cmp(&run.edge_weight[x as usize]).then(x.cmp(&y))
+        });
+        among.truncate(max_edges);
+        among.sort_unstable();
+    }
+    let edges = among
+        .iter()
         .map(|&e| {
             let (a, b) = run.edge_ends[e as usize];
-            let row = &run.edges.rows[e as usize];
             GraphEdge {
                 source: run.account_name(a).to_string(),
                 target: run.account_name(b).to_string(),
-                weight: weight.and_then(|w| row[w].parse().ok()).unwrap_or(1.0),
-                layers: layers.map(|l| row[l].to_string()).unwrap_or_default(),
+                weight: run.edge_weight[e as usize],
+                layers: run.edge_layers.get(&e).map(|l| l.to_string()).unwrap_or_default(),
             }
         })
         .collect();
-    Ok(Graph { nodes, edges, total_nodes: c.members.len(), total_edges: c.edges.len() })
+    Ok(Graph {
+        nodes,
+        edges,
+        edges_among_nodes: total_among,
+        total_nodes: c.members.len(),
+        total_edges: c.edges.len(),
+    })
 }
 
 /// The first `max` of members already ranked strongest first.
@@ -339,14 +367,15 @@ fn strongest(members: &[u32], max: usize) -> &[u32] {
 /// `GET /api/timeline?cluster=`: the cluster's coordinated actions (the
 /// newer action of each pair inside it) per hour, or per day when they span
 /// more than a week.
-pub fn timeline(run: &Run, p: &Params) -> Result<Value, ServeError> {
+pub fn timeline(run: &Run, p: &Params, deadline: Instant) -> Result<Value, ServeError> {
     let c = &run.cluster_info[cluster(run, param(p, "cluster")?)?];
     let cols = run.pair_cols()?;
     let mut times = Vec::new();
-    run.edge_pairs(&c.inner_edges, usize::MAX, |_, r| {
+    let complete = run.edge_pairs(&c.inner_edges, deadline, |r| {
         if let Ok(t) = r[cols.time_b].parse::<f64>() {
             times.push(t.floor() as i64);
         }
+        true
     })?;
     let (lo, hi) =
         (times.iter().min().copied().unwrap_or(0), times.iter().max().copied().unwrap_or(0));
@@ -359,6 +388,7 @@ pub fn timeline(run: &Run, p: &Params) -> Result<Value, ServeError> {
         "bin_s": bin,
         "bins": bins.into_iter().collect::<Vec<_>>(),
         "actions": times.len(),
+        "complete": complete,
     }))
 }
 
@@ -374,7 +404,6 @@ pub fn account_detail(run: &Run, p: &Params) -> Result<Value, ServeError> {
 /// heaviest first.
 pub fn partners(run: &Run, p: &Params) -> Result<Rows, ServeError> {
     let a = account(run, param(p, "id")?)?;
-    let e = &run.edges;
     let wanted = [
         "weight",
         "pair_rows",
@@ -386,31 +415,30 @@ pub fn partners(run: &Run, p: &Params) -> Result<Rows, ServeError> {
         "q_value",
         "partner_q_value",
     ];
-    let present: Vec<(&str, usize)> = wanted.iter().filter_map(|n| Some((*n, e.col(n)?))).collect();
+    let present: Vec<(&str, usize)> = wanted
+        .iter()
+        .filter_map(|n| Some((*n, run.edges_header.iter().position(|h| h == n)?)))
+        .collect();
     let mut columns = vec!["partner", "partner_handle"];
     columns.extend(present.iter().map(|(n, _)| *n));
     let mut rows = Rows::new(&columns);
     let handle = run.accounts.col("handle");
-    let weight = e.col("weight");
-    let over = e.col("over_threshold");
     let mut list: Vec<u32> = run.by_account[a as usize].clone();
-    let num = |i: u32, c: Option<usize>| {
-        c.and_then(|c| e.rows[i as usize][c].parse::<f64>().ok()).unwrap_or(0.0)
-    };
     list.sort_by(|&x, &y| {
-        num(y, over)
-            .total_cmp(&num(x, over))
-            .then(num(y, weight).total_cmp(&num(x, weight)))
+        let (x, y) = (x as usize, y as usize);
+        run.edge_over[y]
+            .cmp(&run.edge_over[x])
+            .then(run.edge_weight[y].total_cmp(&run.edge_weight[x]))
             .then(x.cmp(&y))
     });
-    for i in list {
-        let (x, y) = run.edge_ends[i as usize];
+    for (i, rec) in list.iter().zip(run.edge_rows(&list)?) {
+        let (x, y) = run.edge_ends[*i as usize];
         let other = if x == a { y } else { x };
         let mut row = vec![
             run.account_name(other).to_string(),
             handle.map(|h| run.accounts.rows[other as usize][h].to_string()).unwrap_or_default(),
         ];
-        row.extend(present.iter().map(|(_, c)| e.rows[i as usize][*c].to_string()));
+        row.extend(present.iter().map(|(_, c)| rec.get(*c).unwrap_or("").to_string()));
         rows.rows.push(row);
     }
     Ok(rows)
@@ -418,12 +446,12 @@ pub fn partners(run: &Run, p: &Params) -> Result<Rows, ServeError> {
 
 /// `GET /api/actions?id=`: the account's coordinated actions (its side of
 /// each pair it is in), in time order: what it did, when, with whom.
-pub fn actions(run: &Run, p: &Params) -> Result<Rows, ServeError> {
+pub fn actions(run: &Run, p: &Params, deadline: Instant) -> Result<Rows, ServeError> {
     let id = param(p, "id")?;
     let a = account(run, id)?;
     let cols = run.pair_cols()?;
     let mut list: Vec<(f64, Vec<String>)> = Vec::new();
-    run.edge_pairs(&run.by_account[a as usize], usize::MAX, |_, r| {
+    let complete = run.edge_pairs(&run.by_account[a as usize], deadline, |r| {
         let mine = &r[cols.account_a] == id;
         let (me, other) = if mine { (0, 1) } else { (1, 0) };
         let side = |s: usize| {
@@ -450,6 +478,7 @@ pub fn actions(run: &Run, p: &Params) -> Result<Rows, ServeError> {
                 format_lag(lag),
             ],
         ));
+        true
     })?;
     list.sort_by(|x, y| x.0.total_cmp(&y.0).then_with(|| x.1.cmp(&y.1)));
     let mut rows = Rows::new(&[
@@ -463,6 +492,7 @@ pub fn actions(run: &Run, p: &Params) -> Result<Rows, ServeError> {
         "lag_s",
     ]);
     rows.rows = list.into_iter().map(|(_, r)| r).collect();
+    rows.complete = complete;
     Ok(rows)
 }
 
@@ -476,12 +506,12 @@ fn format_lag(lag: f64) -> String {
 
 /// `GET /api/items?id=`: the objects the account co-acted on, with how many
 /// pairs and partners, most partners first.
-pub fn items(run: &Run, p: &Params) -> Result<Rows, ServeError> {
+pub fn items(run: &Run, p: &Params, deadline: Instant) -> Result<Rows, ServeError> {
     let id = param(p, "id")?;
     let a = account(run, id)?;
     let cols = run.pair_cols()?;
     let mut per: BTreeMap<(String, String), (usize, BTreeSet<String>, String)> = BTreeMap::new();
-    run.edge_pairs(&run.by_account[a as usize], usize::MAX, |_, r| {
+    let complete = run.edge_pairs(&run.by_account[a as usize], deadline, |r| {
         let mine = &r[cols.account_a] == id;
         let (other, when) = if mine {
             (cols.account_b, cols.time_a_utc)
@@ -494,6 +524,7 @@ pub fn items(run: &Run, p: &Params) -> Result<Rows, ServeError> {
         if e.2.is_empty() || r[when] < *e.2 {
             e.2 = r[when].to_string();
         }
+        true
     })?;
     let mut list: Vec<_> = per.into_iter().collect();
     list.sort_by(|x, y| {
@@ -506,18 +537,24 @@ pub fn items(run: &Run, p: &Params) -> Result<Rows, ServeError> {
             vec![l, o, partners.len().to_string(), n.to_string(), first]
         })
         .collect();
+    rows.complete = complete;
     Ok(rows)
 }
 
 /// `GET /api/edge?a=&b=`: the edge's row of edges.csv.
 pub fn edge_detail(run: &Run, p: &Params) -> Result<Value, ServeError> {
     let e = edge(run, param(p, "a")?, param(p, "b")?)?;
-    Ok(json!({"edge": run.edges.object(e as usize)}))
+    Ok(json!({"edge": run.edge_object(e)?}))
 }
 
 /// `GET /api/evidence?a=&b=`: the edge's rows of pairs.csv, with the two
 /// texts and their similarity where near_text_pairs.csv has them.
-pub fn evidence(run: &Run, p: &Params, limit: usize) -> Result<Rows, ServeError> {
+pub fn evidence(
+    run: &Run,
+    p: &Params,
+    limit: usize,
+    deadline: Instant,
+) -> Result<Rows, ServeError> {
     let e = edge(run, param(p, "a")?, param(p, "b")?)?;
     let cols = run.pair_cols()?;
     let mut columns: Vec<&str> = run.pairs_header.iter().map(String::as_str).collect();
@@ -527,10 +564,10 @@ pub fn evidence(run: &Run, p: &Params, limit: usize) -> Result<Rows, ServeError>
     let mut rows = Rows::new(&columns);
     let near = !run.near.is_empty();
     let mut total = 0;
-    run.edge_pairs(&[e], usize::MAX, |_, r| {
+    let complete = run.edge_pairs(&[e], deadline, |r| {
         total += 1;
         if rows.rows.len() >= limit {
-            return;
+            return true;
         }
         let mut row: Vec<String> = r.iter().map(str::to_string).collect();
         if near {
@@ -538,8 +575,10 @@ pub fn evidence(run: &Run, p: &Params, limit: usize) -> Result<Rows, ServeError>
             row.extend(run.near.get(&k).cloned().unwrap_or_default());
         }
         rows.rows.push(row);
+        true
     })?;
     rows.total = total;
+    rows.complete = complete;
     Ok(rows)
 }
 
@@ -637,9 +676,9 @@ pub fn table(
         "members" => members(run, p)?,
         "talking_points" => talking_points(run, p)?,
         "partners" => partners(run, p)?,
-        "actions" => actions(run, p)?,
-        "items" => items(run, p)?,
-        "evidence" => evidence(run, p, offset.saturating_add(limit))?,
+        "actions" => actions(run, p, deadline)?,
+        "items" => items(run, p, deadline)?,
+        "evidence" => evidence(run, p, offset.saturating_add(limit), deadline)?,
         "item" => item(run, p, offset.saturating_add(limit), deadline)?,
         _ => return Ok(None),
     };

@@ -236,7 +236,7 @@ fn answer(
         "run" => json(&api::run_info(run)),
         "cluster" => json(&api::cluster_detail(run, p)?),
         "graph" => json(&api::graph(run, p)?),
-        "timeline" => json(&api::timeline(run, p)?),
+        "timeline" => json(&api::timeline(run, p, deadline)?),
         "account" => json(&api::account_detail(run, p)?),
         "edge" => json(&api::edge_detail(run, p)?),
         "search" => json(&api::search(run, p, limit.min(200), deadline)?),

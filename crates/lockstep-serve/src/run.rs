@@ -6,8 +6,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use crate::ServeError;
 
@@ -101,7 +102,16 @@ pub struct Run {
     pub(crate) summary: serde_json::Value,
     pub(crate) accounts: Table,
     pub(crate) account_row: HashMap<String, u32>,
-    pub(crate) edges: Table,
+    pub(crate) edges_header: Vec<String>,
+    /// edges.csv stays on disk (it holds every pair that shares an object,
+    /// millions on a large run): where each row starts (and a last offset
+    /// where the file ends), and in memory only what sorting and drawing
+    /// need.
+    pub(crate) edge_offsets: Vec<u64>,
+    pub(crate) edge_weight: Vec<f64>,
+    pub(crate) edge_over: Vec<bool>,
+    /// The layers of over-threshold edges (the ones graphs draw).
+    pub(crate) edge_layers: HashMap<u32, Box<str>>,
     /// Each edge's accounts, as rows of accounts.csv.
     pub(crate) edge_ends: Vec<(u32, u32)>,
     pub(crate) edge_of: HashMap<(u32, u32), u32>,
@@ -116,8 +126,11 @@ pub struct Run {
     /// near_text_pairs.csv by (content_a, content_b): similarity, text_a, text_b.
     pub(crate) near: HashMap<(String, String), [String; 3]>,
     pub(crate) pairs_header: Vec<String>,
-    /// Byte ranges of each edge's rows in pairs.csv.
-    pub(crate) pair_ranges: Vec<Vec<(u64, u64)>>,
+    /// The byte range of each edge's rows in pairs.csv (detect writes
+    /// them together), and any further ranges of an edge whose rows are
+    /// not all together.
+    pub(crate) pair_range: Vec<(u64, u64)>,
+    pub(crate) pair_more: HashMap<u32, Vec<(u64, u64)>>,
     pub(crate) pairs_rows: u64,
 }
 
@@ -156,14 +169,32 @@ impl Run {
             .collect();
 
         let edges_path = dir.join("edges.csv");
-        let edges = Table::required(dir, "edges.csv")?;
-        let (ea, eb) =
-            (edges.need("account_a", &edges_path)?, edges.need("account_b", &edges_path)?);
-        let (over_col, layers_col) = (edges.col("over_threshold"), edges.col("layers"));
-        let mut edge_ends = Vec::with_capacity(edges.rows.len());
-        let mut edge_of = HashMap::with_capacity(edges.rows.len());
+        let edge_err = |e: csv::Error| invalid(&edges_path, &e);
+        let mut er = csv::Reader::from_path(&edges_path).map_err(edge_err)?;
+        let edges_header: Vec<String> =
+            er.headers().map_err(edge_err)?.iter().map(str::to_string).collect();
+        let col = |n: &str| edges_header.iter().position(|h| h == n);
+        let need =
+            |n: &str| col(n).ok_or_else(|| invalid(&edges_path, &format!("no `{n}` column")));
+        let (ea, eb) = (need("account_a")?, need("account_b")?);
+        let (over_col, layers_col, weight_col) =
+            (col("over_threshold"), col("layers"), col("weight"));
+        let mut edge_ends = Vec::new();
+        let mut edge_offsets = Vec::new();
+        let mut edge_weight = Vec::new();
+        let mut edge_over = Vec::new();
+        let mut edge_layers: HashMap<u32, Box<str>> = HashMap::new();
+        let mut edge_of = HashMap::new();
         let mut by_account = vec![Vec::new(); accounts.rows.len()];
-        for (i, r) in edges.rows.iter().enumerate() {
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            let start = er.position().byte();
+            if !er.read_byte_record(&mut rec).map_err(edge_err)? {
+                edge_offsets.push(start);
+                break;
+            }
+            let i = edge_ends.len() as u32;
+            let field = |c: usize| std::str::from_utf8(&rec[c]).unwrap_or("");
             let find = |name: &str| {
                 account_row.get(name).copied().ok_or_else(|| {
                     invalid(
@@ -172,11 +203,18 @@ impl Run {
                     )
                 })
             };
-            let (a, b) = (find(&r[ea])?, find(&r[eb])?);
+            let (a, b) = (find(field(ea))?, find(field(eb))?);
             edge_ends.push((a, b));
-            edge_of.insert(key(a, b), i as u32);
-            by_account[a as usize].push(i as u32);
-            by_account[b as usize].push(i as u32);
+            edge_offsets.push(start);
+            edge_weight.push(weight_col.and_then(|c| field(c).parse().ok()).unwrap_or(1.0));
+            let over = over_col.is_some_and(|c| field(c) == "1");
+            edge_over.push(over);
+            if over {
+                edge_layers.insert(i, layers_col.map_or("", field).into());
+            }
+            edge_of.insert(key(a, b), i);
+            by_account[a as usize].push(i);
+            by_account[b as usize].push(i);
         }
 
         let clusters = Table::required(dir, "clusters.csv")?;
@@ -247,13 +285,9 @@ impl Run {
             }
             let info = &mut cluster_info[ca];
             info.inner_edges.push(i as u32);
-            let row = &edges.rows[i];
-            if over_col.is_some_and(|c| &row[c] == "1") {
+            if let Some(layers) = edge_layers.get(&(i as u32)) {
                 info.edges.push(i as u32);
-                if let Some(l) = layers_col {
-                    info.layers
-                        .extend(row[l].split(';').filter(|s| !s.is_empty()).map(str::to_string));
-                }
+                info.layers.extend(layers.split(';').filter(|s| !s.is_empty()).map(str::to_string));
             }
         }
 
@@ -283,10 +317,15 @@ impl Run {
             summary,
             points: Table::read(&dir.join("talking_points.csv"))?,
             fingerprints: Table::read(&dir.join("cluster_fingerprints.csv"))?,
-            pair_ranges: vec![Vec::new(); edges.rows.len()],
+            pair_range: vec![(0, 0); edge_ends.len()],
+            pair_more: HashMap::new(),
             accounts,
             account_row,
-            edges,
+            edges_header,
+            edge_offsets,
+            edge_weight,
+            edge_over,
+            edge_layers,
             edge_ends,
             edge_of,
             by_account,
@@ -337,7 +376,7 @@ impl Run {
                 Some((e, _)) if e == edge => {}
                 _ => {
                     if let Some((e, s)) = open {
-                        self.pair_ranges[e as usize].push((s, start));
+                        self.add_pair_range(e, s, start);
                     }
                     open = Some((edge, start));
                 }
@@ -346,9 +385,58 @@ impl Run {
             self.pairs_rows += 1;
         }
         if let Some((e, s)) = open {
-            self.pair_ranges[e as usize].push((s, start));
+            self.add_pair_range(e, s, start);
         }
         Ok(())
+    }
+
+    fn add_pair_range(&mut self, edge: u32, start: u64, end: u64) {
+        if self.pair_range[edge as usize] == (0, 0) {
+            self.pair_range[edge as usize] = (start, end);
+        } else {
+            self.pair_more.entry(edge).or_default().push((start, end));
+        }
+    }
+
+    /// Each byte range of an edge's rows in pairs.csv, in file order.
+    fn pair_ranges(&self, edge: u32) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let first = Some(self.pair_range[edge as usize]).filter(|r| r.1 > r.0);
+        first.into_iter().chain(self.pair_more.get(&edge).into_iter().flatten().copied())
+    }
+
+    /// Rows of edges.csv, read from the file, in the order asked.
+    pub(crate) fn edge_rows(&self, edges: &[u32]) -> Result<Vec<csv::StringRecord>, ServeError> {
+        let path = self.dir.join("edges.csv");
+        let mut file =
+            File::open(&path).map_err(|source| ServeError::Io { path: path.clone(), source })?;
+        let mut buf = Vec::new();
+        let mut out = Vec::with_capacity(edges.len());
+        for &e in edges {
+            let (s, t) = (self.edge_offsets[e as usize], self.edge_offsets[e as usize + 1]);
+            buf.resize((t - s) as usize, 0);
+            file.seek(SeekFrom::Start(s))
+                .and_then(|_| file.read_exact(&mut buf))
+                .map_err(|source| ServeError::Io { path: path.clone(), source })?;
+            let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(&buf[..]);
+            let mut rec = csv::StringRecord::new();
+            if !r.read_record(&mut rec).map_err(|e| invalid(&path, &e))? {
+                return Err(invalid(&path, &"changed since it was loaded"));
+            }
+            out.push(rec);
+        }
+        Ok(out)
+    }
+
+    /// An edge's row of edges.csv as a JSON object.
+    pub(crate) fn edge_object(&self, edge: u32) -> Result<serde_json::Value, ServeError> {
+        let rec = self.edge_rows(&[edge])?.remove(0);
+        Ok(serde_json::Value::Object(
+            self.edges_header
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
+                .collect(),
+        ))
     }
 
     pub(crate) fn pair_cols(&self) -> Result<PairCols, ServeError> {
@@ -373,37 +461,46 @@ impl Run {
         })
     }
 
-    /// The pairs.csv rows of some edges, in the order given, each edge's
-    /// rows in file order; stops after `limit` rows.
+    /// The pairs.csv rows of some edges, in file order, until `each` says
+    /// stop; false when the deadline passed first. Neighbouring ranges are
+    /// read as one stream: a large cluster's edges are mostly neighbours in
+    /// the file, and one seek per edge would cost more than the reading.
     pub(crate) fn edge_pairs(
         &self,
         edges: &[u32],
-        limit: usize,
-        mut each: impl FnMut(u32, &csv::StringRecord),
-    ) -> Result<usize, ServeError> {
+        deadline: Instant,
+        mut each: impl FnMut(&csv::StringRecord) -> bool,
+    ) -> Result<bool, ServeError> {
+        let mut ranges: Vec<(u64, u64)> = edges.iter().flat_map(|&e| self.pair_ranges(e)).collect();
+        ranges.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+        for (s, t) in ranges {
+            match merged.last_mut() {
+                Some(last) if last.1 == s => last.1 = t,
+                _ => merged.push((s, t)),
+            }
+        }
         let path = self.pairs_path();
-        let mut file =
-            File::open(&path).map_err(|source| ServeError::Io { path: path.clone(), source })?;
-        let mut buf = Vec::new();
+        let io = |source| ServeError::Io { path: path.clone(), source };
+        let mut file = BufReader::with_capacity(1 << 16, File::open(&path).map_err(io)?);
         let mut rec = csv::StringRecord::new();
-        let mut seen = 0;
-        for &e in edges {
-            for &(s, t) in &self.pair_ranges[e as usize] {
-                buf.resize((t - s) as usize, 0);
-                file.seek(SeekFrom::Start(s))
-                    .and_then(|_| file.read_exact(&mut buf))
-                    .map_err(|source| ServeError::Io { path: path.clone(), source })?;
-                let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(&buf[..]);
-                while r.read_record(&mut rec).map_err(|e| invalid(&path, &e))? {
-                    if seen == limit {
-                        return Ok(seen);
-                    }
-                    seen += 1;
-                    each(e, &rec);
+        let mut n = 0u64;
+        for (s, t) in merged {
+            file.seek(SeekFrom::Start(s)).map_err(io)?;
+            let mut r =
+                csv::ReaderBuilder::new().has_headers(false).from_reader((&mut file).take(t - s));
+            while r.read_record(&mut rec).map_err(|e| invalid(&path, &e))? {
+                if !each(&rec) {
+                    return Ok(true);
+                }
+                n += 1;
+                // Reading the clock every row would cost more than the row.
+                if n % 4096 == 0 && Instant::now() > deadline {
+                    return Ok(false);
                 }
             }
         }
-        Ok(seen)
+        Ok(true)
     }
 
     /// Every pairs.csv row in file order, until `each` says stop.
@@ -434,7 +531,7 @@ impl Run {
 
     /// Accounts, edges and pair rows loaded.
     pub fn counts(&self) -> (usize, usize, u64) {
-        (self.accounts.rows.len(), self.edges.rows.len(), self.pairs_rows)
+        (self.accounts.rows.len(), self.edge_ends.len(), self.pairs_rows)
     }
 }
 
