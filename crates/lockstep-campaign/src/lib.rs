@@ -139,8 +139,9 @@ pub fn roles(ds: &Dataset, det: &Detection, net: &Network) -> Vec<Option<Role>> 
 pub struct Part {
     /// The signal.
     pub signal: &'static str,
-    /// Its p-value.
-    pub p: f64,
+    /// `log10` of its p-value (kept as a logarithm: a strong signal's
+    /// p-value is below the smallest `f64`).
+    pub log10_p: f64,
     /// What it saw, in words.
     pub words: String,
 }
@@ -166,15 +167,21 @@ impl Score {
         }
         self.parts
             .iter()
-            .map(|p| format!("{} {:.1} ({})", p.signal, neg_log10(p.p), p.words))
+            .map(|p| format!("{} {:.1} ({})", p.signal, neg_log10(p.log10_p), p.words))
             .collect::<Vec<_>>()
             .join("; ")
     }
 }
 
-/// `-log10 p`, at most 300, and `0` rather than `-0` for p = 1.
-fn neg_log10(p: f64) -> f64 {
-    (-p.max(1e-300).log10()).max(0.0) + 0.0
+/// `-log10 p` from `log10 p`, and `0` rather than `-0` for p = 1.
+fn neg_log10(log10_p: f64) -> f64 {
+    (-log10_p).max(0.0) + 0.0
+}
+
+/// `log10` of a p-value given as a number, which may have underflowed to
+/// 0: floored at 10^-300.
+fn log10_of(p: f64) -> f64 {
+    p.max(1e-300).log10().min(0.0)
 }
 
 /// `P(chi-square with 2k degrees of freedom > x)`, exactly.
@@ -198,13 +205,39 @@ pub fn fisher(p: &[f64]) -> f64 {
     chi2_even_sf(x, p.len())
 }
 
+/// Fisher's combination from `log10` p-values, as a `log10` p-value:
+/// the chi-square tail in log space (log-sum-exp of its series), so that
+/// signals past the smallest `f64` still add up and rank.
+pub fn fisher_log10(log10_p: &[f64]) -> f64 {
+    if log10_p.is_empty() {
+        return 0.0;
+    }
+    let h: f64 = log10_p.iter().map(|&l| -l.min(0.0) * std::f64::consts::LN_10).sum();
+    if h == 0.0 {
+        return 0.0;
+    }
+    // ln of the terms h^j / j!, j < k.
+    let mut terms = Vec::with_capacity(log10_p.len());
+    let mut ln_fact = 0.0f64;
+    for j in 0..log10_p.len() {
+        if j > 0 {
+            ln_fact += (j as f64).ln();
+        }
+        terms.push(j as f64 * h.ln() - ln_fact);
+    }
+    let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let ln_sum = top + terms.iter().map(|t| (t - top).exp()).sum::<f64>().ln();
+    ((-h + ln_sum) / std::f64::consts::LN_10).min(0.0)
+}
+
 /// The count and p-value of a cluster's commonest value (a handle template,
 /// a client app) held by `share` of its `n` accounts against its
 /// `background` share of all: the binomial tail, times `n` because the
 /// commonest of up to `n` values was chosen.
 fn commonest(n: usize, share: f64, background: f64) -> (usize, f64) {
     let k = (share * n as f64).round() as usize;
-    (k, (lockstep_fingerprint::binomial_tail(n, background, k) * n as f64).min(1.0))
+    let log = lockstep_fingerprint::binomial_log10_tail(n, background, k) + (n as f64).log10();
+    (k, log.min(0.0))
 }
 
 /// Each cluster's score from its fingerprints and, when computed, the
@@ -215,7 +248,7 @@ pub fn scores(
     fingerprints: &[lockstep_fingerprint::ClusterFingerprint],
     significance: Option<&lockstep_stats::Significance>,
 ) -> Vec<Score> {
-    use lockstep_fingerprint::binomial_tail;
+    use lockstep_fingerprint::binomial_log10_tail;
     net.clusters
         .iter()
         .zip(fingerprints)
@@ -225,11 +258,12 @@ pub fn scores(
                 let best = c.edges.iter().map(|&i| s.p_value[i]).fold(1.0f64, f64::min);
                 if !c.edges.is_empty() {
                     // The cluster's best edge, corrected for its edges.
-                    let p = (best * c.edges.len() as f64).min(1.0);
+                    // Its p-value comes as a number (floored at 10^-300).
+                    let log10_p = (log10_of(best) + (c.edges.len() as f64).log10()).min(0.0);
                     let weight = c.edges.iter().map(|&i| det.edges.objects[i]).max().unwrap_or(0);
                     parts.push(Part {
                         signal: "coordination",
-                        p,
+                        log10_p,
                         words: format!(
                             "its strongest pair co-acted on {weight} objects; best p {best:.1e} over {} edges",
                             c.edges.len()
@@ -238,9 +272,17 @@ pub fn scores(
                 }
             }
             if f.with_creation >= 2 {
+                // As in the fingerprint, in log space: the tail at the
+                // window's share, times the windows tried.
+                let share = if f.with_creation == 0 { 0.0 } else { f.batch_expected / f.with_creation as f64 };
+                let log10_p = if f.batch_p >= 1.0 {
+                    0.0
+                } else {
+                    (binomial_log10_tail(f.with_creation, share, f.batch) + (f.with_creation as f64).log10()).min(0.0)
+                };
                 parts.push(Part {
                     signal: "creation batch",
-                    p: f.batch_p,
+                    log10_p,
                     words: format!(
                         "{} of {} accounts created within 3 days, {:.1} expected",
                         f.batch, f.with_creation, f.batch_expected
@@ -248,10 +290,10 @@ pub fn scores(
                 });
             }
             if let (Some(t), true) = (&f.template, f.with_handle >= 2) {
-                let (k, p) = commonest(f.with_handle, f.template_share, f.template_background);
+                let (k, log10_p) = commonest(f.with_handle, f.template_share, f.template_background);
                 parts.push(Part {
                     signal: "handle template",
-                    p,
+                    log10_p,
                     words: format!(
                         "{k} of {} handles shaped {t:?}, {:.0}% of all handles",
                         f.with_handle,
@@ -260,10 +302,10 @@ pub fn scores(
                 });
             }
             if let (Some(app), true) = (&f.client, f.with_client >= 2) {
-                let (k, p) = commonest(f.with_client, f.client_share, f.client_background);
+                let (k, log10_p) = commonest(f.with_client, f.client_share, f.client_background);
                 parts.push(Part {
                     signal: "client app",
-                    p,
+                    log10_p,
                     words: format!(
                         "{k} of {} accounts post with {app:?}, {:.0}% of all accounts",
                         f.with_client,
@@ -271,15 +313,42 @@ pub fn scores(
                     ),
                 });
             }
+            if f.with_image_flag >= 2 {
+                parts.push(Part {
+                    signal: "default picture",
+                    log10_p: binomial_log10_tail(f.with_image_flag, f.default_image_background, f.default_image),
+                    words: format!(
+                        "{} of {} accounts keep the default profile picture, {:.0}% of all accounts",
+                        f.default_image,
+                        f.with_image_flag,
+                        100.0 * f.default_image_background
+                    ),
+                });
+            }
+            if let (Some((fol, fing)), Some((bf, bg)), true) =
+                // No background cut (under ten accounts with counts): no signal.
+                (f.median_counts, f.median_counts_background, f.with_counts >= 2 && f.thin_audience_background > 0.0)
+            {
+                parts.push(Part {
+                    signal: "thin audience",
+                    log10_p: binomial_log10_tail(f.with_counts, f.thin_audience_background, f.thin_audience),
+                    words: format!(
+                        "{} of {} accounts in the dataset's lowest tenth by followers per following ({:.0}% of all); median {fol} followers, {fing} following (all: {bf}, {bg})",
+                        f.thin_audience,
+                        f.with_counts,
+                        100.0 * f.thin_audience_background
+                    ),
+                });
+            }
             if f.active_minutes >= 2 {
                 let n = f.active_minutes as usize;
                 let k = (f.office_share * n as f64).round() as usize;
                 // 27 offsets were tried.
-                let p = (binomial_tail(n, f.office_background, k) * 27.0).min(1.0);
+                let log10_p = (binomial_log10_tail(n, f.office_background, k) + 27f64.log10()).min(0.0);
                 let (lo, hi) = f.office_utc_offsets;
                 parts.push(Part {
                     signal: "office hours",
-                    p,
+                    log10_p,
                     words: format!(
                         "{:.0}% of {} active minutes on weekdays 09-18 at UTC{lo:+}..{hi:+}, {:.0}% of all actions",
                         100.0 * f.office_share,
@@ -288,9 +357,9 @@ pub fn scores(
                     ),
                 });
             }
-            parts.sort_by(|a, b| a.p.total_cmp(&b.p).then(a.signal.cmp(b.signal)));
-            let p = fisher(&parts.iter().map(|x| x.p).collect::<Vec<_>>());
-            Score { cluster: c.id, score: neg_log10(p), p, parts }
+            parts.sort_by(|a, b| a.log10_p.total_cmp(&b.log10_p).then(a.signal.cmp(b.signal)));
+            let log10_p = fisher_log10(&parts.iter().map(|x| x.log10_p).collect::<Vec<_>>());
+            Score { cluster: c.id, score: neg_log10(log10_p), p: 10f64.powf(log10_p), parts }
         })
         .collect()
 }
@@ -310,5 +379,23 @@ mod tests {
         assert!((expected - 0.017_478_7).abs() < 1e-7);
         assert_eq!(fisher(&[1.0, 1.0, 1.0]), 1.0);
         assert_eq!(fisher(&[]), 1.0);
+    }
+
+    #[test]
+    fn fisher_in_log_space_matches_and_goes_past_underflow() {
+        let cases: [&[f64]; 5] =
+            [&[0.03], &[0.05, 0.05], &[1e-40, 0.2, 0.7], &[1e-200, 1e-90], &[1.0, 1.0]];
+        for ps in cases {
+            let logs: Vec<f64> = ps.iter().map(|p| p.log10()).collect();
+            let direct = fisher(ps).log10();
+            assert!((fisher_log10(&logs) - direct).abs() < 1e-9, "{ps:?}");
+        }
+        // Two signals of 10^-1000: X = 4000 ln 10, and the chi-square(4)
+        // tail is e^(-X/2) (1 + X/2), about 10^-996.4.
+        let h = 2000.0 * std::f64::consts::LN_10;
+        let expected = (-h + (1.0 + h).ln()) / std::f64::consts::LN_10;
+        assert!((fisher_log10(&[-1000.0, -1000.0]) - expected).abs() < 1e-9);
+        assert!(fisher_log10(&[-1000.0, -1000.0]) < fisher_log10(&[-1000.0, -900.0]));
+        assert_eq!(fisher_log10(&[]), 0.0);
     }
 }

@@ -20,6 +20,15 @@
 //!   `tweet_client_name`), its share in the cluster and among all accounts
 //!   with a known client. A farm run from one tool posts through one client
 //!   while real users spread over phones and the web.
+//! - **Default picture**: the cluster's accounts that keep the platform's
+//!   default profile picture, against the share among all accounts whose
+//!   export says (a binomial upper tail).
+//! - **Thin audience**: the cluster's accounts in the dataset's lowest tenth
+//!   by followers per followed account (`(followers + 1) / (following +
+//!   1)`), against the exact share of all accounts with both counts at or
+//!   under that cut (a binomial upper tail); with the medians of both
+//!   counts, cluster and dataset. Made accounts follow many and are
+//!   followed by few.
 #![warn(missing_docs)]
 
 use lockstep_graph::Network;
@@ -77,6 +86,49 @@ pub struct ClusterFingerprint {
     pub client_share: f64,
     /// Its share of all accounts with a client.
     pub client_background: f64,
+    /// Accounts of the cluster whose export says whether they keep the
+    /// default profile picture.
+    pub with_image_flag: usize,
+    /// Those that do.
+    pub default_image: usize,
+    /// The share that do among all accounts whose export says.
+    pub default_image_background: f64,
+    /// Binomial upper tail of `default_image` at that share.
+    pub default_image_p: f64,
+    /// Accounts of the cluster with both follower and following counts.
+    pub with_counts: usize,
+    /// Those in the dataset's lowest tenth by followers per following.
+    pub thin_audience: usize,
+    /// The share of all accounts with both counts in that tenth (about
+    /// 0.1; more when ties sit on the cut).
+    pub thin_audience_background: f64,
+    /// Binomial upper tail of `thin_audience` at that share.
+    pub thin_audience_p: f64,
+    /// Median followers and following of the cluster's accounts with both
+    /// counts.
+    pub median_counts: Option<(u64, u64)>,
+    /// The same medians over every account with both counts.
+    pub median_counts_background: Option<(u64, u64)>,
+}
+
+/// Followers per followed account, smoothed so that zeros compare.
+fn audience_ratio(followers: u64, following: u64) -> f64 {
+    (followers as f64 + 1.0) / (following as f64 + 1.0)
+}
+
+/// The median of a sorted slice (the lower middle for an even length, so
+/// that it is one of the values).
+fn median(sorted: &[u64]) -> Option<u64> {
+    (!sorted.is_empty()).then(|| sorted[(sorted.len() - 1) / 2])
+}
+
+/// Medians of both counts over accounts with both.
+fn median_counts(pairs: &[(u64, u64)]) -> Option<(u64, u64)> {
+    let mut f: Vec<u64> = pairs.iter().map(|p| p.0).collect();
+    let mut g: Vec<u64> = pairs.iter().map(|p| p.1).collect();
+    f.sort_unstable();
+    g.sort_unstable();
+    Some((median(&f)?, median(&g)?))
 }
 
 /// The shape of a handle: letter runs as `a`, each digit as `9`, other
@@ -124,6 +176,36 @@ pub fn binomial_tail(n: usize, p: f64, k: usize) -> f64 {
         sum += term;
     }
     sum.min(1.0)
+}
+
+/// `log10 P(Binomial(n, p) >= k)`, finite where the tail itself is too
+/// small for an `f64` (a farm of 2,000 active minutes all in office hours
+/// against a background of 0.3 has a tail near 10^-1237): campaign scores
+/// rank by it instead of tying at a floor.
+pub fn binomial_log10_tail(n: usize, p: f64, k: usize) -> f64 {
+    if k == 0 || p >= 1.0 {
+        return 0.0;
+    }
+    if k > n || p <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if k as f64 <= n as f64 * p {
+        // At or below the mean the tail is large: no underflow.
+        return binomial_tail(n, p, k).log10();
+    }
+    // Above the mean the terms fall from the first on: sum them relative to
+    // it, and add its logarithm.
+    let ln_choose: f64 = (1..=k).map(|i| ((n - k + i) as f64).ln() - (i as f64).ln()).sum();
+    let ln_first = ln_choose + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln();
+    let (mut term, mut sum) = (1.0f64, 1.0f64);
+    for j in k..n {
+        term *= (n - j) as f64 / (j + 1) as f64 * p / (1.0 - p);
+        sum += term;
+        if term < sum * 1e-17 {
+            break;
+        }
+    }
+    ((ln_first + sum.ln()) / std::f64::consts::LN_10).min(0.0)
 }
 
 /// Whether `t` (µs, UTC) falls on a weekday 09:00–18:00 at `offset` hours.
@@ -181,6 +263,23 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
         *all_clients.entry(c).or_default() += 1;
     }
     let with_any_client: usize = all_clients.values().sum();
+    let flagged = m.default_image.iter().flatten().count();
+    let defaults = m.default_image.iter().filter(|d| **d == Some(true)).count();
+    let image_background = if flagged == 0 { 0.0 } else { defaults as f64 / flagged as f64 };
+    let counts_of = |a: usize| Some((m.followers[a]?, m.following[a]?));
+    let all_counts: Vec<(u64, u64)> = (0..m.followers.len()).filter_map(counts_of).collect();
+    let mut ratios: Vec<f64> = all_counts.iter().map(|&(f, g)| audience_ratio(f, g)).collect();
+    ratios.sort_unstable_by(f64::total_cmp);
+    // The cut of the lowest tenth, and the exact share at or under it. Too
+    // few accounts with counts make no background to compare with.
+    let (thin_cut, thin_background) = if ratios.len() >= 10 {
+        let cut = ratios[(ratios.len() - 1) / 10];
+        let under = ratios.partition_point(|&r| r <= cut);
+        (Some(cut), under as f64 / ratios.len() as f64)
+    } else {
+        (None, 0.0)
+    };
+    let background_medians = median_counts(&all_counts);
     let cluster_of = net.cluster_ids(ds.accounts.len());
     let mut times_of: Vec<Vec<i64>> = vec![Vec::new(); net.clusters.len()];
     for row in 0..t.len() {
@@ -246,6 +345,14 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
             let (lo, hi) = (best[0], best[best.len() - 1]);
             let share =
                 |n: u64, total: usize| if total == 0 { 0.0 } else { n as f64 / total as f64 };
+            let flags: Vec<bool> =
+                c.accounts.iter().filter_map(|&a| m.default_image[a as usize]).collect();
+            let default_image = flags.iter().filter(|&&d| d).count();
+            let audience: Vec<(u64, u64)> =
+                c.accounts.iter().filter_map(|&a| counts_of(a as usize)).collect();
+            let thin_audience = thin_cut.map_or(0, |cut| {
+                audience.iter().filter(|&&(f, g)| audience_ratio(f, g) <= cut).count()
+            });
             ClusterFingerprint {
                 cluster: c.id,
                 accounts: c.accounts.len(),
@@ -271,6 +378,24 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
                     share(all_clients.get(app).copied().unwrap_or(0) as u64, with_any_client)
                 }),
                 client: top_client.map(|(app, _)| app.to_string()),
+                with_image_flag: flags.len(),
+                default_image,
+                default_image_background: image_background,
+                default_image_p: if flags.is_empty() {
+                    1.0
+                } else {
+                    binomial_tail(flags.len(), image_background, default_image)
+                },
+                with_counts: audience.len(),
+                thin_audience,
+                thin_audience_background: thin_background,
+                thin_audience_p: if thin_cut.is_none() || audience.is_empty() {
+                    1.0
+                } else {
+                    binomial_tail(audience.len(), thin_background, thin_audience)
+                },
+                median_counts: median_counts(&audience),
+                median_counts_background: background_medians,
             }
         })
         .collect()
@@ -280,6 +405,16 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn log_tail_past_underflow() {
+        // 0.3^2367: the tail is the single last term.
+        let expected = 2367.0 * 0.3f64.log10();
+        assert!((binomial_log10_tail(2367, 0.3, 2367) - expected).abs() < 1e-9);
+        assert_eq!(binomial_tail(2367, 0.3, 2367), 0.0);
+        assert_eq!(binomial_log10_tail(10, 0.5, 11), f64::NEG_INFINITY);
+        assert_eq!(binomial_log10_tail(10, 0.5, 0), 0.0);
+    }
 
     #[test]
     fn templates() {
@@ -315,6 +450,17 @@ mod tests {
                 let offset = k as i32 - 12;
                 let direct = times.iter().filter(|&&t| in_office(t, offset)).count() as u64;
                 prop_assert_eq!(n, direct);
+            }
+        }
+
+        #[test]
+        fn log_tail_is_the_log_of_the_tail(n in 0usize..400, p in 0.0f64..=1.0, k in 0usize..402) {
+            let direct = binomial_tail(n, p, k);
+            let log = binomial_log10_tail(n, p, k);
+            if direct > 1e-280 {
+                prop_assert!((log - direct.log10()).abs() < 1e-9, "{} vs {}", log, direct.log10());
+            } else {
+                prop_assert!(log < -279.0, "{}", log);
             }
         }
 

@@ -45,6 +45,9 @@ fn a_batch_made_farm_stands_out() {
         meta.set_text(row, AccountField::Handle, &format!("anna_{}", 10 + m));
         meta.created_at_us[row as usize] = Some((monday - 400 * day + m * 20_000) * 1_000_000);
         meta.set_text(row, AccountField::ClientApp, "FarmPoster 2.1");
+        meta.followers[row as usize] = Some(m as u64);
+        meta.following[row as usize] = Some(300);
+        meta.default_image[row as usize] = Some(m < 6);
     }
     for a in 0..92i64 {
         let (row, meta) = b.account_meta("", &format!("bg{a}"));
@@ -52,6 +55,9 @@ fn a_batch_made_farm_stands_out() {
         meta.created_at_us[row as usize] = Some((monday - 700 * day + a * 4 * day) * 1_000_000);
         let app = ["Twitter for iPhone", "Twitter for Android", "Twitter Web App"][a as usize % 3];
         meta.set_text(row, AccountField::ClientApp, app);
+        meta.followers[row as usize] = Some(100 + a as u64);
+        meta.following[row as usize] = Some(50);
+        meta.default_image[row as usize] = Some(a % 20 == 0);
     }
     let ds = b.finish();
     let det = lockstep_detect::detect(&ds, &Default::default());
@@ -77,6 +83,18 @@ fn a_batch_made_farm_stands_out() {
         (Some("FarmPoster 2.1"), 1.0, 8)
     );
     assert!((f.client_background - 0.08).abs() < 1e-12);
+    // 6 of 8 keep the default picture; 11 of all 100 do.
+    assert_eq!((f.with_image_flag, f.default_image), (8, 6));
+    assert!((f.default_image_background - 0.11).abs() < 1e-12);
+    let p = lockstep_fingerprint::binomial_tail(8, 0.11, 6);
+    assert!((f.default_image_p - p).abs() < 1e-15 && p < 1e-4, "{p}");
+    // The lowest tenth of 100 ratios ends at the tenth: the 8 farm accounts
+    // and the two lowest background ones, 10%.
+    assert_eq!((f.with_counts, f.thin_audience), (8, 8));
+    assert!((f.thin_audience_background - 0.1).abs() < 1e-12);
+    assert!((f.thin_audience_p - 0.1f64.powi(8)).abs() < 1e-15);
+    assert_eq!(f.median_counts, Some((3, 300)));
+    assert_eq!(f.median_counts_background, Some((141, 50)));
 }
 
 /// A pair's "batch" of one account is no signal: each account alone is

@@ -67,7 +67,7 @@ fn canonical_of(rels: &[&str]) -> String {
     for a in 0..ds.accounts.len() {
         writeln!(
             s,
-            "account {}: handle {:?} name {:?} bio {:?} created {:?} followers {:?} following {:?} lang {:?} client {:?}",
+            "account {}: handle {:?} name {:?} bio {:?} created {:?} followers {:?} following {:?} lang {:?} client {:?} default image {:?}",
             ds.account_name(a as u32),
             m.handle[a],
             m.display_name[a],
@@ -77,6 +77,7 @@ fn canonical_of(rels: &[&str]) -> String {
             m.following[a],
             m.language[a],
             m.client_app[a],
+            m.default_image[a],
         )
         .unwrap();
     }

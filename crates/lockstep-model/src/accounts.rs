@@ -18,6 +18,12 @@ pub struct AccountTable {
     pub language: Vec<Option<Box<str>>>,
     /// Client app (the first seen).
     pub client_app: Vec<Option<Box<str>>>,
+    /// Whether the account keeps the platform's default profile picture
+    /// (X `default_profile_image`, a v2 `profile_image_url` under
+    /// `default_profile_images/`, Mastodon's `missing.png` avatar, a
+    /// Bluesky profile without an avatar): a sign of an account made and
+    /// never tended.
+    pub default_image: Vec<Option<bool>>,
 }
 
 /// A text field of [`AccountTable`].
@@ -49,6 +55,7 @@ impl AccountTable {
         self.following.resize(n, None);
         self.language.resize(n, None);
         self.client_app.resize(n, None);
+        self.default_image.resize(n, None);
     }
 
     /// Moves row `from` of `src` to row `to` of `self` (which must have it).
@@ -61,6 +68,7 @@ impl AccountTable {
         self.following[to] = src.following[from].take();
         self.language[to] = src.language[from].take();
         self.client_app[to] = src.client_app[from].take();
+        self.default_image[to] = src.default_image[from].take();
     }
 
     /// Sets a text field if it is still empty and `value` is not blank:
@@ -94,6 +102,7 @@ impl AccountTable {
             || self.following[i].is_some()
             || self.language[i].is_some()
             || self.client_app[i].is_some()
+            || self.default_image[i].is_some()
     }
 
     /// Number of accounts with any metadata.

@@ -73,6 +73,10 @@ pub(crate) fn talking_points_csv(
     c.flush()
 }
 
+fn opt(n: Option<u64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
 /// One row per cluster: its factory fingerprints.
 pub(crate) fn fingerprints_csv(
     w: &mut dyn Write,
@@ -101,6 +105,18 @@ pub(crate) fn fingerprints_csv(
         "client_app",
         "client_app_share",
         "client_app_background",
+        "with_image_flag",
+        "default_image",
+        "default_image_background",
+        "default_image_p",
+        "with_counts",
+        "thin_audience",
+        "thin_audience_background",
+        "thin_audience_p",
+        "median_followers",
+        "median_following",
+        "median_followers_background",
+        "median_following_background",
     ])
     .map_err(io_err)?;
     for f in fingerprints {
@@ -125,6 +141,18 @@ pub(crate) fn fingerprints_csv(
             g(f.client.as_deref().unwrap_or_default()).into_owned(),
             fmt_f(f.client_share),
             fmt_f(f.client_background),
+            f.with_image_flag.to_string(),
+            f.default_image.to_string(),
+            fmt_f(f.default_image_background),
+            format!("{:.6e}", f.default_image_p),
+            f.with_counts.to_string(),
+            f.thin_audience.to_string(),
+            fmt_f(f.thin_audience_background),
+            format!("{:.6e}", f.thin_audience_p),
+            opt(f.median_counts.map(|m| m.0)),
+            opt(f.median_counts.map(|m| m.1)),
+            opt(f.median_counts_background.map(|m| m.0)),
+            opt(f.median_counts_background.map(|m| m.1)),
         ])
         .map_err(io_err)?;
     }
@@ -409,6 +437,9 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
         "median_lag_s",
         "led_share",
         "created_utc",
+        "followers",
+        "following",
+        "default_image",
     ])
     .map_err(io_err)?;
     for (a, s) in &r.net.accounts {
@@ -416,6 +447,13 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
         let handle =
             ds.account_meta.handle.get(*a as usize).and_then(|h| h.as_deref()).unwrap_or("");
         let role = r.roles.and_then(|roles| roles[*a as usize]);
+        let m = &ds.account_meta;
+        let count = |col: &[Option<u64>]| opt(col.get(*a as usize).copied().flatten());
+        let default_image = match m.default_image.get(*a as usize).copied().flatten() {
+            Some(true) => "1",
+            Some(false) => "0",
+            None => "",
+        };
         c.write_record([
             &*g(ds.account_name(*a)),
             &s.cluster.map(|c| c.to_string()).unwrap_or_default(),
@@ -429,6 +467,9 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
             &role.map(|r| fmt_f(r.median_lag_s)).unwrap_or_default(),
             &role.map(|r| fmt_f(r.led_share)).unwrap_or_default(),
             &created.map(fmt_iso).unwrap_or_default(),
+            &count(&m.followers),
+            &count(&m.following),
+            default_image,
         ])
         .map_err(io_err)?;
     }

@@ -110,6 +110,7 @@ const ORDER: u64 = 14;
 const MEMBER: u64 = 15;
 const DECOY: u64 = 16;
 const FEED: u64 = 17;
+const PROFILE: u64 = 18;
 
 struct Account {
     id: u64,
@@ -449,13 +450,35 @@ fn operations(
     }
 }
 
+/// An account's followers, following and whether it keeps the default
+/// picture, from its own stream of draws (so that adding them moved no
+/// other draw). Organic audiences are heavy-tailed; farm accounts follow
+/// hundreds, are followed by a handful and mostly keep the default
+/// picture; the slow farm a little less so; camouflaged accounts are
+/// bought old ones and look organic; aggregators have large audiences.
+fn profile(seed: u64, a: &Account) -> (u64, u64, bool) {
+    let mut d = Draws::new(seed, PROFILE, a.id);
+    let pareto = |d: &mut Draws, scale: f64, shape: f64, cap: f64| {
+        (scale / (1.0 - d.f64()).powf(1.0 / shape)).min(cap) as u64 - scale as u64 / 2
+    };
+    match a.role {
+        Role::Farm => (d.below(16), 100 + d.below(500), d.f64() < 0.85),
+        Role::Slow => (5 + d.below(75), 200 + d.below(700), d.f64() < 0.3),
+        Role::Aggregator => (5_000 + d.below(45_000), 10 + d.below(90), false),
+        Role::Organic | Role::Camouflage => {
+            (pareto(&mut d, 20.0, 1.1, 1e6), pareto(&mut d, 60.0, 2.0, 5e3), d.f64() < 0.06)
+        }
+    }
+}
+
 /// One tweet as X API v1.1 JSON and a newline.
 fn write_tweet(out: &mut String, said: &mut String, seed: u64, id: u64, p: &Post, a: &Account) {
     use std::fmt::Write as _;
     let created = twitter_date(a.created_ms);
+    let (followers, following, default_image) = profile(seed, a);
     let _ = write!(
         out,
-        "{{\"id_str\":\"{id}\",\"timestamp_ms\":\"{}\",\"user\":{{\"id_str\":\"{}\",\"screen_name\":\"{}\",\"created_at\":\"{created}\"}},\"source\":\"<a href=\\\"https://example.com/app\\\" rel=\\\"nofollow\\\">{}</a>\"",
+        "{{\"id_str\":\"{id}\",\"timestamp_ms\":\"{}\",\"user\":{{\"id_str\":\"{}\",\"screen_name\":\"{}\",\"created_at\":\"{created}\",\"followers_count\":{followers},\"friends_count\":{following},\"default_profile_image\":{default_image}}},\"source\":\"<a href=\\\"https://example.com/app\\\" rel=\\\"nofollow\\\">{}</a>\"",
         p.ms, a.id, a.handle, a.client
     );
     said.clear();

@@ -198,6 +198,10 @@ fn read_accounts(t: &TableReader) -> Result<(Strings, AccountTable), StoreError>
             Ok(())
         })?;
     }
+    t.column::<BoolType>(10, |row, v| {
+        m.default_image[row as usize] = v.copied();
+        Ok(())
+    })?;
     Ok((names, m))
 }
 

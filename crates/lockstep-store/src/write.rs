@@ -27,6 +27,7 @@ pub(crate) const ACCOUNTS: &str = "message accounts {
   OPTIONAL INT64 following (INTEGER(64,false));
   OPTIONAL BYTE_ARRAY language (STRING);
   OPTIONAL BYTE_ARRAY client_app (STRING);
+  OPTIONAL BOOLEAN default_image;
 }";
 
 pub(crate) const OBJECTS: &str = "message objects {
@@ -190,6 +191,8 @@ fn write_accounts(dir: &Path, ds: &Dataset) -> Result<TableInfo, StoreError> {
                 let (v, d) = optional(&col[r.clone()], |s| ByteArray::from(&**s));
                 c.optional::<ByteArrayType>(&v, &d)?;
             }
+            let (v, d) = optional(&m.default_image[r.clone()], |&b| b);
+            c.optional::<BoolType>(&v, &d)?;
             Ok(())
         })?;
     }

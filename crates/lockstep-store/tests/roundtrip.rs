@@ -32,10 +32,11 @@ fn build(rows: &[(u8, u8, u8, u8, i64, u8)], meta: &[(u8, u8, u64)]) -> Dataset 
         meta.iter().map(|&(a, f, v)| (a, a % 3, f, v, v as i64 - 5))
     {
         let (row, m) = b.account_meta(platforms[platform as usize], NAMES[acc as usize % 8]);
-        match field % 4 {
+        match field % 5 {
             0 => m.set_text(row, AccountField::Bio, NAMES[(value % 8) as usize]),
             1 => m.set_text(row, AccountField::ClientApp, "Twitter for <Android>"),
             2 => m.followers[row as usize] = Some(value << 40),
+            3 => m.default_image[row as usize] = Some(value % 2 == 0),
             _ => m.created_at_us[row as usize] = Some(created),
         }
     }
@@ -248,9 +249,10 @@ fn another_format_version_is_refused_with_a_remedy() {
     let dir = tmp("version");
     save(&dir, &small()).unwrap();
     let path = dir.join("dataset.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("\"lockstep_dataset\": 1", "\"lockstep_dataset\": 9");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        &format!("\"lockstep_dataset\": {}", lockstep_store::FORMAT_VERSION),
+        "\"lockstep_dataset\": 9",
+    );
     std::fs::write(&path, text).unwrap();
     let err = read_dataset(&dir).unwrap_err().to_string();
     assert!(err.contains("version 9") && err.contains("lockstep ingest"), "{err}");

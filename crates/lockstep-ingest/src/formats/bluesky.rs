@@ -72,6 +72,8 @@ struct Record {
     description: Option<String>,
     #[serde(rename = "createdAt")]
     created_at: Option<String>,
+    /// A profile's picture (a blob): only whether there is one is read.
+    avatar: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize, Default)]
@@ -213,6 +215,8 @@ impl Format for BlueskyJetstream {
                     meta.created_at_us[row as usize] =
                         nonempty(&record.created_at).and_then(|c| parse_timestamp(c).ok());
                 }
+                // A profile without a picture shows Bluesky's default.
+                meta.default_image[row as usize] = Some(record.avatar.is_none());
                 ctx.unused(line, "commit.collection", "account event", String::new());
                 return Ok(());
             }

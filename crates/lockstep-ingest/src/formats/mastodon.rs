@@ -57,6 +57,7 @@ struct Account {
     created_at: Option<String>,
     followers_count: Option<u64>,
     following_count: Option<u64>,
+    avatar: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -172,6 +173,9 @@ impl Format for Mastodon {
             }
             meta.followers[r] = meta.followers[r].or(account.followers_count);
             meta.following[r] = meta.following[r].or(account.following_count);
+            // Mastodon serves accounts without a picture its `missing.png`.
+            let default = account.avatar.as_deref().map(|a| a.ends_with("/missing.png"));
+            meta.default_image[r] = meta.default_image[r].or(default);
             if meta.created_at_us[r].is_none() {
                 meta.created_at_us[r] =
                     account.created_at.as_deref().and_then(|c| parse_timestamp(c).ok());

@@ -90,6 +90,7 @@ struct User<'a> {
     friends_count: Option<u64>,
     #[serde(borrow)]
     lang: Option<Cow<'a, str>>,
+    default_profile_image: super::lenient::Bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -201,6 +202,7 @@ impl Format for XApiV1 {
             }
             meta.followers[r] = meta.followers[r].or(user.followers_count);
             meta.following[r] = meta.following[r].or(user.friends_count);
+            meta.default_image[r] = meta.default_image[r].or(user.default_profile_image.0);
             if meta.created_at_us[r].is_none() {
                 meta.created_at_us[r] =
                     user.created_at.as_deref().and_then(|c| parse_twitter_date(c).ok());

@@ -77,6 +77,8 @@ struct User<'a> {
     #[serde(borrow)]
     created_at: Str<'a>,
     public_metrics: Obj<Metrics>,
+    #[serde(borrow)]
+    profile_image_url: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -156,6 +158,9 @@ fn set_user(ctx: &mut ReadCtx<'_>, user: &User<'_>) {
     let metrics = user.public_metrics.0.as_ref();
     meta.followers[r] = meta.followers[r].or(metrics.and_then(|m| m.followers_count.0));
     meta.following[r] = meta.following[r].or(metrics.and_then(|m| m.following_count.0));
+    // v2 has no flag: X serves the default picture from this folder.
+    let default = user.profile_image_url.get().map(|u| u.contains("/default_profile_images/"));
+    meta.default_image[r] = meta.default_image[r].or(default);
     if meta.created_at_us[r].is_none() {
         meta.created_at_us[r] = user.created_at.get().and_then(|c| parse_timestamp(c).ok());
     }
