@@ -36,6 +36,10 @@ pub enum Command {
     /// `simulate --scenario ... --truth`): precision, recall, F1, recall
     /// per campaign, false positives by role, adjusted Rand index.
     Evaluate(EvaluateArgs),
+    /// Write the co-action stage as SQL over a dataset's Parquet tables
+    /// (DuckDB's dialect), for teams that run DuckDB or Spark: the same
+    /// pairs and edges as `detect` (lockstep semantics).
+    ExportSql(ExportSqlArgs),
     /// List the input formats, in the order they are sniffed.
     Formats,
 }
@@ -292,6 +296,34 @@ pub struct ServeArgs {
     /// No progress spinner while the run loads.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportSqlArgs {
+    /// A dataset folder (from `lockstep ingest`).
+    #[arg(value_name = "DATASET")]
+    pub dataset: PathBuf,
+    /// Where to write the SQL script (`-` for standard output).
+    #[arg(long, short, value_name = "FILE", default_value = "-")]
+    pub out: PathBuf,
+    /// The folder the script writes edges.csv and pairs.csv into.
+    #[arg(long, value_name = "DIR", default_value = "lockstep-sql-results")]
+    pub results: PathBuf,
+    /// Time window in seconds, as for `detect`.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub window: f64,
+    /// Fast window in seconds, as for `detect`.
+    #[arg(long, value_name = "SECONDS")]
+    pub fast_window: Option<f64>,
+    /// Distinct objects both accounts of a pair must co-act on.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub min_participation: u32,
+    /// Keep loops, as for `detect`.
+    #[arg(long)]
+    pub keep_loops: bool,
+    /// Drop exact duplicate actions first, as for `detect`.
+    #[arg(long)]
+    pub dedup: bool,
 }
 
 #[derive(Debug, Args)]

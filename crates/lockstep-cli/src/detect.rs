@@ -30,7 +30,7 @@ struct Plan {
     threshold: ThresholdConfig,
 }
 
-fn seconds_to_us(flag: &str, s: f64) -> anyhow::Result<i64> {
+pub(crate) fn seconds_to_us(flag: &str, s: f64) -> anyhow::Result<i64> {
     if !s.is_finite() || s < 0.0 {
         bail!("`{flag}` must be a non-negative number of seconds, got `{s}`");
     }

@@ -632,6 +632,7 @@ fn cli_reference_is_current() {
         ("lockstep serve", &["serve", "--help"][..]),
         ("lockstep simulate", &["simulate", "--help"][..]),
         ("lockstep evaluate", &["evaluate", "--help"][..]),
+        ("lockstep export-sql", &["export-sql", "--help"][..]),
         ("lockstep formats", &["formats"][..]),
     ] {
         let r = lockstep(args);

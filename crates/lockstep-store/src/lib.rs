@@ -22,6 +22,7 @@ mod columns;
 mod error;
 mod manifest;
 mod read;
+pub mod sql;
 mod write;
 
 pub use error::StoreError;

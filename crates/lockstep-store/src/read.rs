@@ -245,7 +245,7 @@ fn read_actions(
     let (accounts, objects, contents) = (ds.accounts.len(), ds.objects.len(), ds.contents.len());
     // One column per task; each fills its own slot.
     let (mut account, mut object, mut layer, mut content) = (None, None, None, None);
-    let (mut time_us, mut platform, mut self_ref) = (None, None, None);
+    let (mut time_us, mut platform, mut self_ref, mut action_id) = (None, None, None, None);
     rayon::scope(|s| {
         s.spawn(|_| account = Some(id_column(t, 0, "account_id", accounts)));
         s.spawn(|_| object = Some(id_column(t, 1, "object_id", objects)));
@@ -254,6 +254,15 @@ fn read_actions(
         s.spawn(|_| time_us = Some(values::<Int64Type, _>(t, 4, |_, &v| Ok(v))));
         s.spawn(|_| platform = Some(read_platforms(t)));
         s.spawn(|_| self_ref = Some(values::<BoolType, _>(t, 6, |_, &v| Ok(v))));
+        s.spawn(|_| {
+            action_id = Some(values::<Int64Type, _>(t, 7, |row, &v| {
+                if v == row as i64 {
+                    Ok(())
+                } else {
+                    Err(t.bad(row, "action_id", format!("{v}, not its row number {row}")))
+                }
+            }))
+        });
     });
     let done = "every column task ran";
     let (account, object, layer, content, time_us, platform, self_ref) = (
@@ -269,6 +278,7 @@ fn read_actions(
     (a.account, a.object, a.layer, a.content, a.time_us, a.self_ref) =
         (account?, object?, layer?, content?, time_us?, self_ref?);
     (a.platform, ds.platforms) = platform?;
+    action_id.expect(done)?;
     if let Some(row) = (0..n).find(|&i| a.layer[i] != object_layers[a.object[i] as usize]) {
         let o = a.object[row] as usize;
         return Err(t.bad(

@@ -14,6 +14,7 @@ pub(crate) const ACTIONS: &str = "message actions {
   REQUIRED INT64 time_us (TIMESTAMP(MICROS,true));
   REQUIRED BYTE_ARRAY platform (STRING);
   REQUIRED BOOLEAN self_ref;
+  REQUIRED INT64 action_id;
 }";
 
 pub(crate) const ACCOUNTS: &str = "message accounts {
@@ -145,7 +146,11 @@ fn write_actions(dir: &Path, ds: &Dataset) -> Result<TableInfo, StoreError> {
             let platform: Vec<ByteArray> =
                 t.platform[r.clone()].iter().map(|&p| platforms[p as usize].clone()).collect();
             c.required::<ByteArrayType>(&platform)?;
-            c.required::<BoolType>(&t.self_ref[r.clone()])
+            c.required::<BoolType>(&t.self_ref[r.clone()])?;
+            // The row number, explicit: detection orders ties in time by
+            // input order, and an engine that reads the file in parallel
+            // (DuckDB, Spark, DataFusion) does not know it otherwise.
+            c.required::<Int64Type>(&r.clone().map(|i| i as i64).collect::<Vec<_>>())
         })?;
     }
     w.finish()
