@@ -58,6 +58,14 @@ pub enum ClustersArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// lockstep's own sweep.
+    Native,
+    /// Apache DataFusion, embedded.
+    Datafusion,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NearTextPairs {
     /// Every pair's own similarity reaches the threshold.
     Similar,
@@ -191,6 +199,13 @@ pub struct DetectArgs {
     /// and time) before detection.
     #[arg(long)]
     pub dedup: bool,
+
+    /// Where the window stage runs: `native` (lockstep's sweep) or
+    /// `datafusion` (the join of `export-sql`'s plan on Apache DataFusion,
+    /// in this process; needs a dataset folder, lockstep semantics and a
+    /// build with `--features scale-out`). The outputs are the same.
+    #[arg(long, value_enum, default_value_t = EngineArg::Native)]
+    pub engine: EngineArg,
 
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N")]

@@ -1,4 +1,4 @@
-use crate::args::{ClustersArg, DetectArgs, NearTextMode, NearTextPairs, SemanticsArg};
+use crate::args::{ClustersArg, DetectArgs, EngineArg, NearTextMode, NearTextPairs, SemanticsArg};
 use crate::input::count;
 use crate::progress::Stages;
 use crate::ExitStatus;
@@ -153,6 +153,10 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
     for (k, v) in detect.as_object().expect("an object") {
         params[k] = v.clone();
     }
+    // Named only when not native, so that native runs keep their bytes.
+    if a.engine != EngineArg::Native {
+        params["engine"] = json!(format!("{:?}", a.engine).to_lowercase());
+    }
     params
 }
 
@@ -223,19 +227,38 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     }
 
     stages.start("detecting");
-    let det = pool.install(|| match &near {
-        Some(TextLayer::SimilarPosts(s)) => {
-            lockstep_detect::co_action::detect_filtered(ds, &plan.detect, |a, b| {
-                s.similar(ds, a, b)
-            })
+    let det = if a.engine == EngineArg::Datafusion {
+        let Some((dir, manifest)) = &loaded.dataset else {
+            bail!("`--engine datafusion` reads a dataset folder: make one with `lockstep ingest INPUT --out DIR`");
+        };
+        if near.is_some() {
+            bail!("`--engine datafusion` does not derive near_text: leave it out of `--layers`");
         }
-        Some(TextLayer::Clusters(n)) if a.near_text_pairs == NearTextPairs::Similar => {
-            lockstep_detect::co_action::detect_filtered(ds, &plan.detect, |x, y| {
-                n.similar_pair(ds, x, y)
-            })
+        let rows = manifest.tables.get("actions.parquet").map_or(0, |t| t.rows);
+        if rows != ds.actions.len() as u64 {
+            bail!(
+                "`--engine datafusion` reads every action of the dataset ({rows}), but the layers selected keep {}: select layers at `lockstep ingest`",
+                ds.actions.len()
+            );
         }
-        _ => lockstep_detect::detect(ds, &plan.detect),
-    });
+        let workers = if threads == 0 { pool.current_num_threads() } else { threads };
+        let found = lockstep_scale::window_pairs(dir, &plan.detect, workers)?;
+        pool.install(|| lockstep_detect::co_action::detect_from_pairs(ds, &plan.detect, found))
+    } else {
+        pool.install(|| match &near {
+            Some(TextLayer::SimilarPosts(s)) => {
+                lockstep_detect::co_action::detect_filtered(ds, &plan.detect, |a, b| {
+                    s.similar(ds, a, b)
+                })
+            }
+            Some(TextLayer::Clusters(n)) if a.near_text_pairs == NearTextPairs::Similar => {
+                lockstep_detect::co_action::detect_filtered(ds, &plan.detect, |x, y| {
+                    n.similar_pair(ds, x, y)
+                })
+            }
+            _ => lockstep_detect::detect(ds, &plan.detect),
+        })
+    };
     let audience = pool.install(|| lockstep_stats::Audience::of(ds));
     let significance = plan.fdr.map(|_| {
         stages.start("significance");

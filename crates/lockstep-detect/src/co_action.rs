@@ -83,7 +83,7 @@ pub fn detect_filtered(
     // Loops are dropped during the sweep (and only counted), so memory
     // holds the kept pairs alone; a sum does not depend on thread order.
     let loops = std::sync::atomic::AtomicU64::new(0);
-    let mut pairs: Vec<(u32, u32)> = groups
+    let pairs: Vec<(u32, u32)> = groups
         .par_iter()
         .flat_map_iter(|g| {
             let ranks = &keys[g.clone()];
@@ -118,18 +118,77 @@ pub fn detect_filtered(
         .collect();
     stats.loops_removed = loops.into_inner();
     stats.pairs_in_window = pairs.len() as u64 + stats.loops_removed;
+    finish(ds, cfg, &r, &perm, &keep, pairs, stats)
+}
 
+/// What another engine found for the window stage (`--engine datafusion`
+/// runs the join of `lockstep export-sql`'s plan): the pairs of actions
+/// within the window, without loops, as input rows `(older, newer)`, and
+/// what it dropped on the way.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WindowPairs {
+    /// `(older row, newer row)`, in any order.
+    pub pairs: Vec<(u32, u32)>,
+    /// Exact duplicates dropped (with `dedup`).
+    pub duplicates_dropped: u64,
+    /// Actions of accounts under the participation threshold.
+    pub prefiltered_out: u64,
+    /// Pairs within the window that were loops.
+    pub loops_removed: u64,
+}
+
+/// Detection from another engine's window pairs: participation, the fast
+/// flag and the aggregation run here, as in [`detect_filtered`], so the
+/// result is the same [`Detection`] (lockstep semantics only: CooRTweet's
+/// rules need the kept actions of the window stage).
+pub fn detect_from_pairs(ds: &Dataset, cfg: &DetectConfig, found: WindowPairs) -> Detection {
+    let t = &ds.actions;
+    let n = t.len();
+    let mut perm: Vec<u32> = (0..n as u32).collect();
+    perm.par_sort_unstable_by_key(|&r| (t.time_us[r as usize], r));
+    let mut rank = vec![0u32; n];
+    for (k, &row) in perm.iter().enumerate() {
+        rank[row as usize] = k as u32;
+    }
+    let r = Ranked::gather(ds, &perm);
+    let pairs: Vec<(u32, u32)> = found
+        .pairs
+        .iter()
+        .map(|&(older, newer)| (rank[older as usize], rank[newer as usize]))
+        .collect();
+    let stats = DetectStats {
+        actions: n as u64,
+        duplicates_dropped: found.duplicates_dropped,
+        prefiltered_out: found.prefiltered_out,
+        loops_removed: found.loops_removed,
+        pairs_in_window: pairs.len() as u64 + found.loops_removed,
+        ..Default::default()
+    };
+    finish(ds, cfg, &r, &perm, &vec![true; n], pairs, stats)
+}
+
+/// Participation, the fast flag and the aggregation into pairs and edges.
+fn finish(
+    ds: &Dataset,
+    cfg: &DetectConfig,
+    r: &Ranked,
+    perm: &[u32],
+    keep: &[bool],
+    mut pairs: Vec<(u32, u32)>,
+    mut stats: DetectStats,
+) -> Detection {
+    let t = &ds.actions;
     let before = pairs.len();
     match cfg.semantics {
         Semantics::CooRTweet => {
-            coortweet_participation(&r, cfg, &keep, &mut pairs, ds.contents.len())
+            coortweet_participation(r, cfg, keep, &mut pairs, ds.contents.len())
         }
-        Semantics::Lockstep => lockstep_participation(&r, cfg, &mut pairs, ds.accounts.len()),
+        Semantics::Lockstep => lockstep_participation(r, cfg, &mut pairs, ds.accounts.len()),
     }
     stats.participation_removed = (before - pairs.len()) as u64;
 
-    let fast = FastRule::new(&r, cfg, &keep, &pairs, ds.contents.len());
-    let (pair_table, edges) = aggregate(&r, cfg, &perm, pairs, &fast);
+    let fast = FastRule::new(r, cfg, keep, &pairs, ds.contents.len());
+    let (pair_table, edges) = aggregate(r, cfg, perm, pairs, &fast);
     stats.pairs = pair_table.len() as u64;
     stats.fast_pairs = pair_table.fast.iter().filter(|&&f| f).count() as u64;
     stats.accounts =
