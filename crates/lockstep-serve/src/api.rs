@@ -588,21 +588,13 @@ pub fn item(run: &Run, p: &Params, limit: usize, deadline: Instant) -> Result<Ro
     let (layer, object) = (param(p, "layer")?, param(p, "object")?);
     let cols = run.pair_cols()?;
     let mut rows = Rows::new(&run.pairs_header.iter().map(String::as_str).collect::<Vec<_>>());
-    let mut n = 0u64;
-    run.scan_pairs(|r| {
-        n += 1;
+    rows.complete = run.scan_pairs(deadline, |r| {
         if &r[cols.object] == object && &r[cols.layer] == layer {
             rows.total += 1;
             if rows.rows.len() < limit {
                 rows.rows.push(r.iter().map(str::to_string).collect());
             }
         }
-        // Reading the clock every row would cost more than the comparison.
-        if n % 4096 == 0 && Instant::now() > deadline {
-            rows.complete = false;
-            return false;
-        }
-        true
     })?;
     Ok(rows)
 }
@@ -636,21 +628,12 @@ pub fn search(run: &Run, p: &Params, limit: usize, deadline: Instant) -> Result<
         run.cluster_info.iter().filter(|c| c.id == q).map(|c| c.id.as_str()).collect();
     let cols = run.pair_cols()?;
     let mut found: BTreeMap<(String, String), usize> = BTreeMap::new();
-    let mut complete = true;
-    let mut n = 0u64;
-    run.scan_pairs(|r| {
-        n += 1;
+    // Keys are built for matching rows only: the scan is the hot loop.
+    let complete = run.scan_pairs(deadline, |r| {
         let o = &r[cols.object];
-        if let Some(c) = found.get_mut(&(r[cols.layer].to_string(), o.to_string())) {
-            *c += 1;
-        } else if o.to_lowercase().contains(&q) {
-            found.insert((r[cols.layer].to_string(), o.to_string()), 1);
+        if o.to_lowercase().contains(&q) {
+            *found.entry((r[cols.layer].to_string(), o.to_string())).or_default() += 1;
         }
-        if n % 4096 == 0 && Instant::now() > deadline {
-            complete = false;
-            return false;
-        }
-        true
     })?;
     let mut objects: Vec<_> = found.into_iter().collect();
     objects.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));

@@ -56,15 +56,19 @@ impl Table {
 
     /// A row as a JSON object, column by column.
     pub fn object(&self, row: usize) -> serde_json::Value {
-        let r = &self.rows[row];
-        serde_json::Value::Object(
-            self.header
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
-                .collect(),
-        )
+        row_object(&self.header, &self.rows[row])
     }
+}
+
+/// A CSV row as a JSON object of strings, keyed by the header.
+fn row_object(header: &[String], row: &csv::StringRecord) -> serde_json::Value {
+    serde_json::Value::Object(
+        header
+            .iter()
+            .zip(row.iter())
+            .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
+            .collect(),
+    )
 }
 
 fn invalid(path: &Path, e: &dyn std::fmt::Display) -> ServeError {
@@ -430,13 +434,7 @@ impl Run {
     /// An edge's row of edges.csv as a JSON object.
     pub(crate) fn edge_object(&self, edge: u32) -> Result<serde_json::Value, ServeError> {
         let rec = self.edge_rows(&[edge])?.remove(0);
-        Ok(serde_json::Value::Object(
-            self.edges_header
-                .iter()
-                .zip(rec.iter())
-                .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
-                .collect(),
-        ))
+        Ok(row_object(&self.edges_header, &rec))
     }
 
     pub(crate) fn pair_cols(&self) -> Result<PairCols, ServeError> {
@@ -503,20 +501,26 @@ impl Run {
         Ok(true)
     }
 
-    /// Every pairs.csv row in file order, until `each` says stop.
+    /// Every pairs.csv row in file order; false when the deadline passed
+    /// before the end of the file.
     pub(crate) fn scan_pairs(
         &self,
-        mut each: impl FnMut(&csv::StringRecord) -> bool,
-    ) -> Result<(), ServeError> {
+        deadline: Instant,
+        mut each: impl FnMut(&csv::StringRecord),
+    ) -> Result<bool, ServeError> {
         let path = self.pairs_path();
         let mut r = csv::Reader::from_path(&path).map_err(|e| invalid(&path, &e))?;
         let mut rec = csv::StringRecord::new();
+        let mut n = 0u64;
         while r.read_record(&mut rec).map_err(|e| invalid(&path, &e))? {
-            if !each(&rec) {
-                break;
+            each(&rec);
+            n += 1;
+            // Reading the clock every row would cost more than the row.
+            if n % 4096 == 0 && Instant::now() > deadline {
+                return Ok(false);
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// The account column of accounts.csv.
