@@ -57,12 +57,36 @@ pub enum ClustersArg {
     Leiden,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// Where `detect`'s window stage runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineArg {
     /// lockstep's own sweep.
     Native,
     /// Apache DataFusion, embedded.
     Datafusion,
+    /// A Ballista cluster, through its scheduler at `HOST:PORT`.
+    Ballista(String),
+}
+
+impl EngineArg {
+    fn parse(s: &str) -> Result<EngineArg, String> {
+        if s == "native" {
+            return Ok(EngineArg::Native);
+        }
+        Ok(match lockstep_scale::Engine::parse(s, 1)? {
+            lockstep_scale::Engine::Embedded { .. } => EngineArg::Datafusion,
+            lockstep_scale::Engine::Ballista { scheduler } => EngineArg::Ballista(scheduler),
+        })
+    }
+
+    /// The engine as `--engine` names it.
+    pub fn name(&self) -> String {
+        match self {
+            EngineArg::Native => "native".into(),
+            EngineArg::Datafusion => "datafusion".into(),
+            EngineArg::Ballista(s) => format!("ballista://{s}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -200,11 +224,13 @@ pub struct DetectArgs {
     #[arg(long)]
     pub dedup: bool,
 
-    /// Where the window stage runs: `native` (lockstep's sweep) or
+    /// Where the window stage runs: `native` (lockstep's sweep),
     /// `datafusion` (the join of `export-sql`'s plan on Apache DataFusion,
-    /// in this process; needs a dataset folder, lockstep semantics and a
-    /// build with `--features scale-out`). The outputs are the same.
-    #[arg(long, value_enum, default_value_t = EngineArg::Native)]
+    /// in this process) or `ballista://HOST:PORT` (the same plan on a
+    /// Ballista cluster, through its scheduler; see docs/scaling.md). The
+    /// last two need a dataset folder, lockstep semantics and a build with
+    /// `--features scale-out`. The outputs are the same.
+    #[arg(long, value_name = "ENGINE", value_parser = EngineArg::parse, default_value = "native")]
     pub engine: EngineArg,
 
     /// Worker threads (default: all cores). Results do not depend on it.

@@ -155,7 +155,7 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
     }
     // Named only when not native, so that native runs keep their bytes.
     if a.engine != EngineArg::Native {
-        params["engine"] = json!(format!("{:?}", a.engine).to_lowercase());
+        params["engine"] = json!(a.engine.name());
     }
     params
 }
@@ -227,22 +227,30 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     }
 
     stages.start("detecting");
-    let det = if a.engine == EngineArg::Datafusion {
+    let det = if a.engine != EngineArg::Native {
+        let name = a.engine.name();
         let Some((dir, manifest)) = &loaded.dataset else {
-            bail!("`--engine datafusion` reads a dataset folder: make one with `lockstep ingest INPUT --out DIR`");
+            bail!("`--engine {name}` reads a dataset folder: make one with `lockstep ingest INPUT --out DIR`");
         };
         if near.is_some() {
-            bail!("`--engine datafusion` does not derive near_text: leave it out of `--layers`");
+            bail!("`--engine {name}` does not derive near_text: leave it out of `--layers`");
         }
         let rows = manifest.tables.get("actions.parquet").map_or(0, |t| t.rows);
         if rows != ds.actions.len() as u64 {
             bail!(
-                "`--engine datafusion` reads every action of the dataset ({rows}), but the layers selected keep {}: select layers at `lockstep ingest`",
+                "`--engine {name}` reads every action of the dataset ({rows}), but the layers selected keep {}: select layers at `lockstep ingest`",
                 ds.actions.len()
             );
         }
-        let workers = if threads == 0 { pool.current_num_threads() } else { threads };
-        let found = lockstep_scale::window_pairs(dir, &plan.detect, workers)?;
+        let engine = match &a.engine {
+            EngineArg::Ballista(scheduler) => {
+                lockstep_scale::Engine::Ballista { scheduler: scheduler.clone() }
+            }
+            _ => lockstep_scale::Engine::Embedded {
+                threads: if threads == 0 { pool.current_num_threads() } else { threads },
+            },
+        };
+        let found = lockstep_scale::window_pairs(dir, &plan.detect, &engine)?;
         pool.install(|| lockstep_detect::co_action::detect_from_pairs(ds, &plan.detect, found))
     } else {
         pool.install(|| match &near {

@@ -7,9 +7,11 @@
 //! bucket. The rest of detection (participation, the fast flag,
 //! aggregation) runs in lockstep on those pairs
 //! ([`lockstep_detect::co_action::detect_from_pairs`]), so the outputs are
-//! the native ones.
+//! the native ones. With the `ballista` feature the same plan runs on a
+//! Ballista cluster ([`Engine::Ballista`]), and [`cluster`] runs the
+//! scheduler and executor processes of one.
 //!
-//! Without the feature, [`window_pairs`] says how to build with it.
+//! Without the features, [`window_pairs`] says how to build with them.
 #![warn(missing_docs)]
 
 use std::path::Path;
@@ -17,11 +19,70 @@ use std::path::Path;
 use lockstep_detect::co_action::WindowPairs;
 use lockstep_detect::{DetectConfig, Semantics};
 
+#[cfg(feature = "ballista")]
+pub mod cluster;
+
+/// Where the plan runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// DataFusion in this process, over this many partitions.
+    Embedded {
+        /// Partitions and worker threads.
+        threads: usize,
+    },
+    /// A Ballista cluster, through its scheduler.
+    Ballista {
+        /// The scheduler's `HOST:PORT`.
+        scheduler: String,
+    },
+}
+
+impl Engine {
+    /// The engine named by `--engine`: `datafusion`, or
+    /// `ballista://HOST:PORT` (the port defaults to Ballista's 50050).
+    pub fn parse(s: &str, threads: usize) -> Result<Engine, String> {
+        if s == "datafusion" {
+            return Ok(Engine::Embedded { threads });
+        }
+        let Some(rest) = s.strip_prefix("ballista://") else {
+            return Err(format!(
+                "unknown engine `{s}`: expected `native`, `datafusion` or `ballista://HOST:PORT`"
+            ));
+        };
+        let rest = rest.trim_end_matches('/');
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(':') => {
+                let port: u16 = p.parse().map_err(|_| {
+                    format!("`{s}`: the port `{p}` is not a number from 0 to 65535")
+                })?;
+                (h, port)
+            }
+            _ => (rest, 50050),
+        };
+        let plain_host = host.trim_start_matches('[').trim_end_matches(']');
+        if plain_host.is_empty()
+            || (plain_host.contains(':') && !host.starts_with('['))
+            || !plain_host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+        {
+            return Err(format!("`{s}`: expected `ballista://HOST:PORT`"));
+        }
+        Ok(Engine::Ballista { scheduler: format!("{host}:{port}") })
+    }
+
+    /// The engine's name in `summary.json`.
+    pub fn name(&self) -> String {
+        match self {
+            Engine::Embedded { .. } => "datafusion".into(),
+            Engine::Ballista { scheduler } => format!("ballista://{scheduler}"),
+        }
+    }
+}
+
 /// Why the engine could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ScaleError {
-    /// This build has no DataFusion.
-    #[error("this lockstep was built without DataFusion: build with `cargo build --release -p lockstep-cli --features scale-out`")]
+    /// This build has no DataFusion or Ballista.
+    #[error("this lockstep was built without DataFusion and Ballista: build with `cargo build --release -p lockstep-cli --features scale-out`")]
     NotBuilt,
     /// The parameters ask for what the plan does not cover.
     #[error("{0}")]
@@ -29,13 +90,21 @@ pub enum ScaleError {
     /// DataFusion failed.
     #[error("DataFusion: {0}")]
     Engine(String),
+    /// The Ballista cluster failed or could not be reached.
+    #[error("Ballista at {scheduler}: {message}")]
+    Ballista {
+        /// The scheduler's `HOST:PORT`.
+        scheduler: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// Checks that the plan covers `cfg`.
 fn supported(cfg: &DetectConfig) -> Result<(), ScaleError> {
     if cfg.semantics != Semantics::Lockstep {
         return Err(ScaleError::Unsupported(
-            "`--engine datafusion` runs lockstep semantics only (CooRTweet's rules need every kept action)".into(),
+            "`--engine datafusion` and `ballista://` run lockstep semantics only (CooRTweet's rules need every kept action)".into(),
         ));
     }
     Ok(())
@@ -50,9 +119,10 @@ pub mod plan {
         CAST(time_us AS BIGINT) AS t, self_ref FROM actions";
 
     /// Exact duplicates after their first, by input order.
-    pub const DEDUP: &str = "SELECT action_id, account_id, object_id, content_id, t, self_ref FROM (\
-        SELECT *, row_number() OVER (PARTITION BY object_id, account_id, content_id, t ORDER BY action_id) AS rn \
-        FROM all_actions) WHERE rn = 1";
+    pub const DEDUP: &str =
+        "SELECT a.action_id, a.account_id, a.object_id, a.content_id, a.t, a.self_ref \
+        FROM all_actions a JOIN (SELECT min(action_id) AS first FROM all_actions \
+        GROUP BY object_id, account_id, content_id, t) f ON a.action_id = f.first";
 
     /// Accounts on too few distinct objects dropped.
     pub fn participating(min: u32) -> String {
@@ -70,58 +140,133 @@ pub mod plan {
         format!("SELECT *, t / {} AS bucket FROM participating", window_us.max(1))
     }
 
-    /// The pairs within the window, loops flagged.
+    /// The pairs within the window, loops flagged. Each action meets its
+    /// own bucket and the next: two copies of the table, one with the
+    /// bucket shifted (a `UNION ALL`, which a distributed plan ships as
+    /// easily as a scan).
     pub fn pairs(cfg: &DetectConfig) -> String {
         format!(
             "SELECT x.action_id AS older, y.action_id AS newer, \
              (x.account_id = y.account_id OR x.content_id = y.content_id OR x.self_ref OR y.self_ref) AS is_loop \
-             FROM (SELECT b.*, b.bucket + d.step AS join_bucket FROM bucketed b CROSS JOIN (VALUES (0), (1)) AS d(step)) x \
+             FROM (SELECT action_id, account_id, object_id, content_id, t, self_ref, bucket AS join_bucket FROM bucketed \
+                   UNION ALL \
+                   SELECT action_id, account_id, object_id, content_id, t, self_ref, bucket + 1 AS join_bucket FROM bucketed) x \
              JOIN bucketed y ON y.object_id = x.object_id AND y.bucket = x.join_bucket \
              WHERE (x.t < y.t OR (x.t = y.t AND x.action_id < y.action_id)) AND y.t - x.t <= {}",
             cfg.window_us
         )
     }
+
+    /// Every step before the pairs as one `WITH` clause (tables
+    /// `all_actions`, `kept`, `participating`, `bucketed`), for an engine
+    /// that runs each query from the Parquet file rather than keeping
+    /// tables between queries.
+    pub fn steps(cfg: &DetectConfig) -> String {
+        let kept = if cfg.dedup { DEDUP.to_string() } else { "SELECT * FROM all_actions".into() };
+        let participating = if cfg.min_participation > 1 {
+            participating(cfg.min_participation)
+        } else {
+            "SELECT * FROM kept".into()
+        };
+        format!(
+            "WITH all_actions AS ({ACTIONS}), kept AS ({kept}), participating AS ({participating}), \
+             bucketed AS ({}) ",
+            bucketed(cfg.window_us)
+        )
+    }
 }
 
-/// The window stage on DataFusion over the dataset in `dir`, with
-/// `threads` partitions.
-#[cfg(feature = "datafusion")]
+/// The window stage over the dataset in `dir`, on `engine`.
 pub fn window_pairs(
     dir: &Path,
     cfg: &DetectConfig,
-    threads: usize,
+    engine: &Engine,
 ) -> Result<WindowPairs, ScaleError> {
     supported(cfg)?;
-    let threads = threads.max(1);
+    match engine {
+        Engine::Embedded { threads } => embedded(dir, cfg, (*threads).max(1)),
+        Engine::Ballista { scheduler } => ballista(dir, cfg, scheduler),
+    }
+}
+
+#[cfg(feature = "datafusion")]
+fn embedded(dir: &Path, cfg: &DetectConfig, threads: usize) -> Result<WindowPairs, ScaleError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .build()
         .map_err(|e| ScaleError::Engine(e.to_string()))?;
-    rt.block_on(engine::run(dir, cfg, threads)).map_err(|e| ScaleError::Engine(e.to_string()))
+    rt.block_on(engine::embedded(dir, cfg, threads)).map_err(|e| ScaleError::Engine(e.to_string()))
 }
 
-/// Without DataFusion: an error that says how to build with it.
 #[cfg(not(feature = "datafusion"))]
-pub fn window_pairs(
-    dir: &Path,
-    cfg: &DetectConfig,
-    threads: usize,
-) -> Result<WindowPairs, ScaleError> {
-    let _ = (dir, threads);
-    supported(cfg)?;
+fn embedded(_: &Path, _: &DetectConfig, _: usize) -> Result<WindowPairs, ScaleError> {
+    Err(ScaleError::NotBuilt)
+}
+
+#[cfg(feature = "ballista")]
+fn ballista(dir: &Path, cfg: &DetectConfig, scheduler: &str) -> Result<WindowPairs, ScaleError> {
+    let fail = |message: String| ScaleError::Ballista { scheduler: scheduler.into(), message };
+    // The client only waits on the scheduler and fetches results: two
+    // threads are plenty, whatever runs on the cluster.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    rt.block_on(engine::ballista(dir, cfg, scheduler)).map_err(|e| {
+        let message = e.to_string();
+        if message.contains("transport error") || message.contains("onnect") {
+            fail(format!(
+                "{message} (is a scheduler running there? `scripts/ballista-cluster.sh start` starts a local cluster)"
+            ))
+        } else {
+            fail(message)
+        }
+    })
+}
+
+#[cfg(not(feature = "ballista"))]
+fn ballista(_: &Path, _: &DetectConfig, _: &str) -> Result<WindowPairs, ScaleError> {
     Err(ScaleError::NotBuilt)
 }
 
 #[cfg(feature = "datafusion")]
 mod engine {
     use super::plan;
-    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::array::{Array, AsArray, RecordBatch};
     use datafusion::arrow::datatypes::Int64Type;
     use datafusion::error::Result;
     use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
     use lockstep_detect::co_action::WindowPairs;
     use lockstep_detect::DetectConfig;
     use std::path::Path;
+
+    async fn register(ctx: &SessionContext, dir: &Path) -> Result<()> {
+        // Absolute: a cluster's executors resolve the path themselves.
+        let actions = std::path::absolute(dir.join("actions.parquet"))?;
+        ctx.register_parquet(
+            "actions",
+            actions.to_string_lossy().as_ref(),
+            ParquetReadOptions::default(),
+        )
+        .await
+    }
+
+    /// The pairs of the last query into `out`, loops counted or kept.
+    fn take_pairs(batches: &[RecordBatch], cfg: &DetectConfig, out: &mut WindowPairs) {
+        for batch in batches {
+            let older = batch.column(0).as_primitive::<Int64Type>();
+            let newer = batch.column(1).as_primitive::<Int64Type>();
+            let is_loop = batch.column(2).as_boolean();
+            for k in 0..batch.num_rows() {
+                if is_loop.value(k) && !cfg.keep_loops {
+                    out.loops_removed += 1;
+                } else if older.is_valid(k) && newer.is_valid(k) {
+                    out.pairs.push((older.value(k) as u32, newer.value(k) as u32));
+                }
+            }
+        }
+    }
 
     /// Runs `sql`, keeps the result in memory as table `name`, and returns
     /// its row count.
@@ -132,16 +277,15 @@ mod engine {
         Ok(rows)
     }
 
-    pub(super) async fn run(dir: &Path, cfg: &DetectConfig, threads: usize) -> Result<WindowPairs> {
+    /// In this process, each step's table kept in memory for the next.
+    pub(super) async fn embedded(
+        dir: &Path,
+        cfg: &DetectConfig,
+        threads: usize,
+    ) -> Result<WindowPairs> {
         let ctx =
             SessionContext::new_with_config(SessionConfig::new().with_target_partitions(threads));
-        let actions = dir.join("actions.parquet");
-        ctx.register_parquet(
-            "actions",
-            actions.to_string_lossy().as_ref(),
-            ParquetReadOptions::default(),
-        )
-        .await?;
+        register(&ctx, dir).await?;
         let mut out = WindowPairs::default();
         let all = materialize(&ctx, "all_actions", plan::ACTIONS).await?;
         let kept = if cfg.dedup {
@@ -157,18 +301,78 @@ mod engine {
         };
         out.prefiltered_out = kept - part;
         materialize(&ctx, "bucketed", &plan::bucketed(cfg.window_us)).await?;
-        for batch in ctx.sql(&plan::pairs(cfg)).await?.collect().await? {
-            let older = batch.column(0).as_primitive::<Int64Type>();
-            let newer = batch.column(1).as_primitive::<Int64Type>();
-            let is_loop = batch.column(2).as_boolean();
-            for k in 0..batch.num_rows() {
-                if is_loop.value(k) && !cfg.keep_loops {
-                    out.loops_removed += 1;
-                } else if older.is_valid(k) && newer.is_valid(k) {
-                    out.pairs.push((older.value(k) as u32, newer.value(k) as u32));
-                }
-            }
-        }
+        take_pairs(&ctx.sql(&plan::pairs(cfg)).await?.collect().await?, cfg, &mut out);
         Ok(out)
+    }
+
+    /// On a Ballista cluster: each query a job of its own from the Parquet
+    /// file (a cluster keeps no tables between jobs), the steps as one
+    /// `WITH` clause.
+    #[cfg(feature = "ballista")]
+    pub(super) async fn ballista(
+        dir: &Path,
+        cfg: &DetectConfig,
+        scheduler: &str,
+    ) -> Result<WindowPairs> {
+        use ballista::prelude::SessionContextExt;
+        let ctx = SessionContext::remote(&format!("df://{scheduler}")).await?;
+        register(&ctx, dir).await?;
+        let steps = plan::steps(cfg);
+        let count = |table: &'static str| {
+            let sql = format!("{steps}SELECT count(*) AS n FROM {table}");
+            let ctx = &ctx;
+            async move {
+                let batches = ctx.sql(&sql).await?.collect().await?;
+                Ok::<u64, datafusion::error::DataFusionError>(
+                    batches
+                        .iter()
+                        .filter(|b| b.num_rows() > 0)
+                        .map(|b| b.column(0).as_primitive::<Int64Type>().value(0) as u64)
+                        .sum(),
+                )
+            }
+        };
+        let mut out = WindowPairs::default();
+        let all = count("all_actions").await?;
+        let kept = if cfg.dedup { count("kept").await? } else { all };
+        out.duplicates_dropped = all - kept;
+        let part = if cfg.min_participation > 1 { count("participating").await? } else { kept };
+        out.prefiltered_out = kept - part;
+        let pairs = format!("{steps}{}", plan::pairs(cfg));
+        take_pairs(&ctx.sql(&pairs).await?.collect().await?, cfg, &mut out);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Engine;
+
+    #[test]
+    fn engines_parse() {
+        let ballista = |s: &str| Engine::Ballista { scheduler: s.into() };
+        assert_eq!(Engine::parse("datafusion", 3), Ok(Engine::Embedded { threads: 3 }));
+        assert_eq!(Engine::parse("ballista://127.0.0.1:50050", 1), Ok(ballista("127.0.0.1:50050")));
+        assert_eq!(
+            Engine::parse("ballista://cluster.example/", 1),
+            Ok(ballista("cluster.example:50050"))
+        );
+        assert_eq!(Engine::parse("ballista://[::1]:7000", 1), Ok(ballista("[::1]:7000")));
+        assert_eq!(Engine::parse("ballista://[::1]", 1), Ok(ballista("[::1]:50050")));
+        for bad in [
+            "spark",
+            "ballista://",
+            "ballista://h:99999",
+            "ballista://h:x",
+            "ballista://a b:1",
+            "ballista://h/path",
+            "ballista://::1",
+        ] {
+            assert!(Engine::parse(bad, 1).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Engine::parse("ballista://h:1", 1).map(|e| e.name()),
+            Ok("ballista://h:1".to_string())
+        );
     }
 }
