@@ -26,7 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def run(*args, env=None):
-    subprocess.run(args, check=True, env=env)
+    # The run summaries would bury the table.
+    subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL)
 
 
 def main():
