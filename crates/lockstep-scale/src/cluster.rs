@@ -47,6 +47,8 @@ pub fn run_scheduler(host: &str, port: u16) -> Result<(), ScaleError> {
 pub struct ExecutorOptions {
     /// The address to listen on.
     pub host: String,
+    /// The address others reach this executor at.
+    pub external_host: String,
     /// The Arrow Flight port (results and shuffles).
     pub port: u16,
     /// The gRPC port (tasks).
@@ -65,7 +67,7 @@ pub struct ExecutorOptions {
 pub fn run_executor(o: &ExecutorOptions) -> Result<(), ScaleError> {
     let config = ExecutorProcessConfig {
         bind_host: o.host.clone(),
-        external_host: Some(o.host.clone()),
+        external_host: Some(o.external_host.clone()),
         port: o.port,
         grpc_port: o.grpc_port,
         scheduler_host: o.scheduler_host.clone(),

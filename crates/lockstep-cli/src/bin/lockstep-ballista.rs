@@ -31,9 +31,13 @@ enum Command {
     },
     /// Runs tasks and serves their results.
     Executor {
-        /// The address to listen on (and to advertise).
+        /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         bind_host: String,
+        /// The address the scheduler and clients reach this executor at
+        /// (default: the bind address; give one when binding 0.0.0.0).
+        #[arg(long)]
+        external_host: Option<String>,
         /// The Arrow Flight port.
         #[arg(long, default_value_t = 50051)]
         bind_port: u16,
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
         }
         Command::Executor {
             bind_host,
+            external_host,
             bind_port,
             bind_grpc_port,
             scheduler_host,
@@ -100,6 +105,7 @@ fn main() -> ExitCode {
                 "lockstep-ballista: executor on {bind_host}:{bind_port} (gRPC {bind_grpc_port}), scheduler {scheduler_host}:{scheduler_port}"
             );
             run_executor(&ExecutorOptions {
+                external_host: external_host.unwrap_or_else(|| bind_host.clone()),
                 host: bind_host,
                 port: bind_port,
                 grpc_port: bind_grpc_port,
