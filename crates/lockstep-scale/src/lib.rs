@@ -50,8 +50,10 @@ impl Engine {
             ));
         };
         let rest = rest.trim_end_matches('/');
+        // An IPv6 address is bracketed, so a port is what follows the last
+        // colon after any closing bracket.
         let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(':') => {
+            Some((h, p)) if !rest.ends_with(']') => {
                 let port: u16 = p.parse().map_err(|_| {
                     format!("`{s}`: the port `{p}` is not a number from 0 to 65535")
                 })?;
@@ -359,6 +361,10 @@ mod tests {
         );
         assert_eq!(Engine::parse("ballista://[::1]:7000", 1), Ok(ballista("[::1]:7000")));
         assert_eq!(Engine::parse("ballista://[::1]", 1), Ok(ballista("[::1]:50050")));
+        assert_eq!(
+            Engine::parse("ballista://[2001:db8:0:1]", 1),
+            Ok(ballista("[2001:db8:0:1]:50050"))
+        );
         for bad in [
             "spark",
             "ballista://",
