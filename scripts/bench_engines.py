@@ -23,6 +23,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench_common import simulated_dataset  # noqa: E402
 
 
 def run(*args, env=None):
@@ -43,13 +45,7 @@ def main():
     run(*cluster, "start", "-n", "2", "-p", port, env=env)
     try:
         for rows in map(int, sys.argv[3:]):
-            case = os.path.join(work, str(rows))
-            shutil.rmtree(case, ignore_errors=True)
-            os.makedirs(case)
-            src, ds = os.path.join(case, "s.csv"), os.path.join(case, "ds")
-            run(binary, "simulate", "--rows", str(rows), "--seed", "7", "--out", src, "--quiet")
-            run(binary, "ingest", src, "--out", ds, "--quiet")
-            os.remove(src)
+            case, ds = simulated_dataset(binary, work, rows)
             best = {name: (float("inf"), float("inf")) for name, _ in engines}
             for _ in range(3):
                 for name, engine in engines:

@@ -15,11 +15,11 @@ participation rounds, write edges.csv and pairs.csv).
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+from bench_common import simulated_dataset  # noqa: E402
 from sql_equivalence import run, run_plan  # noqa: E402
 
 
@@ -28,13 +28,7 @@ def main():
     print("| rows | pairs | edges | native detect, total | native co-action stage | DuckDB plan | DuckDB / native total |")
     print("|---|---|---|---|---|---|---|")
     for rows in map(int, sys.argv[3:]):
-        case = os.path.join(work, str(rows))
-        shutil.rmtree(case, ignore_errors=True)
-        os.makedirs(case)
-        src, ds = os.path.join(case, "s.csv"), os.path.join(case, "ds")
-        run(binary, "simulate", "--rows", str(rows), "--seed", "7", "--out", src, "--quiet")
-        run(binary, "ingest", src, "--out", ds, "--quiet")
-        os.remove(src)
+        case, ds = simulated_dataset(binary, work, rows)
         plan = os.path.join(case, "plan.sql")
         sql_out = os.path.join(case, "sql")
         run(binary, "export-sql", ds, "--out", plan, "--results", sql_out)

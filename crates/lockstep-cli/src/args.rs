@@ -62,10 +62,9 @@ pub enum ClustersArg {
 pub enum EngineArg {
     /// lockstep's own sweep.
     Native,
-    /// Apache DataFusion, embedded.
-    Datafusion,
-    /// A Ballista cluster, through its scheduler at `HOST:PORT`.
-    Ballista(String),
+    /// The plan on DataFusion, embedded (its threads are `--threads`'s,
+    /// set when the run starts) or on a Ballista cluster.
+    Plan(lockstep_scale::Engine),
 }
 
 impl EngineArg {
@@ -73,19 +72,7 @@ impl EngineArg {
         if s == "native" {
             return Ok(EngineArg::Native);
         }
-        Ok(match lockstep_scale::Engine::parse(s, 1)? {
-            lockstep_scale::Engine::Embedded { .. } => EngineArg::Datafusion,
-            lockstep_scale::Engine::Ballista { scheduler } => EngineArg::Ballista(scheduler),
-        })
-    }
-
-    /// The engine as `--engine` names it.
-    pub fn name(&self) -> String {
-        match self {
-            EngineArg::Native => "native".into(),
-            EngineArg::Datafusion => "datafusion".into(),
-            EngineArg::Ballista(s) => format!("ballista://{s}"),
-        }
+        lockstep_scale::Engine::parse(s, 0).map(EngineArg::Plan)
     }
 }
 

@@ -154,8 +154,8 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
         params[k] = v.clone();
     }
     // Named only when not native, so that native runs keep their bytes.
-    if a.engine != EngineArg::Native {
-        params["engine"] = json!(a.engine.name());
+    if let EngineArg::Plan(engine) = &a.engine {
+        params["engine"] = json!(engine.name());
     }
     params
 }
@@ -227,8 +227,8 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     }
 
     stages.start("detecting");
-    let det = if a.engine != EngineArg::Native {
-        let name = a.engine.name();
+    let det = if let EngineArg::Plan(engine) = &a.engine {
+        let name = engine.name();
         let Some((dir, manifest)) = &loaded.dataset else {
             bail!("`--engine {name}` reads a dataset folder: make one with `lockstep ingest INPUT --out DIR`");
         };
@@ -242,13 +242,11 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
                 ds.actions.len()
             );
         }
-        let engine = match &a.engine {
-            EngineArg::Ballista(scheduler) => {
-                lockstep_scale::Engine::Ballista { scheduler: scheduler.clone() }
-            }
-            _ => lockstep_scale::Engine::Embedded {
+        let engine = match engine {
+            lockstep_scale::Engine::Embedded { .. } => lockstep_scale::Engine::Embedded {
                 threads: if threads == 0 { pool.current_num_threads() } else { threads },
             },
+            other => other.clone(),
         };
         let found = lockstep_scale::window_pairs(dir, &plan.detect, &engine)?;
         pool.install(|| lockstep_detect::co_action::detect_from_pairs(ds, &plan.detect, found))

@@ -33,10 +33,8 @@ fn tmp(tag: &str) -> PathBuf {
     dir
 }
 
-#[cfg(not(feature = "scale-out"))]
-#[test]
-fn engines_without_the_feature_say_how_to_build_them() {
-    let dir = tmp("nofeature");
+/// The small shares fixture as a dataset in `dir`.
+fn small_dataset(dir: &Path) -> PathBuf {
     let ds = dir.join("ds");
     ok(&[
         "ingest",
@@ -44,6 +42,14 @@ fn engines_without_the_feature_say_how_to_build_them() {
         "--out",
         ds.to_str().unwrap(),
     ]);
+    ds
+}
+
+#[cfg(not(feature = "scale-out"))]
+#[test]
+fn engines_without_the_feature_say_how_to_build_them() {
+    let dir = tmp("nofeature");
+    let ds = small_dataset(&dir);
     for engine in ["datafusion", "ballista://127.0.0.1:50050"] {
         let o = lockstep(&[
             "detect",
@@ -239,13 +245,7 @@ fn engines_datafusion_and_ballista_give_the_native_outputs() {
 #[test]
 fn ballista_without_a_scheduler_says_so() {
     let dir = tmp("noscheduler");
-    let ds = dir.join("ds");
-    ok(&[
-        "ingest",
-        "crates/lockstep-cli/tests/fixtures/shares-csv/small.csv",
-        "--out",
-        ds.to_str().unwrap(),
-    ]);
+    let ds = small_dataset(&dir);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let o = lockstep(&[
         "detect",

@@ -5,30 +5,12 @@
 
 use lockstep_detect::co_action::{detect_from_pairs, WindowPairs};
 use lockstep_detect::{detect, DetectConfig, Semantics};
-use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
+use lockstep_model::Dataset;
 use proptest::prelude::*;
 use std::collections::HashSet;
 
-fn dataset() -> impl Strategy<Value = Dataset> {
-    proptest::collection::vec((0u8..6, 0u8..5, 0u8..2, 0u8..30, 0i64..12, any::<bool>()), 0..60)
-        .prop_map(|rows| {
-            let mut b = DatasetBuilder::default();
-            for (acc, obj, layer, content, t, self_ref) in rows {
-                let layer = [Layer::Repost, Layer::Url][layer as usize];
-                let object = format!("o{obj}");
-                let content = if self_ref { object.clone() } else { format!("c{content}") };
-                b.push_action(ActionInput {
-                    account: &format!("a{acc}"),
-                    object: &object,
-                    layer,
-                    content: &content,
-                    time_us: t * 5_000_000,
-                    platform: "",
-                });
-            }
-            b.finish()
-        })
-}
+mod common;
+use common::dataset;
 
 /// What the SQL plan computes, by brute force over all pairs of rows.
 fn window_pairs(ds: &Dataset, cfg: &DetectConfig) -> WindowPairs {

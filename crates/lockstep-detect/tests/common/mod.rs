@@ -1,0 +1,28 @@
+//! What the detector's property tests share.
+
+use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
+use proptest::prelude::*;
+
+/// Small alphabets so that ties, repeat shares, duplicates, shared content
+/// ids and window edges are common.
+pub fn dataset() -> impl Strategy<Value = Dataset> {
+    proptest::collection::vec((0u8..6, 0u8..5, 0u8..3, 0u8..40, 0i64..12, any::<bool>()), 0..60)
+        .prop_map(|rows| {
+            let mut b = DatasetBuilder::default();
+            for (acc, obj, layer, content, t, self_ref) in rows {
+                let layer = [Layer::Repost, Layer::Url, Layer::Hashtag][layer as usize];
+                let object = format!("o{obj}");
+                // Sometimes the content id is the object id (a loop in CooRTweet's sense).
+                let content = if self_ref { object.clone() } else { format!("c{content}") };
+                b.push_action(ActionInput {
+                    account: &format!("a{acc}"),
+                    object: &object,
+                    layer,
+                    content: &content,
+                    time_us: t * 5_000_000,
+                    platform: "",
+                });
+            }
+            b.finish()
+        })
+}
