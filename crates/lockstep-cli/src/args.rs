@@ -76,6 +76,25 @@ impl EngineArg {
     }
 }
 
+/// `8G`, `512M`, `1.5GiB`, `1000000`: bytes, with binary units (K = 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(format!("unknown unit in `{s}` (expected a number and K, M, G or T)")),
+    };
+    match number.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok((x * (1u64 << shift) as f64) as u64),
+        _ => Err(format!("`{s}` is not a positive size (such as 8G or 512M)")),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NearTextPairs {
     /// Every pair's own similarity reaches the threshold.
@@ -223,6 +242,19 @@ pub struct DetectArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Memory for the run, such as `8G` or `512M` (K = 1024 bytes;
+    /// default: half of the machine's memory). What the dataset takes
+    /// counts against it; the native engine sweeps the actions in parts and
+    /// writes sorted runs of pairs to `--spill-dir` to keep the rest within
+    /// it. Results do not depend on it.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<u64>,
+
+    /// Where spilled runs go (default: the system's temporary folder,
+    /// `TMPDIR`); they are removed when the run ends.
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
 
     /// No progress bars.
     #[arg(long, short)]

@@ -1,8 +1,10 @@
 use crate::args::{ClustersArg, DetectArgs, EngineArg, NearTextMode, NearTextPairs, SemanticsArg};
 use crate::input::count;
+use crate::memory::fmt_bytes;
 use crate::progress::Stages;
 use crate::ExitStatus;
 use anyhow::{bail, Context};
+use lockstep_detect::bounded::{detect_bounded, Spill, SpillStats};
 use lockstep_detect::{DetectConfig, Semantics};
 use lockstep_graph::ThresholdConfig;
 use lockstep_ingest::IngestConfig;
@@ -160,6 +162,62 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
     params
 }
 
+/// The memory limit of a native detection and what it leaves the detector.
+struct Memory {
+    limit: Option<u64>,
+    dataset: u64,
+    spill: Spill,
+}
+
+impl Memory {
+    fn of(a: &DetectArgs, ds: &lockstep_model::Dataset) -> Memory {
+        let limit = a.memory_limit.or_else(crate::memory::default_limit);
+        let dataset = ds.heap_bytes();
+        let budget = limit.map_or(u64::MAX, |l| l.saturating_sub(dataset));
+        let dir = a.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+        Memory { limit, dataset, spill: Spill::within(dir, budget, ds) }
+    }
+
+    fn over_limit(&self) -> Option<String> {
+        let limit = self.limit.filter(|&l| self.dataset >= l)?;
+        Some(format!(
+            "the dataset alone takes {}, over the memory limit of {}: the detection runs in its smallest parts and runs, and the run will pass the limit",
+            fmt_bytes(self.dataset),
+            fmt_bytes(limit)
+        ))
+    }
+
+    fn describe(&self, s: &SpillStats) -> String {
+        format!(
+            "out of core (memory limit {}, dataset {}): actions swept in {} ({}), {} of pairs written to disk ({}, {})",
+            self.limit.map_or("none".into(), fmt_bytes),
+            fmt_bytes(self.dataset),
+            count(s.parts as u64, "part"),
+            count(s.sweeps as u64, "sweep"),
+            count(s.runs as u64, "sorted run"),
+            count(s.spilled_pairs, "pair"),
+            fmt_bytes(s.spilled_bytes)
+        )
+    }
+
+    fn json(&self, s: &SpillStats) -> serde_json::Value {
+        json!({
+            "memory_limit_bytes": self.limit,
+            "dataset_bytes": self.dataset,
+            "part_actions": self.spill.part_rows,
+            "run_pairs": self.spill.run_pairs,
+            "parts": s.parts,
+            "sweeps": s.sweeps,
+            "runs": s.runs,
+            "spilled_pairs": s.spilled_pairs,
+            "spilled_bytes": s.spilled_bytes,
+            "sweep_ms": s.sweep_ms.round(),
+            "spill_ms": s.spill_ms.round(),
+            "merge_ms": s.merge_ms.round(),
+        })
+    }
+}
+
 /// `1234567` -> `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
@@ -227,6 +285,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     }
 
     stages.start("detecting");
+    let mut out_of_core = None;
     let det = if let EngineArg::Plan(engine) = &a.engine {
         let name = engine.name();
         let Some((dir, manifest)) = &loaded.dataset else {
@@ -251,19 +310,31 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         let found = lockstep_scale::window_pairs(dir, &plan.detect, &engine)?;
         pool.install(|| lockstep_detect::co_action::detect_from_pairs(ds, &plan.detect, found))
     } else {
-        pool.install(|| match &near {
-            Some(TextLayer::SimilarPosts(s)) => {
-                lockstep_detect::co_action::detect_filtered(ds, &plan.detect, |a, b| {
-                    s.similar(ds, a, b)
-                })
+        let memory = Memory::of(&a, ds);
+        if let Some(over) = memory.over_limit() {
+            if !a.quiet {
+                eprintln!("warning: {over}");
             }
-            Some(TextLayer::Clusters(n)) if a.near_text_pairs == NearTextPairs::Similar => {
-                lockstep_detect::co_action::detect_filtered(ds, &plan.detect, |x, y| {
-                    n.similar_pair(ds, x, y)
-                })
-            }
-            _ => lockstep_detect::detect(ds, &plan.detect),
-        })
+        }
+        let spill = &memory.spill;
+        let cfg = &plan.detect;
+        let (det, spilled) = pool
+            .install(|| match &near {
+                Some(TextLayer::SimilarPosts(s)) => {
+                    detect_bounded(ds, cfg, |a, b| s.similar(ds, a, b), spill)
+                }
+                Some(TextLayer::Clusters(n)) if a.near_text_pairs == NearTextPairs::Similar => {
+                    detect_bounded(ds, cfg, |x, y| n.similar_pair(ds, x, y), spill)
+                }
+                _ => detect_bounded(ds, cfg, |_, _| true, spill),
+            })
+            .with_context(|| {
+                format!("cannot spill pairs to `{}` (`--spill-dir`)", spill.dir.display())
+            })?;
+        if spilled.parts > 1 || spilled.runs > 0 {
+            out_of_core = Some((memory, spilled));
+        }
+        det
     };
     let audience = pool.install(|| lockstep_stats::Audience::of(ds));
     let significance = plan.fdr.map(|_| {
@@ -306,12 +377,16 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         files: &ingested.files,
         skips: &ingested.skips,
         timings_ms: stages.timings_ms.clone(),
+        execution: out_of_core.as_ref().map(|(m, s)| m.json(s)),
     };
     written.push(lockstep_report::write_summary(&a.out, &results, &run_info)?);
 
     let mut out = std::io::stdout().lock();
     crate::input::print_reads(&mut out, &loaded)?;
     print_summary(&mut out, &results, &plan)?;
+    if let Some((m, s)) = &out_of_core {
+        writeln!(out, "{}", m.describe(s))?;
+    }
     if let Some(top) =
         scores.iter().max_by(|x, y| x.score.total_cmp(&y.score).then(y.cluster.cmp(&x.cluster)))
     {
@@ -450,7 +525,22 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
         Some(1) => "1 thread".to_string(),
         Some(t) => format!("{t} threads"),
     };
-    line("execution", format!("in memory, on {threads} (results do not depend on it)"));
+    let limit = a.memory_limit.or_else(crate::memory::default_limit);
+    let memory = match limit.filter(|_| d.semantics == Semantics::Lockstep) {
+        None if d.semantics == Semantics::CooRTweet => {
+            "in memory (CooRTweet's rules run in memory)".to_string()
+        }
+        None => "in memory".to_string(),
+        Some(l) => {
+            let dir = a.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+            format!(
+                "within {} (past it, actions swept in parts and sorted runs of pairs written to `{}`)",
+                fmt_bytes(l),
+                dir.display()
+            )
+        }
+    };
+    line("execution", format!("{memory}, on {threads} (results depend on neither)"));
     line(
         "outputs",
         format!("{} in `{}`", lockstep_report::OUTPUT_FILES.join(", "), a.out.display()),

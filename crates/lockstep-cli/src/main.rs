@@ -6,6 +6,7 @@ mod evaluate;
 mod export_sql;
 mod ingest;
 mod input;
+mod memory;
 mod progress;
 mod serve;
 mod simulate;

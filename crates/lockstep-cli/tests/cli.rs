@@ -144,6 +144,41 @@ fn outputs_do_not_depend_on_threads() {
     insta::assert_snapshot!(one.stdout);
 }
 
+/// Same bytes out whatever the memory limit: with 1 KiB, the Russian
+/// retweets are swept in parts of 1,024 actions and their pairs go to disk
+/// in runs of 1,024; the spill folder is empty after.
+#[test]
+fn outputs_do_not_depend_on_the_memory_limit() {
+    let spill = TempDir::new("spill");
+    let args = |limit: &'static str| {
+        let mut a = vec!["detect", "examples/data/russian_coord_tweets.csv", "--out", "{OUT}"];
+        a.extend(["--fdr", "0.05", "--fast-window", "10", "--dedup", "--memory-limit", limit]);
+        a.extend(["--spill-dir", spill.0.to_str().unwrap()]);
+        lockstep(&a)
+    };
+    let (big, small) = (args("64G"), args("1K"));
+    assert_eq!((big.code, small.code), (0, 0), "{}", small.stderr);
+    assert!(!big.stdout.contains("out of core"), "{}", big.stdout);
+    assert!(small.stderr.contains("over the memory limit of 1.0 KiB"), "{}", small.stderr);
+    let line = small.stdout.lines().find(|l| l.starts_with("out of core")).unwrap();
+    assert!(line.contains("swept in 36 parts") && line.contains("sorted runs"), "{line}");
+    assert_eq!(small.stdout.replace(&format!("{line}\n"), ""), big.stdout);
+    for name in lockstep_report::OUTPUT_FILES.iter().filter(|&&f| f != "summary.json") {
+        assert!(read(&big, name) == read(&small, name), "{name} differs with 1K");
+    }
+    let (b, s) = (summary(&big), summary(&small));
+    assert_eq!(s["execution"]["part_actions"], 1024);
+    assert!(s["execution"]["spilled_bytes"].as_u64().unwrap() > 0);
+    assert!(b.get("execution").is_none(), "{b}");
+    let clean = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("timings_ms");
+        v.as_object_mut().unwrap().remove("execution");
+        v
+    };
+    assert_eq!(clean(b), clean(s));
+    assert_eq!(std::fs::read_dir(&spill.0).unwrap().count(), 0, "runs left behind");
+}
+
 /// Accounts and edges below the lockstep defaults stay visible.
 const KEEP_ALL: [&str; 4] = ["--min-participation", "1", "--min-weight", "1"];
 
@@ -599,6 +634,10 @@ fn explain_prints_the_plan_without_reading() {
         "--explain",
         "--fast-window",
         "10",
+        "--memory-limit",
+        "8G",
+        "--spill-dir",
+        "/spill",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.out.exists(), "explain wrote outputs");

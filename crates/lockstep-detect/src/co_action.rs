@@ -89,15 +89,15 @@ pub fn detect_filtered(
             let ranks = &keys[g.clone()];
             let mut out = Vec::new();
             let mut dropped = 0;
-            for (x, &ki) in ranks.iter().enumerate() {
-                let i = (ki & 0xffff_ffff) as usize;
-                for &kj in &ranks[x + 1..] {
-                    let j = (kj & 0xffff_ffff) as usize;
-                    if r.time[j] - r.time[i] > w {
-                        break;
-                    }
+            let at = |x: usize| (ranks[x] & 0xffff_ffff) as usize;
+            sweep_window(
+                ranks.len(),
+                |x| r.time[at(x)],
+                w,
+                |x, y| {
+                    let (i, j) = (at(x), at(y));
                     if !pair_ok(perm[i] as usize, perm[j] as usize) {
-                        continue;
+                        return;
                     }
                     let is_loop = r.account[i] == r.account[j]
                         || r.content[i] == r.content[j]
@@ -108,8 +108,8 @@ pub fn detect_filtered(
                     } else {
                         out.push((i as u32, j as u32));
                     }
-                }
-            }
+                },
+            );
             if dropped > 0 {
                 loops.fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
             }
@@ -227,7 +227,30 @@ impl Ranked {
     }
 }
 
-fn group_bounds<T>(sorted: &[T], key: impl Fn(&T) -> u64) -> Vec<std::ops::Range<usize>> {
+/// Calls `f(x, y)` for every pair of positions `x < y` of one object's
+/// actions (in rank order, so in time order) at most `w` apart: the window
+/// sweep, which stops at the first action past the window.
+pub(crate) fn sweep_window(
+    len: usize,
+    time: impl Fn(usize) -> i64,
+    w: i64,
+    mut f: impl FnMut(usize, usize),
+) {
+    for x in 0..len {
+        let tx = time(x);
+        for y in x + 1..len {
+            if time(y) - tx > w {
+                break;
+            }
+            f(x, y);
+        }
+    }
+}
+
+pub(crate) fn group_bounds<T>(
+    sorted: &[T],
+    key: impl Fn(&T) -> u64,
+) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     for i in 1..=sorted.len() {
@@ -241,7 +264,7 @@ fn group_bounds<T>(sorted: &[T], key: impl Fn(&T) -> u64) -> Vec<std::ops::Range
     out
 }
 
-fn count_distinct(ids: impl Iterator<Item = u32>, universe: usize) -> u64 {
+pub(crate) fn count_distinct(ids: impl Iterator<Item = u32>, universe: usize) -> u64 {
     let mut seen = vec![false; universe];
     let mut n = 0;
     for i in ids {
@@ -422,7 +445,7 @@ fn lockstep_participation(
 /// participation filter again, and a pair is flagged when its
 /// `(content_id, content_id_y)` is among the survivors' (so a content pair
 /// repeated on another object is flagged too).
-enum FastRule {
+pub(crate) enum FastRule {
     None,
     Window(i64),
     ContentPairs(std::collections::HashSet<(u32, u32)>),
@@ -455,13 +478,16 @@ impl FastRule {
         }
     }
 
-    fn is_fast(&self, r: &Ranked, i: u32, j: u32) -> bool {
+    /// The lockstep rule, which needs no pairs to set up.
+    pub(crate) fn window(cfg: &DetectConfig) -> Self {
+        cfg.fast_window_us.map_or(FastRule::None, FastRule::Window)
+    }
+
+    pub(crate) fn is_fast(&self, r: &impl Cols, i: u32, j: u32) -> bool {
         match self {
             FastRule::None => false,
-            FastRule::Window(f) => r.time[j as usize] - r.time[i as usize] <= *f,
-            FastRule::ContentPairs(set) => {
-                set.contains(&(r.content[i as usize], r.content[j as usize]))
-            }
+            FastRule::Window(f) => r.time(j) - r.time(i) <= *f,
+            FastRule::ContentPairs(set) => set.contains(&(r.content(i), r.content(j))),
         }
     }
 }
@@ -475,16 +501,89 @@ fn aggregate(
     pairs: Vec<(u32, u32)>,
     fast: &FastRule,
 ) -> (PairTable, EdgeTable) {
-    let mut keyed: Vec<(u64, u32, u32)> = pairs
+    let mut keyed: Vec<Keyed> = pairs
         .into_par_iter()
-        .map(|(i, j)| {
-            let (x, y) = (r.account[i as usize], r.account[j as usize]);
-            let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
-            ((lo as u64) << 32 | hi as u64, i, j)
-        })
+        .map(|(i, j)| keyed(r.account[i as usize], r.account[j as usize], i, j))
         .collect();
     keyed.par_sort_unstable();
-    let runs = group_bounds(&keyed, |k| k.0);
+    let (mut p, mut e) = (PairTable::default(), EdgeTable::default());
+    append_edges(r, cfg, perm, &keyed, fast, &mut p, &mut e);
+    (p, e)
+}
+
+/// A pair of actions (older rank, newer rank) keyed by its account pair:
+/// sorted, pairs come grouped by edge, in time order within an edge.
+pub(crate) type Keyed = (u64, u32, u32);
+
+pub(crate) fn keyed(x: u32, y: u32, i: u32, j: u32) -> Keyed {
+    let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
+    ((lo as u64) << 32 | hi as u64, i, j)
+}
+
+/// The columns of an action by rank, whether gathered ([`Ranked`]) or looked
+/// up through the permutation ([`ByRank`]).
+pub(crate) trait Cols: Sync {
+    fn object(&self, i: u32) -> u32;
+    fn content(&self, i: u32) -> u32;
+    fn time(&self, i: u32) -> i64;
+    fn layer(&self, i: u32) -> u8;
+}
+
+impl Cols for Ranked {
+    fn object(&self, i: u32) -> u32 {
+        self.object[i as usize]
+    }
+    fn content(&self, i: u32) -> u32 {
+        self.content[i as usize]
+    }
+    fn time(&self, i: u32) -> i64 {
+        self.time[i as usize]
+    }
+    fn layer(&self, i: u32) -> u8 {
+        self.layer[i as usize]
+    }
+}
+
+/// Columns by rank without a gathered copy: `perm[rank]` is the row.
+pub(crate) struct ByRank<'a> {
+    pub(crate) perm: &'a [u32],
+    pub(crate) t: &'a lockstep_model::ActionTable,
+}
+
+impl ByRank<'_> {
+    fn row(&self, i: u32) -> usize {
+        self.perm[i as usize] as usize
+    }
+}
+
+impl Cols for ByRank<'_> {
+    fn object(&self, i: u32) -> u32 {
+        self.t.object[self.row(i)]
+    }
+    fn content(&self, i: u32) -> u32 {
+        self.t.content[self.row(i)]
+    }
+    fn time(&self, i: u32) -> i64 {
+        self.t.time_us[self.row(i)]
+    }
+    fn layer(&self, i: u32) -> u8 {
+        self.t.layer[self.row(i)] as u8
+    }
+}
+
+/// Sums each run of `keyed` (sorted, whole edges only) into an edge and
+/// appends the edges and their pairs; chunks appended in key order give the
+/// tables of one sorted whole.
+pub(crate) fn append_edges(
+    r: &impl Cols,
+    cfg: &DetectConfig,
+    perm: &[u32],
+    keyed: &[Keyed],
+    fast: &FastRule,
+    p: &mut PairTable,
+    e: &mut EdgeTable,
+) {
+    let runs = group_bounds(keyed, |k| k.0);
     let is_fast = |i: u32, j: u32| fast.is_fast(r, i, j);
 
     struct EdgeRow {
@@ -500,34 +599,33 @@ fn aggregate(
         .par_iter()
         .map(|run| {
             let ps = &keyed[run.clone()];
-            let distinct = |f: &dyn Fn(&(u64, u32, u32)) -> u32, only_fast: bool| {
+            let distinct = |f: &dyn Fn(&Keyed) -> u32, only_fast: bool| {
                 let mut v: Vec<u32> =
                     ps.iter().filter(|p| !only_fast || is_fast(p.1, p.2)).map(f).collect();
                 v.sort_unstable();
                 v.dedup();
                 v.len() as u64
             };
-            let objects = distinct(&|p| r.object[p.1 as usize], false);
-            let sum: i128 =
-                ps.iter().map(|p| (r.time[p.2 as usize] - r.time[p.1 as usize]) as i128).sum();
+            let objects = distinct(&|p| r.object(p.1), false);
+            let sum: i128 = ps.iter().map(|p| (r.time(p.2) - r.time(p.1)) as i128).sum();
             let fast_rows = ps.iter().filter(|p| is_fast(p.1, p.2)).count() as u64;
             let (weight, fast_weight) = match cfg.semantics {
                 Semantics::CooRTweet => (ps.len() as u64, fast_rows),
-                Semantics::Lockstep => (objects, distinct(&|p| r.object[p.1 as usize], true)),
+                Semantics::Lockstep => (objects, distinct(&|p| r.object(p.1), true)),
             };
             EdgeRow {
                 weight,
                 objects,
                 mean: sum as f64 / ps.len() as f64,
-                n_old: distinct(&|p| r.content[p.1 as usize], false),
-                n_new: distinct(&|p| r.content[p.2 as usize], false),
-                layers: ps.iter().map(|p| Layer::ALL[r.layer[p.1 as usize] as usize]).collect(),
+                n_old: distinct(&|p| r.content(p.1), false),
+                n_new: distinct(&|p| r.content(p.2), false),
+                layers: ps.iter().map(|p| Layer::ALL[r.layer(p.1) as usize]).collect(),
                 fast_weight,
             }
         })
         .collect();
 
-    let mut e = EdgeTable::default();
+    let offset = p.len();
     for (run, row) in runs.iter().zip(rows) {
         let key = keyed[run.start].0;
         e.a.push((key >> 32) as u32);
@@ -540,12 +638,9 @@ fn aggregate(
         e.n_content_newer.push(row.n_new);
         e.layers.push(row.layers);
         e.fast_weight.push(row.fast_weight);
-        e.pair_start.push(run.start);
+        e.pair_start.push(offset + run.start);
     }
-    let p = PairTable {
-        older: keyed.par_iter().map(|k| perm[k.1 as usize]).collect(),
-        newer: keyed.par_iter().map(|k| perm[k.2 as usize]).collect(),
-        fast: keyed.par_iter().map(|k| is_fast(k.1, k.2)).collect(),
-    };
-    (p, e)
+    p.older.par_extend(keyed.par_iter().map(|k| perm[k.1 as usize]));
+    p.newer.par_extend(keyed.par_iter().map(|k| perm[k.2 as usize]));
+    p.fast.par_extend(keyed.par_iter().map(|k| is_fast(k.1, k.2)));
 }

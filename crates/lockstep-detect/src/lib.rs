@@ -23,6 +23,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod bounded;
 pub mod co_action;
 mod config;
 pub mod oracle;

@@ -42,6 +42,16 @@ pub enum AccountField {
 }
 
 impl AccountTable {
+    /// Bytes held on the heap (the columns and the texts in them).
+    pub fn heap_bytes(&self) -> u64 {
+        fn text(c: &[Option<Box<str>>]) -> u64 {
+            (std::mem::size_of_val(c) + c.iter().flatten().map(|s| s.len()).sum::<usize>()) as u64
+        }
+        let texts = [&self.handle, &self.display_name, &self.bio, &self.language, &self.client_app];
+        texts.iter().map(|c| text(c)).sum::<u64>()
+            + (self.handle.len() * (3 * std::mem::size_of::<Option<u64>>() + 2)) as u64
+    }
+
     /// Grows every column to `n` rows.
     pub fn ensure(&mut self, n: usize) {
         if self.handle.len() >= n {

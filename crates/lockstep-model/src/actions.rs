@@ -59,6 +59,26 @@ pub struct Dataset {
 pub const NO_TEXT: u32 = u32::MAX;
 
 impl Dataset {
+    /// Bytes the dataset holds on the heap, about (platform names aside):
+    /// what a memory budget must leave it.
+    pub fn heap_bytes(&self) -> u64 {
+        let t = &self.actions;
+        let columns = t.account.capacity() * 4
+            + t.object.capacity() * 4
+            + t.layer.capacity() * std::mem::size_of::<Layer>()
+            + t.content.capacity() * 4
+            + t.time_us.capacity() * 8
+            + t.platform.capacity() * 2
+            + t.self_ref.capacity()
+            + self.content_text.capacity() * 4;
+        columns as u64
+            + self.accounts.heap_bytes()
+            + self.account_meta.heap_bytes()
+            + self.objects.heap_bytes()
+            + self.contents.heap_bytes()
+            + self.texts.heap_bytes()
+    }
+
     /// The object's string as it appeared in the input (without the layer).
     pub fn object_name(&self, object: u32) -> &str {
         &self.objects.resolve(object)[1..]

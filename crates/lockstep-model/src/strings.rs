@@ -37,6 +37,11 @@ impl Strings {
         self.ends.len()
     }
 
+    /// Bytes held on the heap.
+    pub fn heap_bytes(&self) -> u64 {
+        (self.buf.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()) as u64
+    }
+
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()

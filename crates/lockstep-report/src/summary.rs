@@ -12,6 +12,9 @@ pub struct RunInfo<'a> {
     pub skips: &'a SkipLog,
     /// Milliseconds per stage, in stage order.
     pub timings_ms: Vec<(String, f64)>,
+    /// How the run was executed, when that is worth a record (it ran out
+    /// of core, say); results never depend on it.
+    pub execution: Option<Value>,
 }
 
 fn file_json(f: &FileReport) -> Value {
@@ -43,7 +46,7 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             layers.insert(l.name().into(), json!(n));
         }
     }
-    json!({
+    let mut v = json!({
         "lockstep_version": env!("CARGO_PKG_VERSION"),
         "parameters": run.parameters,
         "inputs": run.files.iter().map(file_json).collect::<Vec<_>>(),
@@ -142,5 +145,9 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             "largest_cluster": b.clusters.first().map_or(0, Vec::len),
         })),
         "timings_ms": run.timings_ms.iter().map(|(k, v)| json!({"stage": k, "ms": (v * 10.0).round() / 10.0})).collect::<Vec<_>>(),
-    })
+    });
+    if let Some(e) = &run.execution {
+        v["execution"] = e.clone();
+    }
+    v
 }

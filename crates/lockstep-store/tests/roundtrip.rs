@@ -115,6 +115,7 @@ fn outputs(
         files: &ing.files,
         skips: &ing.skips,
         timings_ms: Vec::new(),
+        execution: None,
     };
     files.push((
         "summary.json".into(),

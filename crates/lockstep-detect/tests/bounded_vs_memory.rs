@@ -1,0 +1,91 @@
+//! The bounded engine against the in-memory one: with parts and runs as
+//! small as one action and one pair (so every object is a part, every pair
+//! a run and every participation round a sweep), the same `Detection`,
+//! statistics included, with and without a pair filter.
+
+use lockstep_detect::bounded::{detect_bounded, Spill};
+use lockstep_detect::co_action::detect_filtered;
+use lockstep_detect::{DetectConfig, Semantics};
+use proptest::prelude::*;
+
+mod common;
+use common::dataset;
+
+fn spill_root() -> std::path::PathBuf {
+    std::env::temp_dir().join("lockstep-bounded-test")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn bounded_detection_is_the_in_memory_one(
+        ds in dataset(),
+        w in 0i64..4,
+        f in proptest::option::of(0i64..3),
+        min in 0u32..4,
+        keep_loops in any::<bool>(),
+        dedup in any::<bool>(),
+        coortweet in proptest::bool::weighted(0.1),
+        filtered in any::<bool>(),
+        part_rows in 1usize..40,
+        run_pairs in 1usize..30,
+    ) {
+        let cfg = DetectConfig {
+            window_us: w * 5_000_000,
+            fast_window_us: f.map(|f| f * 5_000_000),
+            min_participation: min,
+            semantics: if coortweet { Semantics::CooRTweet } else { Semantics::Lockstep },
+            keep_loops,
+            dedup,
+        };
+        // Symmetric, and refuses some pairs of every shape.
+        let pair_ok = |a: usize, b: usize| !filtered || (a + b) % 3 != 0;
+        let spill = Spill { dir: spill_root(), part_rows, run_pairs };
+        let (got, stats) = detect_bounded(&ds, &cfg, pair_ok, &spill).unwrap();
+        prop_assert_eq!(stats.bounded, !coortweet);
+        prop_assert_eq!(got, detect_filtered(&ds, &cfg, pair_ok));
+        // Runs are removed when the detection ends.
+        let left = std::fs::read_dir(spill_root()).map_or(0, |d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().contains(&format!("-{}-", std::process::id())))
+                .count()
+        });
+        prop_assert_eq!(left, 0);
+    }
+}
+
+#[test]
+fn small_budgets_spill_and_large_ones_do_not() {
+    use lockstep_model::{ActionInput, DatasetBuilder, Layer};
+    let mut b = DatasetBuilder::default();
+    // 40 accounts on 30 objects within seconds: many pairs per object.
+    for o in 0..30 {
+        for a in 0..40 {
+            b.push_action(ActionInput {
+                account: &format!("a{a}"),
+                object: &format!("o{o}"),
+                layer: Layer::Repost,
+                content: &format!("c{o}-{a}"),
+                time_us: (o * 1000 + a) * 1_000_000,
+                platform: "",
+            });
+        }
+    }
+    let ds = b.finish();
+    let cfg = DetectConfig::default();
+    let want = detect_filtered(&ds, &cfg, |_, _| true);
+    assert!(want.pairs.len() > 10_000, "{} pairs", want.pairs.len());
+
+    let big = Spill::within(spill_root(), 1 << 30, &ds);
+    let (got, stats) = detect_bounded(&ds, &cfg, |_, _| true, &big).unwrap();
+    assert_eq!(got, want);
+    assert_eq!((stats.parts, stats.runs, stats.spilled_bytes), (1, 0, 0));
+
+    let small = Spill { dir: spill_root(), part_rows: 100, run_pairs: 2000 };
+    let (got, stats) = detect_bounded(&ds, &cfg, |_, _| true, &small).unwrap();
+    assert_eq!(got, want);
+    assert_eq!(stats.parts, 15);
+    assert!(stats.runs >= 5, "{stats:?}");
+    assert_eq!(stats.spilled_pairs, want.stats.pairs_in_window - want.stats.loops_removed);
+    assert_eq!(stats.spilled_bytes, stats.spilled_pairs * 16);
+}
