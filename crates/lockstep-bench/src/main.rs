@@ -9,11 +9,13 @@
 //! `-- --formats [RECORDS [FORMAT]]` measures parse throughput per input
 //! format on one core instead (`LOCKSTEP_BENCH_DUMP=FILE` also writes the
 //! input, for profiling the parse alone), `-- --dataset ROWS` parsing a CSV against reading
-//! its dataset, and `-- --near-text ROWS` MinHash LSH against exact
-//! Jaccard.
+//! its dataset, `-- --near-text ROWS` MinHash LSH against exact
+//! Jaccard, and `-- --memory DATASET [BUDGET...]` the detection in memory
+//! against the bounded engine within each budget.
 
 mod dataset;
 mod formats;
+mod memory;
 mod near_text;
 
 use lockstep_detect::{DetectConfig, Semantics};
@@ -163,6 +165,14 @@ fn main() {
         near_text::run(
             args.get(1).map_or(30_000, |n| n.replace('_', "").parse::<f64>().expect("rows") as u64),
         );
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--memory") {
+        memory::run(std::path::Path::new(&args[1]), &args[2..]);
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--memory-one") {
+        memory::one(std::path::Path::new(&args[1]), &args[2]);
         return;
     }
     if args.first().map(String::as_str) == Some("--one") {

@@ -165,45 +165,60 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
 /// The memory limit of a native detection and what it leaves the detector.
 struct Memory {
     limit: Option<u64>,
-    dataset: u64,
+    /// What the process held when the detection started: the dataset and
+    /// what reading it left (the resident set; the dataset's own size
+    /// where that is unknown).
+    in_use: u64,
     spill: Spill,
 }
 
 impl Memory {
     fn of(a: &DetectArgs, ds: &lockstep_model::Dataset) -> Memory {
         let limit = a.memory_limit.or_else(crate::memory::default_limit);
-        let dataset = ds.heap_bytes();
-        let budget = limit.map_or(u64::MAX, |l| l.saturating_sub(dataset));
+        let in_use = crate::memory::resident().unwrap_or_else(|| ds.heap_bytes());
+        let budget = limit.map_or(u64::MAX, |l| l.saturating_sub(in_use));
         let dir = a.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
-        Memory { limit, dataset, spill: Spill::within(dir, budget, ds) }
+        Memory { limit, in_use, spill: Spill::within(dir, budget, ds) }
     }
 
     fn over_limit(&self) -> Option<String> {
-        let limit = self.limit.filter(|&l| self.dataset >= l)?;
+        let limit = self.limit.filter(|&l| self.in_use >= l)?;
         Some(format!(
-            "the dataset alone takes {}, over the memory limit of {}: the detection runs in its smallest parts and runs, and the run will pass the limit",
-            fmt_bytes(self.dataset),
+            "the dataset takes {}, over the memory limit of {}: the detection runs in its smallest parts and runs, and the run will pass the limit",
+            fmt_bytes(self.in_use),
             fmt_bytes(limit)
         ))
     }
 
     fn describe(&self, s: &SpillStats) -> String {
+        let again = match s.sweeps {
+            0 | 1 => String::new(),
+            n => format!(
+                " and {} more times where accounts left (participation)",
+                thousands(n as u64 - 1)
+            ),
+        };
+        let spilled = match s.runs {
+            0 => "no pairs written to disk".to_string(),
+            _ => format!(
+                "{} of pairs written to disk ({}, {})",
+                count(s.runs as u64, "sorted run"),
+                count(s.spilled_pairs, "pair"),
+                fmt_bytes(s.spilled_bytes)
+            ),
+        };
         format!(
-            "out of core (memory limit {}, dataset {}): actions swept in {} ({}), {} of pairs written to disk ({}, {})",
+            "memory: limit {}, {} in use before detecting; actions swept in {}{again}; {spilled}",
             self.limit.map_or("none".into(), fmt_bytes),
-            fmt_bytes(self.dataset),
+            fmt_bytes(self.in_use),
             count(s.parts as u64, "part"),
-            count(s.sweeps as u64, "sweep"),
-            count(s.runs as u64, "sorted run"),
-            count(s.spilled_pairs, "pair"),
-            fmt_bytes(s.spilled_bytes)
         )
     }
 
     fn json(&self, s: &SpillStats) -> serde_json::Value {
         json!({
             "memory_limit_bytes": self.limit,
-            "dataset_bytes": self.dataset,
+            "in_use_bytes": self.in_use,
             "part_actions": self.spill.part_rows,
             "run_pairs": self.spill.run_pairs,
             "parts": s.parts,

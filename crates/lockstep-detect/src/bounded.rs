@@ -12,18 +12,23 @@
 //! runs merged give the one sorted sequence the in-memory engine sorts;
 //! duplicates and the participation counts only ever compare actions of one
 //! object, and a part holds whole objects, so counts add up over parts.
-//! The participation rule's fixed point runs as sweeps that count and keep
-//! nothing: sweep k counts, for every account, the distinct objects on
-//! which it has a pair with both ends still active; accounts under the
-//! threshold leave; the loop stops when no account with a pair leaves.
-//! That is the in-memory rule (pairs kept when both ends reach the
-//! threshold, until nothing changes), stated on accounts; the runs written
-//! by the first sweep are filtered by the final active set as they merge.
+//! The participation rule's fixed point runs on accounts, so the pairs
+//! need not be read again: the first sweep records, per object, the
+//! accounts with a pair there; an account with pairs on fewer than
+//! `min_participation` objects leaves; only the objects where leaving
+//! accounts had pairs are swept again (counting pairs whose ends are both
+//! still active) and their records replaced; the loop stops when no account
+//! with a pair leaves. That is the in-memory rule (pairs kept when both
+//! ends reach the threshold, until nothing changes) stated on accounts; the
+//! buffer or the runs are then filtered by the final accounts.
 //!
-//! **What stays resident.** The dataset, the rank permutation and its
-//! inverse (8 bytes per action), a keep flag per action, a count per
-//! account, one part's gathered columns (about 40 bytes per action of the
-//! part), the pair buffer (16 bytes per pair) and the result tables.
+//! **What stays resident.** The dataset, the rank permutation and the
+//! ranks grouped by object (8 bytes per action), a keep flag per action, a
+//! count per account, one part's gathered columns (about 40 bytes per
+//! action of the part), the pair buffer (16 bytes per pair), the
+//! per-object account records of participation (8 bytes per account and
+//! object with a pair), and the result tables. Runs merge at most
+//! [`FAN_IN`] at a time, so open files stay few whatever the budget.
 //!
 //! **Limitations.** lockstep semantics only: CooRTweet's rules compare
 //! content ids across objects (its fast flag joins on content pairs), and
@@ -56,29 +61,40 @@ pub struct Spill {
     pub run_pairs: usize,
 }
 
+/// The largest part, whatever the budget: sweeping and sorting parts that
+/// fit the caches of a small machine is faster than one part of every
+/// action (BENCHMARKS.md, "Within a memory limit").
+pub const MAX_PART_ROWS: usize = 1 << 23;
+
 /// Bytes per action of a part: its rank list and sort keys, the gathered
 /// account, content, time and self-reference, and duplicate-finding's index.
 pub const PART_BYTES_PER_ACTION: u64 = 48;
-/// Bytes per buffered pair: `(account pair, older rank, newer rank)`.
+/// Bytes per pair, buffered or on disk: `(account pair, older rank, newer
+/// rank)`.
 pub const PAIR_BYTES: u64 = 16;
 /// Bytes per action the detection holds whatever the budget: the rank
-/// permutation, its inverse and a keep flag.
-pub const FIXED_BYTES_PER_ACTION: u64 = 9;
+/// permutation, the ranks grouped by object and a keep flag, and at most 8
+/// for the objects of each account's pairs (participation).
+pub const FIXED_BYTES_PER_ACTION: u64 = 17;
 
 impl Spill {
     /// Parts and runs sized so that the detection's own memory stays within
     /// `budget` bytes: what the permutation and the per-account counts do not
-    /// take is split evenly between a part and the pair buffer. A budget too
-    /// small for that still runs, with parts and runs of at least 1,024.
+    /// take is split evenly between a part (at most [`MAX_PART_ROWS`]) and
+    /// the pair buffer. A budget too
+    /// small for that still runs, with parts and runs of at least a
+    /// thousandth of the actions (from 1,024 to 65,536): smaller ones
+    /// would save a few megabytes and cost far more in per-part overhead.
     pub fn within(dir: PathBuf, budget: u64, ds: &Dataset) -> Spill {
-        let fixed = ds.actions.len() as u64 * FIXED_BYTES_PER_ACTION
-            + ds.accounts.len() as u64 * 5
-            + ds.objects.len() as u64 * 4;
+        let n = ds.actions.len() as u64;
+        let fixed =
+            n * FIXED_BYTES_PER_ACTION + ds.accounts.len() as u64 * 5 + ds.objects.len() as u64 * 4;
         let half = budget.saturating_sub(fixed) / 2;
-        let at_least = |x: u64| x.clamp(1024, u32::MAX as u64) as usize;
+        let floor = (n / 1000).clamp(1024, 65_536);
+        let at_least = |x: u64| x.clamp(floor, u32::MAX as u64) as usize;
         Spill {
             dir,
-            part_rows: at_least(half / PART_BYTES_PER_ACTION),
+            part_rows: at_least(half / PART_BYTES_PER_ACTION).min(MAX_PART_ROWS),
             run_pairs: at_least(half / PAIR_BYTES),
         }
     }
@@ -91,13 +107,15 @@ pub struct SpillStats {
     pub bounded: bool,
     /// Parts the actions were swept in.
     pub parts: usize,
-    /// Sweeps over all parts (the first, then one per participation round).
+    /// Sweeps: the first over every part, then one per participation round
+    /// over the objects where the accounts that left had pairs.
     pub sweeps: usize,
     /// Sorted runs written to disk (0: every pair fit in the buffer).
     pub runs: usize,
-    /// Pairs written to runs.
+    /// Pairs written to those runs.
     pub spilled_pairs: u64,
-    /// Bytes written to runs.
+    /// Bytes written to disk: the runs, and again the pairs of runs merged
+    /// into longer ones when there were more than [`FAN_IN`].
     pub spilled_bytes: u64,
     /// Milliseconds in the sweeps (with duplicates and the pre-filter).
     pub sweep_ms: f64,
@@ -126,26 +144,29 @@ pub fn detect_bounded(
     let mut stats = DetectStats { actions: n as u64, ..Default::default() };
     let mut perm: Vec<u32> = (0..n as u32).collect();
     perm.par_sort_unstable_by_key(|&r| (t.time_us[r as usize], r));
-    let mut rank = vec![0u32; n];
-    for (k, &row) in perm.iter().enumerate() {
-        rank[row as usize] = k as u32;
-    }
     let by = ByRank { perm: &perm, t };
-    let parts = cut_parts(ds, spill.part_rows);
+    let index = ObjectIndex::new(ds, &perm);
+    let parts = index.ranges(|_| true, spill.part_rows);
     let mut out = SpillStats { bounded: true, parts: parts.len(), ..Default::default() };
-    let ctx = Ctx { ds, cfg, rank: &rank, by: &by, pair_ok: &pair_ok };
+    let ctx = Ctx { ds, cfg, index: &index, by: &by, pair_ok: &pair_ok };
 
     let mut keep = vec![true; n];
     let min = cfg.min_participation;
+    // One part is gathered once, and kept for the sweep; more are
+    // gathered again.
+    let mut only = None;
     if cfg.dedup || min > 1 {
         let mut objects = vec![0u32; n_accounts];
         for range in &parts {
-            let part = Part::gather(&ctx, range.clone(), &keep);
+            let part = Part::gather(&ctx, range.clone(), |_| true, &keep);
             if cfg.dedup {
                 stats.duplicates_dropped += part.mark_duplicates(&mut keep);
             }
             if min > 1 {
                 part.count_objects(&keep, &mut objects);
+            }
+            if parts.len() == 1 {
+                only = Some(part);
             }
         }
         if min > 1 {
@@ -159,45 +180,28 @@ pub fn detect_bounded(
     }
 
     let mut store = Store::new(spill)?;
-    // One part is gathered once for every sweep; more are gathered again.
-    let mut cached = None;
-    let mut sweep = |active: Option<&[bool]>, store: Option<&mut Store>| -> io::Result<Sweep> {
-        let mut total = Sweep { counts: vec![0; n_accounts], ..Default::default() };
-        let mut store = store;
-        for range in &parts {
-            let fresh;
-            let part = if parts.len() == 1 {
-                cached.get_or_insert_with(|| Part::gather(&ctx, range.clone(), &keep))
-            } else {
-                fresh = Part::gather(&ctx, range.clone(), &keep);
-                &fresh
-            };
-            part.sweep(&ctx, active, store.as_deref_mut(), spill, &mut total)?;
-        }
-        Ok(total)
-    };
-    let first = sweep(None, Some(&mut store))?;
+    let mut first = Sweep { collect: min > 1, ..Default::default() };
+    for range in &parts {
+        let part = match only.take() {
+            Some(mut part) => {
+                part.retain_kept(&keep);
+                part
+            }
+            None => Part::gather(&ctx, range.clone(), |_| true, &keep),
+        };
+        part.sweep(&ctx, None, Some(&mut store), spill, &mut first)?;
+    }
     out.sweeps = 1;
     stats.pairs_in_window = first.pairs + first.loops;
     stats.loops_removed = first.loops;
 
-    // Participation: accounts, not pairs, so nothing is kept between sweeps.
     let mut active: Option<Vec<bool>> = None;
     if min > 1 {
-        let mut counts = first.counts;
-        loop {
-            let was = |a: usize| active.as_ref().is_none_or(|v| v[a]);
-            let changed = (0..n_accounts).any(|a| was(a) && counts[a] > 0 && counts[a] < min);
-            active = Some((0..n_accounts).map(|a| was(a) && counts[a] >= min).collect());
-            if !changed {
-                break;
-            }
-            counts = sweep(active.as_deref(), None)?.counts;
-            out.sweeps += 1;
-        }
+        let oa = std::mem::take(&mut first.oa);
+        active = Some(participation_by_sweeps(&ctx, &keep, spill, oa, &mut out)?);
     }
+    drop(index);
     out.sweep_ms = clock.elapsed().as_secs_f64() * 1e3 - store.spill_ms;
-    drop(cached);
 
     let merge = Instant::now();
     let fast = FastRule::window(cfg);
@@ -230,9 +234,9 @@ pub fn detect_bounded(
     }
     out.merge_ms = merge.elapsed().as_secs_f64() * 1e3;
     out.spill_ms = store.spill_ms;
-    out.runs = store.runs.len();
+    out.runs = store.sorted_runs;
     out.spilled_pairs = store.spilled_pairs;
-    out.spilled_bytes = store.spilled_pairs * PAIR_BYTES;
+    out.spilled_bytes = (store.spilled_pairs + store.remerged_pairs) * PAIR_BYTES;
 
     stats.participation_removed = first.pairs - p.len() as u64;
     stats.pairs = p.len() as u64;
@@ -247,7 +251,7 @@ pub fn detect_bounded(
 struct Ctx<'a, F> {
     ds: &'a Dataset,
     cfg: &'a DetectConfig,
-    rank: &'a [u32],
+    index: &'a ObjectIndex,
     by: &'a ByRank<'a>,
     pair_ok: &'a F,
 }
@@ -258,25 +262,115 @@ impl ByRank<'_> {
     }
 }
 
-/// Object id ranges with at most `part_rows` actions each (or one object).
-fn cut_parts(ds: &Dataset, part_rows: usize) -> Vec<Range<u32>> {
-    let mut per_object = vec![0u64; ds.objects.len()];
-    for &o in &ds.actions.object {
-        per_object[o as usize] += 1;
-    }
-    let mut parts = Vec::new();
-    let (mut start, mut rows) = (0u32, 0u64);
-    for (o, &c) in per_object.iter().enumerate() {
-        if rows > 0 && rows + c > part_rows as u64 {
-            parts.push(start..o as u32);
-            (start, rows) = (o as u32, 0);
+/// Keeps `v[x]` where `kept[x]`.
+fn retain_mask<T>(v: &mut Vec<T>, kept: &[bool]) {
+    let mut k = kept.iter();
+    v.retain(|_| *k.next().expect("a flag per element"));
+}
+
+/// Every action's rank, grouped by object and in rank order within one:
+/// a part is a slice of it, so gathering one costs its own size.
+struct ObjectIndex {
+    /// Object `o`'s ranks are `ranks[starts[o]..starts[o + 1]]`.
+    starts: Vec<u32>,
+    ranks: Vec<u32>,
+}
+
+impl ObjectIndex {
+    fn new(ds: &Dataset, perm: &[u32]) -> ObjectIndex {
+        let object = &ds.actions.object;
+        let mut starts = vec![0u32; ds.objects.len() + 1];
+        for &o in object {
+            starts[o as usize + 1] += 1;
         }
-        rows += c;
+        for o in 1..starts.len() {
+            starts[o] += starts[o - 1];
+        }
+        let mut next = starts.clone();
+        let mut ranks = vec![0u32; perm.len()];
+        for (k, &row) in perm.iter().enumerate() {
+            let slot = &mut next[object[row as usize] as usize];
+            ranks[*slot as usize] = k as u32;
+            *slot += 1;
+        }
+        ObjectIndex { starts, ranks }
     }
-    if rows > 0 || parts.is_empty() {
-        parts.push(start..per_object.len() as u32);
+
+    fn of(&self, o: u32) -> &[u32] {
+        &self.ranks[self.starts[o as usize] as usize..self.starts[o as usize + 1] as usize]
     }
-    parts
+
+    /// Ranges of object ids that cover every object `wanted`, each with at
+    /// most `rows` actions of wanted objects (or one object).
+    fn ranges(&self, wanted: impl Fn(usize) -> bool, rows: usize) -> Vec<Range<u32>> {
+        let n_objects = self.starts.len() - 1;
+        let mut out = Vec::new();
+        let (mut start, mut sum) = (None, 0u64);
+        for o in (0..n_objects).filter(|&o| wanted(o)) {
+            let c = (self.starts[o + 1] - self.starts[o]) as u64;
+            if sum > 0 && sum + c > rows as u64 {
+                out.push(start.expect("a range is open")..o as u32);
+                (start, sum) = (None, 0);
+            }
+            start.get_or_insert(o as u32);
+            sum += c;
+        }
+        if let Some(s) = start {
+            out.push(s..n_objects as u32);
+        }
+        out
+    }
+}
+
+/// The participation rule on accounts, so that the pairs need not be read: an
+/// account stays active while it has pairs with active partners on at
+/// least `min` distinct objects. `oa` holds `object << 32 | account` for
+/// each object and account with such a pair; when accounts leave, only the
+/// objects where they had pairs are swept again, and their entries
+/// replaced. Returns the final active accounts.
+fn participation_by_sweeps<F: Fn(usize, usize) -> bool + Sync>(
+    ctx: &Ctx<'_, F>,
+    keep: &[bool],
+    spill: &Spill,
+    mut oa: Vec<u64>,
+    out: &mut SpillStats,
+) -> io::Result<Vec<bool>> {
+    let n_accounts = ctx.ds.accounts.len();
+    let min = ctx.cfg.min_participation;
+    let mut active = vec![true; n_accounts];
+    loop {
+        let mut count = vec![0u32; n_accounts];
+        for &e in &oa {
+            count[e as u32 as usize] += 1;
+        }
+        let mut left = vec![false; n_accounts];
+        let mut any = false;
+        for a in 0..n_accounts {
+            if active[a] && count[a] < min {
+                active[a] = false;
+                // An account without pairs leaving changes no count.
+                left[a] = count[a] > 0;
+                any |= left[a];
+            }
+        }
+        if !any {
+            return Ok(active);
+        }
+        let mut touched = vec![false; ctx.ds.objects.len()];
+        for &e in &oa {
+            if left[e as u32 as usize] {
+                touched[(e >> 32) as usize] = true;
+            }
+        }
+        let mut fresh = Sweep { collect: true, ..Default::default() };
+        for range in ctx.index.ranges(|o| touched[o], spill.part_rows) {
+            let part = Part::gather(ctx, range, |o| touched[o as usize], keep);
+            part.sweep(ctx, Some(&active), None, spill, &mut fresh)?;
+        }
+        out.sweeps += 1;
+        oa.retain(|&e| !touched[(e >> 32) as usize]);
+        oa.extend(fresh.oa);
+    }
 }
 
 /// One part's kept actions in (object, rank) order, with the columns the
@@ -291,24 +385,44 @@ struct Part {
 }
 
 impl Part {
-    fn gather<F>(ctx: &Ctx<'_, F>, objects: Range<u32>, keep: &[bool]) -> Part {
+    /// The kept actions of the objects in `objects` that are `wanted`.
+    fn gather<F>(
+        ctx: &Ctx<'_, F>,
+        objects: Range<u32>,
+        wanted: impl Fn(u32) -> bool + Sync,
+        keep: &[bool],
+    ) -> Part {
         let t = &ctx.ds.actions;
-        let mut keys: Vec<u64> = (0..t.len())
+        // In object order, and in rank order within an object: sorted.
+        let keys: Vec<u64> = objects
             .into_par_iter()
-            .filter_map(|row| {
-                let (o, r) = (t.object[row], ctx.rank[row]);
-                (objects.contains(&o) && keep[r as usize]).then_some((o as u64) << 32 | r as u64)
+            .filter(|&o| wanted(o))
+            .flat_map_iter(|o| {
+                ctx.index
+                    .of(o)
+                    .iter()
+                    .filter(|&&r| keep[r as usize])
+                    .map(move |&r| (o as u64) << 32 | r as u64)
             })
             .collect();
-        keys.par_sort_unstable();
-        let row = |k: &u64| ctx.by.perm[*k as u32 as usize] as usize;
+        let rows: Vec<u32> = keys.par_iter().map(|k| ctx.by.perm[*k as u32 as usize]).collect();
         Part {
-            account: keys.par_iter().map(|k| t.account[row(k)]).collect(),
-            content: keys.par_iter().map(|k| t.content[row(k)]).collect(),
-            time: keys.par_iter().map(|k| t.time_us[row(k)]).collect(),
-            self_ref: keys.par_iter().map(|k| t.self_ref[row(k)]).collect(),
+            account: rows.par_iter().map(|&r| t.account[r as usize]).collect(),
+            content: rows.par_iter().map(|&r| t.content[r as usize]).collect(),
+            time: rows.par_iter().map(|&r| t.time_us[r as usize]).collect(),
+            self_ref: rows.par_iter().map(|&r| t.self_ref[r as usize]).collect(),
             keys,
         }
+    }
+
+    /// Drops the actions no longer kept, as if gathered after.
+    fn retain_kept(&mut self, keep: &[bool]) {
+        let kept: Vec<bool> = self.keys.iter().map(|&k| keep[k as u32 as usize]).collect();
+        retain_mask(&mut self.keys, &kept);
+        retain_mask(&mut self.account, &kept);
+        retain_mask(&mut self.content, &kept);
+        retain_mask(&mut self.time, &kept);
+        retain_mask(&mut self.self_ref, &kept);
     }
 
     fn rank(&self, x: usize) -> u32 {
@@ -370,7 +484,7 @@ impl Part {
             let found: Vec<Group> = groups[from..to]
                 .par_iter()
                 .map(|g| {
-                    let mut out = Group::default();
+                    let mut out = Group { object: self.keys[g.start] >> 32, ..Default::default() };
                     sweep_window(
                         g.len(),
                         |x| self.time[g.start + x],
@@ -408,8 +522,8 @@ impl Part {
             for g in found {
                 total.pairs += g.pairs;
                 total.loops += g.loops;
-                for a in g.accounts {
-                    total.counts[a as usize] += 1;
+                if total.collect {
+                    total.oa.extend(g.accounts.iter().map(|&a| g.object << 32 | a as u64));
                 }
                 if let Some(s) = store.as_deref_mut() {
                     s.push(g.keyed)?;
@@ -424,6 +538,7 @@ impl Part {
 /// One object's sweep.
 #[derive(Default)]
 struct Group {
+    object: u64,
     pairs: u64,
     loops: u64,
     /// Distinct accounts with a pair whose ends are both active.
@@ -431,14 +546,17 @@ struct Group {
     keyed: Vec<Keyed>,
 }
 
-/// All parts' sweep.
+/// What sweeps found, summed over parts.
 #[derive(Default)]
 struct Sweep {
     /// Pairs in the window that are not loops (or every pair, with loops kept).
     pairs: u64,
     loops: u64,
-    /// Per account, objects where it has a pair with both ends active.
-    counts: Vec<u32>,
+    /// Whether to fill `oa`.
+    collect: bool,
+    /// `object << 32 | account` for each account with a pair on the object
+    /// whose ends are both active.
+    oa: Vec<u64>,
 }
 
 /// The pair buffer and the sorted runs on disk.
@@ -447,7 +565,13 @@ struct Store {
     cap: usize,
     buffer: Vec<Keyed>,
     runs: Vec<PathBuf>,
+    /// Runs written so far (sorted and merged), for their names.
+    next_run: usize,
+    /// Runs sorted from the buffer.
+    sorted_runs: usize,
     spilled_pairs: u64,
+    /// Pairs written again by merging groups of runs.
+    remerged_pairs: u64,
     spill_ms: f64,
     /// The folder is ours (made fresh), so dropping may remove it.
     made: bool,
@@ -460,7 +584,10 @@ impl Store {
             cap: spill.run_pairs,
             buffer: Vec::new(),
             runs: Vec::new(),
+            next_run: 0,
+            sorted_runs: 0,
             spilled_pairs: 0,
+            remerged_pairs: 0,
             spill_ms: 0.0,
             made: false,
         })
@@ -489,26 +616,60 @@ impl Store {
             self.made = true;
         }
         self.buffer.par_sort_unstable();
-        let path = self.dir.join(format!("run-{:05}.bin", self.runs.len()));
+        let path = self.dir.join(format!("run-{:05}.bin", self.next_run));
+        self.next_run += 1;
         let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
-        for &(k, i, j) in &self.buffer {
-            w.write_all(&k.to_le_bytes())?;
-            w.write_all(&i.to_le_bytes())?;
-            w.write_all(&j.to_le_bytes())?;
+        for &k in &self.buffer {
+            write_keyed(&mut w, k)?;
         }
-        w.into_inner().map_err(|e| e.into_error())?.sync_data().ok();
+        w.flush()?;
         self.spilled_pairs += self.buffer.len() as u64;
+        self.sorted_runs += 1;
         self.runs.push(path);
         self.buffer.clear();
         self.spill_ms += clock.elapsed().as_secs_f64() * 1e3;
         Ok(())
     }
 
-    /// The runs merged, in key order.
-    fn merged(&self) -> io::Result<Merge> {
-        let mut readers = Vec::with_capacity(self.runs.len());
-        let mut heap = BinaryHeap::with_capacity(self.runs.len());
-        for (r, path) in self.runs.iter().enumerate() {
+    /// The runs merged, in key order. More runs than [`FAN_IN`] are first
+    /// merged a group at a time into longer runs, so that open files stay
+    /// few.
+    fn merged(&mut self) -> io::Result<Merge> {
+        while self.runs.len() > FAN_IN {
+            let clock = Instant::now();
+            let group: Vec<PathBuf> = self.runs.drain(..FAN_IN).collect();
+            let path = self.dir.join(format!("run-{:05}.bin", self.next_run));
+            self.next_run += 1;
+            let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+            for k in Merge::open(&group)? {
+                write_keyed(&mut w, k?)?;
+                self.remerged_pairs += 1;
+            }
+            w.flush()?;
+            for p in group {
+                std::fs::remove_file(p)?;
+            }
+            self.runs.push(path);
+            self.spill_ms += clock.elapsed().as_secs_f64() * 1e3;
+        }
+        Merge::open(&self.runs)
+    }
+}
+
+/// Most runs merged at once.
+pub const FAN_IN: usize = 64;
+
+fn write_keyed(w: &mut impl Write, (k, i, j): Keyed) -> io::Result<()> {
+    w.write_all(&k.to_le_bytes())?;
+    w.write_all(&i.to_le_bytes())?;
+    w.write_all(&j.to_le_bytes())
+}
+
+impl Merge {
+    fn open(runs: &[PathBuf]) -> io::Result<Merge> {
+        let mut readers = Vec::with_capacity(runs.len());
+        let mut heap = BinaryHeap::with_capacity(runs.len());
+        for (r, path) in runs.iter().enumerate() {
             let mut rd = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
             if let Some(k) = read_keyed(&mut rd)? {
                 heap.push(std::cmp::Reverse((k, r)));

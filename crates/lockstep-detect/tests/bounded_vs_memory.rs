@@ -1,9 +1,10 @@
 //! The bounded engine against the in-memory one: with parts and runs as
 //! small as one action and one pair (so every object is a part, every pair
-//! a run and every participation round a sweep), the same `Detection`,
-//! statistics included, with and without a pair filter.
+//! a run, and participation runs as sweeps), or with every pair in the
+//! buffer, the same `Detection`, statistics included, with and without a
+//! pair filter.
 
-use lockstep_detect::bounded::{detect_bounded, Spill};
+use lockstep_detect::bounded::{detect_bounded, Spill, FAN_IN};
 use lockstep_detect::co_action::detect_filtered;
 use lockstep_detect::{DetectConfig, Semantics};
 use proptest::prelude::*;
@@ -28,7 +29,8 @@ proptest! {
         coortweet in proptest::bool::weighted(0.1),
         filtered in any::<bool>(),
         part_rows in 1usize..40,
-        run_pairs in 1usize..30,
+        // Small: runs on disk; large: every pair in the buffer.
+        run_pairs in prop_oneof![1usize..30, Just(1usize << 20)],
     ) {
         let cfg = DetectConfig {
             window_us: w * 5_000_000,
@@ -58,9 +60,9 @@ proptest! {
 fn small_budgets_spill_and_large_ones_do_not() {
     use lockstep_model::{ActionInput, DatasetBuilder, Layer};
     let mut b = DatasetBuilder::default();
-    // 40 accounts on 30 objects within seconds: many pairs per object.
-    for o in 0..30 {
-        for a in 0..40 {
+    // 20 accounts on 100 objects within seconds: many pairs per object.
+    for o in 0..100 {
+        for a in 0..20 {
             b.push_action(ActionInput {
                 account: &format!("a{a}"),
                 object: &format!("o{o}"),
@@ -84,8 +86,15 @@ fn small_budgets_spill_and_large_ones_do_not() {
     let small = Spill { dir: spill_root(), part_rows: 100, run_pairs: 2000 };
     let (got, stats) = detect_bounded(&ds, &cfg, |_, _| true, &small).unwrap();
     assert_eq!(got, want);
-    assert_eq!(stats.parts, 15);
-    assert!(stats.runs >= 5, "{stats:?}");
+    assert_eq!(stats.parts, 20);
+    assert!((5..=FAN_IN).contains(&stats.runs), "{stats:?}");
     assert_eq!(stats.spilled_pairs, want.stats.pairs_in_window - want.stats.loops_removed);
     assert_eq!(stats.spilled_bytes, stats.spilled_pairs * 16);
+
+    // More runs than merge at once: groups of them are merged first.
+    let tiny = Spill { dir: spill_root(), part_rows: 100, run_pairs: 100 };
+    let (got, stats) = detect_bounded(&ds, &cfg, |_, _| true, &tiny).unwrap();
+    assert_eq!(got, want);
+    assert!(stats.runs > FAN_IN, "{stats:?}");
+    assert!(stats.spilled_bytes > stats.spilled_pairs * 16, "{stats:?}");
 }
