@@ -59,7 +59,14 @@ pub struct Spill {
     pub part_rows: usize,
     /// Most window pairs held before a sorted run goes to disk.
     pub run_pairs: usize,
+    /// Most pairs summed into edges at once (whole edges: a chunk ends
+    /// between two), so that the sums in flight stay small.
+    pub edge_pairs: usize,
 }
+
+/// [`Spill::edge_pairs`] for every budget: the per-edge sums of 2^22 pairs
+/// take at most a few hundred megabytes.
+pub const EDGE_PAIRS: usize = 1 << 22;
 
 /// The largest part, whatever the budget: sweeping and sorting parts that
 /// fit the caches of a small machine is faster than one part of every
@@ -96,6 +103,7 @@ impl Spill {
             dir,
             part_rows: at_least(half / PART_BYTES_PER_ACTION).min(MAX_PART_ROWS),
             run_pairs: at_least(half / PAIR_BYTES),
+            edge_pairs: EDGE_PAIRS,
         }
     }
 }
@@ -209,11 +217,20 @@ pub fn detect_bounded(
         active.as_ref().is_none_or(|a| a[(k.0 >> 32) as usize] && a[k.0 as u32 as usize])
     };
     let (mut p, mut e) = (PairTable::default(), EdgeTable::default());
+    let chunk_pairs = spill.edge_pairs.max(1);
     if store.runs.is_empty() {
         let mut pairs = std::mem::take(&mut store.buffer);
         pairs.retain(alive);
         pairs.par_sort_unstable();
-        append_edges(&by, cfg, &perm, &pairs, &fast, &mut p, &mut e);
+        let mut start = 0;
+        while start < pairs.len() {
+            let mut end = (start + chunk_pairs).min(pairs.len());
+            while end < pairs.len() && pairs[end].0 == pairs[end - 1].0 {
+                end += 1;
+            }
+            append_edges(&by, cfg, &perm, &pairs[start..end], &fast, &mut p, &mut e);
+            start = end;
+        }
     } else {
         store.flush()?;
         store.buffer = Vec::new();
@@ -223,8 +240,7 @@ pub fn detect_bounded(
             if !alive(&k) {
                 continue;
             }
-            // A chunk ends between edges, so each edge is summed whole.
-            if chunk.len() >= spill.run_pairs && chunk.last().is_some_and(|l| l.0 != k.0) {
+            if chunk.len() >= chunk_pairs && chunk.last().is_some_and(|l| l.0 != k.0) {
                 append_edges(&by, cfg, &perm, &chunk, &fast, &mut p, &mut e);
                 chunk.clear();
             }

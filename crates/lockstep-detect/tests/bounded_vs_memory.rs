@@ -1,8 +1,7 @@
-//! The bounded engine against the in-memory one: with parts and runs as
-//! small as one action and one pair (so every object is a part, every pair
-//! a run, and participation runs as sweeps), or with every pair in the
-//! buffer, the same `Detection`, statistics included, with and without a
-//! pair filter.
+//! The bounded engine against the in-memory one: with parts, runs and
+//! aggregation chunks as small as one action and one pair (so every object
+//! is a part and every pair a run), or with every pair in the buffer, the
+//! same `Detection`, statistics included, with and without a pair filter.
 
 use lockstep_detect::bounded::{detect_bounded, Spill, FAN_IN};
 use lockstep_detect::co_action::detect_filtered;
@@ -29,6 +28,7 @@ proptest! {
         coortweet in proptest::bool::weighted(0.1),
         filtered in any::<bool>(),
         part_rows in 1usize..40,
+        edge_pairs in prop_oneof![1usize..20, Just(1usize << 20)],
         // Small: runs on disk; large: every pair in the buffer.
         run_pairs in prop_oneof![1usize..30, Just(1usize << 20)],
     ) {
@@ -42,7 +42,7 @@ proptest! {
         };
         // Symmetric, and refuses some pairs of every shape.
         let pair_ok = |a: usize, b: usize| !filtered || (a + b) % 3 != 0;
-        let spill = Spill { dir: spill_root(), part_rows, run_pairs };
+        let spill = Spill { dir: spill_root(), part_rows, run_pairs, edge_pairs };
         let (got, stats) = detect_bounded(&ds, &cfg, pair_ok, &spill).unwrap();
         prop_assert_eq!(stats.bounded, !coortweet);
         prop_assert_eq!(got, detect_filtered(&ds, &cfg, pair_ok));
@@ -83,7 +83,7 @@ fn small_budgets_spill_and_large_ones_do_not() {
     assert_eq!(got, want);
     assert_eq!((stats.parts, stats.runs, stats.spilled_bytes), (1, 0, 0));
 
-    let small = Spill { dir: spill_root(), part_rows: 100, run_pairs: 2000 };
+    let small = Spill { dir: spill_root(), part_rows: 100, run_pairs: 2000, edge_pairs: 500 };
     let (got, stats) = detect_bounded(&ds, &cfg, |_, _| true, &small).unwrap();
     assert_eq!(got, want);
     assert_eq!(stats.parts, 20);
@@ -92,7 +92,7 @@ fn small_budgets_spill_and_large_ones_do_not() {
     assert_eq!(stats.spilled_bytes, stats.spilled_pairs * 16);
 
     // More runs than merge at once: groups of them are merged first.
-    let tiny = Spill { dir: spill_root(), part_rows: 100, run_pairs: 100 };
+    let tiny = Spill { dir: spill_root(), part_rows: 100, run_pairs: 100, edge_pairs: 1 };
     let (got, stats) = detect_bounded(&ds, &cfg, |_, _| true, &tiny).unwrap();
     assert_eq!(got, want);
     assert!(stats.runs > FAN_IN, "{stats:?}");
