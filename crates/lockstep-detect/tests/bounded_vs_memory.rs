@@ -9,7 +9,7 @@ use lockstep_detect::{DetectConfig, Semantics};
 use proptest::prelude::*;
 
 mod common;
-use common::dataset;
+use common::{config, dataset};
 
 fn spill_root() -> std::path::PathBuf {
     std::env::temp_dir().join("lockstep-bounded-test")
@@ -20,26 +20,14 @@ proptest! {
     #[test]
     fn bounded_detection_is_the_in_memory_one(
         ds in dataset(),
-        w in 0i64..4,
-        f in proptest::option::of(0i64..3),
-        min in 0u32..4,
-        keep_loops in any::<bool>(),
-        dedup in any::<bool>(),
-        coortweet in proptest::bool::weighted(0.1),
+        cfg in config(0.1),
         filtered in any::<bool>(),
         part_rows in 1usize..40,
         edge_pairs in prop_oneof![1usize..20, Just(1usize << 20)],
         // Small: runs on disk; large: every pair in the buffer.
         run_pairs in prop_oneof![1usize..30, Just(1usize << 20)],
     ) {
-        let cfg = DetectConfig {
-            window_us: w * 5_000_000,
-            fast_window_us: f.map(|f| f * 5_000_000),
-            min_participation: min,
-            semantics: if coortweet { Semantics::CooRTweet } else { Semantics::Lockstep },
-            keep_loops,
-            dedup,
-        };
+        let coortweet = cfg.semantics == Semantics::CooRTweet;
         // Symmetric, and refuses some pairs of every shape.
         let pair_ok = |a: usize, b: usize| !filtered || (a + b) % 3 != 0;
         let spill = Spill { dir: spill_root(), part_rows, run_pairs, edge_pairs };

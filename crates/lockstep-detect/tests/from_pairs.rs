@@ -4,13 +4,13 @@
 //! `Detection`, statistics included.
 
 use lockstep_detect::co_action::{detect_from_pairs, WindowPairs};
-use lockstep_detect::{detect, DetectConfig, Semantics};
+use lockstep_detect::{detect, DetectConfig};
 use lockstep_model::Dataset;
 use proptest::prelude::*;
 use std::collections::HashSet;
 
 mod common;
-use common::dataset;
+use common::{config, dataset};
 
 /// What the SQL plan computes, by brute force over all pairs of rows.
 fn window_pairs(ds: &Dataset, cfg: &DetectConfig) -> WindowPairs {
@@ -65,21 +65,9 @@ proptest! {
     #[test]
     fn engine_pairs_give_the_native_detection(
         ds in dataset(),
-        w in 0i64..4,
-        f in proptest::option::of(0i64..3),
-        min in 0u32..4,
-        keep_loops in any::<bool>(),
-        dedup in any::<bool>(),
+        cfg in config(0.0),
         reverse in any::<bool>(),
     ) {
-        let cfg = DetectConfig {
-            window_us: w * 5_000_000,
-            fast_window_us: f.map(|f| f * 5_000_000),
-            min_participation: min,
-            semantics: Semantics::Lockstep,
-            keep_loops,
-            dedup,
-        };
         let mut found = window_pairs(&ds, &cfg);
         if reverse {
             // An engine returns rows in no particular order.

@@ -1,5 +1,6 @@
 //! What the detector's property tests share.
 
+use lockstep_detect::{DetectConfig, Semantics};
 use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
 use proptest::prelude::*;
 
@@ -25,4 +26,20 @@ pub fn dataset() -> impl Strategy<Value = Dataset> {
             }
             b.finish()
         })
+}
+
+/// Every `DetectConfig` knob on the same small time grid as [`dataset`];
+/// CooRTweet semantics with probability `coortweet`.
+pub fn config(coortweet: f64) -> impl Strategy<Value = DetectConfig> {
+    let coor = proptest::bool::weighted(coortweet);
+    (0i64..4, proptest::option::of(0i64..3), 0u32..4, coor, any::<bool>(), any::<bool>()).prop_map(
+        |(w, f, min, coor, keep_loops, dedup)| DetectConfig {
+            window_us: w * 5_000_000,
+            fast_window_us: f.map(|f| f * 5_000_000),
+            min_participation: min,
+            semantics: if coor { Semantics::CooRTweet } else { Semantics::Lockstep },
+            keep_loops,
+            dedup,
+        },
+    )
 }
