@@ -15,8 +15,8 @@ cargo build --release -p lockstep-cli --locked -q
 bin=target/release/lockstep
 work=${1:-$(mktemp -d)}
 mkdir -p "$work"
-echo "| world | seed | rule | flagged | precision | recall | F1 | ARI | farm | camouflage | slow | false positives (organic / aggregator) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| world | seed | rule | flagged | precision | recall | F1 | ARI | farm | camouflage | slow | false positives (organic / aggregator) | set aside as feed mirrors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 run() {
   local world=$1 seed=$2
   local w="$work/$world-$seed"
@@ -32,10 +32,11 @@ import json, sys
 e = json.load(sys.stdin)
 c = {x["campaign"]: "%d/%d" % (x["flagged"], x["members"]) for x in e["campaigns"]}
 fp = e["false_positives"]
-print("| %s | %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %s | %s | %s | %d / %d |" % (
+aside = ", ".join("%s %d" % kv for kv in sorted(e.get("set_aside_as_feed_mirrors", {}).items())) or "-"
+print("| %s | %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %s | %s | %s | %d / %d | %s |" % (
     sys.argv[1], sys.argv[2], sys.argv[3], e["flagged"], e["precision"], e["recall"], e["f1"], e["ari"],
     c.get("farm", "-"), c.get("camouflage", "-"), c.get("slow", "-"),
-    fp.get("organic", 0), fp.get("aggregator", 0)))
+    fp.get("organic", 0), fp.get("aggregator", 0), aside))
 ' "$world" "$seed" "$rule"
   done
 }

@@ -15,7 +15,12 @@
 //!   time minus its partner's (negative: it tends to act first) and the
 //!   share of pairs in which it acted first. Seeders lead; amplifiers
 //!   follow.
+//! - **Feed mirrors** ([`mirror`]): clusters whose accounts each re-post one
+//!   site with no factory fingerprint are set aside, with the reason.
 #![warn(missing_docs)]
+
+pub mod mirror;
+pub use mirror::{mark_feed_mirrors, FeedMirror};
 
 use lockstep_detect::Detection;
 use lockstep_graph::Network;
@@ -157,19 +162,38 @@ pub struct Score {
     pub p: f64,
     /// The signals that could be measured, strongest first.
     pub parts: Vec<Part>,
+    /// Set when the cluster is a feed mirror rather than a campaign
+    /// ([`mark_feed_mirrors`]).
+    pub feed_mirror: Option<FeedMirror>,
 }
 
 impl Score {
-    /// The explanation: each part's `-log10 p` and what it saw.
+    /// The explanation: why it is set aside, if it is a feed mirror, then
+    /// each part's `-log10 p` and what it saw.
     pub fn explain(&self) -> String {
-        if self.parts.is_empty() {
-            return "no signal could be measured".into();
+        let parts = if self.parts.is_empty() {
+            "no signal could be measured".into()
+        } else {
+            self.parts
+                .iter()
+                .map(|p| format!("{} {:.1} ({})", p.signal, neg_log10(p.log10_p), p.words))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        match &self.feed_mirror {
+            Some(m) => format!("{}. Signals: {parts}", m.explain()),
+            None => parts,
         }
-        self.parts
-            .iter()
-            .map(|p| format!("{} {:.1} ({})", p.signal, neg_log10(p.log10_p), p.words))
-            .collect::<Vec<_>>()
-            .join("; ")
+    }
+
+    /// `feed-mirror` for a cluster set aside as one, else empty: the
+    /// `pattern` column of campaigns.csv.
+    pub fn pattern(&self) -> &'static str {
+        if self.feed_mirror.is_some() {
+            "feed-mirror"
+        } else {
+            ""
+        }
     }
 }
 
@@ -233,9 +257,13 @@ pub fn fisher_log10(log10_p: &[f64]) -> f64 {
 /// The count and p-value of a cluster's commonest value (a handle template,
 /// a client app) held by `share` of its `n` accounts against its
 /// `background` share of all: the binomial tail, times `n` because the
-/// commonest of up to `n` values was chosen.
+/// commonest of up to `n` values was chosen. A value held by one account
+/// is shared by none: p = 1, however rare it is.
 fn commonest(n: usize, share: f64, background: f64) -> (usize, f64) {
     let k = (share * n as f64).round() as usize;
+    if k < 2 {
+        return (k, 0.0);
+    }
     let log = lockstep_fingerprint::binomial_log10_tail(n, background, k) + (n as f64).log10();
     (k, log.min(0.0))
 }
@@ -359,7 +387,13 @@ pub fn scores(
             }
             parts.sort_by(|a, b| a.log10_p.total_cmp(&b.log10_p).then(a.signal.cmp(b.signal)));
             let log10_p = fisher_log10(&parts.iter().map(|x| x.log10_p).collect::<Vec<_>>());
-            Score { cluster: c.id, score: neg_log10(log10_p), p: 10f64.powf(log10_p), parts }
+            Score {
+                cluster: c.id,
+                score: neg_log10(log10_p),
+                p: 10f64.powf(log10_p),
+                parts,
+                feed_mirror: None,
+            }
         })
         .collect()
 }

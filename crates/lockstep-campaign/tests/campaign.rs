@@ -104,3 +104,133 @@ fn scores_explain_their_parts() {
     assert_eq!(without.parts.len(), 1);
     assert!(without.score < s.score);
 }
+
+/// How the four bots of [`mirror_world`] differ from independent feed
+/// mirrors.
+#[derive(Clone, Copy, PartialEq)]
+enum Bots {
+    /// Independent: own clients, names and creation dates.
+    Independent,
+    /// All post through one client that few others use.
+    OneClient,
+    /// One of them posts its own hashtags in a fifth of its posts.
+    OwnPosts,
+    /// One of them has no known client.
+    Unmeasured,
+}
+
+/// Four bots post each of a feed's 20 daily articles within a minute of
+/// one another, around the clock for ten days; 40 other accounts post one
+/// link each.
+fn mirror_world(bots: Bots) -> lockstep_model::Dataset {
+    let (day, start) = (86_400i64, 1_709_510_400i64);
+    let mut b = DatasetBuilder::default();
+    let mut post = 0;
+    let mut push = |b: &mut DatasetBuilder, acc: &str, obj: &str, layer: Layer, t: i64| {
+        post += 1;
+        b.push_action(ActionInput {
+            account: acc,
+            object: obj,
+            layer,
+            content: &format!("p{post}"),
+            time_us: t * 1_000_000,
+            platform: "",
+        });
+    };
+    for d in 0..10i64 {
+        for k in 0..20i64 {
+            let published = start + d * day + k * 4_320 + 97 * d;
+            for m in 0..4i64 {
+                let url = format!("https://www.feed.example/{d}/{k}");
+                push(
+                    &mut b,
+                    &format!("bot{m}"),
+                    &url,
+                    Layer::Url,
+                    published + 11 * m + (k * m) % 7,
+                );
+            }
+            if bots == Bots::OwnPosts && k % 4 == 0 {
+                push(&mut b, "bot0", &format!("#own{d}{k}"), Layer::Hashtag, published + 1_000);
+            }
+        }
+    }
+    for i in 0..40i64 {
+        let url = format!("https://other.example/{i}");
+        push(&mut b, &format!("user{i}"), &url, Layer::Url, start + i * 20_011);
+    }
+    let mut ds = b.finish();
+    let n = ds.accounts.len();
+    let m = &mut ds.account_meta;
+    m.ensure(n);
+    let apps = ["Twitter for iPhone", "Twitter for Android", "Twitter Web App"];
+    let names = ["dailynews", "headlines_now", "wire24", "the_morning_feed"];
+    for a in 0..n {
+        let name = ds.accounts.resolve(a as u32).to_string();
+        let (handle, app, created) = match name.strip_prefix("bot") {
+            Some(k) => {
+                let k: usize = k.parse().unwrap();
+                let app = match bots {
+                    Bots::OneClient => "Ghost Poster",
+                    Bots::Unmeasured if k == 3 => "",
+                    _ => ["IFTTT", "dlvr.it", "Buffer", "Zapier"][k],
+                };
+                (names[k].to_string(), app, start - (400 + 300 * k as i64) * day)
+            }
+            None => {
+                let i: i64 = name[4..].parse().unwrap();
+                (format!("maria{i}"), apps[i as usize % 3], start - (30 + 97 * i) * day)
+            }
+        };
+        m.handle[a] = Some(handle.into());
+        m.client_app[a] = (!app.is_empty()).then(|| app.into());
+        m.created_at_us[a] = Some(created * 1_000_000);
+    }
+    ds
+}
+
+/// The feed mirror of the bots' cluster, if it is set aside as one.
+fn bots_mirror(ds: &lockstep_model::Dataset) -> Option<lockstep_campaign::FeedMirror> {
+    let det = lockstep_detect::detect(ds, &Default::default());
+    let net = lockstep_graph::build(
+        ds,
+        &det,
+        &ThresholdConfig { quantile: None, min_weight: 2, clusters: Default::default() },
+    );
+    assert_eq!(net.clusters.len(), 1);
+    assert_eq!(net.clusters[0].accounts.len(), 4);
+    let f = lockstep_fingerprint::fingerprints(ds, &net);
+    let sig = lockstep_stats::significance(ds, &det, 60_000_000, &lockstep_stats::Audience::of(ds));
+    let mut scores = lockstep_campaign::scores(&det, &net, &f, Some(&sig));
+    lockstep_campaign::mark_feed_mirrors(ds, &det, &net, &f, &mut scores);
+    let s = scores.pop().unwrap();
+    assert_eq!(s.pattern(), if s.feed_mirror.is_some() { "feed-mirror" } else { "" });
+    assert!(s.explain().starts_with("set aside as a feed mirror") == s.feed_mirror.is_some());
+    s.feed_mirror
+}
+
+#[test]
+fn independent_feed_mirrors_are_set_aside() {
+    let m = bots_mirror(&mirror_world(Bots::Independent)).expect("set aside");
+    assert_eq!(m.domain, "feed.example");
+    assert_eq!((m.accounts, m.lowest_share), (4, 1.0));
+    // Six account pairs on each of 200 articles, on the url layer.
+    assert_eq!((m.co_actions, m.on_site), (1_200, 1_200));
+    let (signal, strength) = m.strongest.unwrap();
+    assert!(strength < 2.0, "{signal} {strength}");
+    assert!(
+        m.explain().contains("each of its 4 accounts links to feed.example"),
+        "{}",
+        m.explain()
+    );
+}
+
+#[test]
+fn farms_and_unmeasured_clusters_stay_campaigns() {
+    // One rare client for all four: a factory fingerprint.
+    assert_eq!(bots_mirror(&mirror_world(Bots::OneClient)), None);
+    // Without every client known, absence of a fingerprint proves nothing.
+    assert_eq!(bots_mirror(&mirror_world(Bots::Unmeasured)), None);
+    // 50 of bot0's 250 posts are its own: 80% on the site.
+    assert_eq!(bots_mirror(&mirror_world(Bots::OwnPosts)), None);
+}

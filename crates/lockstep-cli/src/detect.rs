@@ -371,7 +371,8 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     let fingerprints = lockstep_fingerprint::fingerprints(ds, &net);
     let talking_points = lockstep_campaign::talking_points(ds, &net, 3);
     let roles = lockstep_campaign::roles(ds, &det, &net);
-    let scores = lockstep_campaign::scores(&det, &net, &fingerprints, significance.as_ref());
+    let mut scores = lockstep_campaign::scores(&det, &net, &fingerprints, significance.as_ref());
+    lockstep_campaign::mark_feed_mirrors(ds, &det, &net, &fingerprints, &mut scores);
     stages.start("writing");
     let results = lockstep_report::Results {
         formula_guard: !a.raw_csv,
@@ -402,8 +403,10 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     if let Some((m, s)) = &out_of_core {
         writeln!(out, "{}", m.describe(s))?;
     }
-    if let Some(top) =
-        scores.iter().max_by(|x, y| x.score.total_cmp(&y.score).then(y.cluster.cmp(&x.cluster)))
+    if let Some(top) = scores
+        .iter()
+        .filter(|s| s.feed_mirror.is_none())
+        .max_by(|x, y| x.score.total_cmp(&y.score).then(y.cluster.cmp(&x.cluster)))
     {
         writeln!(
             out,
@@ -411,6 +414,20 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
             top.cluster,
             top.score,
             top.explain()
+        )?;
+    }
+    let mirrors: Vec<String> = scores
+        .iter()
+        .filter_map(|s| {
+            let m = s.feed_mirror.as_ref()?;
+            Some(format!("cluster {} ({} accounts, {})", s.cluster, m.accounts, m.domain))
+        })
+        .collect();
+    if !mirrors.is_empty() {
+        writeln!(
+            out,
+            "set aside as feed mirrors (one site each, no factory fingerprint; campaigns.csv says why): {}",
+            mirrors.join(", ")
         )?;
     }
     writeln!(out, "wrote {} files to `{}`", written.len(), a.out.display())?;

@@ -46,13 +46,28 @@ pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
         truth.push(Truth { account, role: rec[i[1]].to_string(), campaign });
         Ok(())
     })?;
-    let mut clusters = HashMap::new();
+    let mut clusters: HashMap<String, String> = HashMap::new();
     read_csv(&a.dir.join("accounts.csv"), &["account", "cluster"], |rec, i| {
         if !rec[i[1]].is_empty() {
             clusters.insert(rec[i[0]].to_string(), rec[i[1]].to_string());
         }
         Ok(())
     })?;
+    // Clusters set aside as feed mirrors are reported, not flagged (a run
+    // from before campaigns.csv had `pattern` sets none aside).
+    let mirrors = feed_mirror_clusters(&a.dir.join("campaigns.csv"))?;
+    let role_of: HashMap<&str, &str> =
+        truth.iter().map(|t| (t.account.as_str(), t.role.as_str())).collect();
+    let mut set_aside: std::collections::BTreeMap<String, u64> = Default::default();
+    clusters.retain(|account, cluster| {
+        if !mirrors.contains(cluster.as_str()) {
+            return true;
+        }
+        *set_aside
+            .entry(role_of.get(account.as_str()).unwrap_or(&"unknown").to_string())
+            .or_default() += 1;
+        false
+    });
     let e = evaluate(&truth, &clusters);
     let mut out = std::io::stdout().lock();
     if a.json {
@@ -78,6 +93,7 @@ pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
             "ari": e.ari,
             "campaigns": campaigns,
             "false_positives": e.false_positives,
+            "set_aside_as_feed_mirrors": set_aside,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(ExitStatus::Success);
@@ -109,5 +125,29 @@ pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
     for (role, n) in &e.false_positives {
         writeln!(out, "false positives, {role}: {n}")?;
     }
+    for (role, n) in &set_aside {
+        writeln!(out, "set aside as feed mirrors (not flagged), {role}: {n}")?;
+    }
     Ok(ExitStatus::Success)
+}
+
+/// The clusters that `campaigns.csv` marks `feed-mirror` in its `pattern`
+/// column; none when the file or the column is missing.
+fn feed_mirror_clusters(file: &Path) -> anyhow::Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    if !file.exists() {
+        return Ok(out);
+    }
+    let has_pattern = csv::Reader::from_path(file)
+        .and_then(|mut r| r.headers().map(|h| h.iter().any(|c| c == "pattern")))
+        .with_context(|| format!("cannot read `{}`", file.display()))?;
+    if has_pattern {
+        read_csv(file, &["cluster", "pattern"], |rec, i| {
+            if &rec[i[1]] == "feed-mirror" {
+                out.insert(rec[i[0]].to_string());
+            }
+            Ok(())
+        })?;
+    }
+    Ok(out)
 }

@@ -715,8 +715,9 @@ fn no_orphaned_snapshots() {
 }
 
 /// A small realistic world (`simulate --scenario mixed`): with `--fdr`, the
-/// farm is found whole in one cluster; `evaluate` scores the run against the
-/// truth file, as text and as JSON.
+/// farm is found whole in one cluster and the aggregator bots are set aside
+/// as feed mirrors; `evaluate` scores the run against the truth file, as
+/// text and as JSON.
 #[test]
 fn simulated_world_is_detected_and_scored() {
     let dir = TempDir::new("world");
@@ -749,6 +750,12 @@ fn simulated_world_is_detected_and_scored() {
     assert!(e["precision"].as_f64().unwrap() >= 0.8, "{e}");
     assert_eq!(e["campaigns"][0]["campaign"], "camouflage");
     assert_eq!(e["false_positives"]["organic"].as_u64().unwrap_or(0), 0, "{e}");
+    // The four aggregator bots (one feed, own clients, names and dates)
+    // are set aside as feed mirrors, said on stdout, not flagged.
+    assert_eq!(e["false_positives"]["aggregator"].as_u64().unwrap_or(0), 0, "{e}");
+    assert_eq!(e["set_aside_as_feed_mirrors"]["aggregator"], 4, "{e}");
+    assert!(det.stdout.contains("set aside as feed mirrors"), "{}", det.stdout);
+    assert!(text.stdout.contains("set aside as feed mirrors (not flagged), aggregator: 4"));
     // A truth file without the columns is a clear error.
     let bad = dir.0.join("bad.csv");
     std::fs::write(&bad, "account,cluster\nx:1,1\n").unwrap();

@@ -241,33 +241,39 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
     table_html(&mut out, &["count", "value"], counts.into_iter());
     out.push_str("</section>\n");
 
-    // Clusters ranked by score.
-    let mut ranked: Vec<(String, f64, String)> = Vec::new();
+    // Clusters ranked by score, feed mirrors (set aside) after campaigns.
+    // (cluster, set aside, score, explanation)
+    let mut ranked: Vec<(String, bool, f64, String)> = Vec::new();
     if let Some(c) = &campaigns {
         let (ci, si, ei) = (c.col("cluster"), c.col("score"), c.col("explanation"));
+        let pi = c.col("pattern");
         if let (Some(ci), Some(si), Some(ei)) = (ci, si, ei) {
             for row in &c.rows {
-                ranked.push((row[ci].clone(), row[si].parse().unwrap_or(0.0), row[ei].clone()));
+                let aside = pi.is_some_and(|p| !row[p].is_empty());
+                let score = row[si].parse().unwrap_or(0.0);
+                ranked.push((row[ci].clone(), aside, score, row[ei].clone()));
             }
         }
     }
     // A run from before campaign scores: clusters in their own order.
     if ranked.is_empty() {
         if let Some(c) = &clusters {
-            ranked = c.rows.iter().map(|r| (r[0].clone(), 0.0, String::new())).collect();
+            ranked = c.rows.iter().map(|r| (r[0].clone(), false, 0.0, String::new())).collect();
         }
     }
     ranked.sort_by(|a, b| {
-        b.1.total_cmp(&a.1).then_with(|| cluster_num(&a.0).cmp(&cluster_num(&b.0)))
+        a.1.cmp(&b.1)
+            .then(b.2.total_cmp(&a.2))
+            .then_with(|| cluster_num(&a.0).cmp(&cluster_num(&b.0)))
     });
     let size: HashMap<String, String> = clusters
         .as_ref()
         .map(|t| t.rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect())
         .unwrap_or_default();
     out.push_str("<section id=\"clusters\"><h2>Clusters, by campaign score</h2>");
-    out.push_str("<p>The score is -log10 of Fisher's combination of its signals' p-values; read the parts.</p>");
+    out.push_str("<p>The score is -log10 of Fisher's combination of its signals' p-values; read the parts. Clusters set aside as feed mirrors come last.</p>");
     out.push_str("<table><thead><tr><th>cluster</th><th>accounts</th><th>score</th><th>explanation</th></tr></thead><tbody>");
-    for (i, (c, score, why)) in ranked.iter().enumerate() {
+    for (i, (c, aside, score, why)) in ranked.iter().enumerate() {
         let name = if i < MAX_CLUSTERS {
             format!("<a href=\"#cluster-{}\">{}</a>", escape(c), escape(c))
         } else {
@@ -275,8 +281,9 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
         };
         let _ = write!(
             out,
-            "<tr><td>{name}</td><td>{}</td><td>{score:.2}</td><td>{}</td></tr>",
+            "<tr><td>{name}</td><td>{}</td><td>{score:.2}{}</td><td>{}</td></tr>",
             escape(size.get(c).map_or("", String::as_str)),
+            if *aside { " (feed mirror)" } else { "" },
             escape(why)
         );
     }
@@ -334,7 +341,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
                 .collect()
         })
         .unwrap_or_default();
-    for (c, _, why) in ranked.iter().take(MAX_CLUSTERS) {
+    for (c, _, _, why) in ranked.iter().take(MAX_CLUSTERS) {
         let accs = members.get(c).cloned().unwrap_or_default();
         let _ = write!(
             out,

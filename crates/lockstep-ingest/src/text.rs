@@ -197,27 +197,7 @@ pub fn links_in(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The host of a URL, lower-cased, without `www.` and port; `None` when the
-/// string has no host.
-pub fn url_domain(url: &str) -> Option<String> {
-    let u = url.trim();
-    let rest = match u.find("://") {
-        Some(i) => &u[i + 3..],
-        None => u,
-    };
-    let host_port = rest.split(['/', '?', '#']).next()?;
-    let host_port = host_port.rsplit('@').next()?;
-    let host = host_port.split(':').next()?.trim_end_matches('.');
-    // Once per URL of every post: allocate once, for the result.
-    let host: std::borrow::Cow<'_, str> =
-        if host.is_ascii() && !host.bytes().any(|b| b.is_ascii_uppercase()) {
-            host.into()
-        } else {
-            host.to_lowercase().into()
-        };
-    let host = host.strip_prefix("www.").unwrap_or(&host);
-    (!host.is_empty() && host.contains('.')).then(|| host.to_string())
-}
+pub use lockstep_model::url_domain;
 
 #[cfg(test)]
 mod tests {

@@ -27,6 +27,7 @@ mod layer;
 mod platform;
 mod strings;
 pub mod time;
+mod url;
 
 pub use accounts::{AccountField, AccountTable};
 pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder, NO_TEXT};
@@ -34,3 +35,4 @@ pub use interner::Interner;
 pub use layer::{Layer, LayerSet, ParseLayerError};
 pub use platform::namespace;
 pub use strings::Strings;
+pub use url::url_domain;

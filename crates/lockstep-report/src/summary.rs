@@ -90,6 +90,9 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             "edges": net.sub.edges,
             "clusters": net.clusters.len(),
             "largest_cluster": net.clusters.first().map_or(0, |c| c.accounts.len()),
+            "feed_mirrors": r.scores.map(|s| {
+                s.iter().filter(|s| s.feed_mirror.is_some()).map(|s| s.cluster).collect::<Vec<_>>()
+            }),
         },
         "near_text": r.near_text.map(|layer| match layer {
             lockstep_text::TextLayer::Clusters(n) => json!({

@@ -24,7 +24,8 @@ fn io_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
-/// One row per cluster: its campaign score and the parts of it. The
+/// One row per cluster: its campaign score and the parts of it, and
+/// `feed-mirror` in `pattern` for a cluster set aside as one. The
 /// explanation is built from numbers and lockstep's own words (handle
 /// templates are quoted), so it needs the formula guard no more than the
 /// numbers do.
@@ -33,13 +34,15 @@ pub(crate) fn campaigns_csv(
     scores: &[lockstep_campaign::Score],
 ) -> io::Result<()> {
     let mut c = csv_writer(w);
-    c.write_record(["cluster", "score", "p_value", "signals", "explanation"]).map_err(io_err)?;
+    c.write_record(["cluster", "score", "p_value", "signals", "pattern", "explanation"])
+        .map_err(io_err)?;
     for s in scores {
         c.write_record([
             s.cluster.to_string(),
             format!("{:.2}", s.score),
             format!("{:.6e}", s.p),
             s.parts.len().to_string(),
+            s.pattern().to_string(),
             guard(&s.explain(), true).into_owned(),
         ])
         .map_err(io_err)?;

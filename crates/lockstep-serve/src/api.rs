@@ -165,13 +165,16 @@ pub fn clusters(run: &Run, p: &Params) -> Result<Rows, ServeError> {
         "first_time_utc",
         "last_time_utc",
         "top_objects",
+        "pattern",
         "explanation",
     ]);
     let t = &run.clusters;
     for c in chosen {
-        let explanation = match (&run.campaigns, c.campaign_row) {
-            (Some(cp), Some(r)) => cell(cp, r, "explanation").to_string(),
-            _ => String::new(),
+        let (pattern, explanation) = match (&run.campaigns, c.campaign_row) {
+            (Some(cp), Some(r)) => {
+                (cell(cp, r, "pattern").to_string(), cell(cp, r, "explanation").to_string())
+            }
+            _ => Default::default(),
         };
         rows.rows.push(vec![
             c.id.clone(),
@@ -182,6 +185,7 @@ pub fn clusters(run: &Run, p: &Params) -> Result<Rows, ServeError> {
             cell(t, c.row, "first_time_utc").to_string(),
             cell(t, c.row, "last_time_utc").to_string(),
             cell(t, c.row, "top_objects").to_string(),
+            pattern,
             explanation,
         ]);
     }

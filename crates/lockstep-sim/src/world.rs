@@ -239,7 +239,11 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
         let mut d = Draws::new(w.seed, ACCOUNT, 1 << 40 | b);
         accounts.push(Account {
             id: 7_000_000 + b,
-            handle: format!("news_digest_{b}"),
+            // Named by four operators: numbered handles from one template
+            // would read as one operator, which the handle fingerprint is for.
+            handle: ["dailynewsdigest", "headlines_now", "newswire24", "the_morning_feed"]
+                [b as usize]
+                .to_string(),
             created_ms: START_MS - DAY_MS * (400 + d.below(2_000) as i64),
             client: ["IFTTT", "dlvr.it", "Buffer", "Hootsuite Inc."][b as usize],
             role: Role::Aggregator,
