@@ -207,8 +207,16 @@ impl Memory {
                 fmt_bytes(s.spilled_bytes)
             ),
         };
+        let results = if s.results_on_disk {
+            format!(
+                "; pairs and edges kept in files mapped read-only ({})",
+                fmt_bytes(s.result_bytes)
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "memory: limit {}, {} in use before detecting; actions swept in {}{again}; {spilled}",
+            "memory: limit {}, {} in use before detecting; actions swept in {}{again}; {spilled}{results}",
             self.limit.map_or("none".into(), fmt_bytes),
             fmt_bytes(self.in_use),
             count(s.parts as u64, "part"),
@@ -229,6 +237,8 @@ impl Memory {
             "sweep_ms": s.sweep_ms.round(),
             "spill_ms": s.spill_ms.round(),
             "merge_ms": s.merge_ms.round(),
+            "results_on_disk": s.results_on_disk,
+            "result_bytes": s.result_bytes,
         })
     }
 }

@@ -27,19 +27,22 @@
 //! count per account, one part's gathered columns (about 40 bytes per
 //! action of the part), the pair buffer (16 bytes per pair), the
 //! per-object account records of participation (8 bytes per account and
-//! object with a pair), and the result tables. Runs merge at most
-//! [`FAN_IN`] at a time, so open files stay few whatever the budget.
+//! object with a pair). Runs merge at most [`FAN_IN`] at a time, so open
+//! files stay few whatever the budget. The result tables stay on the heap
+//! only when the detection fit in one part and spilled nothing; otherwise
+//! they are written chunk by chunk to files in the spill folder and mapped
+//! read-only ([`lockstep_model::Column`]): page cache, not process memory.
 //!
 //! **Limitations.** lockstep semantics only: CooRTweet's rules compare
 //! content ids across objects (its fast flag joins on content pairs), and
-//! run in memory ([`detect_bounded`] falls back and says so). The result's
-//! [`crate::PairTable`] is in memory (9 bytes per pair kept).
+//! run in memory ([`detect_bounded`] falls back and says so).
 
 use crate::co_action::{
     append_edges, count_distinct, detect_filtered, group_bounds, keyed, sweep_window, ByRank,
     FastRule, Keyed,
 };
-use crate::{DetectConfig, DetectStats, Detection, EdgeTable, PairTable, Semantics};
+use crate::tables::TableWriter;
+use crate::{DetectConfig, DetectStats, Detection, Semantics};
 use lockstep_model::Dataset;
 use rayon::prelude::*;
 use std::collections::BinaryHeap;
@@ -62,6 +65,10 @@ pub struct Spill {
     /// Most pairs summed into edges at once (whole edges: a chunk ends
     /// between two), so that the sums in flight stay small.
     pub edge_pairs: usize,
+    /// Write the pair and edge tables to files (mapped read-only) even when
+    /// the detection fit in one part and spilled nothing; they go there
+    /// anyway when it did not.
+    pub results_to_disk: bool,
 }
 
 /// [`Spill::edge_pairs`] for every budget: the per-edge sums of 2^22 pairs
@@ -104,6 +111,7 @@ impl Spill {
             part_rows: at_least(half / PART_BYTES_PER_ACTION).min(MAX_PART_ROWS),
             run_pairs: at_least(half / PAIR_BYTES),
             edge_pairs: EDGE_PAIRS,
+            results_to_disk: false,
         }
     }
 }
@@ -131,6 +139,11 @@ pub struct SpillStats {
     pub spill_ms: f64,
     /// Milliseconds merging runs (or sorting the buffer) into edges.
     pub merge_ms: f64,
+    /// Whether the pair and edge tables were written to files and mapped
+    /// read-only, outside the process's heap.
+    pub results_on_disk: bool,
+    /// Their bytes.
+    pub result_bytes: u64,
 }
 
 /// [`detect_filtered`] within the budget of `spill`: the same
@@ -216,7 +229,13 @@ pub fn detect_bounded(
     let alive = |k: &Keyed| {
         active.as_ref().is_none_or(|a| a[(k.0 >> 32) as usize] && a[k.0 as u32 as usize])
     };
-    let (mut p, mut e) = (PairTable::default(), EdgeTable::default());
+    // A detection that had to split its actions or spill its pairs has
+    // results too large to keep beside the dataset as well.
+    let mut w = TableWriter::default();
+    out.results_on_disk = spill.results_to_disk || parts.len() > 1 || !store.runs.is_empty();
+    if out.results_on_disk {
+        w.spill_to(store.folder()?)?;
+    }
     let chunk_pairs = spill.edge_pairs.max(1);
     if store.runs.is_empty() {
         let mut pairs = std::mem::take(&mut store.buffer);
@@ -228,7 +247,7 @@ pub fn detect_bounded(
             while end < pairs.len() && pairs[end].0 == pairs[end - 1].0 {
                 end += 1;
             }
-            append_edges(&by, cfg, &perm, &pairs[start..end], &fast, &mut p, &mut e);
+            append_edges(&by, cfg, &perm, &pairs[start..end], &fast, &mut w)?;
             start = end;
         }
     } else {
@@ -241,14 +260,18 @@ pub fn detect_bounded(
                 continue;
             }
             if chunk.len() >= chunk_pairs && chunk.last().is_some_and(|l| l.0 != k.0) {
-                append_edges(&by, cfg, &perm, &chunk, &fast, &mut p, &mut e);
+                append_edges(&by, cfg, &perm, &chunk, &fast, &mut w)?;
                 chunk.clear();
             }
             chunk.push(k);
         }
-        append_edges(&by, cfg, &perm, &chunk, &fast, &mut p, &mut e);
+        append_edges(&by, cfg, &perm, &chunk, &fast, &mut w)?;
     }
+    let (p, e) = w.finish()?;
     out.merge_ms = merge.elapsed().as_secs_f64() * 1e3;
+    if out.results_on_disk {
+        out.result_bytes = p.disk_bytes() + e.disk_bytes();
+    }
     out.spill_ms = store.spill_ms;
     out.runs = store.sorted_runs;
     out.spilled_pairs = store.spilled_pairs;
@@ -609,6 +632,15 @@ impl Store {
         })
     }
 
+    /// The fresh folder, made on first use.
+    fn folder(&mut self) -> io::Result<&Path> {
+        if !self.made {
+            self.dir = fresh_dir(&self.dir)?;
+            self.made = true;
+        }
+        Ok(&self.dir)
+    }
+
     fn push(&mut self, pairs: Vec<Keyed>) -> io::Result<()> {
         if self.buffer.is_empty() {
             self.buffer = pairs;
@@ -627,10 +659,7 @@ impl Store {
             return Ok(());
         }
         let clock = Instant::now();
-        if !self.made {
-            self.dir = fresh_dir(&self.dir)?;
-            self.made = true;
-        }
+        self.folder()?;
         self.buffer.par_sort_unstable();
         let path = self.dir.join(format!("run-{:05}.bin", self.next_run));
         self.next_run += 1;

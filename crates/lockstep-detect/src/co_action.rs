@@ -28,6 +28,7 @@
 //! thousands within one window yields a quadratic number of pairs: that is
 //! the evidence, but it costs memory.
 
+use crate::tables::TableWriter;
 use crate::{DetectConfig, DetectStats, Detection, Detector, EdgeTable, PairTable, Semantics};
 use lockstep_model::{Dataset, Layer, LayerSet};
 use rayon::prelude::*;
@@ -506,9 +507,9 @@ fn aggregate(
         .map(|(i, j)| keyed(r.account[i as usize], r.account[j as usize], i, j))
         .collect();
     keyed.par_sort_unstable();
-    let (mut p, mut e) = (PairTable::default(), EdgeTable::default());
-    append_edges(r, cfg, perm, &keyed, fast, &mut p, &mut e);
-    (p, e)
+    let mut w = TableWriter::default();
+    append_edges(r, cfg, perm, &keyed, fast, &mut w).expect("columns on the heap do not fail");
+    w.finish().expect("columns on the heap do not fail")
 }
 
 /// A pair of actions (older rank, newer rank) keyed by its account pair:
@@ -580,9 +581,8 @@ pub(crate) fn append_edges(
     perm: &[u32],
     keyed: &[Keyed],
     fast: &FastRule,
-    p: &mut PairTable,
-    e: &mut EdgeTable,
-) {
+    w: &mut TableWriter,
+) -> std::io::Result<()> {
     let runs = group_bounds(keyed, |k| k.0);
     let is_fast = |i: u32, j: u32| fast.is_fast(r, i, j);
 
@@ -625,22 +625,24 @@ pub(crate) fn append_edges(
         })
         .collect();
 
-    let offset = p.len();
-    for (run, row) in runs.iter().zip(rows) {
-        let key = keyed[run.start].0;
-        e.a.push((key >> 32) as u32);
-        e.b.push(key as u32);
-        e.weight.push(row.weight);
-        e.pair_rows.push(run.len() as u64);
-        e.objects.push(row.objects);
-        e.mean_delta_us.push(row.mean);
-        e.n_content_older.push(row.n_old);
-        e.n_content_newer.push(row.n_new);
-        e.layers.push(row.layers);
-        e.fast_weight.push(row.fast_weight);
-        e.pair_start.push(offset + run.start);
-    }
-    p.older.par_extend(keyed.par_iter().map(|k| perm[k.1 as usize]));
-    p.newer.par_extend(keyed.par_iter().map(|k| perm[k.2 as usize]));
-    p.fast.par_extend(keyed.par_iter().map(|k| is_fast(k.1, k.2)));
+    let offset = w.pairs();
+    let column = |f: &dyn Fn(&EdgeRow) -> u64| rows.iter().map(f).collect::<Vec<u64>>();
+    let key = |run: &std::ops::Range<usize>| keyed[run.start].0;
+    w.a.extend_from_slice(&runs.iter().map(|r| (key(r) >> 32) as u32).collect::<Vec<_>>())?;
+    w.b.extend_from_slice(&runs.iter().map(|r| key(r) as u32).collect::<Vec<_>>())?;
+    w.weight.extend_from_slice(&column(&|r| r.weight))?;
+    w.pair_rows.extend_from_slice(&runs.iter().map(|r| r.len() as u64).collect::<Vec<_>>())?;
+    w.objects.extend_from_slice(&column(&|r| r.objects))?;
+    w.mean_delta_us.extend_from_slice(&rows.iter().map(|r| r.mean).collect::<Vec<_>>())?;
+    w.n_content_older.extend_from_slice(&column(&|r| r.n_old))?;
+    w.n_content_newer.extend_from_slice(&column(&|r| r.n_new))?;
+    w.layers.extend_from_slice(&rows.iter().map(|r| r.layers).collect::<Vec<_>>())?;
+    w.fast_weight.extend_from_slice(&column(&|r| r.fast_weight))?;
+    w.pair_start.extend_from_slice(&runs.iter().map(|r| offset + r.start).collect::<Vec<_>>())?;
+    let older: Vec<u32> = keyed.par_iter().map(|k| perm[k.1 as usize]).collect();
+    w.older.extend_from_slice(&older)?;
+    let newer: Vec<u32> = keyed.par_iter().map(|k| perm[k.2 as usize]).collect();
+    w.newer.extend_from_slice(&newer)?;
+    let fast: Vec<bool> = keyed.par_iter().map(|k| is_fast(k.1, k.2)).collect();
+    w.fast.extend_from_slice(&fast)
 }

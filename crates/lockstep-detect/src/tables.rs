@@ -1,18 +1,27 @@
-use lockstep_model::LayerSet;
+//! The detection's results. Their columns are [`Column`]s: on the heap,
+//! or, past a memory limit, in files mapped read-only (bounded.rs).
+
+use lockstep_model::{Column, ColumnWriter, LayerSet};
+use std::io;
+use std::path::Path;
 
 /// The evidence: one row per coordinated pair of actions, grouped by edge
 /// and, within an edge, in time order of the older action.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PairTable {
     /// Row (in the action table) of the older action.
-    pub older: Vec<u32>,
+    pub older: Column<u32>,
     /// Row of the newer action.
-    pub newer: Vec<u32>,
+    pub newer: Column<u32>,
     /// Whether the pair is within the fast window.
-    pub fast: Vec<bool>,
+    pub fast: Column<bool>,
 }
 
 impl PairTable {
+    /// Bytes of its columns that live in mapped files.
+    pub fn disk_bytes(&self) -> u64 {
+        mapped(&self.older) + mapped(&self.newer) + mapped(&self.fast)
+    }
     /// Number of pairs.
     pub fn len(&self) -> usize {
         self.older.len()
@@ -27,31 +36,45 @@ impl PairTable {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EdgeTable {
     /// Lower account id (`a <= b`; equal only for kept loops).
-    pub a: Vec<u32>,
+    pub a: Column<u32>,
     /// Higher account id.
-    pub b: Vec<u32>,
+    pub b: Column<u32>,
     /// The weight under the run's semantics.
-    pub weight: Vec<u64>,
+    pub weight: Column<u64>,
     /// Pair rows behind the edge.
-    pub pair_rows: Vec<u64>,
+    pub pair_rows: Column<u64>,
     /// Distinct objects co-acted on.
-    pub objects: Vec<u64>,
+    pub objects: Column<u64>,
     /// Mean time delta of the pair rows, microseconds.
-    pub mean_delta_us: Vec<f64>,
+    pub mean_delta_us: Column<f64>,
     /// Distinct content ids on the older side (CooRTweet `n_content_id`).
-    pub n_content_older: Vec<u64>,
+    pub n_content_older: Column<u64>,
     /// Distinct content ids on the newer side (CooRTweet `n_content_id_y`).
-    pub n_content_newer: Vec<u64>,
+    pub n_content_newer: Column<u64>,
     /// Layers the pairs are on.
-    pub layers: Vec<LayerSet>,
+    pub layers: Column<LayerSet>,
     /// The weight counted over fast pairs only.
-    pub fast_weight: Vec<u64>,
+    pub fast_weight: Column<u64>,
     /// Start of the edge's pairs in the [`PairTable`]; they end where the
     /// next edge's start.
-    pub pair_start: Vec<usize>,
+    pub pair_start: Column<usize>,
 }
 
 impl EdgeTable {
+    /// Bytes of its columns that live in mapped files.
+    pub fn disk_bytes(&self) -> u64 {
+        mapped(&self.a)
+            + mapped(&self.b)
+            + mapped(&self.weight)
+            + mapped(&self.pair_rows)
+            + mapped(&self.objects)
+            + mapped(&self.mean_delta_us)
+            + mapped(&self.n_content_older)
+            + mapped(&self.n_content_newer)
+            + mapped(&self.layers)
+            + mapped(&self.fast_weight)
+            + mapped(&self.pair_start)
+    }
     /// Number of edges.
     pub fn len(&self) -> usize {
         self.a.len()
@@ -110,4 +133,80 @@ pub struct Detection {
     pub edges: EdgeTable,
     /// Step counts.
     pub stats: DetectStats,
+}
+
+fn mapped<T: lockstep_model::Plain>(c: &Column<T>) -> u64 {
+    if c.is_mapped() {
+        std::mem::size_of_val(&**c) as u64
+    } else {
+        0
+    }
+}
+
+/// Builds a [`PairTable`] and an [`EdgeTable`] chunk by chunk, on the heap
+/// or, after [`TableWriter::spill_to`], in files.
+#[derive(Default)]
+pub(crate) struct TableWriter {
+    pub older: ColumnWriter<u32>,
+    pub newer: ColumnWriter<u32>,
+    pub fast: ColumnWriter<bool>,
+    pub a: ColumnWriter<u32>,
+    pub b: ColumnWriter<u32>,
+    pub weight: ColumnWriter<u64>,
+    pub pair_rows: ColumnWriter<u64>,
+    pub objects: ColumnWriter<u64>,
+    pub mean_delta_us: ColumnWriter<f64>,
+    pub n_content_older: ColumnWriter<u64>,
+    pub n_content_newer: ColumnWriter<u64>,
+    pub layers: ColumnWriter<LayerSet>,
+    pub fast_weight: ColumnWriter<u64>,
+    pub pair_start: ColumnWriter<usize>,
+}
+
+impl TableWriter {
+    /// Pairs appended so far.
+    pub fn pairs(&self) -> usize {
+        self.older.len()
+    }
+
+    /// Writes every column to its own new file in `dir` from now on.
+    pub fn spill_to(&mut self, dir: &Path) -> io::Result<()> {
+        self.older.spill_to(&dir.join("pairs-older.bin"))?;
+        self.newer.spill_to(&dir.join("pairs-newer.bin"))?;
+        self.fast.spill_to(&dir.join("pairs-fast.bin"))?;
+        self.a.spill_to(&dir.join("edges-a.bin"))?;
+        self.b.spill_to(&dir.join("edges-b.bin"))?;
+        self.weight.spill_to(&dir.join("edges-weight.bin"))?;
+        self.pair_rows.spill_to(&dir.join("edges-pair-rows.bin"))?;
+        self.objects.spill_to(&dir.join("edges-objects.bin"))?;
+        self.mean_delta_us.spill_to(&dir.join("edges-mean-delta.bin"))?;
+        self.n_content_older.spill_to(&dir.join("edges-n-content-older.bin"))?;
+        self.n_content_newer.spill_to(&dir.join("edges-n-content-newer.bin"))?;
+        self.layers.spill_to(&dir.join("edges-layers.bin"))?;
+        self.fast_weight.spill_to(&dir.join("edges-fast-weight.bin"))?;
+        self.pair_start.spill_to(&dir.join("edges-pair-start.bin"))
+    }
+
+    /// The tables (files mapped read-only and unlinked).
+    pub fn finish(self) -> io::Result<(PairTable, EdgeTable)> {
+        let pairs = PairTable {
+            older: self.older.finish()?,
+            newer: self.newer.finish()?,
+            fast: self.fast.finish()?,
+        };
+        let edges = EdgeTable {
+            a: self.a.finish()?,
+            b: self.b.finish()?,
+            weight: self.weight.finish()?,
+            pair_rows: self.pair_rows.finish()?,
+            objects: self.objects.finish()?,
+            mean_delta_us: self.mean_delta_us.finish()?,
+            n_content_older: self.n_content_older.finish()?,
+            n_content_newer: self.n_content_newer.finish()?,
+            layers: self.layers.finish()?,
+            fast_weight: self.fast_weight.finish()?,
+            pair_start: self.pair_start.finish()?,
+        };
+        Ok((pairs, edges))
+    }
 }

@@ -1,7 +1,8 @@
 //! The bounded engine against the in-memory one: with parts, runs and
 //! aggregation chunks as small as one action and one pair (so every object
 //! is a part and every pair a run), or with every pair in the buffer, the
-//! same `Detection`, statistics included, with and without a pair filter.
+//! same `Detection`, statistics included, with and without a pair filter,
+//! its tables on the heap or in mapped files.
 
 use lockstep_detect::bounded::{detect_bounded, Spill, FAN_IN};
 use lockstep_detect::co_action::detect_filtered;
@@ -26,13 +27,21 @@ proptest! {
         edge_pairs in prop_oneof![1usize..20, Just(1usize << 20)],
         // Small: runs on disk; large: every pair in the buffer.
         run_pairs in prop_oneof![1usize..30, Just(1usize << 20)],
+        results_to_disk in any::<bool>(),
     ) {
         let coortweet = cfg.semantics == Semantics::CooRTweet;
         // Symmetric, and refuses some pairs of every shape.
         let pair_ok = |a: usize, b: usize| !filtered || (a + b) % 3 != 0;
-        let spill = Spill { dir: spill_root(), part_rows, run_pairs, edge_pairs };
+        let spill = Spill { dir: spill_root(), part_rows, run_pairs, edge_pairs, results_to_disk };
         let (got, stats) = detect_bounded(&ds, &cfg, pair_ok, &spill).unwrap();
         prop_assert_eq!(stats.bounded, !coortweet);
+        // Results go to mapped files when asked, or when the actions were
+        // split or pairs spilled; the bytes are theirs.
+        let on_disk = !coortweet && (results_to_disk || stats.parts > 1 || stats.runs > 0);
+        prop_assert_eq!(stats.results_on_disk, on_disk);
+        prop_assert_eq!(got.pairs.older.is_mapped(), on_disk && got.stats.pairs > 0);
+        prop_assert_eq!(got.edges.mean_delta_us.is_mapped(), on_disk && !got.edges.is_empty());
+        prop_assert_eq!(stats.result_bytes, if on_disk { got.pairs.disk_bytes() + got.edges.disk_bytes() } else { 0 });
         prop_assert_eq!(got, detect_filtered(&ds, &cfg, pair_ok));
         // Runs are removed when the detection ends.
         let left = std::fs::read_dir(spill_root()).map_or(0, |d| {
@@ -71,7 +80,13 @@ fn small_budgets_spill_and_large_ones_do_not() {
     assert_eq!(got, want);
     assert_eq!((stats.parts, stats.runs, stats.spilled_bytes), (1, 0, 0));
 
-    let small = Spill { dir: spill_root(), part_rows: 100, run_pairs: 2000, edge_pairs: 500 };
+    let small = Spill {
+        dir: spill_root(),
+        part_rows: 100,
+        run_pairs: 2000,
+        edge_pairs: 500,
+        results_to_disk: false,
+    };
     let (got, stats) = detect_bounded(&ds, &cfg, |_, _| true, &small).unwrap();
     assert_eq!(got, want);
     assert_eq!(stats.parts, 20);
@@ -80,7 +95,13 @@ fn small_budgets_spill_and_large_ones_do_not() {
     assert_eq!(stats.spilled_bytes, stats.spilled_pairs * 16);
 
     // More runs than merge at once: groups of them are merged first.
-    let tiny = Spill { dir: spill_root(), part_rows: 100, run_pairs: 100, edge_pairs: 1 };
+    let tiny = Spill {
+        dir: spill_root(),
+        part_rows: 100,
+        run_pairs: 100,
+        edge_pairs: 1,
+        results_to_disk: false,
+    };
     let (got, stats) = detect_bounded(&ds, &cfg, |_, _| true, &tiny).unwrap();
     assert_eq!(got, want);
     assert!(stats.runs > FAN_IN, "{stats:?}");

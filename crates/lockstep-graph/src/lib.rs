@@ -9,6 +9,7 @@
 
 use lockstep_detect::Detection;
 use lockstep_model::Dataset;
+use rayon::prelude::*;
 
 /// Which edges count as coordinated.
 #[derive(Debug, Clone, PartialEq)]
@@ -229,6 +230,50 @@ fn components(
     (root, stats)
 }
 
+/// Most `(account, object)` pairs held at once by [`distinct_per_account`]:
+/// 256 MB, where one pass over every pair end would take 16 bytes per pair
+/// (a gigabyte at 66 million pairs).
+pub const DISTINCT_CHUNK: usize = 1 << 25;
+
+/// For each of `n` accounts, the distinct objects among `ends()`
+/// (`(account, object)`, repeats allowed), counted for a range of accounts
+/// at a time whose ends number at most `chunk` (or one account), so that
+/// memory stays bounded whatever the number of pairs: one counting pass,
+/// then one pass per range.
+pub fn distinct_per_account<I: Iterator<Item = (u32, u32)>>(
+    n: usize,
+    ends: impl Fn() -> I,
+    chunk: usize,
+) -> Vec<u64> {
+    let mut per = vec![0u64; n];
+    for (a, _) in ends() {
+        per[a as usize] += 1;
+    }
+    let mut out = vec![0u64; n];
+    let mut start = 0;
+    while start < n {
+        let (mut end, mut held) = (start, 0u64);
+        while end < n && (end == start || held + per[end] <= chunk as u64) {
+            held += per[end];
+            end += 1;
+        }
+        if held > 0 {
+            let (lo, hi) = (start as u32, end as u32);
+            let mut keys: Vec<u64> = ends()
+                .filter(|&(a, _)| a >= lo && a < hi)
+                .map(|(a, o)| (a as u64) << 32 | o as u64)
+                .collect();
+            keys.par_sort_unstable();
+            keys.dedup();
+            for k in keys {
+                out[(k >> 32) as usize] += 1;
+            }
+        }
+        start = end;
+    }
+    out
+}
+
 /// Thresholds the detection's edges and clusters the accounts.
 pub fn build(ds: &Dataset, det: &Detection, cfg: &ThresholdConfig) -> Network {
     build_with(ds, det, cfg, |_| true)
@@ -308,16 +353,15 @@ pub fn build_with(
     for &a in &t.account {
         stats[a as usize].actions += 1;
     }
-    let mut ao: Vec<(u32, u32)> = (0..det.pairs.len())
-        .flat_map(|k| {
-            let (o, w) = (det.pairs.older[k] as usize, det.pairs.newer[k] as usize);
+    let p = &det.pairs;
+    let ends = || {
+        (0..p.len()).flat_map(|k| {
+            let (o, w) = (p.older[k] as usize, p.newer[k] as usize);
             [(t.account[o], t.object[o]), (t.account[w], t.object[w])]
         })
-        .collect();
-    ao.sort_unstable();
-    ao.dedup();
-    for (a, _) in ao {
-        stats[a as usize].coordinated_objects += 1;
+    };
+    for (a, n) in distinct_per_account(n, ends, DISTINCT_CHUNK).into_iter().enumerate() {
+        stats[a].coordinated_objects = n;
     }
     let accounts = stats
         .into_iter()
@@ -348,6 +392,18 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn distinct_per_account_in_chunks_equals_one_set(
+            ends in proptest::collection::vec((0u32..8, 0u32..6), 0..60),
+            chunk in 1usize..70,
+        ) {
+            let got = distinct_per_account(8, || ends.iter().copied(), chunk);
+            let set: std::collections::BTreeSet<(u32, u32)> = ends.iter().copied().collect();
+            let want: Vec<u64> =
+                (0..8).map(|a| set.iter().filter(|e| e.0 == a).count() as u64).collect();
+            prop_assert_eq!(got, want);
+        }
+
         #[test]
         fn components_match_naive(edges in proptest::collection::vec((0u32..12, 0u32..12), 0..20)) {
             let (root, stats) = components(12, edges.iter().copied());

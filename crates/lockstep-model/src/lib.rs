@@ -22,6 +22,7 @@
 
 mod accounts;
 mod actions;
+mod column;
 mod interner;
 mod layer;
 mod platform;
@@ -31,6 +32,7 @@ mod url;
 
 pub use accounts::{AccountField, AccountTable};
 pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder, NO_TEXT};
+pub use column::{Column, ColumnWriter, Plain};
 pub use interner::Interner;
 pub use layer::{Layer, LayerSet, ParseLayerError};
 pub use platform::namespace;
