@@ -356,6 +356,16 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
             .with_context(|| {
                 format!("cannot spill pairs to `{}` (`--spill-dir`)", spill.dir.display())
             })?;
+        let wrote = spilled.spilled_bytes + spilled.result_bytes;
+        if let (true, false, Some(kind)) =
+            (wrote > 0, a.quiet, crate::memory::in_memory_fs(&spill.dir))
+        {
+            eprintln!(
+                "warning: the spill folder `{}` is on {kind}, which is memory: the {} written there count against it; give `--spill-dir` a folder on disk",
+                spill.dir.display(),
+                fmt_bytes(wrote)
+            );
+        }
         if spilled.parts > 1 || spilled.runs > 0 {
             out_of_core = Some((memory, spilled));
         }

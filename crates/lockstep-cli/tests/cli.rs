@@ -162,6 +162,7 @@ fn outputs_do_not_depend_on_the_memory_limit() {
     assert!(small.stderr.contains("over the memory limit of 1.0 KiB"), "{}", small.stderr);
     let line = small.stdout.lines().find(|l| l.starts_with("memory:")).unwrap();
     assert!(line.contains("swept in 36 parts") && line.contains("sorted runs"), "{line}");
+    assert!(line.contains("pairs and edges kept in files mapped read-only"), "{line}");
     assert_eq!(small.stdout.replace(&format!("{line}\n"), ""), big.stdout);
     for name in lockstep_report::OUTPUT_FILES.iter().filter(|&&f| f != "summary.json") {
         assert!(read(&big, name) == read(&small, name), "{name} differs with 1K");
@@ -169,6 +170,7 @@ fn outputs_do_not_depend_on_the_memory_limit() {
     let (b, s) = (summary(&big), summary(&small));
     assert_eq!(s["execution"]["part_actions"], 1024);
     assert!(s["execution"]["spilled_bytes"].as_u64().unwrap() > 0);
+    assert!(s["execution"]["results_on_disk"].as_bool().unwrap());
     assert!(b.get("execution").is_none(), "{b}");
     let clean = |mut v: serde_json::Value| {
         v.as_object_mut().unwrap().remove("timings_ms");
@@ -177,6 +179,17 @@ fn outputs_do_not_depend_on_the_memory_limit() {
     };
     assert_eq!(clean(b), clean(s));
     assert_eq!(std::fs::read_dir(&spill.0).unwrap().count(), 0, "runs left behind");
+    // A spill folder in memory (tmpfs) is no spill folder: said on stderr.
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    if mounts.lines().any(|l| l.starts_with("tmpfs /dev/shm ")) {
+        let shm = format!("/dev/shm/lockstep-cli-test-{}", std::process::id());
+        let mut a = vec!["detect", "examples/data/russian_coord_tweets.csv", "--out", "{OUT}"];
+        a.extend(["--memory-limit", "1K", "--spill-dir", &shm]);
+        let r = lockstep(&a);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stderr.contains("is on tmpfs, which is memory"), "{}", r.stderr);
+        let _ = std::fs::remove_dir_all(&shm);
+    }
 }
 
 /// Accounts and edges below the lockstep defaults stay visible.
