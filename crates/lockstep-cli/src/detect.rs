@@ -162,6 +162,27 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
     params
 }
 
+/// Moves the dataset's content ids (read only to write pairs and evidence)
+/// to a mapped file when the dataset takes more than half of the memory
+/// limit; returns the heap bytes that freed.
+fn map_contents(a: &DetectArgs, ds: &mut lockstep_model::Dataset) -> anyhow::Result<Option<u64>> {
+    let Some(limit) = a.memory_limit.or_else(crate::memory::default_limit) else {
+        return Ok(None);
+    };
+    if ds.heap_bytes() <= limit / 2 || ds.contents.is_empty() {
+        return Ok(None);
+    }
+    let freed = ds.contents.heap_bytes();
+    let parent = a.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let context = || format!("cannot write content ids to `{}` (`--spill-dir`)", parent.display());
+    let dir = lockstep_detect::bounded::fresh_dir(&parent).with_context(context)?;
+    let moved = ds.contents.spill_to(&dir, "contents");
+    // The files are unlinked once mapped: the folder is empty.
+    let _ = std::fs::remove_dir(&dir);
+    moved.with_context(context)?;
+    Ok(Some(freed))
+}
+
 /// The memory limit of a native detection and what it leaves the detector.
 struct Memory {
     limit: Option<u64>,
@@ -170,15 +191,17 @@ struct Memory {
     /// where that is unknown).
     in_use: u64,
     spill: Spill,
+    /// Heap bytes the content ids freed by moving to a mapped file.
+    contents_mapped: Option<u64>,
 }
 
 impl Memory {
-    fn of(a: &DetectArgs, ds: &lockstep_model::Dataset) -> Memory {
+    fn of(a: &DetectArgs, ds: &lockstep_model::Dataset, contents_mapped: Option<u64>) -> Memory {
         let limit = a.memory_limit.or_else(crate::memory::default_limit);
         let in_use = crate::memory::resident().unwrap_or_else(|| ds.heap_bytes());
         let budget = limit.map_or(u64::MAX, |l| l.saturating_sub(in_use));
         let dir = a.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
-        Memory { limit, in_use, spill: Spill::within(dir, budget, ds) }
+        Memory { limit, in_use, spill: Spill::within(dir, budget, ds), contents_mapped }
     }
 
     fn over_limit(&self) -> Option<String> {
@@ -207,6 +230,10 @@ impl Memory {
                 fmt_bytes(s.spilled_bytes)
             ),
         };
+        let contents = match self.contents_mapped {
+            Some(b) => format!("; content ids in a mapped file ({} off the heap)", fmt_bytes(b)),
+            None => String::new(),
+        };
         let results = if s.results_on_disk {
             format!(
                 "; pairs and edges kept in files mapped read-only ({})",
@@ -216,7 +243,7 @@ impl Memory {
             String::new()
         };
         format!(
-            "memory: limit {}, {} in use before detecting; actions swept in {}{again}; {spilled}{results}",
+            "memory: limit {}, {} in use before detecting; actions swept in {}{again}; {spilled}{results}{contents}",
             self.limit.map_or("none".into(), fmt_bytes),
             fmt_bytes(self.in_use),
             count(s.parts as u64, "part"),
@@ -239,6 +266,7 @@ impl Memory {
             "merge_ms": s.merge_ms.round(),
             "results_on_disk": s.results_on_disk,
             "result_bytes": s.result_bytes,
+            "content_ids_mapped_bytes": self.contents_mapped,
         })
     }
 }
@@ -296,6 +324,10 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
             Some(near)
         }
     };
+    let contents_mapped = match &a.engine {
+        EngineArg::Plan(_) => None,
+        _ => map_contents(&a, &mut loaded.ingested.dataset)?,
+    };
     let ingested = &loaded.ingested;
     let ds = &ingested.dataset;
     let bios = ds.account_meta.bio.iter().any(Option::is_some).then(|| {
@@ -335,7 +367,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         let found = lockstep_scale::window_pairs(dir, &plan.detect, &engine)?;
         pool.install(|| lockstep_detect::co_action::detect_from_pairs(ds, &plan.detect, found))
     } else {
-        let memory = Memory::of(&a, ds);
+        let memory = Memory::of(&a, ds, contents_mapped);
         if let Some(over) = memory.over_limit() {
             if !a.quiet {
                 eprintln!("warning: {over}");
@@ -366,7 +398,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
                 fmt_bytes(wrote)
             );
         }
-        if spilled.parts > 1 || spilled.runs > 0 {
+        if spilled.parts > 1 || spilled.runs > 0 || memory.contents_mapped.is_some() {
             out_of_core = Some((memory, spilled));
         }
         det

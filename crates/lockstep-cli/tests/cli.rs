@@ -163,6 +163,7 @@ fn outputs_do_not_depend_on_the_memory_limit() {
     let line = small.stdout.lines().find(|l| l.starts_with("memory:")).unwrap();
     assert!(line.contains("swept in 36 parts") && line.contains("sorted runs"), "{line}");
     assert!(line.contains("pairs and edges kept in files mapped read-only"), "{line}");
+    assert!(line.contains("content ids in a mapped file"), "{line}");
     assert_eq!(small.stdout.replace(&format!("{line}\n"), ""), big.stdout);
     for name in lockstep_report::OUTPUT_FILES.iter().filter(|&&f| f != "summary.json") {
         assert!(read(&big, name) == read(&small, name), "{name} differs with 1K");
@@ -171,6 +172,7 @@ fn outputs_do_not_depend_on_the_memory_limit() {
     assert_eq!(s["execution"]["part_actions"], 1024);
     assert!(s["execution"]["spilled_bytes"].as_u64().unwrap() > 0);
     assert!(s["execution"]["results_on_disk"].as_bool().unwrap());
+    assert!(s["execution"]["content_ids_mapped_bytes"].as_u64().unwrap() > 0);
     assert!(b.get("execution").is_none(), "{b}");
     let clean = |mut v: serde_json::Value| {
         v.as_object_mut().unwrap().remove("timings_ms");

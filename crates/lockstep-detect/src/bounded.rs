@@ -735,8 +735,9 @@ impl Drop for Store {
     }
 }
 
-/// A new folder in `parent` that no other run uses.
-fn fresh_dir(parent: &Path) -> io::Result<PathBuf> {
+/// A new folder in `parent` that no other run uses
+/// (`lockstep-spill-PID-N`).
+pub fn fresh_dir(parent: &Path) -> io::Result<PathBuf> {
     std::fs::create_dir_all(parent)?;
     for k in 0u32.. {
         let dir = parent.join(format!("lockstep-spill-{}-{k}", std::process::id()));

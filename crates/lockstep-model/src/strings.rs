@@ -1,14 +1,29 @@
+use crate::{Column, ColumnWriter};
 use rayon::prelude::*;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Strings stored back to back in one buffer, addressed by dense `u32`
 /// indices. Used for a column of raw values during ingest and for the
-/// dictionary of distinct values after [`Strings::encode`].
-#[derive(Default, Clone, PartialEq, Eq)]
+/// dictionary of distinct values after [`Strings::encode`]. A finished
+/// dictionary can move to a file mapped read-only ([`Strings::spill_to`]).
+#[derive(Default, Clone)]
 pub struct Strings {
     buf: String,
     ends: Vec<usize>,
+    /// After [`Strings::spill_to`]: the bytes and ends in mapped files
+    /// (`buf` and `ends` are then empty). Boxed: most `Strings` never move.
+    mapped: Option<Box<(Column<u8>, Column<usize>)>>,
 }
+
+impl PartialEq for Strings {
+    /// The same strings in the same order, wherever they live.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len()
+            && (0..self.len() as u32).all(|i| self.resolve(i) == other.resolve(i))
+    }
+}
+
+impl Eq for Strings {}
 
 impl std::fmt::Debug for Strings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -17,8 +32,9 @@ impl std::fmt::Debug for Strings {
 }
 
 impl Strings {
-    /// Appends `s`; returns its index.
+    /// Appends `s`; returns its index. Panics after [`Strings::spill_to`].
     pub fn push(&mut self, s: &str) -> u32 {
+        assert!(self.mapped.is_none(), "strings pushed after they moved to a file");
         let id = u32::try_from(self.ends.len()).expect("more than 2^32 strings");
         self.buf.push_str(s);
         self.ends.push(self.buf.len());
@@ -28,13 +44,25 @@ impl Strings {
     /// The string at `id`. Panics on an index out of range.
     pub fn resolve(&self, id: u32) -> &str {
         let id = id as usize;
-        let start = if id == 0 { 0 } else { self.ends[id - 1] };
-        &self.buf[start..self.ends[id]]
+        match &self.mapped {
+            None => {
+                let start = if id == 0 { 0 } else { self.ends[id - 1] };
+                &self.buf[start..self.ends[id]]
+            }
+            Some(m) => {
+                let (bytes, ends) = &**m;
+                let start = if id == 0 { 0 } else { ends[id - 1] };
+                // Checked, not assumed: the bytes came from a `String`, and
+                // the check costs little next to what resolving is for
+                // (writing a row of a file).
+                std::str::from_utf8(&bytes[start..ends[id]]).expect("strings written as UTF-8")
+            }
+        }
     }
 
     /// Number of strings.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.mapped.as_ref().map_or(self.ends.len(), |m| m.1.len())
     }
 
     /// Bytes held on the heap.
@@ -44,7 +72,32 @@ impl Strings {
 
     /// True when empty.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
+    }
+
+    /// Whether the strings live in mapped files.
+    pub fn is_mapped(&self) -> bool {
+        self.mapped.is_some()
+    }
+
+    /// Moves the strings to two new files in `dir` (named from `name`),
+    /// mapped read-only and unlinked, and frees the heap they took: for a
+    /// dictionary that is large and rarely read, such as a dataset's content
+    /// ids (read only to write pairs.csv). The strings read the same.
+    pub fn spill_to(&mut self, dir: &std::path::Path, name: &str) -> std::io::Result<()> {
+        if self.mapped.is_some() {
+            return Ok(());
+        }
+        let mut bytes = ColumnWriter::<u8>::default();
+        bytes.spill_to(&dir.join(format!("{name}-bytes.bin")))?;
+        bytes.extend_from_slice(self.buf.as_bytes())?;
+        let mut ends = ColumnWriter::<usize>::default();
+        ends.spill_to(&dir.join(format!("{name}-ends.bin")))?;
+        ends.extend_from_slice(&self.ends)?;
+        self.mapped = Some(Box::new((bytes.finish()?, ends.finish()?)));
+        self.buf = String::new();
+        self.ends = Vec::new();
+        Ok(())
     }
 
     /// Dictionary-encodes the column: returns one code per string, codes
@@ -129,6 +182,30 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// Strings moved to mapped files read and compare as before, and
+        /// leave nothing in the folder.
+        #[test]
+        fn spilled_strings_read_the_same(words in proptest::collection::vec("\\PC{0,4}", 0..100)) {
+            let dir = std::env::temp_dir().join(format!("lockstep-strings-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut col = Strings::default();
+            for w in &words {
+                col.push(w);
+            }
+            let before = col.clone();
+            col.spill_to(&dir, "s").unwrap();
+            prop_assert_eq!(col.is_mapped(), true);
+            prop_assert_eq!(col.heap_bytes(), 0);
+            prop_assert_eq!(col.len(), words.len());
+            for (i, w) in words.iter().enumerate() {
+                prop_assert_eq!(col.resolve(i as u32), w.as_str());
+            }
+            prop_assert!(col == before);
+            prop_assert!(before == col);
+            prop_assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+            std::fs::remove_dir(&dir).unwrap();
+        }
+
         #[test]
         fn encode_equals_interning(words in proptest::collection::vec("[a-c]{0,3}", 0..300)) {
             let mut col = Strings::default();
