@@ -388,7 +388,8 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
             .with_context(|| {
                 format!("cannot spill pairs to `{}` (`--spill-dir`)", spill.dir.display())
             })?;
-        let wrote = spilled.spilled_bytes + spilled.result_bytes;
+        let wrote =
+            spilled.spilled_bytes + spilled.result_bytes + memory.contents_mapped.unwrap_or(0);
         if let (true, false, Some(kind)) =
             (wrote > 0, a.quiet, crate::memory::in_memory_fs(&spill.dir))
         {
