@@ -177,8 +177,8 @@ fn map_contents(a: &DetectArgs, ds: &mut lockstep_model::Dataset) -> anyhow::Res
     let context = || format!("cannot write content ids to `{}` (`--spill-dir`)", parent.display());
     let dir = lockstep_detect::bounded::fresh_dir(&parent).with_context(context)?;
     let moved = ds.contents.spill_to(&dir, "contents");
-    // The files are unlinked once mapped: the folder is empty.
-    let _ = std::fs::remove_dir(&dir);
+    // The files are unlinked once mapped (or removed on error).
+    let _ = std::fs::remove_dir_all(&dir);
     moved.with_context(context)?;
     Ok(Some(freed))
 }

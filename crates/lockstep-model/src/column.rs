@@ -204,8 +204,10 @@ impl<T: Plain> ColumnWriter<T> {
 
     /// The column: the heap's values, or the file mapped read-only and
     /// unlinked (the map keeps its pages; nothing is left to clean up).
-    pub fn finish(self) -> io::Result<Column<T>> {
-        let Some((w, path)) = self.file else { return Ok(Column::from(self.heap)) };
+    pub fn finish(mut self) -> io::Result<Column<T>> {
+        let Some((w, path)) = self.file.take() else {
+            return Ok(Column::from(std::mem::take(&mut self.heap)));
+        };
         let file = w.into_inner().map_err(|e| e.into_error())?;
         let data = if self.len == 0 {
             Data::Heap(Vec::new())
@@ -218,6 +220,16 @@ impl<T: Plain> ColumnWriter<T> {
         };
         std::fs::remove_file(&path)?;
         Ok(Column { data })
+    }
+}
+
+impl<T: Plain> Drop for ColumnWriter<T> {
+    /// A writer dropped before `finish` (an error on the way) removes its
+    /// file.
+    fn drop(&mut self) {
+        if let Some((_, path)) = self.file.take() {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -264,6 +276,17 @@ mod tests {
             prop_assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
             std::fs::remove_dir(&dir).unwrap();
         }
+    }
+
+    #[test]
+    fn an_unfinished_writer_leaves_no_file() {
+        let dir = folder("u");
+        let mut w = ColumnWriter::<u32>::default();
+        w.spill_to(&dir.join("u.bin")).unwrap();
+        w.extend_from_slice(&[1, 2, 3]).unwrap();
+        drop(w);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        std::fs::remove_dir(&dir).unwrap();
     }
 
     #[test]
