@@ -541,6 +541,29 @@ mod tests {
     }
 
     #[test]
+    fn feed_mirrors_come_after_campaigns_and_say_so() {
+        let dir = std::env::temp_dir().join(format!("lockstep-html-mirror-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("summary.json"), r#"{"lockstep_version": "0.1.0", "inputs": []}"#)
+            .unwrap();
+        std::fs::write(dir.join("clusters.csv"), "cluster,accounts\n1,4\n2,3\n").unwrap();
+        std::fs::write(dir.join("accounts.csv"), "account,cluster\na,1\nb,2\n").unwrap();
+        std::fs::write(
+            dir.join("campaigns.csv"),
+            "cluster,score,p_value,signals,pattern,explanation\n1,285.05,0,2,feed-mirror,set aside as a feed mirror: x\n2,4.50,0,1,,office hours 4.5\n",
+        )
+        .unwrap();
+        let html = render(&dir).unwrap();
+        let (campaign, mirror) = (
+            html.find("office hours 4.5").unwrap(),
+            html.find("set aside as a feed mirror").unwrap(),
+        );
+        assert!(campaign < mirror, "the mirror outranks the campaign");
+        assert!(html.contains("285.05 (feed mirror)"), "{html}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn escaping() {
         assert_eq!(
             escape("<script>alert('x')</script> & \"q\""),
