@@ -166,14 +166,14 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
 /// to a mapped file when the dataset takes more than half of the memory
 /// limit; returns the heap bytes that freed.
 fn map_contents(a: &DetectArgs, ds: &mut lockstep_model::Dataset) -> anyhow::Result<Option<u64>> {
-    let Some(limit) = a.memory_limit.or_else(crate::memory::default_limit) else {
+    let Some(limit) = crate::memory::limit_of(a) else {
         return Ok(None);
     };
     if ds.heap_bytes() <= limit / 2 || ds.contents.is_empty() {
         return Ok(None);
     }
     let freed = ds.contents.heap_bytes();
-    let parent = a.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+    let parent = crate::memory::spill_parent(a);
     let context = || format!("cannot write content ids to `{}` (`--spill-dir`)", parent.display());
     let dir = lockstep_detect::bounded::fresh_dir(&parent).with_context(context)?;
     let moved = ds.contents.spill_to(&dir, "contents");
@@ -197,10 +197,10 @@ struct Memory {
 
 impl Memory {
     fn of(a: &DetectArgs, ds: &lockstep_model::Dataset, contents_mapped: Option<u64>) -> Memory {
-        let limit = a.memory_limit.or_else(crate::memory::default_limit);
+        let limit = crate::memory::limit_of(a);
         let in_use = crate::memory::resident().unwrap_or_else(|| ds.heap_bytes());
         let budget = limit.map_or(u64::MAX, |l| l.saturating_sub(in_use));
-        let dir = a.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let dir = crate::memory::spill_parent(a);
         Memory { limit, in_use, spill: Spill::within(dir, budget, ds), contents_mapped }
     }
 
@@ -390,9 +390,9 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
             })?;
         let wrote =
             spilled.spilled_bytes + spilled.result_bytes + memory.contents_mapped.unwrap_or(0);
-        if let (true, false, Some(kind)) =
-            (wrote > 0, a.quiet, crate::memory::in_memory_fs(&spill.dir))
-        {
+        // The mount table is read only when something went to the folder.
+        let on_tmpfs = || crate::memory::in_memory_fs(&spill.dir);
+        if let Some(kind) = (wrote > 0 && !a.quiet).then(on_tmpfs).flatten() {
             eprintln!(
                 "warning: the spill folder `{}` is on {kind}, which is memory: the {} written there count against it; give `--spill-dir` a folder on disk",
                 spill.dir.display(),
@@ -610,14 +610,14 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
         Some(1) => "1 thread".to_string(),
         Some(t) => format!("{t} threads"),
     };
-    let limit = a.memory_limit.or_else(crate::memory::default_limit);
+    let limit = crate::memory::limit_of(a);
     let memory = match limit.filter(|_| d.semantics == Semantics::Lockstep) {
         None if d.semantics == Semantics::CooRTweet => {
             "in memory (CooRTweet's rules run in memory)".to_string()
         }
         None => "in memory".to_string(),
         Some(l) => {
-            let dir = a.spill_dir.clone().unwrap_or_else(std::env::temp_dir);
+            let dir = crate::memory::spill_parent(a);
             format!(
                 "within {} (past it, actions swept in parts and sorted runs of pairs written to `{}`)",
                 fmt_bytes(l),

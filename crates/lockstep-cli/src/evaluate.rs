@@ -138,16 +138,19 @@ fn feed_mirror_clusters(file: &Path) -> anyhow::Result<std::collections::HashSet
     if !file.exists() {
         return Ok(out);
     }
-    let has_pattern = csv::Reader::from_path(file)
-        .and_then(|mut r| r.headers().map(|h| h.iter().any(|c| c == "pattern")))
+    let mut r = csv::Reader::from_path(file)
         .with_context(|| format!("cannot read `{}`", file.display()))?;
-    if has_pattern {
-        read_csv(file, &["cluster", "pattern"], |rec, i| {
-            if &rec[i[1]] == "feed-mirror" {
-                out.insert(rec[i[0]].to_string());
-            }
-            Ok(())
-        })?;
+    let header = r.headers().with_context(|| format!("`{}`: no header", file.display()))?;
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let Some(p) = col("pattern") else { return Ok(out) };
+    let Some(c) = col("cluster") else {
+        bail!("`{}`: no column `cluster` (expected cluster, pattern)", file.display())
+    };
+    for rec in r.records() {
+        let rec = rec.with_context(|| format!("`{}`: bad CSV", file.display()))?;
+        if &rec[p] == "feed-mirror" {
+            out.insert(rec[c].to_string());
+        }
     }
     Ok(out)
 }

@@ -48,6 +48,16 @@ pub fn in_memory_fs(dir: &std::path::Path) -> Option<String> {
     fs_type_in(&mounts, &existing).filter(|k| k == "tmpfs" || k == "ramfs")
 }
 
+/// The run's limit: `--memory-limit`, else [`default_limit`].
+pub fn limit_of(a: &crate::args::DetectArgs) -> Option<u64> {
+    a.memory_limit.or_else(default_limit)
+}
+
+/// The folder spill folders are made in: `--spill-dir`, else `TMPDIR`.
+pub fn spill_parent(a: &crate::args::DetectArgs) -> std::path::PathBuf {
+    a.spill_dir.clone().unwrap_or_else(std::env::temp_dir)
+}
+
 /// `8589934592` -> `8.0 GiB`.
 pub fn fmt_bytes(b: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -20,7 +20,7 @@ pub struct PairTable {
 impl PairTable {
     /// Bytes of its columns that live in mapped files.
     pub fn disk_bytes(&self) -> u64 {
-        mapped(&self.older) + mapped(&self.newer) + mapped(&self.fast)
+        self.older.mapped_bytes() + self.newer.mapped_bytes() + self.fast.mapped_bytes()
     }
     /// Number of pairs.
     pub fn len(&self) -> usize {
@@ -63,17 +63,17 @@ pub struct EdgeTable {
 impl EdgeTable {
     /// Bytes of its columns that live in mapped files.
     pub fn disk_bytes(&self) -> u64 {
-        mapped(&self.a)
-            + mapped(&self.b)
-            + mapped(&self.weight)
-            + mapped(&self.pair_rows)
-            + mapped(&self.objects)
-            + mapped(&self.mean_delta_us)
-            + mapped(&self.n_content_older)
-            + mapped(&self.n_content_newer)
-            + mapped(&self.layers)
-            + mapped(&self.fast_weight)
-            + mapped(&self.pair_start)
+        self.a.mapped_bytes()
+            + self.b.mapped_bytes()
+            + self.weight.mapped_bytes()
+            + self.pair_rows.mapped_bytes()
+            + self.objects.mapped_bytes()
+            + self.mean_delta_us.mapped_bytes()
+            + self.n_content_older.mapped_bytes()
+            + self.n_content_newer.mapped_bytes()
+            + self.layers.mapped_bytes()
+            + self.fast_weight.mapped_bytes()
+            + self.pair_start.mapped_bytes()
     }
     /// Number of edges.
     pub fn len(&self) -> usize {
@@ -133,14 +133,6 @@ pub struct Detection {
     pub edges: EdgeTable,
     /// Step counts.
     pub stats: DetectStats,
-}
-
-fn mapped<T: lockstep_model::Plain>(c: &Column<T>) -> u64 {
-    if c.is_mapped() {
-        std::mem::size_of_val(&**c) as u64
-    } else {
-        0
-    }
 }
 
 /// Builds a [`PairTable`] and an [`EdgeTable`] chunk by chunk, on the heap

@@ -68,6 +68,14 @@ impl<T: Plain> Column<T> {
         }
     }
 
+    /// Bytes in a mapped file (none on the heap).
+    pub fn mapped_bytes(&self) -> u64 {
+        match &self.data {
+            Data::Heap(_) => 0,
+            Data::File { len, .. } => (len * std::mem::size_of::<T>()) as u64,
+        }
+    }
+
     /// The values in a `Vec` of their own.
     pub fn into_vec(self) -> Vec<T> {
         match self.data {
