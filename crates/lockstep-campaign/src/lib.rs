@@ -236,9 +236,20 @@ pub fn fisher_log10(log10_p: &[f64]) -> f64 {
     if log10_p.is_empty() {
         return 0.0;
     }
-    let h: f64 = log10_p.iter().map(|&l| -l.min(0.0) * std::f64::consts::LN_10).sum();
+    // A NaN part measured nothing: it counts as p = 1, explicitly, since
+    // NaN would otherwise run through the sum and be dropped by `min` at the
+    // end, turning the strongest cluster into a score of 0.
+    let h: f64 = log10_p
+        .iter()
+        .filter(|l| !l.is_nan())
+        .map(|&l| -l.min(0.0) * std::f64::consts::LN_10)
+        .sum();
     if h == 0.0 {
         return 0.0;
+    }
+    if h == f64::INFINITY {
+        // A part of p = 0: the combination is 0 too.
+        return f64::NEG_INFINITY;
     }
     // ln of the terms h^j / j!, j < k.
     let mut terms = Vec::with_capacity(log10_p.len());
@@ -288,12 +299,13 @@ pub fn scores(
                     // The cluster's best edge, corrected for its edges.
                     // Its p-value comes as a number (floored at 10^-300).
                     let log10_p = (log10_of(best) + (c.edges.len() as f64).log10()).min(0.0);
-                    let weight = c.edges.iter().map(|&i| det.edges.objects[i]).max().unwrap_or(0);
+                    let acts =
+                        c.edges.iter().map(|&i| det.edges.tested_weight(i)).max().unwrap_or(0);
                     parts.push(Part {
                         signal: "coordination",
                         log10_p,
                         words: format!(
-                            "its strongest pair co-acted on {weight} objects; best p {best:.1e} over {} edges",
+                            "its strongest pair co-acted {acts} times; best p {best:.1e} over {} edges",
                             c.edges.len()
                         ),
                     });
@@ -431,5 +443,40 @@ mod tests {
         assert!((fisher_log10(&[-1000.0, -1000.0]) - expected).abs() < 1e-9);
         assert!(fisher_log10(&[-1000.0, -1000.0]) < fisher_log10(&[-1000.0, -900.0]));
         assert_eq!(fisher_log10(&[]), 0.0);
+    }
+
+    #[test]
+    fn fisher_in_log_space_never_reads_broken_parts_as_no_signal() {
+        // Before: an infinite part gave NaN, which `min(0.0)` turned into
+        // p = 1 (a score of 0.00 beside "office hours inf").
+        assert_eq!(fisher_log10(&[f64::NEG_INFINITY, -3.0]), f64::NEG_INFINITY);
+        assert_eq!(fisher_log10(&[f64::NAN, -3.0]), fisher_log10(&[-3.0, 0.0]));
+        assert_eq!(fisher_log10(&[f64::NAN]), 0.0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fisher_in_log_space_is_a_p_value_and_monotone(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    -1e7f64..=0.0,
+                    proptest::strategy::Just(f64::NEG_INFINITY),
+                    proptest::strategy::Just(f64::NAN),
+                    proptest::strategy::Just(0.0),
+                ],
+                0..8,
+            ),
+            which in 0usize..8,
+            lower in 0.0f64..1e4,
+        ) {
+            let f = fisher_log10(&parts);
+            proptest::prop_assert!(!f.is_nan() && f <= 0.0, "{:?} -> {}", parts, f);
+            if let Some(&l) = parts.get(which).filter(|l| !l.is_nan()) {
+                // A stronger part never weakens the combination.
+                let mut stronger = parts.clone();
+                stronger[which] = l - lower;
+                proptest::prop_assert!(fisher_log10(&stronger) <= f + 1e-9);
+            }
+        }
     }
 }

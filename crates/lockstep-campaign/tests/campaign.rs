@@ -99,7 +99,7 @@ fn scores_explain_their_parts() {
     assert!(s.score > 5.0, "{}", s.score);
     let words = s.explain();
     assert!(words.starts_with("coordination "), "{words}");
-    assert!(words.contains("co-acted on 10 objects"), "{words}");
+    assert!(words.contains("co-acted 10 times"), "{words}");
     let without = &lockstep_campaign::scores(&det, &net, &f, None)[0];
     assert_eq!(without.parts.len(), 1);
     assert!(without.score < s.score);

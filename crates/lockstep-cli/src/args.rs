@@ -113,8 +113,8 @@ pub enum NearTextMode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SemanticsArg {
-    /// weight = distinct objects; both accounts must take part in
-    /// --min-participation distinct coordinated objects.
+    /// weight = acts (one post is one act, however many objects it matches
+    /// on); both accounts must take part in --min-participation acts.
     Lockstep,
     /// Reproduce CooRTweet 2.1.3 exactly (weight = pair rows, either side
     /// qualifies, quantile threshold).
@@ -158,7 +158,8 @@ pub struct DetectArgs {
     pub edge_weight: Option<f64>,
 
     /// Keep edges of at least this weight. Default: 2 with lockstep
-    /// semantics (two distinct objects), 1 with coortweet.
+    /// semantics (two acts: two posts of each account, on two objects), 1
+    /// with coortweet.
     #[arg(long, value_name = "N")]
     pub min_weight: Option<u64>,
 

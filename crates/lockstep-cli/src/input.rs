@@ -181,6 +181,9 @@ pub fn print_reads(out: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
             let rows = count(*n, "row");
             writeln!(out, "  {rows} with an empty `{layer}` cell (no action on that layer)")?;
         }
+        for (reason, n) in &f.objects_not_acts {
+            writeln!(out, "  {} not read as acts: {reason}", count(*n, "object"))?;
+        }
         for note in &f.notes {
             writeln!(out, "note: {note}")?;
         }

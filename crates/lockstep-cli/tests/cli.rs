@@ -865,3 +865,60 @@ fn serve_answers_over_a_run() {
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("summary.json"), "{}", bad.stderr);
 }
+
+/// Real recorded API responses (tests/fixtures/recorded/README.md): with
+/// the defaults, no coordinated edge rests on a single pair of posts. A
+/// retweet carries its original's hashtags and mentions, and a link its
+/// domain; counted as objects, one pair of retweets made an edge of weight
+/// three (565 of 604 edges here, before acts were counted).
+#[test]
+fn recorded_api_pages_give_no_edge_on_one_pair_of_posts() {
+    let dir = fixture("recorded");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "gz"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 6);
+    let mut args = vec!["detect"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--out", "{OUT}"]);
+    let r = lockstep(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("not read as acts: carried by a repost"), "{}", r.stdout);
+
+    let mut posts: std::collections::HashMap<
+        (String, String),
+        std::collections::BTreeSet<(String, String)>,
+    > = Default::default();
+    let pairs = read(&r, "pairs.csv");
+    let mut rows = csv::Reader::from_reader(pairs.as_bytes());
+    for row in rows.records() {
+        let row = row.unwrap();
+        let (a, b) = (row[2].to_string(), row[3].to_string());
+        let (ca, cb) = (row[4].to_string(), row[5].to_string());
+        let key = if a <= b { (a, b) } else { (b, a) };
+        posts.entry(key).or_default().insert(if ca <= cb { (ca, cb) } else { (cb, ca) });
+    }
+    let edges = read(&r, "edges.csv");
+    let mut rows = csv::Reader::from_reader(edges.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (over_i, a_i, b_i) = (col("over_threshold"), col("account_a"), col("account_b"));
+    let mut over = 0;
+    for row in rows.records() {
+        let row = row.unwrap();
+        if &row[over_i] != "1" {
+            continue;
+        }
+        over += 1;
+        let (a, b) = (row[a_i].to_string(), row[b_i].to_string());
+        let key = if a <= b { (a, b) } else { (b, a) };
+        let n = posts.get(&key).map_or(0, |s| s.len());
+        assert!(n >= 2, "edge {key:?} rests on {n} pair of posts");
+    }
+    let s = summary(&r);
+    assert_eq!(s["coordinated"]["edges"], over);
+}

@@ -286,6 +286,24 @@ pub fn detect_bounded(
     Ok((Detection { pairs: p, edges: e, stats }, out))
 }
 
+/// Per account, its acts in `oa` (see [`participation_by_sweeps`]): the
+/// smaller of its distinct objects and its distinct posts.
+fn oa_acts(oa: &[(u64, u32)], n_accounts: usize) -> Vec<u32> {
+    // Each object's entries are together and sorted, so a distinct (object,
+    // account) is a change of key.
+    let mut objects: Vec<u64> = Vec::new();
+    for (k, &(e, _)) in oa.iter().enumerate() {
+        if k == 0 || oa[k - 1].0 != e {
+            objects.push((e as u32 as u64) << 32 | e >> 32);
+        }
+    }
+    let mut posts: Vec<u64> =
+        oa.par_iter().map(|&(e, c)| (e as u32 as u64) << 32 | c as u64).collect();
+    posts.par_sort_unstable();
+    posts.dedup();
+    crate::co_action::account_acts(&objects, &posts, n_accounts)
+}
+
 /// What a sweep reads, shared by every part.
 struct Ctx<'a, F> {
     ds: &'a Dataset,
@@ -362,26 +380,24 @@ impl ObjectIndex {
 }
 
 /// The participation rule on accounts, so that the pairs need not be read: an
-/// account stays active while it has pairs with active partners on at
-/// least `min` distinct objects. `oa` holds `object << 32 | account` for
-/// each object and account with such a pair; when accounts leave, only the
-/// objects where they had pairs are swept again, and their entries
-/// replaced. Returns the final active accounts.
+/// account stays active while its pairs with active partners hold at least
+/// `min` acts (distinct objects and distinct posts of its own). `oa` holds
+/// `(object << 32 | account, post)` for each object, account and post of
+/// the account in such a pair, each object's entries together and sorted;
+/// when accounts leave, only the objects where they had pairs are swept
+/// again, and their entries replaced. Returns the final active accounts.
 fn participation_by_sweeps<F: Fn(usize, usize) -> bool + Sync>(
     ctx: &Ctx<'_, F>,
     keep: &[bool],
     spill: &Spill,
-    mut oa: Vec<u64>,
+    mut oa: Vec<(u64, u32)>,
     out: &mut SpillStats,
 ) -> io::Result<Vec<bool>> {
     let n_accounts = ctx.ds.accounts.len();
     let min = ctx.cfg.min_participation;
     let mut active = vec![true; n_accounts];
     loop {
-        let mut count = vec![0u32; n_accounts];
-        for &e in &oa {
-            count[e as u32 as usize] += 1;
-        }
+        let count = oa_acts(&oa, n_accounts);
         let mut left = vec![false; n_accounts];
         let mut any = false;
         for a in 0..n_accounts {
@@ -396,7 +412,7 @@ fn participation_by_sweeps<F: Fn(usize, usize) -> bool + Sync>(
             return Ok(active);
         }
         let mut touched = vec![false; ctx.ds.objects.len()];
-        for &e in &oa {
+        for &(e, _) in &oa {
             if left[e as u32 as usize] {
                 touched[(e >> 32) as usize] = true;
             }
@@ -407,7 +423,7 @@ fn participation_by_sweeps<F: Fn(usize, usize) -> bool + Sync>(
             part.sweep(ctx, Some(&active), None, spill, &mut fresh)?;
         }
         out.sweeps += 1;
-        oa.retain(|&e| !touched[(e >> 32) as usize]);
+        oa.retain(|&(e, _)| !touched[(e >> 32) as usize]);
         oa.extend(fresh.oa);
     }
 }
@@ -546,7 +562,7 @@ impl Part {
                             }
                             out.pairs += 1;
                             if is_active(ax) && is_active(ay) {
-                                out.accounts.extend([ax, ay]);
+                                out.accounts.extend([(ax, self.content[x]), (ay, self.content[y])]);
                                 if emit {
                                     out.keyed.push(keyed(ax, ay, i, j));
                                 }
@@ -562,7 +578,9 @@ impl Part {
                 total.pairs += g.pairs;
                 total.loops += g.loops;
                 if total.collect {
-                    total.oa.extend(g.accounts.iter().map(|&a| g.object << 32 | a as u64));
+                    total
+                        .oa
+                        .extend(g.accounts.iter().map(|&(a, c)| (g.object << 32 | a as u64, c)));
                 }
                 if let Some(s) = store.as_deref_mut() {
                     s.push(g.keyed)?;
@@ -580,8 +598,9 @@ struct Group {
     object: u64,
     pairs: u64,
     loops: u64,
-    /// Distinct accounts with a pair whose ends are both active.
-    accounts: Vec<u32>,
+    /// Distinct accounts, each with each of its posts, with a pair whose
+    /// ends are both active.
+    accounts: Vec<(u32, u32)>,
     keyed: Vec<Keyed>,
 }
 
@@ -593,9 +612,9 @@ struct Sweep {
     loops: u64,
     /// Whether to fill `oa`.
     collect: bool,
-    /// `object << 32 | account` for each account with a pair on the object
-    /// whose ends are both active.
-    oa: Vec<u64>,
+    /// `(object << 32 | account, post)` for each account and post of its
+    /// with a pair on the object whose ends are both active.
+    oa: Vec<(u64, u32)>,
 }
 
 /// The pair buffer and the sorted runs on disk.

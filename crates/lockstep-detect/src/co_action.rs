@@ -276,6 +276,31 @@ pub(crate) fn count_distinct(ids: impl Iterator<Item = u32>, universe: usize) ->
     n
 }
 
+/// Per account, its acts: the smaller of its distinct objects and its
+/// distinct posts, from `account << 32 | object` and `account << 32 |
+/// content` keys (each distinct).
+pub(crate) fn account_acts(objects: &[u64], posts: &[u64], n_accounts: usize) -> Vec<u32> {
+    let mut n_objects = vec![0u32; n_accounts];
+    for &k in objects {
+        n_objects[(k >> 32) as usize] += 1;
+    }
+    let mut n_posts = vec![0u32; n_accounts];
+    for &k in posts {
+        n_posts[(k >> 32) as usize] += 1;
+    }
+    n_objects.iter().zip(&n_posts).map(|(&o, &p)| o.min(p)).collect()
+}
+
+/// The posts of a pair of actions `(i, j)`, lower account's first (with
+/// one account on both ends, the older's first).
+pub(crate) fn posts_by_account(r: &impl Cols, i: u32, j: u32) -> (u32, u32) {
+    if r.account(i) <= r.account(j) {
+        (r.content(i), r.content(j))
+    } else {
+        (r.content(j), r.content(i))
+    }
+}
+
 /// Marks exact duplicates (same object, account, content and time) after
 /// their first occurrence; returns how many.
 fn mark_duplicates(r: &Ranked, keep: &mut [bool]) -> u64 {
@@ -400,9 +425,10 @@ fn coortweet_participation(
     });
 }
 
-/// lockstep's participation rule: both accounts of a pair must co-act on at
-/// least `min_participation` distinct objects, counted over the pairs that
-/// survive; repeated until nothing changes.
+/// lockstep's participation rule: both accounts of a pair must have at
+/// least `min_participation` acts in the pairs that survive (the smaller of
+/// the distinct objects and the distinct posts of theirs in them); repeated
+/// until nothing changes.
 fn lockstep_participation(
     r: &Ranked,
     cfg: &DetectConfig,
@@ -414,26 +440,22 @@ fn lockstep_participation(
         return;
     }
     loop {
-        let mut ao: Vec<u64> = pairs
-            .par_iter()
-            .flat_map_iter(|&(i, j)| {
-                let obj = r.object[i as usize] as u64;
-                [
-                    (r.account[i as usize] as u64) << 32 | obj,
-                    (r.account[j as usize] as u64) << 32 | obj,
-                ]
-            })
-            .collect();
-        ao.par_sort_unstable();
-        ao.dedup();
-        let mut objects = vec![0u32; n_accounts];
-        for k in ao {
-            objects[(k >> 32) as usize] += 1;
-        }
+        let ends = |key: &(dyn Fn(usize) -> u32 + Sync)| {
+            let mut v: Vec<u64> = pairs
+                .par_iter()
+                .flat_map_iter(|&(i, j)| {
+                    [i as usize, j as usize].map(|x| (r.account[x] as u64) << 32 | key(x) as u64)
+                })
+                .collect();
+            v.par_sort_unstable();
+            v.dedup();
+            v
+        };
+        let acts = account_acts(&ends(&|x| r.object[x]), &ends(&|x| r.content[x]), n_accounts);
         let before = pairs.len();
         pairs.retain(|&(i, j)| {
-            objects[r.account[i as usize] as usize] >= min
-                && objects[r.account[j as usize] as usize] >= min
+            acts[r.account[i as usize] as usize] >= min
+                && acts[r.account[j as usize] as usize] >= min
         });
         if pairs.len() == before {
             return;
@@ -524,6 +546,7 @@ pub(crate) fn keyed(x: u32, y: u32, i: u32, j: u32) -> Keyed {
 /// The columns of an action by rank, whether gathered ([`Ranked`]) or looked
 /// up through the permutation ([`ByRank`]).
 pub(crate) trait Cols: Sync {
+    fn account(&self, i: u32) -> u32;
     fn object(&self, i: u32) -> u32;
     fn content(&self, i: u32) -> u32;
     fn time(&self, i: u32) -> i64;
@@ -531,6 +554,9 @@ pub(crate) trait Cols: Sync {
 }
 
 impl Cols for Ranked {
+    fn account(&self, i: u32) -> u32 {
+        self.account[i as usize]
+    }
     fn object(&self, i: u32) -> u32 {
         self.object[i as usize]
     }
@@ -558,6 +584,9 @@ impl ByRank<'_> {
 }
 
 impl Cols for ByRank<'_> {
+    fn account(&self, i: u32) -> u32 {
+        self.t.account[self.row(i)]
+    }
     fn object(&self, i: u32) -> u32 {
         self.t.object[self.row(i)]
     }
@@ -609,9 +638,20 @@ pub(crate) fn append_edges(
             let objects = distinct(&|p| r.object(p.1), false);
             let sum: i128 = ps.iter().map(|p| (r.time(p.2) - r.time(p.1)) as i128).sum();
             let fast_rows = ps.iter().filter(|p| is_fast(p.1, p.2)).count() as u64;
+            let acts = |only_fast: bool| {
+                let triples: Vec<(u32, u32, u32)> = ps
+                    .iter()
+                    .filter(|p| !only_fast || is_fast(p.1, p.2))
+                    .map(|p| {
+                        let (lo, hi) = posts_by_account(r, p.1, p.2);
+                        (r.object(p.1), lo, hi)
+                    })
+                    .collect();
+                crate::acts(&triples)
+            };
             let (weight, fast_weight) = match cfg.semantics {
                 Semantics::CooRTweet => (ps.len() as u64, fast_rows),
-                Semantics::Lockstep => (objects, distinct(&|p| r.object(p.1), true)),
+                Semantics::Lockstep => (acts(false), acts(true)),
             };
             EdgeRow {
                 weight,

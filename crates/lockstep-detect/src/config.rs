@@ -5,9 +5,11 @@ use std::str::FromStr;
 /// Which rules turn action pairs into account edges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Semantics {
-    /// lockstep's rules: weight = distinct objects co-acted on; an account
-    /// takes part when it co-acts on at least `min_participation` distinct
-    /// objects; both ends of an edge must take part (to a fixed point).
+    /// lockstep's rules: weight = acts ([`crate::acts`]: one post matching
+    /// another on several objects is one act, and so is one object shared
+    /// again); an account takes part when its pairs hold at least
+    /// `min_participation` of its acts; both ends of an edge must take part
+    /// (to a fixed point).
     #[default]
     Lockstep,
     /// CooRTweet 2.1.3 `detect_groups` + `generate_coordinated_network`,

@@ -19,7 +19,7 @@
 //! let out = detect(&ds, &DetectConfig::default());
 //! assert_eq!(out.pairs.len(), 2);
 //! assert_eq!(out.edges.len(), 1);
-//! assert_eq!(out.edges.weight[0], 2); // two distinct objects
+//! assert_eq!(out.edges.weight[0], 2); // two acts: two posts each, on two objects
 //! ```
 #![warn(missing_docs)]
 
@@ -40,6 +40,26 @@ pub trait Detector: Sync {
     fn name(&self) -> &'static str;
     /// Runs the detector on the current rayon thread pool.
     fn detect(&self, ds: &Dataset, cfg: &DetectConfig) -> Detection;
+}
+
+/// The acts behind the pairs of one account pair, each given as `(object,
+/// post of one account, post of the other)`: the smallest of the distinct
+/// objects, the distinct posts of the one and the distinct posts of the
+/// other. A post is one act: a retweet that matches another on the
+/// original, its hashtag and its link is one act, not three, and so is a
+/// URL with its domain; one object shared again is one act, not several.
+/// Each act needs a post of each account and an object of its own, so
+/// this bounds the largest set of pairs that share no post and no object,
+/// and equals it when the pairs do not cross (the common case: one post
+/// pair on several layers, or one post each per object).
+pub fn acts(pairs: &[(u32, u32, u32)]) -> u64 {
+    let distinct = |f: fn(&(u32, u32, u32)) -> u32| {
+        let mut v: Vec<u32> = pairs.iter().map(f).collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len() as u64
+    };
+    distinct(|p| p.0).min(distinct(|p| p.1)).min(distinct(|p| p.2))
 }
 
 /// Runs the windowed co-action detector ([`co_action::CoAction`]).

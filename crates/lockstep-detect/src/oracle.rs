@@ -135,13 +135,21 @@ pub fn oracle_filtered(
     match cfg.semantics {
         Semantics::CooRTweet if min >= 1 => pairs = coortweet_filter(&pairs),
         Semantics::Lockstep if min > 1 => loop {
+            // An account's acts: its distinct objects and its distinct
+            // posts in the pairs, whichever fewer.
             let mut objs: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+            let mut posts: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
             for &(i, j) in &pairs {
-                for x in [i, j] {
-                    objs.entry(t.account[x as usize]).or_default().insert(t.object[x as usize]);
+                for x in [i as usize, j as usize] {
+                    objs.entry(t.account[x]).or_default().insert(t.object[x]);
+                    posts.entry(t.account[x]).or_default().insert(t.content[x]);
                 }
             }
-            let ok = |x: u32| objs.get(&t.account[x as usize]).map_or(0, |s| s.len()) >= min;
+            let count = |m: &BTreeMap<u32, BTreeSet<u32>>, a: u32| m.get(&a).map_or(0, |s| s.len());
+            let ok = |x: u32| {
+                let a = t.account[x as usize];
+                count(&objs, a).min(count(&posts, a)) >= min
+            };
             let next: Vec<_> = pairs.iter().copied().filter(|&(i, j)| ok(i) && ok(j)).collect();
             if next.len() == pairs.len() {
                 break;
@@ -178,16 +186,23 @@ pub fn oracle_filtered(
         .map(|(k, ps)| {
             let objects =
                 ps.iter().map(|&(i, _)| t.object[i as usize]).collect::<BTreeSet<_>>().len() as u64;
-            let fast_objects = ps
-                .iter()
-                .filter(|p| fast(p))
-                .map(|&(i, _)| t.object[i as usize])
-                .collect::<BTreeSet<_>>()
-                .len() as u64;
+            // Acts: objects, the lower account's posts and the higher
+            // account's posts, each distinct; the fewest.
+            let acts = |only_fast: bool| {
+                let (mut o, mut lo, mut hi) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+                for p in ps.iter().filter(|p| !only_fast || fast(p)) {
+                    let (i, j) = (p.0 as usize, p.1 as usize);
+                    o.insert(t.object[i]);
+                    let lower_first = t.account[i] <= t.account[j];
+                    lo.insert(t.content[if lower_first { i } else { j }]);
+                    hi.insert(t.content[if lower_first { j } else { i }]);
+                }
+                o.len().min(lo.len()).min(hi.len()) as u64
+            };
             let fast_rows = ps.iter().filter(|p| fast(p)).count() as u64;
             let (weight, fast_weight) = match cfg.semantics {
                 Semantics::CooRTweet => (ps.len() as u64, fast_rows),
-                Semantics::Lockstep => (objects, fast_objects),
+                Semantics::Lockstep => (acts(false), acts(true)),
             };
             let e = OracleEdge {
                 weight,

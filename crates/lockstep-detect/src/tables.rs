@@ -88,6 +88,12 @@ impl EdgeTable {
         let end = self.pair_start.get(e + 1).copied().unwrap_or(pairs.len());
         self.pair_start[e]..end
     }
+    /// What the significance tests and the item weights count for edge
+    /// `e`: its acts under lockstep semantics (its weight), its distinct
+    /// objects under CooRTweet's, whose weight counts pair rows.
+    pub fn tested_weight(&self, e: usize) -> u64 {
+        self.weight[e].min(self.objects[e])
+    }
     /// `min(n_content_older, n_content_newer) / max(...)`.
     pub fn symmetry(&self, e: usize) -> f64 {
         let (x, y) = (self.n_content_older[e], self.n_content_newer[e]);

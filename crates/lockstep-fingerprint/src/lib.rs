@@ -150,7 +150,11 @@ pub fn handle_template(handle: &str) -> String {
     out
 }
 
-/// `P(Binomial(n, p) >= k)`.
+/// `P(Binomial(n, p) >= k)`. At or below the mean it is one minus the
+/// lower tail, summed downward from `k - 1` relative to its first term:
+/// summing upward from `k` would start from a term that underflows to 0
+/// when `n` is large and `k` far below the mean, and give a tail of 0
+/// where it is nearly 1.
 pub fn binomial_tail(n: usize, p: f64, k: usize) -> f64 {
     if k == 0 {
         return 1.0;
@@ -159,23 +163,46 @@ pub fn binomial_tail(n: usize, p: f64, k: usize) -> f64 {
         return 0.0;
     }
     let p = p.clamp(0.0, 1.0);
-    // Sum the terms from k up, in log space for the first one.
-    let ln_choose = |n: usize, j: usize| -> f64 {
-        (1..=j).map(|i| ((n - j + i) as f64).ln() - (i as f64).ln()).sum()
-    };
     if p == 0.0 {
         return 0.0;
     }
     if p == 1.0 {
         return 1.0;
     }
-    let mut term = (ln_choose(n, k) + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln()).exp();
+    if k as f64 <= n as f64 * p {
+        return (1.0 - lower_tail_below(n, p, k)).clamp(0.0, 1.0);
+    }
+    // Sum the terms from k up, in log space for the first one.
+    let mut term = ln_pmf(n, p, k).exp();
     let mut sum = term;
     for j in k..n {
         term *= (n - j) as f64 / (j + 1) as f64 * p / (1.0 - p);
         sum += term;
     }
     sum.min(1.0)
+}
+
+/// `ln P(Binomial(n, p) = j)`, for `0 < p < 1`.
+fn ln_pmf(n: usize, p: f64, j: usize) -> f64 {
+    let ln_choose: f64 = (1..=j).map(|i| ((n - j + i) as f64).ln() - (i as f64).ln()).sum();
+    ln_choose + j as f64 * p.ln() + (n - j) as f64 * (1.0 - p).ln()
+}
+
+/// `P(Binomial(n, p) < k)` for `0 < k <= n p` and `0 < p < 1`: the terms
+/// from `k - 1` down fall away from the mean, so they are summed relative
+/// to the first, whose logarithm is added at the end.
+fn lower_tail_below(n: usize, p: f64, k: usize) -> f64 {
+    let top = k - 1;
+    let (mut term, mut sum) = (1.0f64, 1.0f64);
+    for j in (1..=top).rev() {
+        // P(j - 1) / P(j) = j (1 - p) / ((n - j + 1) p)
+        term *= j as f64 * (1.0 - p) / ((n - j + 1) as f64 * p);
+        sum += term;
+        if term < sum * 1e-17 {
+            break;
+        }
+    }
+    (ln_pmf(n, p, top) + sum.ln()).exp()
 }
 
 /// `log10 P(Binomial(n, p) >= k)`, finite where the tail itself is too
@@ -190,13 +217,12 @@ pub fn binomial_log10_tail(n: usize, p: f64, k: usize) -> f64 {
         return f64::NEG_INFINITY;
     }
     if k as f64 <= n as f64 * p {
-        // At or below the mean the tail is large: no underflow.
-        return binomial_tail(n, p, k).log10();
+        // At or below the mean the tail is at least about a half.
+        return binomial_tail(n, p, k).log10().min(0.0);
     }
     // Above the mean the terms fall from the first on: sum them relative to
     // it, and add its logarithm.
-    let ln_choose: f64 = (1..=k).map(|i| ((n - k + i) as f64).ln() - (i as f64).ln()).sum();
-    let ln_first = ln_choose + k as f64 * p.ln() + (n - k) as f64 * (1.0 - p).ln();
+    let ln_first = ln_pmf(n, p, k);
     let (mut term, mut sum) = (1.0f64, 1.0f64);
     for j in k..n {
         term *= (n - j) as f64 / (j + 1) as f64 * p / (1.0 - p);
@@ -462,6 +488,18 @@ mod tests {
             } else {
                 prop_assert!(log < -279.0, "{}", log);
             }
+        }
+
+        #[test]
+        fn tails_at_or_below_the_median_are_large(
+            n in 1usize..2_000_000, p in 0.001f64..0.999, frac in 0.0f64..=1.0,
+        ) {
+            // P(X >= k) >= 1/2 for k <= floor(n p): the median is at least
+            // floor(n p). Summing upward from k underflowed here once.
+            let k = ((n as f64 * p).floor() * frac) as usize;
+            let log = binomial_log10_tail(n, p, k);
+            prop_assert!(log.is_finite() && log >= 0.5f64.log10() - 1e-9, "n {} p {} k {}: {}", n, p, k, log);
+            prop_assert!(binomial_tail(n, p, k) >= 0.5 - 1e-9);
         }
 
         #[test]

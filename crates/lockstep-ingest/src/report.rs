@@ -26,6 +26,11 @@ pub struct FileReport {
     pub actions: u64,
     /// Actions dropped because their layer was not selected, by layer.
     pub actions_not_selected: BTreeMap<String, u64>,
+    /// Objects that records named but that are not acts of theirs, by
+    /// reason: what a repost carries from its original, links to the
+    /// platform itself (`formats::push_objects`).
+    #[serde(default)]
+    pub objects_not_acts: BTreeMap<String, u64>,
     /// Facts about this input a reader of the results must know.
     pub notes: Vec<String>,
 }

@@ -372,3 +372,58 @@ mod tests {
         }
     }
 }
+
+/// A link from a platform's post to the platform itself: not a link out,
+/// so not a `url` or `domain` action of the post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelfLink<'a> {
+    /// A post's permalink (X: `/<user>/status/<id>`, `/i/web/status/<id>`,
+    /// the link a long tweet ends with): X shows it as a quote of that post.
+    Post(&'a str),
+    /// A page of a post's own media (X: `/<user>/status/<id>/photo/1`,
+    /// `/video/1`), which the platform adds to every post with media.
+    Media,
+    /// The boilerplate of moderation bots (Reddit: `/message/compose`,
+    /// wiki and rules pages).
+    Boilerplate,
+}
+
+/// Whether canonical `url` ([`canonical_url`]) is a link of `platform`
+/// (the reader's platform name: `twitter`, `reddit`) to itself, and what
+/// kind. Links to another platform are links out and give `None`.
+pub fn self_link<'a>(platform: &str, url: &'a str) -> Option<SelfLink<'a>> {
+    let rest = &url[url.find("://")? + 3..];
+    let (host, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let path = path.split('?').next().unwrap_or_default();
+    let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let is_id = |s: &&str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match platform {
+        "twitter" => {
+            let x = matches!(
+                host,
+                "twitter.com" | "x.com" | "mobile.twitter.com" | "mobile.x.com" | "m.twitter.com"
+            );
+            if !x {
+                return None;
+            }
+            match seg.as_slice() {
+                ["i", "web", "status", id, ..] | ["i", "status", id, ..] if is_id(id) => {
+                    Some(SelfLink::Post(id))
+                }
+                [_, "status" | "statuses", id, "photo" | "video", ..] if is_id(id) => {
+                    Some(SelfLink::Media)
+                }
+                [_, "status" | "statuses", id, ..] if is_id(id) => Some(SelfLink::Post(id)),
+                _ => None,
+            }
+        }
+        "reddit" => {
+            let reddit = host == "reddit.com" || host.ends_with(".reddit.com");
+            let boilerplate = seg.first() == Some(&"message")
+                || seg.contains(&"wiki")
+                || seg.windows(2).any(|w| w == ["about", "rules"]);
+            (reddit && boilerplate).then_some(SelfLink::Boilerplate)
+        }
+        _ => None,
+    }
+}

@@ -30,6 +30,7 @@ fn file_json(f: &FileReport) -> Value {
         "empty_object_cells": f.empty_object_cells,
         "actions": f.actions,
         "actions_on_unselected_layers": f.actions_not_selected,
+        "objects_not_acts": f.objects_not_acts,
         "notes": f.notes,
     })
 }

@@ -340,14 +340,15 @@ pub fn significance(
                 }
             });
             let expected = pis.iter().sum();
-            (expected, poisson_binomial_tail(&pis, e.objects[i]))
+            (expected, poisson_binomial_tail(&pis, e.tested_weight(i)))
         })
         .collect();
     // Hypotheses: pairs of distinct accounts on each object.
     let hypotheses = audience.pairs();
     let (expected, p_value): (Vec<f64>, Vec<f64>) = per_edge.into_iter().unzip();
     let q_value = benjamini_hochberg(&p_value, hypotheses);
-    let partners = partner_test(&e.a, &e.b, &e.objects, ds.accounts.len());
+    let tested: Vec<u64> = (0..e.len()).map(|i| e.tested_weight(i)).collect();
+    let partners = partner_test(&e.a, &e.b, &tested, ds.accounts.len());
     Significance { span_days: days, hypotheses, expected, p_value, q_value, partners }
 }
 
@@ -410,12 +411,13 @@ pub fn shared_objects_merge<T, U>(a: &[(u32, T)], b: &[(u32, U)], mut f: impl Fn
     }
 }
 
-/// Each edge's objects weighted by rarity: the sum, over the distinct
-/// objects the pair co-acted on, of `ln(A / a_o)`, where `A` is the number
-/// of accounts with an action and `a_o` the number that acted on `o`. An
-/// object shared by a dozen of ten thousand accounts counts about 6.7, one
-/// shared by thousands about 1 or less, one shared by all 0 (IDF, as in
-/// text retrieval).
+/// Each edge's acts weighted by rarity: over the distinct objects the pair
+/// co-acted on, `ln(A / a_o)`, where `A` is the number of accounts with an
+/// action and `a_o` the number that acted on `o`, summed over the edge's
+/// rarest objects, as many as it has acts (so that a post matching on a
+/// link and its domain counts once, by the link). An object shared by a
+/// dozen of ten thousand accounts counts about 6.7, one shared by thousands
+/// about 1 or less, one shared by all 0 (IDF, as in text retrieval).
 pub fn idf_weights(ds: &Dataset, det: &Detection, audience: &Audience) -> Vec<f64> {
     let t = &ds.actions;
     let accounts_on = &audience.accounts_on;
@@ -428,7 +430,12 @@ pub fn idf_weights(ds: &Dataset, det: &Detection, audience: &Audience) -> Vec<f6
                 e.pair_range(i, p).map(|k| t.object[p.older[k] as usize]).collect();
             objects.sort_unstable();
             objects.dedup();
-            objects.iter().map(|&o| (total / f64::from(accounts_on[o as usize].max(1))).ln()).sum()
+            let mut idf: Vec<f64> = objects
+                .iter()
+                .map(|&o| (total / f64::from(accounts_on[o as usize].max(1))).ln())
+                .collect();
+            idf.sort_unstable_by(|x, y| y.total_cmp(x));
+            idf.iter().take(e.tested_weight(i) as usize).sum()
         })
         .collect()
 }

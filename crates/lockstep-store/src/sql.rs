@@ -111,18 +111,22 @@ pub fn coaction_sql(dataset: &str, results: &str, p: &SqlParams) -> String {
         p.window_us
     ));
     if min > 1 {
+        // An account's acts: its distinct objects and its distinct posts in
+        // the surviving pairs, whichever fewer.
+        let taking_part = format!(
+            "SELECT account_id FROM (\n\
+             \x20   SELECT account_x AS account_id, object_id, content_x AS content_id FROM ls_pairs\n\
+             \x20   UNION ALL SELECT account_y, object_id, content_y FROM ls_pairs\n\
+             \x20 ) GROUP BY account_id\n\
+             \x20 HAVING least(count(DISTINCT object_id), count(DISTINCT content_id)) >= {min}"
+        );
         s.push_str(&format!(
-            "-- 5. Participation: both accounts of a pair co-act on at least {min}\n\
-             --    distinct objects, counted over the surviving pairs.\n\
+            "-- 5. Participation: both accounts of a pair have at least {min} acts\n\
+             --    (distinct objects and distinct posts of theirs, whichever fewer),\n\
+             --    counted over the surviving pairs.\n\
              {REPEAT_BEGIN}\n\
-             DELETE FROM ls_pairs WHERE account_x NOT IN (SELECT account_id FROM (\n\
-             \x20   SELECT account_x AS account_id, object_id FROM ls_pairs\n\
-             \x20   UNION SELECT account_y, object_id FROM ls_pairs\n\
-             \x20 ) GROUP BY account_id HAVING count(*) >= {min})\n\
-             \x20 OR account_y NOT IN (SELECT account_id FROM (\n\
-             \x20   SELECT account_x AS account_id, object_id FROM ls_pairs\n\
-             \x20   UNION SELECT account_y, object_id FROM ls_pairs\n\
-             \x20 ) GROUP BY account_id HAVING count(*) >= {min});\n\
+             DELETE FROM ls_pairs WHERE account_x NOT IN ({taking_part})\n\
+             \x20 OR account_y NOT IN ({taking_part});\n\
              {REPEAT_END}\n\n"
         ));
     }
@@ -141,17 +145,32 @@ pub fn coaction_sql(dataset: &str, results: &str, p: &SqlParams) -> String {
         })
         .collect::<Vec<_>>()
         .join(",\n    ");
+    // Acts (lockstep_detect::acts): distinct objects, distinct posts of the
+    // lower account, distinct posts of the higher; the fewest.
+    let acts = |when: &str| {
+        let only = |v: &str| match when {
+            "" => v.to_string(),
+            w => format!("CASE WHEN {w} THEN {v} END"),
+        };
+        format!(
+            "least(count(DISTINCT {}), count(DISTINCT {}), count(DISTINCT {}))",
+            only("object_id"),
+            only("CASE WHEN account_x <= account_y THEN content_x ELSE content_y END"),
+            only("CASE WHEN account_x <= account_y THEN content_y ELSE content_x END"),
+        )
+    };
     let fast = match p.fast_window_us {
-        Some(f) => format!("count(DISTINCT CASE WHEN delta_us <= {f} THEN object_id END)"),
+        Some(f) => acts(&format!("delta_us <= {f}")),
         None => "0".to_string(),
     };
+    let weight = acts("");
     s.push_str(&format!(
-        "-- 6. Edges: per account pair (lower id first), the distinct objects\n\
-         --    (the weight), the pair rows, the mean delta, the distinct contents\n\
-         --    on each side, the layers, the weight over fast pairs.\n\
+        "-- 6. Edges: per account pair (lower id first), the acts (the weight),\n\
+         --    the pair rows, the distinct objects, the mean delta, the distinct\n\
+         --    contents on each side, the layers, the acts of fast pairs.\n\
          CREATE OR REPLACE TABLE ls_edges AS\n\
          SELECT least(account_x, account_y) AS a, greatest(account_x, account_y) AS b,\n\
-         \x20      count(DISTINCT object_id) AS weight, count(*) AS pair_rows,\n\
+         \x20      {weight} AS weight, count(*) AS pair_rows,\n\
          \x20      count(DISTINCT object_id) AS objects, avg(delta_us) AS mean_delta_us,\n\
          \x20      count(DISTINCT content_x) AS n_content_id, count(DISTINCT content_y) AS n_content_id_y,\n\
          \x20      bit_or(CASE layer {bits} END) AS layer_mask,\n\
@@ -211,6 +230,8 @@ mod tests {
         assert!(sql.contains("y.object_id = x.object_id AND y.bucket = x.join_bucket"));
         assert!(sql.contains("floor(k.t / 60000000)"));
         assert!(sql.contains("count(DISTINCT CASE WHEN delta_us <= 10000000 THEN object_id END)"));
+        assert!(sql
+            .contains("HAVING least(count(DISTINCT object_id), count(DISTINCT content_id)) >= 2"));
         assert!(sql.contains("QUALIFY row_number()"));
         assert!(sql.contains("AND NOT x.self_ref AND NOT y.self_ref"));
         assert_eq!(sql.matches(REPEAT_BEGIN).count(), 1);

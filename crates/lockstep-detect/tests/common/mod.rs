@@ -5,27 +5,34 @@ use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
 use proptest::prelude::*;
 
 /// Small alphabets so that ties, repeat shares, duplicates, shared content
-/// ids and window edges are common.
+/// ids and window edges are common; and posts on several objects (a row
+/// that continues the previous row's post: its account, content and time).
 pub fn dataset() -> impl Strategy<Value = Dataset> {
-    proptest::collection::vec((0u8..6, 0u8..5, 0u8..3, 0u8..40, 0i64..12, any::<bool>()), 0..60)
-        .prop_map(|rows| {
-            let mut b = DatasetBuilder::default();
-            for (acc, obj, layer, content, t, self_ref) in rows {
-                let layer = [Layer::Repost, Layer::Url, Layer::Hashtag][layer as usize];
-                let object = format!("o{obj}");
-                // Sometimes the content id is the object id (a loop in CooRTweet's sense).
-                let content = if self_ref { object.clone() } else { format!("c{content}") };
-                b.push_action(ActionInput {
-                    account: &format!("a{acc}"),
-                    object: &object,
-                    layer,
-                    content: &content,
-                    time_us: t * 5_000_000,
-                    platform: "",
-                });
-            }
-            b.finish()
-        })
+    let row = (0u8..6, 0u8..5, 0u8..3, 0u8..40, 0i64..12, any::<bool>(), any::<bool>());
+    proptest::collection::vec(row, 0..60).prop_map(|rows| {
+        let mut b = DatasetBuilder::default();
+        let mut post: Option<(u8, String, i64)> = None;
+        for (acc, obj, layer, content, t, self_ref, same_post) in rows {
+            let layer = [Layer::Repost, Layer::Url, Layer::Hashtag][layer as usize];
+            let object = format!("o{obj}");
+            // Sometimes the content id is the object id (a loop in CooRTweet's sense).
+            let content = if self_ref { object.clone() } else { format!("c{content}") };
+            let (acc, content, t) = match (&post, same_post) {
+                (Some(p), true) => p.clone(),
+                _ => (acc, content, t),
+            };
+            post = Some((acc, content.clone(), t));
+            b.push_action(ActionInput {
+                account: &format!("a{acc}"),
+                object: &object,
+                layer,
+                content: &content,
+                time_us: t * 5_000_000,
+                platform: "",
+            });
+        }
+        b.finish()
+    })
 }
 
 /// Every `DetectConfig` knob on the same small time grid as [`dataset`];

@@ -147,15 +147,79 @@ pub(crate) struct Post<'a> {
     pub text: Option<&'a str>,
 }
 
-/// Adds one action per distinct `(layer, object)` of a post (sorting and
-/// de-duplicating `objects`: a post that names a URL twice acts on it
-/// once), counting objects on layers that were not selected; a post with no
-/// action is counted as skipped.
+/// Why an object a record names is not an act of the post.
+pub const CARRIED_BY_REPOST: &str = "carried by a repost (the original's link, hashtag or mention)";
+/// See [`CARRIED_BY_REPOST`].
+pub const LINK_TO_PLATFORM: &str = "link to the platform itself";
+
+/// Keeps of `objects` the post's own acts. A repost is a repost: the links,
+/// hashtags and mentions it carries are its original's acts (X puts them
+/// in a retweet's entities, a boost shows the boosted status's). A link to
+/// the platform itself is no link action: a post's media page is dropped,
+/// and a post's permalink is a quote of that post (X shows it so), or
+/// nothing when it is the post's own. A domain goes with its links, unless
+/// another link of the post names it. Counted by reason in the report.
+fn own_acts(
+    ctx: &mut ReadCtx<'_>,
+    post: &Post<'_>,
+    objects: &mut Vec<(lockstep_model::Layer, String)>,
+) {
+    use lockstep_model::Layer;
+    let repost = objects.iter().any(|(l, _)| *l == Layer::Repost);
+    let mut carried = 0;
+    let mut self_links = 0;
+    let mut quotes = Vec::new();
+    let mut dropped_domains = Vec::new();
+    objects.retain(|(layer, object)| match layer {
+        Layer::Url | Layer::Domain | Layer::Hashtag | Layer::Mention if repost => {
+            carried += 1;
+            false
+        }
+        Layer::Url => match crate::text::self_link(post.platform, object) {
+            Some(kind) => {
+                self_links += 1;
+                if let crate::text::SelfLink::Post(id) = kind {
+                    if id != post.content {
+                        quotes.push(id.to_string());
+                    }
+                }
+                dropped_domains.extend(lockstep_model::url_domain(object));
+                false
+            }
+            None => true,
+        },
+        _ => true,
+    });
+    if !dropped_domains.is_empty() {
+        let named: Vec<String> = objects
+            .iter()
+            .filter(|(l, _)| *l == Layer::Url)
+            .filter_map(|(_, u)| lockstep_model::url_domain(u))
+            .collect();
+        objects.retain(|(l, d)| {
+            *l != Layer::Domain || !dropped_domains.contains(d) || named.contains(d)
+        });
+    }
+    objects.extend(quotes.into_iter().map(|id| (Layer::Quote, id)));
+    let mut count = |reason: &str, n: u64| {
+        if n > 0 {
+            *ctx.report.objects_not_acts.entry(reason.to_string()).or_default() += n;
+        }
+    };
+    count(CARRIED_BY_REPOST, carried);
+    count(LINK_TO_PLATFORM, self_links);
+}
+
+/// Adds one action per distinct `(layer, object)` of the post's own acts
+/// ([`own_acts`]; sorting and de-duplicating `objects`: a post that names a
+/// URL twice acts on it once), counting objects on layers that were not
+/// selected; a post with no action is counted as skipped.
 pub(crate) fn push_objects(
     ctx: &mut ReadCtx<'_>,
     post: &Post<'_>,
     objects: &mut Vec<(lockstep_model::Layer, String)>,
 ) {
+    own_acts(ctx, post, objects);
     objects.sort();
     objects.dedup();
     let mut used = false;
