@@ -109,7 +109,7 @@ def main():
         ds, native, sql_out = (os.path.join(case, d) for d in ("dataset", "native", "sql"))
         os.makedirs(sql_out)
         run(binary, "ingest", source, "--out", ds, "--quiet")
-        run(binary, "detect", ds, "--out", native, "--raw-csv", "--quiet", *flags)
+        run(binary, "detect", ds, "--out", native, "--raw-csv", "--all-pairs", "--quiet", *flags)
         plan = os.path.join(case, "plan.sql")
         run(binary, "export-sql", ds, "--out", plan, "--results", sql_out, *flags)
         rounds = run_plan(plan)

@@ -165,6 +165,9 @@ pub struct Score {
     /// Set when the cluster is a feed mirror rather than a campaign
     /// ([`mark_feed_mirrors`]).
     pub feed_mirror: Option<FeedMirror>,
+    /// Accounts of the component the cluster was cut from by Leiden, when
+    /// it was ([`lockstep_graph::Cluster::cut_from`]).
+    pub cut_from: Option<usize>,
 }
 
 impl Score {
@@ -179,6 +182,12 @@ impl Score {
                 .map(|p| format!("{} {:.1} ({})", p.signal, neg_log10(p.log10_p), p.words))
                 .collect::<Vec<_>>()
                 .join("; ")
+        };
+        let parts = match self.cut_from {
+            Some(n) => format!(
+                "one of the Leiden communities of a component of {n} accounts, which no single operation makes; {parts}"
+            ),
+            None => parts,
         };
         match &self.feed_mirror {
             Some(m) => format!("{}. Signals: {parts}", m.explain()),
@@ -405,6 +414,7 @@ pub fn scores(
                 p: 10f64.powf(log10_p),
                 parts,
                 feed_mirror: None,
+                cut_from: c.cut_from,
             }
         })
         .collect()

@@ -71,14 +71,19 @@ fn scores_explain_their_parts() {
     let mut b = DatasetBuilder::default();
     let mut post = 0;
     for d in 0..10i64 {
-        for m in 0..4i64 {
+        // Each link appeared three hours before the four push it together:
+        // outside its opening, so the meeting is evidence.
+        for (who, at) in [("reader".to_string(), -10_800i64)]
+            .into_iter()
+            .chain((0..4i64).map(|m| (format!("op{m}"), m)))
+        {
             post += 1;
             b.push_action(ActionInput {
-                account: &format!("op{m}"),
+                account: &who,
                 object: &format!("https://x.example/{d}"),
                 layer: Layer::Url,
                 content: &format!("p{post}"),
-                time_us: (start + d * day + 36_000 + m) * 1_000_000,
+                time_us: (start + d * day + 36_000 + at) * 1_000_000,
                 platform: "",
             });
         }

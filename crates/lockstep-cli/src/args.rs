@@ -50,11 +50,21 @@ fn format_names() -> Vec<&'static str> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuleArg {
+    /// Acts, and beyond chance under every null.
+    Tested,
+    /// Acts alone.
+    Naive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClustersArg {
     /// Connected components of the edges over the threshold.
     Components,
     /// Leiden communities (modularity) within the components.
     Leiden,
+    /// Components, those over --split-above accounts cut by Leiden.
+    Split,
 }
 
 /// Where `detect`'s window stage runs.
@@ -191,12 +201,19 @@ pub struct DetectArgs {
     #[arg(long)]
     pub drop_emoji: bool,
 
-    /// Keep only edges whose co-actions are beyond chance: q-value at most
-    /// this false discovery rate under two nulls, one that shifts each
-    /// account by whole days and one that keeps each account's co-actions
-    /// but draws its partners at random (docs/detect.md). Adds
-    /// expected_objects, p_value, q_value and the partner_ columns to
-    /// edges.csv.
+    /// What makes an edge coordinated. `tested` (the default with lockstep
+    /// semantics): at least --min-weight acts, and beyond chance at the
+    /// false discovery rate --fdr under two nulls (accounts shifted by
+    /// whole days, with meetings inside an object's opening judged by the
+    /// opening's own spread; partners at random; docs/detect.md). `naive`: at least --min-weight acts, no test (the
+    /// rule the peers use, for comparison). With --semantics coortweet the
+    /// default is CooRTweet's own rule (no test).
+    #[arg(long, value_enum, value_name = "RULE")]
+    pub rule: Option<RuleArg>,
+
+    /// The false discovery rate of the tested rule (default 0.01): edges
+    /// need a q-value at most Q under every null. Adds expected_objects,
+    /// p_value, q_value, in_openings and the partner_ columns to edges.csv.
     #[arg(long, value_name = "Q")]
     pub fdr: Option<f64>,
 
@@ -208,10 +225,18 @@ pub struct DetectArgs {
     pub min_idf: Option<f64>,
 
     /// How the edges over the threshold form clusters: connected
-    /// components, or Leiden communities within them (seeded; the same
-    /// clusters whatever the thread count).
-    #[arg(long, value_enum, default_value_t = ClustersArg::Components)]
-    pub clusters: ClustersArg,
+    /// components; Leiden communities within them (seeded; the same
+    /// clusters whatever the thread count); or `split`: components, but
+    /// those of more than --split-above accounts cut into their Leiden
+    /// communities (a crowd that chance edges join is no one operation;
+    /// the cluster's explanation says when it was cut). Default: split;
+    /// components with --semantics coortweet, as CooRTweet.
+    #[arg(long, value_enum)]
+    pub clusters: Option<ClustersArg>,
+
+    /// With --clusters split, the largest component kept whole.
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub split_above: usize,
 
     /// Leiden's resolution: higher gives smaller clusters.
     #[arg(long, default_value_t = 1.0, value_name = "GAMMA")]
@@ -266,6 +291,13 @@ pub struct DetectArgs {
     /// spreadsheet does not run an adversary's formula.
     #[arg(long)]
     pub raw_csv: bool,
+
+    /// Write every pair within the window to pairs.csv. By default it holds
+    /// the pairs of the coordinated edges (the evidence of the findings;
+    /// on a month of real traffic, every pair is tens of gigabytes of fan
+    /// bursts); with --semantics coortweet, every pair, as CooRTweet.
+    #[arg(long)]
+    pub all_pairs: bool,
 
     /// Print the plan (what would be computed, and how) and exit without
     /// reading the inputs.
@@ -418,14 +450,23 @@ pub struct SimulateArgs {
     /// Organic accounts (default: rows / 10; with --scenario, 20000).
     #[arg(long)]
     pub accounts: Option<u64>,
-    /// A realistic scenario written as X API v1.1 tweets (JSON Lines):
-    /// `mixed` (organic accounts, decoys and three operations: a
-    /// batch-created office-hours farm, a camouflaged one and a slow one)
-    /// or `organic` (no operation). The truth file then has
+    /// A world of tweets with ground truth: `mixed` (organic accounts,
+    /// decoys and three operations: a batch-created office-hours farm, a
+    /// camouflaged one and a slow one) or `organic` (no operation);
+    /// `realistic` and `realistic-organic` make the hard negatives at their
+    /// platform scale (fan bursts of a thousand within 30 s, breaking news
+    /// shared by thousands, trending hashtags, communities of hyperactive
+    /// friends, news bots on crons; retweets carrying their original's
+    /// entities) and the operations at scale. The truth file then has
     /// `account_id,role,campaign`. `--rows`, `--groups`, `--group-size`,
     /// `--coordinated-share`, `--text` and `--objects` do not apply.
     #[arg(long, value_enum, value_name = "NAME")]
     pub scenario: Option<ScenarioArg>,
+    /// How --scenario writes its tweets: `x-api-v1` (JSON Lines) or
+    /// `io-archive` (the X IO archive's tweets CSV: minute-precision
+    /// times, small accounts' ids hashed, Python-list cells).
+    #[arg(long, value_enum, default_value = "x-api-v1", value_name = "FORMAT")]
+    pub format: WorldFormatArg,
     /// Days covered by --scenario.
     #[arg(long, default_value_t = 28)]
     pub days: u32,
@@ -443,6 +484,18 @@ pub enum ScenarioArg {
     Mixed,
     /// Organic accounts and decoys only.
     Organic,
+    /// The hard negatives at their platform scale, and three operations.
+    Realistic,
+    /// The hard negatives at their platform scale, no operation.
+    RealisticOrganic,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum WorldFormatArg {
+    /// X API v1.1 tweets, JSON Lines.
+    XApiV1,
+    /// The X IO archive's tweets CSV.
+    IoArchive,
 }
 
 #[derive(Debug, Args)]

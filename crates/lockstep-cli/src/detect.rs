@@ -1,4 +1,6 @@
-use crate::args::{ClustersArg, DetectArgs, EngineArg, NearTextMode, NearTextPairs, SemanticsArg};
+use crate::args::{
+    ClustersArg, DetectArgs, EngineArg, NearTextMode, NearTextPairs, RuleArg, SemanticsArg,
+};
 use crate::input::count;
 use crate::memory::fmt_bytes;
 use crate::progress::Stages;
@@ -32,6 +34,14 @@ struct Plan {
     threshold: ThresholdConfig,
 }
 
+/// Whether pairs.csv holds every pair, or the coordinated edges' only.
+fn all_pairs(a: &DetectArgs, p: &Plan) -> bool {
+    a.all_pairs || p.detect.semantics == Semantics::CooRTweet
+}
+
+/// The tested rule's false discovery rate unless `--fdr` says otherwise.
+const DEFAULT_FDR: f64 = 0.01;
+
 pub(crate) fn seconds_to_us(flag: &str, s: f64) -> anyhow::Result<i64> {
     if !s.is_finite() || s < 0.0 {
         bail!("`{flag}` must be a non-negative number of seconds, got `{s}`");
@@ -60,6 +70,9 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
             bail!("`--fdr` must be over 0 and at most 1, got `{q}`");
         }
     }
+    if let (Some(RuleArg::Naive), Some(q)) = (a.rule, a.fdr) {
+        bail!("`--fdr {q}` is the tested rule's rate: drop it, or `--rule naive`");
+    }
     if let Some(w) = a.min_idf {
         if !(w.is_finite() && w >= 0.0) {
             bail!("`--min-idf` must be a non-negative number, got `{w}`");
@@ -83,6 +96,15 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
             a.window
         );
     }
+    // The tested rule is the default with lockstep semantics; CooRTweet's
+    // semantics keep CooRTweet's rule unless a test is asked for.
+    let fdr = match (a.rule, semantics) {
+        (Some(RuleArg::Naive), _) => None,
+        (Some(RuleArg::Tested), _) | (None, Semantics::Lockstep) => {
+            Some(a.fdr.unwrap_or(DEFAULT_FDR))
+        }
+        (None, Semantics::CooRTweet) => a.fdr,
+    };
     let (default_q, default_min) = match semantics {
         Semantics::CooRTweet => (Some(0.5), 1),
         Semantics::Lockstep => (None, 2),
@@ -99,7 +121,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         layers,
         near_text,
         near_text_mode: a.near_text_mode,
-        fdr: a.fdr,
+        fdr,
         min_idf: a.min_idf,
         detect: DetectConfig {
             window_us,
@@ -112,10 +134,19 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         threshold: ThresholdConfig {
             quantile,
             min_weight: a.min_weight.unwrap_or(default_min),
-            clusters: if a.clusters == ClustersArg::Leiden {
-                lockstep_graph::ClusterMethod::Leiden { resolution: a.resolution, seed: 1 }
-            } else {
-                lockstep_graph::ClusterMethod::Components
+            clusters: match a.clusters.unwrap_or(match semantics {
+                Semantics::Lockstep => ClustersArg::Split,
+                Semantics::CooRTweet => ClustersArg::Components,
+            }) {
+                ClustersArg::Leiden => {
+                    lockstep_graph::ClusterMethod::Leiden { resolution: a.resolution, seed: 1 }
+                }
+                ClustersArg::Components => lockstep_graph::ClusterMethod::Components,
+                ClustersArg::Split => lockstep_graph::ClusterMethod::Split {
+                    above: a.split_above,
+                    resolution: a.resolution,
+                    seed: 1,
+                },
             },
         },
     })
@@ -142,14 +173,25 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
         "keep_loops": p.detect.keep_loops,
         "dedup": p.detect.dedup,
         "raw_csv": a.raw_csv,
+        "all_pairs": all_pairs(a, p),
         "text_similarity": a.text_similarity,
         "min_text_tokens": a.min_text_tokens,
         "drop_emoji": a.drop_emoji,
         "near_text_mode": format!("{:?}", a.near_text_mode).to_lowercase(),
         "near_text_pairs": format!("{:?}", a.near_text_pairs).to_lowercase(),
-        "fdr": a.fdr,
+        "rule": match (p.fdr, p.detect.semantics) {
+            (Some(_), _) => "tested",
+            (None, Semantics::CooRTweet) => "coortweet",
+            (None, Semantics::Lockstep) => "naive",
+        },
+        "fdr": p.fdr,
         "min_idf": a.min_idf,
-        "clusters": format!("{:?}", a.clusters).to_lowercase(),
+        "clusters": match p.threshold.clusters {
+            lockstep_graph::ClusterMethod::Components => "components",
+            lockstep_graph::ClusterMethod::Leiden { .. } => "leiden",
+            lockstep_graph::ClusterMethod::Split { .. } => "split",
+        },
+        "split_above": a.split_above,
         "resolution": a.resolution,
     });
     for (k, v) in detect.as_object().expect("an object") {
@@ -429,6 +471,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     stages.start("writing");
     let results = lockstep_report::Results {
         formula_guard: !a.raw_csv,
+        all_pairs: all_pairs(&a, &plan),
         near_text: near.as_ref(),
         bios: bios.as_ref(),
         significance: significance.as_ref(),
@@ -518,7 +561,7 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
     }
     if let Some(q) = p.fdr {
         threshold.push(format!(
-            "q-value <= {q} under both nulls (each account shifted by whole days, Benjamini-Hochberg over account pairs sharing an object; partners at random, over account pairs with an edge)"
+            "q-value <= {q} under both nulls (each account shifted by whole days, meetings inside an object's opening judged by the opening's spread, Benjamini-Hochberg over account pairs sharing an object; partners at random, over account pairs with an edge)"
         ));
     }
     if let Some(w) = p.min_idf {
@@ -601,6 +644,9 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
             }
             lockstep_graph::ClusterMethod::Leiden { resolution, seed } => format!(
                 "Leiden communities (modularity, resolution {resolution}, seed {seed}) of the edges over the threshold"
+            ),
+            lockstep_graph::ClusterMethod::Split { above, resolution, seed } => format!(
+                "connected components of the edges over the threshold; those of more than {above} accounts cut into Leiden communities (modularity, resolution {resolution}, seed {seed})"
             ),
         },
     );
@@ -685,14 +731,14 @@ fn print_summary(
     if let (Some(sig), Some(fdr)) = (r.significance, plan.fdr) {
         writeln!(
             out,
-            "significance: {} of {} with q <= {fdr} under both nulls ({} with accounts shifted by whole days over {} days, {} hypotheses; {} with partners at random, {} hypotheses)",
+            "significance: {} of {} with q <= {fdr} under both nulls ({} with accounts shifted by whole days over {} days, meetings in an object's opening judged by its spread, {} hypotheses; {} with partners at random, {} hypotheses)",
             t((0..sig.q_value.len()).filter(|&i| sig.q_both(i) <= fdr).count() as u64),
             count(sig.q_value.len() as u64, "edge"),
             t(sig.q_value.iter().filter(|&&q| q <= fdr).count() as u64),
             sig.span_days,
             t(sig.hypotheses as u64),
             t(sig.partners.q_value.iter().filter(|&&q| q <= fdr).count() as u64),
-            t(sig.partners.hypotheses as u64)
+            t(sig.partners.hypotheses as u64),
         )?;
     }
     let n = r.net;
@@ -727,5 +773,18 @@ fn print_summary(
         count(n.sub.vertices, "account"),
         count(n.clusters.len() as u64, "cluster"),
         t(n.clusters.first().map_or(0, |c| c.accounts.len()) as u64)
-    )
+    )?;
+    if plan.fdr.is_some() {
+        // What the count alone would have flagged, so that a reader sees
+        // what the test removed (`--rule naive` gives it).
+        let w = &r.det.edges.weight;
+        let naive = w.iter().filter(|&&x| x >= plan.threshold.min_weight).count() as u64;
+        writeln!(
+            out,
+            "  without the test (--rule naive): {} with weight >= {}",
+            count(naive, "edge"),
+            plan.threshold.min_weight
+        )?;
+    }
+    Ok(())
 }

@@ -1,4 +1,4 @@
-use crate::args::{ScenarioArg, SimulateArgs};
+use crate::args::{ScenarioArg, SimulateArgs, WorldFormatArg};
 use crate::ExitStatus;
 use anyhow::Context;
 use std::fs::File;
@@ -34,8 +34,13 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<ExitStatus> {
             let world = lockstep_sim::world::World {
                 accounts: a.accounts.unwrap_or(20_000),
                 days: a.days,
-                operations: matches!(kind, ScenarioArg::Mixed),
+                operations: matches!(kind, ScenarioArg::Mixed | ScenarioArg::Realistic),
                 seed: a.seed,
+                realistic: matches!(kind, ScenarioArg::Realistic | ScenarioArg::RealisticOrganic),
+                schema: match a.format {
+                    WorldFormatArg::XApiV1 => lockstep_sim::world::Schema::XApiV1,
+                    WorldFormatArg::IoArchive => lockstep_sim::world::Schema::IoArchive,
+                },
             };
             let mut stages = crate::progress::Stages::new(a.quiet || a.out.as_os_str() == "-");
             stages.start("simulating");

@@ -127,8 +127,11 @@ fn coortweet_golden_on_russian_tweets() {
 /// Same bytes out whatever the thread count (timings aside).
 #[test]
 fn outputs_do_not_depend_on_threads() {
+    // One edge passes at 5%, so clusters and campaigns are compared too;
+    // every pair, so that all of them are.
     let args = |t: &'static str| {
-        ["detect", "examples/data/russian_coord_tweets.csv", "--out", "{OUT}", "--threads", t]
+        let data = "examples/data/russian_coord_tweets.csv";
+        ["detect", data, "--out", "{OUT}", "--threads", t, "--fdr", "0.05", "--all-pairs"]
     };
     let one = lockstep(&args("1"));
     let two = lockstep(&args("2"));
@@ -151,7 +154,13 @@ fn outputs_do_not_depend_on_threads() {
 fn outputs_do_not_depend_on_the_memory_limit() {
     let spill = TempDir::new("spill");
     let args = |limit: &'static str| {
-        let mut a = vec!["detect", "examples/data/russian_coord_tweets.csv", "--out", "{OUT}"];
+        let mut a = vec![
+            "detect",
+            "examples/data/russian_coord_tweets.csv",
+            "--out",
+            "{OUT}",
+            "--all-pairs",
+        ];
         a.extend(["--fdr", "0.05", "--fast-window", "10", "--dedup", "--memory-limit", limit]);
         a.extend(["--spill-dir", spill.0.to_str().unwrap()]);
         lockstep(&a)
@@ -185,7 +194,13 @@ fn outputs_do_not_depend_on_the_memory_limit() {
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
     if mounts.lines().any(|l| l.starts_with("tmpfs /dev/shm ")) {
         let shm = format!("/dev/shm/lockstep-cli-test-{}", std::process::id());
-        let mut a = vec!["detect", "examples/data/russian_coord_tweets.csv", "--out", "{OUT}"];
+        let mut a = vec![
+            "detect",
+            "examples/data/russian_coord_tweets.csv",
+            "--out",
+            "{OUT}",
+            "--all-pairs",
+        ];
         a.extend(["--memory-limit", "1K", "--spill-dir", &shm]);
         let r = lockstep(&a);
         assert_eq!(r.code, 0, "{}", r.stderr);
@@ -199,7 +214,7 @@ const KEEP_ALL: [&str; 4] = ["--min-participation", "1", "--min-weight", "1"];
 
 #[test]
 fn small_shares_lockstep_semantics() {
-    let r = detect("shares-csv/small.csv", &["--fast-window", "10"]);
+    let r = detect("shares-csv/small.csv", &["--fast-window", "10", "--rule", "naive"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     insta::assert_snapshot!("small_stdout", r.stdout);
     for (snap, file) in [
@@ -356,11 +371,12 @@ fn simulate_is_deterministic() {
         .skip(1)
         .filter(|l| !l.split(',').nth(1).unwrap_or("").is_empty())
         .collect();
+    // The tested rule may leave out a member that joined few events.
     let planted = clustered.iter().filter(|l| l.starts_with('g')).count();
-    assert_eq!(planted, 100, "planted accounts clustered");
+    assert!(planted >= 98, "planted accounts clustered: {planted}");
     assert_eq!(
         clustered.len(),
-        100,
+        planted,
         "organic accounts clustered: {:?}",
         &clustered[..clustered.len().min(5)]
     );
@@ -370,7 +386,7 @@ fn simulate_is_deterministic() {
 /// CSV (unless `--raw-csv`) and markup is escaped in XML.
 #[test]
 fn hostile_values_are_defused() {
-    let r = detect("shares-csv/hostile.csv", &[]);
+    let r = detect("shares-csv/hostile.csv", &["--rule", "naive"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     insta::assert_snapshot!("hostile_pairs", read(&r, "pairs.csv"));
     let gexf = read(&r, "network.gexf");
@@ -378,7 +394,7 @@ fn hostile_values_are_defused() {
         gexf.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !gexf.contains("<script>"),
         "{gexf}"
     );
-    let raw = detect("shares-csv/hostile.csv", &["--raw-csv"]);
+    let raw = detect("shares-csv/hostile.csv", &["--raw-csv", "--rule", "naive"]);
     assert!(read(&raw, "pairs.csv").contains(",\"=HYPERLINK("));
 
     // The HTML report shows the payloads as text and runs nothing.
@@ -420,13 +436,23 @@ fn cross_platform_urls_link_accounts() {
 /// A directory as input means its files, in name order.
 #[test]
 fn directory_input_reads_every_file() {
-    let r = detect("cross-platform", &["--layers", "url"]);
+    // A span of minutes: nothing to test against, so the counting rule.
+    let r = detect("cross-platform", &["--layers", "url", "--rule", "naive"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let s = summary(&r);
     assert_eq!(s["inputs"].as_array().unwrap().len(), 2);
     assert_eq!(s["coordinated"]["edges"], 1);
     let pattern = fixture("cross-platform/*.json*");
-    let r = lockstep(&["detect", pattern.to_str().unwrap(), "--out", "{OUT}", "--layers", "url"]);
+    let r = lockstep(&[
+        "detect",
+        pattern.to_str().unwrap(),
+        "--out",
+        "{OUT}",
+        "--layers",
+        "url",
+        "--rule",
+        "naive",
+    ]);
     assert_eq!(summary(&r)["inputs"].as_array().unwrap().len(), 2, "{}", r.stderr);
 }
 
@@ -605,7 +631,7 @@ fn fdr_keeps_edges_beyond_chance() {
     assert_eq!(s["parameters"]["fdr"], 0.05);
     let edges = read(&r, "edges.csv");
     assert!(edges.lines().next().unwrap().ends_with(
-        ",expected_objects,p_value,q_value,partner_expected,partner_p_value,partner_q_value"
+        ",expected_objects,p_value,q_value,partner_expected,partner_p_value,partner_q_value,in_openings"
     ));
     let mut rows = csv::Reader::from_reader(edges.as_bytes());
     let header = rows.headers().unwrap().clone();
@@ -783,7 +809,8 @@ fn simulated_world_is_detected_and_scored() {
 /// reaches the threshold, and no edge below it is kept.
 #[test]
 fn min_idf_keeps_edges_on_rare_objects() {
-    let base = ["detect", "examples/data/russian_coord_tweets.csv", "--out", "{OUT}"];
+    let base =
+        ["detect", "examples/data/russian_coord_tweets.csv", "--out", "{OUT}", "--rule", "naive"];
     let all = lockstep(&base);
     let with = lockstep(&[&base[..], &["--min-idf", "12"]].concat());
     assert_eq!(with.code, 0, "{}", with.stderr);
@@ -828,7 +855,7 @@ fn http_json(addr: &str, path: &str) -> serde_json::Value {
 #[test]
 fn serve_answers_over_a_run() {
     use std::io::BufRead;
-    let r = detect("shares-csv/small.csv", &["--fast-window", "10"]);
+    let r = detect("shares-csv/small.csv", &["--fast-window", "10", "--rule", "naive"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep"))
         .args(["serve", r.out.to_str().unwrap(), "--port", "0", "--quiet"])

@@ -43,6 +43,8 @@ fn detect_posts(tag: &str, args: &[&str]) -> PathBuf {
         .arg(fixture("posts.csv.gz"))
         .args(args)
         .args(["--window", "60", "--min-participation", "1", "--min-weight", "1", "--quiet"])
+        // The toolkit's rule, and every pair: parity is about the counting.
+        .args(["--rule", "naive", "--all-pairs"])
         .arg("--out")
         .arg(&out)
         .stdout(std::process::Stdio::null())

@@ -38,6 +38,18 @@ pub enum ClusterMethod {
         /// Seed of the algorithm's random order.
         seed: u64,
     },
+    /// Components, except that a component of more than `above` accounts
+    /// is cut into its Leiden communities: a crowd that chance edges join
+    /// into thousands of accounts is almost never one operation, while a
+    /// dense group stays whole under modularity.
+    Split {
+        /// The largest component kept whole.
+        above: usize,
+        /// Resolution γ of the Leiden cut.
+        resolution: f64,
+        /// Seed of the algorithm's random order.
+        seed: u64,
+    },
 }
 
 /// Sizes of a graph's connected components.
@@ -62,6 +74,9 @@ pub struct Cluster {
     pub accounts: Vec<u32>,
     /// Indices of its over-threshold edges in the edge table.
     pub edges: Vec<usize>,
+    /// Accounts of the over-threshold component it was cut from, when it
+    /// is a Leiden community of a larger component.
+    pub cut_from: Option<usize>,
 }
 
 /// Per-account figures.
@@ -98,25 +113,30 @@ pub struct Network {
     pub accounts: Vec<(u32, AccountStats)>,
 }
 
-/// Leiden communities of the over-threshold graph, as a group key per
-/// vertex (the smallest vertex id of its community); vertices outside it
-/// stay `None`.
+/// Leiden communities of the over-threshold graph's components that `cut`
+/// admits (by root), as a group key per vertex (the smallest vertex id of
+/// its community); vertices of other components keep their root, and
+/// vertices outside the graph stay `None`.
 fn leiden_groups(
     root: &[Option<u32>],
     sub_edges: &[usize],
     e: &lockstep_detect::EdgeTable,
     resolution: f64,
     seed: u64,
+    cut: impl Fn(u32) -> bool,
 ) -> Vec<Option<u32>> {
     use leiden_rs::{GraphDataBuilder, Leiden, LeidenConfig};
     let vertices: Vec<u32> =
-        (0..root.len() as u32).filter(|&v| root[v as usize].is_some()).collect();
+        (0..root.len() as u32).filter(|&v| root[v as usize].is_some_and(&cut)).collect();
+    if vertices.is_empty() {
+        return root.to_vec();
+    }
     let mut dense = vec![u32::MAX; root.len()];
     for (k, &v) in vertices.iter().enumerate() {
         dense[v as usize] = k as u32;
     }
     let mut b = GraphDataBuilder::new(vertices.len());
-    for &i in sub_edges {
+    for &i in sub_edges.iter().filter(|&&i| dense[e.a[i] as usize] != u32::MAX) {
         let (x, y) = (dense[e.a[i] as usize] as usize, dense[e.b[i] as usize] as usize);
         b.add_edge(x, y, e.weight[i] as f64).expect("vertices in range, finite weight");
     }
@@ -139,7 +159,7 @@ fn leiden_groups(
         let c = out.partition.community_of(k);
         key[c] = key[c].min(v);
     }
-    let mut groups = vec![None; root.len()];
+    let mut groups = root.to_vec();
     for (k, &v) in vertices.iter().enumerate() {
         groups[v as usize] = Some(key[out.partition.community_of(k)]);
     }
@@ -299,10 +319,22 @@ pub fn build_with(
         .collect();
     let (_, full) = components(n, (0..e.len()).map(|i| (e.a[i], e.b[i])));
     let sub_edges: Vec<usize> = (0..e.len()).filter(|&i| over[i]).collect();
-    let (mut root, sub) = components(n, sub_edges.iter().map(|&i| (e.a[i], e.b[i])));
-    if let ClusterMethod::Leiden { resolution, seed } = cfg.clusters {
-        root = leiden_groups(&root, &sub_edges, e, resolution, seed);
+    let (component, sub) = components(n, sub_edges.iter().map(|&i| (e.a[i], e.b[i])));
+    let mut component_size = vec![0usize; n];
+    for r in component.iter().flatten() {
+        component_size[*r as usize] += 1;
     }
+    let root = match cfg.clusters {
+        ClusterMethod::Components => component.clone(),
+        ClusterMethod::Leiden { resolution, seed } => {
+            leiden_groups(&component, &sub_edges, e, resolution, seed, |_| true)
+        }
+        ClusterMethod::Split { above, resolution, seed } => {
+            leiden_groups(&component, &sub_edges, e, resolution, seed, |r| {
+                component_size[r as usize] > above
+            })
+        }
+    };
 
     // Clusters: group accounts by root; number by size desc, then first name.
     let mut members: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
@@ -326,7 +358,9 @@ pub fn build_with(
             for &a in &accounts {
                 cluster_of[a as usize] = Some(k as u32 + 1);
             }
-            Cluster { id: k as u32 + 1, accounts, edges: Vec::new() }
+            let from = component[accounts[0] as usize].map_or(0, |r| component_size[r as usize]);
+            let cut_from = (from > accounts.len()).then_some(from);
+            Cluster { id: k as u32 + 1, accounts, edges: Vec::new(), cut_from }
         })
         .collect();
     for &i in &sub_edges {

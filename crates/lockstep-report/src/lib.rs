@@ -58,6 +58,9 @@ pub struct Results<'a> {
     pub idf: Option<&'a [f64]>,
     /// The clusters' factory fingerprints, when computed.
     pub fingerprints: Option<&'a [lockstep_fingerprint::ClusterFingerprint]>,
+    /// Write every pair to pairs.csv; otherwise only the pairs of the
+    /// edges over the threshold (the evidence of the findings).
+    pub all_pairs: bool,
 }
 
 impl<'a> Results<'a> {
@@ -77,6 +80,7 @@ impl<'a> Results<'a> {
             talking_points: None,
             roles: None,
             scores: None,
+            all_pairs: true,
         }
     }
 }

@@ -136,6 +136,8 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
                 "edges_q_at_most_0_01": s.partners.q_value.iter().filter(|&&q| q <= 0.01).count(),
                 "edges_q_at_most_0_05": s.partners.q_value.iter().filter(|&&q| q <= 0.05).count(),
             },
+            "openings": "a meeting inside an object's opening (its first hour, and on while actions come within the window of each other) counts at the larger of the day-shift chance and the opening's own (its times kept, who holds them random)",
+            "edges_with_meetings_in_openings": s.in_openings.iter().filter(|&&n| n > 0).count(),
             "edges_both_q_at_most_0_01": (0..s.q_value.len()).filter(|&i| s.q_both(i) <= 0.01).count(),
         })),
         "bios": r.bios.map(|b| json!({

@@ -267,13 +267,21 @@ pub(crate) fn pairs_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     .map_err(io_err)?;
     c.flush()?;
     drop(c);
+    // Without all_pairs, the pairs of the edges over the threshold: on a
+    // month of real traffic every pair is tens of gigabytes of bursts.
+    let chosen: Option<Vec<usize>> = (!r.all_pairs).then(|| {
+        let e = &r.det.edges;
+        (0..e.len()).filter(|&i| r.net.over[i]).flat_map(|i| e.pair_range(i, p)).collect()
+    });
+    let row_of = |k: usize| chosen.as_ref().map_or(k, |c| c[k]);
+    let n = chosen.as_ref().map_or(p.len(), Vec::len);
     // Rows are formatted in parallel, a block at a time, and written in
     // order: the bytes are those of a sequential loop.
     let rows = |range: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
         let mut c = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(Vec::with_capacity(range.len() * 160));
-        for k in range {
+        for k in range.map(row_of) {
             let (a, b) = (p.older[k] as usize, p.newer[k] as usize);
             c.write_record([
                 t.layer[a].name(),
@@ -293,7 +301,7 @@ pub(crate) fn pairs_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
         }
         c.into_inner().map_err(|e| io::Error::other(e.to_string()))
     };
-    write_blocks(w, p.len(), &rows)
+    write_blocks(w, n, &rows)
 }
 
 /// Writes rows `0..n`, formatted in parallel a chunk at a time by `rows`
@@ -385,6 +393,7 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
             "partner_expected",
             "partner_p_value",
             "partner_q_value",
+            "in_openings",
         ]);
     }
     c.write_record(&header).map_err(io_err)?;
@@ -398,6 +407,7 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
                 format!("{:.6}", s.partners.expected[i]),
                 format!("{:.6e}", s.partners.p_value[i]),
                 format!("{:.6e}", s.partners.q_value[i]),
+                s.in_openings[i].to_string(),
             ]
         });
         let mut row: Vec<String> = vec![

@@ -418,6 +418,7 @@ pub fn partners(run: &Run, p: &Params) -> Result<Rows, ServeError> {
         "cluster",
         "q_value",
         "partner_q_value",
+        "in_openings",
     ];
     let present: Vec<(&str, usize)> = wanted
         .iter()

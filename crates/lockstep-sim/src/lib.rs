@@ -161,6 +161,30 @@ pub mod text {
         ((0..n).map(|_| draw(d)).collect(), [d.below(2_000), d.below(2_000)])
     }
 
+    /// One member's paraphrase of a line: about a third of the words
+    /// replaced, the rest in a rotated order, the hashtags kept; too far
+    /// from the line for near-duplicate text.
+    pub(crate) fn paraphrase(line: &(Vec<u64>, [u64; 2]), d: &mut Draws, out: &mut String) {
+        let mut words = line.0.clone();
+        for w in words.iter_mut() {
+            if d.below(3) == 0 {
+                *w = draw(d);
+            }
+        }
+        let cut = d.below(words.len() as u64) as usize;
+        words.rotate_left(cut);
+        for (i, &w) in words.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            word(w, out);
+        }
+        for &t in &line.1 {
+            out.push_str(" #");
+            word(t, out);
+        }
+    }
+
     /// One member's copy of a line: up to three edits, each a swapped word,
     /// a dropped word, an added emoji, changed punctuation, or the hashtags
     /// moved to the front.

@@ -33,6 +33,33 @@
 //!   feed (50 a day) within a minute of publication, each polling on its
 //!   own.
 //!
+//! **Realistic** (`World::realistic`, `simulate --scenario realistic`):
+//! the hard negatives at the scale they have on the platform, and
+//! exports as they come.
+//! - fan bursts: two celebrities post once a day and 1,000–1,500 fans
+//!   retweet each post within about 30 s of release;
+//! - breaking news: a story a day shared by 1,000–3,000 accounts within
+//!   minutes, a third of them with the share button's identical text
+//!   (headline, `via @site`);
+//! - trending hashtags: three a day, each used by 300–3,000 accounts
+//!   within hours;
+//! - organic communities of hyperactive friends (forty, of 10–50 accounts)
+//!   who post twice a day beyond their own rhythm, each post retweeted by
+//!   one friend in eight within minutes;
+//! - independent news bots: six, two feeds, each bot polling its feed
+//!   every ten minutes on a cron of its own;
+//! - retweets carry their original's hashtags, links and author mention,
+//!   as both X exports do;
+//! - the operations at scale: a factory of 300 accounts in office hours
+//!   (its own posts, links with tracking-parameter and short-link
+//!   variants, copied lines, and retweets of the day's popular posts), a
+//!   camouflaged operation of 60 old accounts paraphrasing within about
+//!   twenty minutes, and a slow one of 40 spread over twelve hours.
+//!
+//! Written as X API v1.1 JSON Lines or as the X IO-archive tweets CSV
+//! (`Schema::IoArchive`: minute-precision `tweet_time`, ids of accounts
+//! under 5,000 followers hashed, Python-list cells).
+//!
 //! Everything is drawn from counter-based streams keyed by the seed, so the
 //! same seed and sizes give the same bytes.
 
@@ -51,11 +78,40 @@ pub struct World {
     pub operations: bool,
     /// Seed.
     pub seed: u64,
+    /// The hard negatives at their real scale (see the module docs).
+    pub realistic: bool,
+    /// How the tweets are written.
+    pub schema: Schema,
 }
 
 impl Default for World {
     fn default() -> Self {
-        World { accounts: 20_000, days: 28, operations: true, seed: 1 }
+        World {
+            accounts: 20_000,
+            days: 28,
+            operations: true,
+            seed: 1,
+            realistic: false,
+            schema: Schema::XApiV1,
+        }
+    }
+}
+
+/// The export a world is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// X API v1.1 tweets, JSON Lines.
+    XApiV1,
+    /// The X Information Operations archive's tweets CSV.
+    IoArchive,
+}
+
+/// Operation sizes: (farm, camouflage, slow).
+fn op_sizes(w: &World) -> [u64; 3] {
+    if w.realistic {
+        [300, 60, 40]
+    } else {
+        [FARM, CAMOUFLAGE, SLOW]
     }
 }
 
@@ -111,6 +167,9 @@ const MEMBER: u64 = 15;
 const DECOY: u64 = 16;
 const FEED: u64 = 17;
 const PROFILE: u64 = 18;
+const FRIENDS: u64 = 19;
+const ITEM: u64 = 20;
+const VARIANT: u64 = 21;
 
 struct Account {
     id: u64,
@@ -131,6 +190,13 @@ enum What {
     Text(u64, Option<u64>),
     /// A member's copy of an order's line: order key, member key.
     Line(u64, u64),
+    /// A member's paraphrase of an order's line: order key, member key.
+    Paraphrase(u64, u64),
+    /// A link shared through the share button: the headline, `via @site`.
+    Share(u64, u64),
+    /// An operation's link as members paste it: with tracking parameters,
+    /// through a shortener, or plain (site, article).
+    Variant(u64, u64),
 }
 
 struct Post {
@@ -204,6 +270,192 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
         organic_posts(w, &mut posts, idx, a, rate, zone, items_per_day, articles_per_day);
     }
 
+    let mut authors = std::collections::HashMap::new();
+    if w.realistic {
+        realistic_decoys(w, &mut posts, &mut authors, items_per_day);
+        cron_bots(w, &mut accounts, &mut posts);
+    } else {
+        mixed_decoys(w, &mut posts);
+        aggregators(w, &mut accounts, &mut posts);
+    }
+
+    if w.operations {
+        operations(w, &mut accounts, &mut posts, items_per_day, articles_per_day);
+    }
+
+    writeln!(truth, "account_id,role,campaign")?;
+    for a in &accounts {
+        let id = user_id(w, a);
+        writeln!(truth, "x:{id},{},{}", a.role.name(), a.role.campaign().unwrap_or(""))?;
+    }
+
+    // Only posts inside the covered days; in time order, ties by account
+    // and kind so that the order is total.
+    let end = START_MS + days * DAY_MS;
+    posts.retain(|p| p.ms >= START_MS && p.ms < end);
+    posts.sort_by_key(|p| (p.ms, p.account, what_key(p.what)));
+    let mut line = String::with_capacity(512);
+    let mut tweet = Tweet::default();
+    if w.schema == Schema::IoArchive {
+        out.write_all(IO_HEADER.as_bytes())?;
+    }
+    for (n, p) in posts.iter().enumerate() {
+        let a = &accounts[p.account as usize];
+        line.clear();
+        let id = 2_000_000_000 + n as u64;
+        tweet.fill(w, id, p, &authors);
+        match w.schema {
+            Schema::XApiV1 => write_tweet(&mut line, w, id, p, a, &tweet),
+            Schema::IoArchive => write_io_row(&mut line, w, id, p, a, &tweet),
+        }
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(posts.len() as u64)
+}
+
+/// The columns of the IO archive's tweets CSV, as released.
+const IO_HEADER: &str = "tweetid,userid,user_display_name,user_screen_name,user_reported_location,user_profile_description,user_profile_url,follower_count,following_count,account_creation_date,account_language,tweet_language,tweet_text,tweet_time,tweet_client_name,in_reply_to_userid,in_reply_to_tweetid,quoted_tweet_tweetid,is_retweet,retweet_userid,retweet_tweetid,latitude,longitude,quote_count,reply_count,like_count,retweet_count,hashtags,urls,user_mentions,poll_choices\n";
+
+/// An account's id as written: in the IO archive, accounts with fewer
+/// than 5,000 followers are hashed (64 hex digits), as the releases do.
+fn user_id(w: &World, a: &Account) -> String {
+    let (followers, _, _) = profile(w.seed, a);
+    if w.schema == Schema::IoArchive && followers < 5_000 {
+        hashed(w.seed, a.id)
+    } else {
+        a.id.to_string()
+    }
+}
+
+fn hashed(seed: u64, id: u64) -> String {
+    let mut d = Draws::new(seed, 99, id);
+    format!("{:016x}{:016x}{:016x}{:016x}", d.u64(), d.u64(), d.u64(), d.u64())
+}
+
+/// What one post says and names, whatever the schema.
+#[derive(Default)]
+struct Tweet {
+    text: String,
+    urls: Vec<String>,
+    tags: Vec<u64>,
+    /// Mentioned account ids.
+    mentions: Vec<u64>,
+    /// A retweet's original: (post id, author id).
+    retweet: Option<(u64, u64)>,
+}
+
+impl Tweet {
+    fn fill(
+        &mut self,
+        w: &World,
+        id: u64,
+        p: &Post,
+        authors: &std::collections::HashMap<u64, u64>,
+    ) {
+        let seed = w.seed;
+        self.text.clear();
+        self.urls.clear();
+        self.tags.clear();
+        self.mentions.clear();
+        self.retweet = None;
+        match p.what {
+            What::Retweet(item) => {
+                // At scale, a retweet carries its original's entities, as
+                // both X exports write it: the author's mention, and its
+                // hashtag and link when it had them.
+                let mut d = Draws::new(seed, ITEM, item);
+                let author = match item {
+                    500_000_000..600_000_000 => 5_000_000 + item % 2,
+                    600_000_000..700_000_000 => 9_000_000 + ((item - 600_000_000) >> 40) * 1_000,
+                    _ => authors.get(&item).copied().unwrap_or(1_000_000 + d.below(w.accounts)),
+                };
+                self.retweet = Some((item, author));
+                let _ = std::fmt::Write::write_fmt(&mut self.text, format_args!("RT @u{author}:"));
+                if w.realistic {
+                    self.mentions.push(author);
+                    if d.below(3) == 0 {
+                        self.tags.push(heavy(&mut d, 2_000));
+                    }
+                    if d.below(4) == 0 {
+                        let site = heavy(&mut d, 2_000);
+                        self.urls.push(format!("https://site{site}.example/a/{item}"));
+                    }
+                }
+            }
+            What::Link(site, article) => {
+                let url = format!("https://site{site}.example/a/{article}");
+                text::organic(&mut Draws::new(seed, POST, id), &mut self.text);
+                self.text.push(' ');
+                self.text.push_str(&url);
+                self.urls.push(url);
+            }
+            What::Share(site, article) => {
+                // The share button: the headline and the site, the same for
+                // every reader.
+                let url = format!("https://site{site}.example/a/{article}");
+                text::organic(&mut Draws::new(seed, POST, site << 32 | article), &mut self.text);
+                let handle = 6_000_000 + site;
+                let _ = std::fmt::Write::write_fmt(
+                    &mut self.text,
+                    format_args!(" {url} via @u{handle}"),
+                );
+                self.urls.push(url);
+                self.mentions.push(handle);
+            }
+            What::Variant(site, article) => {
+                let mut d = Draws::new(seed, VARIANT, id);
+                let url = match d.below(6) {
+                    0 | 1 => format!(
+                        "https://site{site}.example/a/{article}?utm_source=tw&utm_medium=social&utm_campaign=m{}",
+                        d.below(1_000)
+                    ),
+                    2 => format!("https://bit.ly/{:x}", d.u64() >> 28),
+                    _ => format!("https://site{site}.example/a/{article}"),
+                };
+                text::organic(&mut d, &mut self.text);
+                self.text.push(' ');
+                self.text.push_str(&url);
+                self.urls.push(url);
+            }
+            What::Text(key, tag) => {
+                text::organic(&mut Draws::new(seed, POST, key), &mut self.text);
+                if let Some(t) = tag {
+                    self.text.push_str(" #");
+                    text::word(t, &mut self.text);
+                    self.tags.push(t);
+                }
+            }
+            What::Line(order, member) => {
+                let line = text::line(&mut Draws::new(seed, ORDER, order));
+                let mut d = Draws::new(seed, MEMBER, order << 8 | member | 1 << 63);
+                text::copy(&line, &mut d, &mut self.text);
+                self.tags.extend(line.1);
+            }
+            What::Paraphrase(order, member) => {
+                let line = text::line(&mut Draws::new(seed, ORDER, order));
+                let mut d = Draws::new(seed, MEMBER, order << 8 | member | 1 << 63);
+                text::paraphrase(&line, &mut d, &mut self.text);
+                self.tags.extend(line.1);
+            }
+        }
+    }
+}
+
+fn what_key(w: What) -> (u8, u64, u64) {
+    match w {
+        What::Retweet(i) => (0, i, 0),
+        What::Link(s, a) => (1, s, a),
+        What::Text(k, t) => (2, k, t.unwrap_or(u64::MAX)),
+        What::Line(o, m) => (3, o, m),
+        What::Paraphrase(o, m) => (4, o, m),
+        What::Share(s, a) => (5, s, a),
+        What::Variant(s, a) => (6, s, a),
+    }
+}
+
+/// The decoys of the mixed world: fan bursts, breaking news, trends.
+fn mixed_decoys(w: &World, posts: &mut Vec<Post>) {
+    let days = w.days.max(1) as i64;
     // Decoys among the organic accounts: fan bursts, breaking news, trends.
     for day in 0..days {
         let mut d = Draws::new(w.seed, DECOY, day as u64);
@@ -233,7 +485,11 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
             posts.push(Post { ms, account: user as u32, what: What::Text(key, Some(trend)) });
         }
     }
+}
 
+/// The mixed world's four aggregator bots.
+fn aggregators(w: &World, accounts: &mut Vec<Account>, posts: &mut Vec<Post>) {
+    let days = w.days.max(1) as i64;
     // Aggregator bots: every article of one feed, each bot polling on its own.
     for b in 0..AGGREGATORS {
         let mut d = Draws::new(w.seed, ACCOUNT, 1 << 40 | b);
@@ -261,38 +517,124 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
             }
         }
     }
-
-    if w.operations {
-        operations(w, &mut accounts, &mut posts, items_per_day, articles_per_day);
-    }
-
-    writeln!(truth, "account_id,role,campaign")?;
-    for a in &accounts {
-        writeln!(truth, "x:{},{},{}", a.id, a.role.name(), a.role.campaign().unwrap_or(""))?;
-    }
-
-    // Only posts inside the covered days; in time order, ties by account
-    // and kind so that the order is total.
-    let end = START_MS + days * DAY_MS;
-    posts.retain(|p| p.ms >= START_MS && p.ms < end);
-    posts.sort_by_key(|p| (p.ms, p.account, what_key(p.what)));
-    let mut line = String::with_capacity(512);
-    let mut said = String::new();
-    for (n, p) in posts.iter().enumerate() {
-        let a = &accounts[p.account as usize];
-        line.clear();
-        write_tweet(&mut line, &mut said, w.seed, 2_000_000_000 + n as u64, p, a);
-        out.write_all(line.as_bytes())?;
-    }
-    Ok(posts.len() as u64)
 }
 
-fn what_key(w: What) -> (u8, u64, u64) {
-    match w {
-        What::Retweet(i) => (0, i, 0),
-        What::Link(s, a) => (1, s, a),
-        What::Text(k, t) => (2, k, t.unwrap_or(u64::MAX)),
-        What::Line(o, m) => (3, o, m),
+/// The realistic world's decoys at their platform scale (module docs).
+/// Friend posts' authors go to `authors` (item -> account id), for the
+/// mention their retweets carry.
+fn realistic_decoys(
+    w: &World,
+    posts: &mut Vec<Post>,
+    authors: &mut std::collections::HashMap<u64, u64>,
+    items_per_day: u64,
+) {
+    let days = w.days.max(1) as i64;
+    for day in 0..days {
+        let mut d = Draws::new(w.seed, DECOY, day as u64);
+        let day_ms = START_MS + day * DAY_MS;
+        // Fans: every fourth account follows the celebrities.
+        for celebrity in 0..2u64 {
+            let t0 = day_ms + (8 + d.below(14) as i64) * HOUR_MS + d.below(HOUR_MS as u64) as i64;
+            let item = 500_000_000 + day as u64 * 2 + celebrity;
+            for _ in 0..(1_000 + d.below(500)) {
+                let fan = d.below(w.accounts.div_ceil(4)) * 4 % w.accounts;
+                let ms = t0 + 1_000 + exp_ms(&mut d, 8_000.0);
+                posts.push(Post { ms, account: fan as u32, what: What::Retweet(item) });
+            }
+        }
+        // Breaking news: one story, a third through the share button.
+        let t0 = day_ms + d.below(DAY_MS as u64) as i64;
+        for _ in 0..(1_000 + d.below(2_000)) {
+            let reader = d.below(w.accounts) as u32;
+            let ms = t0 + exp_ms(&mut d, 4.0 * 60_000.0);
+            let what = if d.below(3) == 0 {
+                What::Share(9_000, day as u64)
+            } else {
+                What::Link(9_000, day as u64)
+            };
+            posts.push(Post { ms, account: reader, what });
+        }
+        // Trending hashtags: three a day, within hours.
+        for k in 0..3u64 {
+            let trend = 5_000 + day as u64 * 3 + k;
+            let t0 = day_ms + d.below(DAY_MS as u64) as i64;
+            for _ in 0..(300 + heavy(&mut d, 2_700)) {
+                let user = d.below(w.accounts) as u32;
+                let ms = t0 + exp_ms(&mut d, 90.0 * 60_000.0);
+                posts.push(Post { ms, account: user, what: What::Text(d.u64(), Some(trend)) });
+            }
+        }
+    }
+    // Hyperactive friends: forty communities that post several times a day
+    // and retweet each other within minutes.
+    for c in 0..40u64 {
+        let mut d = Draws::new(w.seed, FRIENDS, c);
+        let members: Vec<u32> = (0..10 + d.below(41)).map(|_| d.below(w.accounts) as u32).collect();
+        for day in 0..days {
+            for (mi, &author) in members.iter().enumerate() {
+                for j in 0..2u64 {
+                    let ms = START_MS
+                        + day * DAY_MS
+                        + (7 + d.below(16) as i64) * HOUR_MS
+                        + d.below(HOUR_MS as u64) as i64;
+                    posts.push(Post { ms, account: author, what: What::Text(d.u64(), None) });
+                    let item = 8_000_000_000 + (c * 64 + mi as u64) * 1_024 + day as u64 * 4 + j;
+                    authors.insert(item, 1_000_000 + author as u64);
+                    for &friend in &members {
+                        if friend != author && d.below(100) < 12 {
+                            let at = ms + 5_000 + exp_ms(&mut d, 6.0 * 60_000.0);
+                            posts.push(Post { ms: at, account: friend, what: What::Retweet(item) });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let _ = items_per_day;
+}
+
+/// Six independent news bots on two feeds, each polling its feed every ten
+/// minutes on a cron of its own and posting what appeared since.
+fn cron_bots(w: &World, accounts: &mut Vec<Account>, posts: &mut Vec<Post>) {
+    // Six operators, six handle shapes: one shape shared would read as one
+    // operator, which the handle fingerprint is for.
+    const NAMES: [&str; 6] = [
+        "dailynewsdigest",
+        "headlines_now",
+        "newswire24",
+        "the_morning_feed",
+        "rss.pulse",
+        "briefing-bot",
+    ];
+    const CLIENTS: [&str; 6] =
+        ["IFTTT", "dlvr.it", "Buffer", "Hootsuite Inc.", "Zapier.com", "TweetDeck"];
+    let first = accounts.len() as u32;
+    let mut offsets = Vec::new();
+    for b in 0..6u64 {
+        let mut d = Draws::new(w.seed, ACCOUNT, 1 << 40 | b);
+        accounts.push(Account {
+            id: 7_000_000 + b,
+            handle: NAMES[b as usize].to_string(),
+            created_ms: START_MS - DAY_MS * (400 + d.below(2_000) as i64),
+            client: CLIENTS[b as usize],
+            role: Role::Aggregator,
+        });
+        offsets.push(d.below(10 * 60_000) as i64);
+    }
+    let poll = 10 * 60_000i64;
+    for day in 0..w.days.max(1) as i64 {
+        for k in 0..80u64 {
+            let feed = k % 2;
+            let mut d = Draws::new(w.seed, FEED, day as u64 * 80 + k);
+            let published = START_MS + day * DAY_MS + d.below(DAY_MS as u64) as i64;
+            for b in (0..6u64).filter(|b| b % 2 == feed) {
+                let off = offsets[b as usize];
+                let next = published + (off - published).rem_euclid(poll);
+                let ms = next + d.below(5_000) as i64;
+                let what = What::Link(9_001 + feed, day as u64 * 80 + k);
+                posts.push(Post { ms, account: first + b as u32, what });
+            }
+        }
     }
 }
 
@@ -349,14 +691,17 @@ fn operations(
     articles_per_day: u64,
 ) {
     let days = w.days as i64;
+    let [farm, camouflage, slow] = op_sizes(w);
     for (op, role, size) in
-        [(0u64, Role::Farm, FARM), (1, Role::Camouflage, CAMOUFLAGE), (2, Role::Slow, SLOW)]
+        [(0u64, Role::Farm, farm), (1, Role::Camouflage, camouflage), (2, Role::Slow, slow)]
     {
         let first = accounts.len() as u32;
         let batch_day = START_MS - DAY_MS * 110;
         for m in 0..size {
             let mut d = Draws::new(w.seed, ACCOUNT, 1 << 41 | op << 20 | m);
             let account = if role == Role::Farm {
+                // Made in one batch: three days, or a week at scale.
+                let batch_days = if w.realistic { 7 } else { 3 };
                 Account {
                     id: 9_000_000 + op * 1_000 + m,
                     handle: format!(
@@ -364,7 +709,7 @@ fn operations(
                         NAMES[d.below(NAMES.len() as u64) as usize],
                         d.below(100_000_000)
                     ),
-                    created_ms: batch_day + d.below(3 * DAY_MS as u64) as i64,
+                    created_ms: batch_day + d.below(batch_days * DAY_MS as u64) as i64,
                     client: "Twitter Web App",
                     role,
                 }
@@ -423,23 +768,46 @@ fn operations(
                     Role::Farm => day_ms + 6 * HOUR_MS + d.below(8 * HOUR_MS as u64) as i64,
                     _ => day_ms + d.below(DAY_MS as u64) as i64,
                 };
-                let what = |member: u64| match k % 3 {
-                    0 => What::Retweet(600_000_000 + order),
-                    1 => What::Link(9_100 + op, order),
-                    _ => What::Line(order, member),
+                // At scale, orders also push the day's popular posts, and
+                // members paste links as they come (tracking parameters, a
+                // shortener) and paraphrase.
+                let popular = day as u64 * items_per_day + d.below(10);
+                let what = |member: u64| match (w.realistic, role, k % 4) {
+                    (false, _, _) => match k % 3 {
+                        0 => What::Retweet(600_000_000 + order),
+                        1 => What::Link(9_100 + op, order),
+                        _ => What::Line(order, member),
+                    },
+                    (true, Role::Farm, 0) => What::Retweet(600_000_000 + order),
+                    (true, Role::Farm, 1) => What::Variant(9_100 + op, order),
+                    (true, Role::Farm, 2) => What::Line(order, member),
+                    (true, Role::Farm, _) => What::Retweet(popular),
+                    (true, Role::Camouflage, _) => match (day as u64 + k) % 3 {
+                        0 => What::Paraphrase(order, member),
+                        1 => What::Variant(9_100 + op, order),
+                        _ => What::Retweet(popular),
+                    },
+                    (true, _, _) => match day % 2 {
+                        0 => What::Paraphrase(order, member),
+                        _ => What::Variant(9_100 + op, order),
+                    },
                 };
-                let (join, spread) = match role {
-                    Role::Farm => (75, 40_000.0),
-                    Role::Camouflage => (60, 10.0 * 60_000.0),
-                    _ => (80, 0.0),
+                let (join, spread) = match (role, w.realistic) {
+                    (Role::Farm, false) => (75, 40_000.0),
+                    (Role::Farm, true) => (60, 40_000.0),
+                    (Role::Camouflage, false) => (60, 10.0 * 60_000.0),
+                    (Role::Camouflage, true) => (50, 8.0 * 60_000.0),
+                    (_, false) => (80, 0.0),
+                    (_, true) => (70, 0.0),
                 };
+                let slow_spread = if w.realistic { 12 } else { 6 };
                 for m in 0..size {
                     let mut dm = Draws::new(w.seed, MEMBER, order << 8 | m);
                     if dm.below(100) >= join {
                         continue;
                     }
                     let delay = if role == Role::Slow {
-                        dm.below(6 * HOUR_MS as u64) as i64
+                        dm.below(slow_spread * HOUR_MS as u64) as i64
                     } else {
                         exp_ms(&mut dm, spread).min(if role == Role::Farm {
                             300_000
@@ -476,58 +844,78 @@ fn profile(seed: u64, a: &Account) -> (u64, u64, bool) {
 }
 
 /// One tweet as X API v1.1 JSON and a newline.
-fn write_tweet(out: &mut String, said: &mut String, seed: u64, id: u64, p: &Post, a: &Account) {
+fn write_tweet(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &Tweet) {
     use std::fmt::Write as _;
     let created = twitter_date(a.created_ms);
-    let (followers, following, default_image) = profile(seed, a);
+    let (followers, following, default_image) = profile(w.seed, a);
     let _ = write!(
         out,
         "{{\"id_str\":\"{id}\",\"timestamp_ms\":\"{}\",\"user\":{{\"id_str\":\"{}\",\"screen_name\":\"{}\",\"created_at\":\"{created}\",\"followers_count\":{followers},\"friends_count\":{following},\"default_profile_image\":{default_image}}},\"source\":\"<a href=\\\"https://example.com/app\\\" rel=\\\"nofollow\\\">{}</a>\"",
         p.ms, a.id, a.handle, a.client
     );
-    said.clear();
-    let (mut urls, mut tags): (Option<String>, Vec<u64>) = (None, Vec::new());
-    match p.what {
-        What::Retweet(item) => {
-            let _ = write!(out, ",\"retweeted_status\":{{\"id_str\":\"{item}\"}}");
-            said.push_str("RT");
-        }
-        What::Link(site, article) => {
-            let url = format!("https://site{site}.example/a/{article}");
-            let mut d = Draws::new(seed, POST, id);
-            text::organic(&mut d, said);
-            said.push(' ');
-            said.push_str(&url);
-            urls = Some(url);
-        }
-        What::Text(key, tag) => {
-            text::organic(&mut Draws::new(seed, POST, key), said);
-            if let Some(t) = tag {
-                said.push_str(" #");
-                text::word(t, said);
-                tags.push(t);
-            }
-        }
-        What::Line(order, member) => {
-            let line = text::line(&mut Draws::new(seed, ORDER, order));
-            text::copy(&line, &mut Draws::new(seed, MEMBER, order << 8 | member | 1 << 63), said);
-            tags.extend(line.1);
-        }
+    if let Some((item, author)) = t.retweet {
+        let _ = write!(
+            out,
+            ",\"retweeted_status\":{{\"id_str\":\"{item}\",\"user\":{{\"id_str\":\"{author}\"}}}}"
+        );
     }
-    let _ = write!(out, ",\"text\":\"{said}\",\"entities\":{{\"urls\":[");
-    if let Some(u) = &urls {
-        let _ = write!(out, "{{\"expanded_url\":\"{u}\"}}");
+    let _ = write!(out, ",\"text\":\"{}\",\"entities\":{{\"urls\":[", t.text);
+    for (i, u) in t.urls.iter().enumerate() {
+        let _ = write!(out, "{}{{\"expanded_url\":\"{u}\"}}", if i > 0 { "," } else { "" });
     }
     out.push_str("],\"hashtags\":[");
-    for (i, t) in tags.iter().enumerate() {
+    for (i, &tag) in t.tags.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         out.push_str("{\"text\":\"");
-        text::word(*t, out);
+        text::word(tag, out);
         out.push_str("\"}");
     }
+    out.push_str("],\"user_mentions\":[");
+    for (i, m) in t.mentions.iter().enumerate() {
+        let _ = write!(out, "{}{{\"id_str\":\"{m}\"}}", if i > 0 { "," } else { "" });
+    }
     out.push_str("]}}\n");
+}
+
+/// One tweet as a row of the IO archive's tweets CSV: `tweet_time` to the
+/// minute, small accounts hashed, lists as Python lists.
+fn write_io_row(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &Tweet) {
+    use std::fmt::Write as _;
+    let (followers, following, _) = profile(w.seed, a);
+    let user = user_id(w, a);
+    let handle = if user == a.id.to_string() { a.handle.clone() } else { user.clone() };
+    let created = lockstep_model::time::civil_from_days(a.created_ms.div_euclid(DAY_MS));
+    let secs = p.ms.div_euclid(1000);
+    let (y, m, d) = lockstep_model::time::civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    let list = |items: &mut dyn Iterator<Item = String>| {
+        let v: Vec<String> = items.map(|x| format!("'{x}'")).collect();
+        format!("\"[{}]\"", v.join(", "))
+    };
+    let tags = list(&mut t.tags.iter().map(|&x| {
+        let mut s = String::new();
+        text::word(x, &mut s);
+        s
+    }));
+    let urls = list(&mut t.urls.iter().cloned());
+    let mentions = list(&mut t.mentions.iter().map(|m| m.to_string()));
+    let (is_rt, rt_user, rt_id) = match t.retweet {
+        Some((item, author)) => ("True", author.to_string(), item.to_string()),
+        None => ("False", String::new(), String::new()),
+    };
+    let _ = writeln!(
+        out,
+        "{id},{user},{handle},{handle},,,,{followers},{following},{:04}-{:02}-{:02},en,en,\"{}\",{y:04}-{m:02}-{d:02} {:02}:{:02},{},,,,{is_rt},{rt_user},{rt_id},,,0,0,0,0,{tags},{urls},{mentions},",
+        created.0,
+        created.1,
+        created.2,
+        t.text.replace('"', "\"\""),
+        sod / 3600,
+        sod % 3600 / 60,
+        a.client,
+    );
 }
 
 /// `Wed Oct 10 20:19:24 +0000 2018` of a time in milliseconds.
@@ -554,7 +942,7 @@ mod tests {
     use super::*;
 
     fn small(seed: u64) -> (Vec<u8>, Vec<u8>) {
-        let w = World { accounts: 500, days: 7, operations: true, seed };
+        let w = World { accounts: 500, days: 7, operations: true, seed, ..Default::default() };
         let (mut out, mut truth) = (Vec::new(), Vec::new());
         generate(&w, &mut out, &mut truth).unwrap();
         (out, truth)
@@ -603,6 +991,76 @@ mod tests {
             n += 1;
         }
         assert!(n > 500, "{n}");
+    }
+
+    /// Fields of a CSV line, quotes honoured (the rows have no newlines).
+    fn fields(line: &str) -> Vec<String> {
+        let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    cur.push('"');
+                    chars.next();
+                }
+                '"' => quoted = !quoted,
+                ',' if !quoted => out.push(std::mem::take(&mut cur)),
+                c => cur.push(c),
+            }
+        }
+        out.push(cur);
+        out
+    }
+
+    #[test]
+    fn realistic_io_archive_rows_are_the_released_schema() {
+        let w = World {
+            accounts: 400,
+            days: 7,
+            seed: 2,
+            realistic: true,
+            schema: Schema::IoArchive,
+            ..Default::default()
+        };
+        let (mut out, mut truth) = (Vec::new(), Vec::new());
+        generate(&w, &mut out, &mut truth).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let mut lines = out.lines();
+        let header = fields(lines.next().unwrap());
+        assert_eq!(header.len(), 31);
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let (user, time, rt, tags, mentions) = (
+            col("userid"),
+            col("tweet_time"),
+            col("is_retweet"),
+            col("hashtags"),
+            col("user_mentions"),
+        );
+        let mut users = std::collections::HashSet::new();
+        let (mut hashed, mut retweets_with_entities) = (0, 0);
+        for line in lines {
+            let f = fields(line);
+            assert_eq!(f.len(), 31, "{line}");
+            assert_eq!(f[time].len(), 16, "minute precision: {}", f[time]);
+            assert!(f[tags].starts_with('[') && f[mentions].ends_with(']'), "{line}");
+            if f[user].len() == 64 && f[user].bytes().all(|b| b.is_ascii_hexdigit()) {
+                hashed += 1;
+            }
+            if f[rt] == "True" && f[mentions] != "[]" {
+                retweets_with_entities += 1;
+            }
+            users.insert(f[user].clone());
+        }
+        assert!(hashed > 1_000, "{hashed}");
+        assert!(retweets_with_entities > 1_000, "{retweets_with_entities}");
+        let truth = String::from_utf8(truth).unwrap();
+        let farm: Vec<&str> = truth
+            .lines()
+            .filter(|l| l.ends_with(",farm"))
+            .map(|l| l.split(',').next().unwrap().trim_start_matches("x:"))
+            .collect();
+        assert_eq!(farm.len(), 300);
+        assert!(farm.iter().all(|id| users.contains(*id)), "truth ids are the ids written");
     }
 
     #[test]

@@ -43,8 +43,11 @@
 //! (the larger of its two q-values).
 #![warn(missing_docs)]
 
+pub mod openings;
+
 use lockstep_detect::Detection;
 use lockstep_model::Dataset;
+pub use openings::Openings;
 use rayon::prelude::*;
 
 const DAY_US: i64 = 86_400_000_000;
@@ -63,6 +66,10 @@ pub struct Significance {
     pub p_value: Vec<f64>,
     /// Benjamini–Hochberg q-value per edge, over [`Significance::hypotheses`].
     pub q_value: Vec<f64>,
+    /// Per edge, the shared objects on which the pair met inside the
+    /// object's opening, whose spread then explains the meeting as far as
+    /// it can ([`openings`]).
+    pub in_openings: Vec<u64>,
     /// The partner test (see the crate docs).
     pub partners: PartnerTest,
 }
@@ -328,28 +335,59 @@ pub fn significance(
         .into_par_iter()
         .map(|a| if in_edges[a as usize] { runs(rows_of(a)) } else { Vec::new() })
         .collect();
-    let per_edge: Vec<(f64, f64)> = (0..e.len())
+    let openings = Openings::of(ds, window_us);
+    // Per edge: expected acts, p-value, objects met inside openings.
+    let per_edge: Vec<(f64, f64, u64)> = (0..e.len())
         .into_par_iter()
         .map(|i| {
             let (ra, rb) = (&account_runs[e.a[i] as usize], &account_runs[e.b[i] as usize]);
             let mut pis = Vec::new();
+            let mut in_openings = 0;
             shared_objects(ra, rb, |x, y| {
-                let hits = aligned_shifts(&ra[x].1, &rb[y].1, window_us, days);
-                if hits > 0 {
-                    pis.push(hits as f64 / days as f64);
+                let (o, ta, tb) = (ra[x].0, &ra[x].1, &rb[y].1);
+                let hits = aligned_shifts(ta, tb, window_us, days);
+                // Inside the object's opening, a meeting is as likely as the
+                // opening's spread makes it for anyone: the larger chance
+                // stands.
+                let rho = openings.rho(o, openings.in_opening(o, ta), openings.in_opening(o, tb));
+                let pi = (hits as f64 / days as f64).max(rho);
+                if rho > 0.0 && met(ta, tb, window_us) {
+                    in_openings += 1;
+                }
+                if pi > 0.0 {
+                    pis.push(pi);
                 }
             });
             let expected = pis.iter().sum();
-            (expected, poisson_binomial_tail(&pis, e.tested_weight(i)))
+            (expected, poisson_binomial_tail(&pis, e.tested_weight(i)), in_openings)
         })
         .collect();
     // Hypotheses: pairs of distinct accounts on each object.
     let hypotheses = audience.pairs();
-    let (expected, p_value): (Vec<f64>, Vec<f64>) = per_edge.into_iter().unzip();
+    let expected = per_edge.iter().map(|x| x.0).collect();
+    let p_value: Vec<f64> = per_edge.iter().map(|x| x.1).collect();
+    let in_openings = per_edge.iter().map(|x| x.2).collect();
     let q_value = benjamini_hochberg(&p_value, hypotheses);
     let tested: Vec<u64> = (0..e.len()).map(|i| e.tested_weight(i)).collect();
     let partners = partner_test(&e.a, &e.b, &tested, ds.accounts.len());
-    Significance { span_days: days, hypotheses, expected, p_value, q_value, partners }
+    Significance { span_days: days, hypotheses, expected, p_value, q_value, in_openings, partners }
+}
+
+/// Whether some time of `a` is within `w` of some time of `b` (both in
+/// order).
+fn met(a: &[i64], b: &[i64], w: i64) -> bool {
+    let (mut x, mut y) = (0, 0);
+    while x < a.len() && y < b.len() {
+        if (a[x] - b[y]).abs() <= w {
+            return true;
+        }
+        if a[x] < b[y] {
+            x += 1;
+        } else {
+            y += 1;
+        }
+    }
+    false
 }
 
 /// Calls `f(x, y)` for every object two accounts share (`a[x].0 ==
