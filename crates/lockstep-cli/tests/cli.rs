@@ -194,13 +194,7 @@ fn outputs_do_not_depend_on_the_memory_limit() {
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
     if mounts.lines().any(|l| l.starts_with("tmpfs /dev/shm ")) {
         let shm = format!("/dev/shm/lockstep-cli-test-{}", std::process::id());
-        let mut a = vec![
-            "detect",
-            "examples/data/russian_coord_tweets.csv",
-            "--out",
-            "{OUT}",
-            "--all-pairs",
-        ];
+        let mut a = vec!["detect", "examples/data/russian_coord_tweets.csv", "--out", "{OUT}"];
         a.extend(["--memory-limit", "1K", "--spill-dir", &shm]);
         let r = lockstep(&a);
         assert_eq!(r.code, 0, "{}", r.stderr);

@@ -3,23 +3,24 @@
 use lockstep_graph::{build, ClusterMethod, ThresholdConfig};
 use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
 
+/// Adds a post of `acc` sharing `obj` at `t` seconds (each its own post).
+fn push(b: &mut DatasetBuilder, acc: &str, obj: &str, t: i64) {
+    let post = b.len();
+    b.push_action(ActionInput {
+        account: acc,
+        object: obj,
+        layer: Layer::Url,
+        content: &format!("p{post}"),
+        time_us: t * 1_000_000,
+        platform: "",
+    });
+}
+
 /// Groups of accounts that each co-share `shared` objects among themselves,
 /// and `bridges` pairs across neighbouring groups that co-share two.
 fn groups(sizes: &[usize], shared: usize, bridges: usize) -> Dataset {
     let mut b = DatasetBuilder::default();
-    let mut post = 0;
     let mut t = 0i64;
-    let mut push = |b: &mut DatasetBuilder, acc: &str, obj: &str, t: i64| {
-        post += 1;
-        b.push_action(ActionInput {
-            account: acc,
-            object: obj,
-            layer: Layer::Url,
-            content: &format!("p{post}"),
-            time_us: t * 1_000_000,
-            platform: "",
-        });
-    };
     for (g, &n) in sizes.iter().enumerate() {
         for o in 0..shared {
             t += 1000;
@@ -98,19 +99,7 @@ fn leiden_clusters_do_not_depend_on_threads() {
 #[test]
 fn an_operation_in_a_crowd_comes_out_whole_and_alone() {
     let mut b = DatasetBuilder::default();
-    let mut post = 0;
     let mut t = 0i64;
-    let mut push = |b: &mut DatasetBuilder, acc: &str, obj: &str, t: i64| {
-        post += 1;
-        b.push_action(ActionInput {
-            account: acc,
-            object: obj,
-            layer: Layer::Url,
-            content: &format!("p{post}"),
-            time_us: t * 1_000_000,
-            platform: "",
-        });
-    };
     for o in 0..12 {
         t += 1_000;
         for m in 0..40 {
