@@ -13,11 +13,13 @@
 //! `a` on `o` and some action of `b` on `o` fall within the window: two
 //! accounts that both act on a busy object at the same hours get a high
 //! `π_o`, and a pair that meets on a burst only by the same shift gets
-//! `1 / D`.
+//! `1 / D`. A pair that met inside the object's opening, the reaction to
+//! its birth, gets the larger of `π_o` and the opening's own chance `ρ`
+//! ([`openings`]): fans in a burst meet by chance.
 //!
-//! **The statistic.** The edge's weight counts the distinct objects the two
-//! co-acted on; under the null it is a sum of independent Bernoulli(`π_o`)
-//! over their shared objects (objects' alignments taken as independent: the
+//! **The statistic.** The edge's acts (its weight under lockstep
+//! semantics, at most its distinct objects); under the null the count is a
+//! sum of independent Bernoulli(`π_o`) over their shared objects (objects' alignments taken as independent: the
 //! analytic approximation of the whole-account shift, whose expectation is
 //! the same; `tests/null.rs` checks it against Monte Carlo replicates of
 //! the shift itself). The p-value is the exact Poisson-binomial upper tail.
