@@ -462,9 +462,10 @@ pub struct SimulateArgs {
     /// `--coordinated-share`, `--text` and `--objects` do not apply.
     #[arg(long, value_enum, value_name = "NAME")]
     pub scenario: Option<ScenarioArg>,
-    /// How --scenario writes its tweets: `x-api-v1` (JSON Lines) or
-    /// `io-archive` (the X IO archive's tweets CSV: minute-precision
-    /// times, small accounts' ids hashed, Python-list cells).
+    /// How --scenario writes its tweets: `x-api-v1` (JSON Lines),
+    /// `x-api-v2` (tweets as twarc2 flattens them) or `io-archive` (the X
+    /// IO archive's tweets CSV: minute-precision times, small accounts'
+    /// ids hashed, Python-list cells).
     #[arg(long, value_enum, default_value = "x-api-v1", value_name = "FORMAT")]
     pub format: WorldFormatArg,
     /// Days covered by --scenario.
@@ -494,6 +495,8 @@ pub enum ScenarioArg {
 pub enum WorldFormatArg {
     /// X API v1.1 tweets, JSON Lines.
     XApiV1,
+    /// X API v2 tweets, flattened by twarc2.
+    XApiV2,
     /// The X IO archive's tweets CSV.
     IoArchive,
 }

@@ -39,6 +39,7 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<ExitStatus> {
                 realistic: matches!(kind, ScenarioArg::Realistic | ScenarioArg::RealisticOrganic),
                 schema: match a.format {
                     WorldFormatArg::XApiV1 => lockstep_sim::world::Schema::XApiV1,
+                    WorldFormatArg::XApiV2 => lockstep_sim::world::Schema::XApiV2,
                     WorldFormatArg::IoArchive => lockstep_sim::world::Schema::IoArchive,
                 },
             };

@@ -56,7 +56,8 @@
 //!   camouflaged operation of 60 old accounts paraphrasing within about
 //!   twenty minutes, and a slow one of 40 spread over twelve hours.
 //!
-//! Written as X API v1.1 JSON Lines or as the X IO-archive tweets CSV
+//! Written as X API v1.1 JSON Lines, as X API v2 tweets flattened by
+//! twarc2 (`Schema::XApiV2`), or as the X IO-archive tweets CSV
 //! (`Schema::IoArchive`: minute-precision `tweet_time`, ids of accounts
 //! under 5,000 followers hashed, Python-list cells).
 //!
@@ -104,6 +105,9 @@ pub enum Schema {
     XApiV1,
     /// The X Information Operations archive's tweets CSV.
     IoArchive,
+    /// X API v2 tweets as twarc2 flattens them (one per line, `author`
+    /// expanded).
+    XApiV2,
 }
 
 /// Operation sizes: (farm, camouflage, slow).
@@ -307,6 +311,7 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
         match w.schema {
             Schema::XApiV1 => write_tweet(&mut line, w, id, p, a, &tweet),
             Schema::IoArchive => write_io_row(&mut line, w, id, p, a, &tweet),
+            Schema::XApiV2 => write_v2(&mut line, w, id, p, a, &tweet),
         }
         out.write_all(line.as_bytes())?;
     }
@@ -879,6 +884,44 @@ fn write_tweet(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &
     out.push_str("]}}\n");
 }
 
+/// One tweet as X API v2 JSON as `twarc2 flatten` writes it: ISO times,
+/// `referenced_tweets`, `entities` with `tag` and mention ids, and the
+/// author expanded.
+fn write_v2(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &Tweet) {
+    use std::fmt::Write as _;
+    let (followers, following, _) = profile(w.seed, a);
+    let iso = |ms: i64| lockstep_model::time::fmt_iso(ms * 1_000);
+    let _ = write!(
+        out,
+        "{{\"id\":\"{id}\",\"author_id\":\"{}\",\"created_at\":\"{}\",\"text\":\"{}\",\"author\":{{\"id\":\"{}\",\"username\":\"{}\",\"created_at\":\"{}\",\"public_metrics\":{{\"followers_count\":{followers},\"following_count\":{following}}}}}",
+        a.id,
+        iso(p.ms),
+        t.text,
+        a.id,
+        a.handle,
+        iso(a.created_ms),
+    );
+    if let Some((item, _)) = t.retweet {
+        let _ =
+            write!(out, ",\"referenced_tweets\":[{{\"type\":\"retweeted\",\"id\":\"{item}\"}}]");
+    }
+    out.push_str(",\"entities\":{\"urls\":[");
+    for (i, u) in t.urls.iter().enumerate() {
+        let _ = write!(out, "{}{{\"expanded_url\":\"{u}\"}}", if i > 0 { "," } else { "" });
+    }
+    out.push_str("],\"hashtags\":[");
+    for (i, &tag) in t.tags.iter().enumerate() {
+        out.push_str(if i > 0 { ",{\"tag\":\"" } else { "{\"tag\":\"" });
+        text::word(tag, out);
+        out.push_str("\"}");
+    }
+    out.push_str("],\"mentions\":[");
+    for (i, m) in t.mentions.iter().enumerate() {
+        let _ = write!(out, "{}{{\"id\":\"{m}\"}}", if i > 0 { "," } else { "" });
+    }
+    out.push_str("]}}\n");
+}
+
 /// One tweet as a row of the IO archive's tweets CSV: `tweet_time` to the
 /// minute, small accounts hashed, lists as Python lists.
 fn write_io_row(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &Tweet) {
@@ -1061,6 +1104,32 @@ mod tests {
             .collect();
         assert_eq!(farm.len(), 300);
         assert!(farm.iter().all(|id| users.contains(*id)), "truth ids are the ids written");
+    }
+
+    #[test]
+    fn realistic_v2_tweets_are_twarc2_flattened() {
+        let w = World {
+            accounts: 300,
+            days: 3,
+            seed: 4,
+            realistic: true,
+            schema: Schema::XApiV2,
+            ..Default::default()
+        };
+        let (mut out, mut truth) = (Vec::new(), Vec::new());
+        generate(&w, &mut out, &mut truth).unwrap();
+        let (mut retweets, mut n) = (0, 0);
+        for line in String::from_utf8(out).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(v["created_at"].as_str().unwrap().ends_with('Z'), "{line}");
+            assert_eq!(v["author_id"], v["author"]["id"]);
+            if v["referenced_tweets"][0]["type"] == "retweeted" {
+                retweets += 1;
+                assert!(!v["entities"]["mentions"].as_array().unwrap().is_empty(), "{line}");
+            }
+            n += 1;
+        }
+        assert!(n > 10_000 && retweets > 1_000, "{n} {retweets}");
     }
 
     #[test]
