@@ -184,9 +184,7 @@ impl Score {
                 .join("; ")
         };
         let parts = match self.cut_from {
-            Some(n) => format!(
-                "one of the Leiden communities of a component of {n} accounts, which no single operation makes; {parts}"
-            ),
+            Some(n) => format!("cut by Leiden from a component of {n} accounts; {parts}"),
             None => parts,
         };
         match &self.feed_mirror {
@@ -453,6 +451,23 @@ mod tests {
         assert!((fisher_log10(&[-1000.0, -1000.0]) - expected).abs() < 1e-9);
         assert!(fisher_log10(&[-1000.0, -1000.0]) < fisher_log10(&[-1000.0, -900.0]));
         assert_eq!(fisher_log10(&[]), 0.0);
+    }
+
+    #[test]
+    fn a_cut_cluster_says_so_first() {
+        let part = Part { signal: "office hours", log10_p: -3.0, words: "w".into() };
+        let s = Score {
+            cluster: 1,
+            score: 3.0,
+            p: 1e-3,
+            parts: vec![part],
+            feed_mirror: None,
+            cut_from: Some(940),
+        };
+        assert_eq!(
+            s.explain(),
+            "cut by Leiden from a component of 940 accounts; office hours 3.0 (w)"
+        );
     }
 
     #[test]

@@ -427,3 +427,30 @@ pub fn self_link<'a>(platform: &str, url: &'a str) -> Option<SelfLink<'a>> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod self_link_tests {
+    use super::{self_link, SelfLink};
+
+    #[test]
+    fn links_to_the_platform_itself() {
+        let x = |u| self_link("twitter", u);
+        assert_eq!(x("https://twitter.com/someone/status/123"), Some(SelfLink::Post("123")));
+        assert_eq!(x("https://x.com/i/web/status/456"), Some(SelfLink::Post("456")));
+        assert_eq!(x("https://twitter.com/a/status/123/photo/1"), Some(SelfLink::Media));
+        assert_eq!(x("https://mobile.twitter.com/a/statuses/9/video/1"), Some(SelfLink::Media));
+        // Profiles, searches and other sites are links out.
+        assert_eq!(x("https://twitter.com/someone"), None);
+        assert_eq!(x("https://twitter.com/a/status/notanid"), None);
+        assert_eq!(x("https://news.example/a/status/123"), None);
+        // A link to X from another platform is a link out.
+        assert_eq!(self_link("telegram", "https://twitter.com/a/status/1"), None);
+        let r = |u| self_link("reddit", u);
+        let compose = "https://reddit.com/message/compose?to=/r/news";
+        assert_eq!(r(compose), Some(SelfLink::Boilerplate));
+        assert_eq!(r("https://old.reddit.com/r/news/wiki/rules"), Some(SelfLink::Boilerplate));
+        assert_eq!(r("https://reddit.com/r/news/about/rules"), Some(SelfLink::Boilerplate));
+        assert_eq!(r("https://reddit.com/r/news/comments/abc/title"), None);
+        assert_eq!(r("https://notreddit.com/message/x"), None);
+    }
+}
