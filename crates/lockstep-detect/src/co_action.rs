@@ -628,37 +628,40 @@ pub(crate) fn append_edges(
         .par_iter()
         .map(|run| {
             let ps = &keyed[run.clone()];
-            let distinct = |f: &dyn Fn(&Keyed) -> u32, only_fast: bool| {
-                let mut v: Vec<u32> =
-                    ps.iter().filter(|p| !only_fast || is_fast(p.1, p.2)).map(f).collect();
+            let distinct = |f: &dyn Fn(&Keyed) -> u32| {
+                let mut v: Vec<u32> = ps.iter().map(f).collect();
                 v.sort_unstable();
                 v.dedup();
                 v.len() as u64
             };
-            let objects = distinct(&|p| r.object(p.1), false);
             let sum: i128 = ps.iter().map(|p| (r.time(p.2) - r.time(p.1)) as i128).sum();
-            let fast_rows = ps.iter().filter(|p| is_fast(p.1, p.2)).count() as u64;
-            let acts = |only_fast: bool| {
-                let triples: Vec<(u32, u32, u32)> = ps
-                    .iter()
+            // (object, post of the lower account, post of the higher).
+            let triples = |only_fast: bool| -> Vec<(u32, u32, u32)> {
+                ps.iter()
                     .filter(|p| !only_fast || is_fast(p.1, p.2))
                     .map(|p| {
                         let (lo, hi) = posts_by_account(r, p.1, p.2);
                         (r.object(p.1), lo, hi)
                     })
-                    .collect();
-                crate::acts(&triples)
+                    .collect()
             };
-            let (weight, fast_weight) = match cfg.semantics {
-                Semantics::CooRTweet => (ps.len() as u64, fast_rows),
-                Semantics::Lockstep => (acts(false), acts(true)),
+            let (objects, weight, fast_weight) = match cfg.semantics {
+                Semantics::CooRTweet => {
+                    let fast_rows = ps.iter().filter(|p| is_fast(p.1, p.2)).count() as u64;
+                    (distinct(&|p| r.object(p.1)), ps.len() as u64, fast_rows)
+                }
+                Semantics::Lockstep => {
+                    // One pass gives the distinct objects and the acts.
+                    let (objects, lo, hi) = crate::distinct_counts(&triples(false));
+                    (objects, objects.min(lo).min(hi), crate::acts(&triples(true)))
+                }
             };
             EdgeRow {
                 weight,
                 objects,
                 mean: sum as f64 / ps.len() as f64,
-                n_old: distinct(&|p| r.content(p.1), false),
-                n_new: distinct(&|p| r.content(p.2), false),
+                n_old: distinct(&|p| r.content(p.1)),
+                n_new: distinct(&|p| r.content(p.2)),
                 layers: ps.iter().map(|p| Layer::ALL[r.layer(p.1) as usize]).collect(),
                 fast_weight,
             }

@@ -53,13 +53,20 @@ pub trait Detector: Sync {
 /// and equals it when the pairs do not cross (the common case: one post
 /// pair on several layers, or one post each per object).
 pub fn acts(pairs: &[(u32, u32, u32)]) -> u64 {
+    let (objects, one, other) = distinct_counts(pairs);
+    objects.min(one).min(other)
+}
+
+/// The distinct objects, posts of one account and posts of the other among
+/// `pairs` (as for [`acts`]), which are the acts' bounds.
+pub fn distinct_counts(pairs: &[(u32, u32, u32)]) -> (u64, u64, u64) {
     let distinct = |f: fn(&(u32, u32, u32)) -> u32| {
         let mut v: Vec<u32> = pairs.iter().map(f).collect();
         v.sort_unstable();
         v.dedup();
         v.len() as u64
     };
-    distinct(|p| p.0).min(distinct(|p| p.1)).min(distinct(|p| p.2))
+    (distinct(|p| p.0), distinct(|p| p.1), distinct(|p| p.2))
 }
 
 /// Runs the windowed co-action detector ([`co_action::CoAction`]).

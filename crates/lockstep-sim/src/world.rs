@@ -276,7 +276,7 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
 
     let mut authors = std::collections::HashMap::new();
     if w.realistic {
-        realistic_decoys(w, &mut posts, &mut authors, items_per_day);
+        realistic_decoys(w, &mut posts, &mut authors);
         cron_bots(w, &mut accounts, &mut posts);
     } else {
         mixed_decoys(w, &mut posts);
@@ -350,6 +350,27 @@ struct Tweet {
 }
 
 impl Tweet {
+    /// `,"entities":{...}` as the X APIs write them; the versions differ
+    /// in the hashtag's field and the mentions' key and id field.
+    fn write_entities(&self, out: &mut String, tag_field: &str, mentions: &str, id_field: &str) {
+        use std::fmt::Write as _;
+        out.push_str(",\"entities\":{\"urls\":[");
+        for (i, u) in self.urls.iter().enumerate() {
+            let _ = write!(out, "{}{{\"expanded_url\":\"{u}\"}}", if i > 0 { "," } else { "" });
+        }
+        out.push_str("],\"hashtags\":[");
+        for (i, &tag) in self.tags.iter().enumerate() {
+            let _ = write!(out, "{}{{\"{tag_field}\":\"", if i > 0 { "," } else { "" });
+            text::word(tag, out);
+            out.push_str("\"}");
+        }
+        let _ = write!(out, "],\"{mentions}\":[");
+        for (i, m) in self.mentions.iter().enumerate() {
+            let _ = write!(out, "{}{{\"{id_field}\":\"{m}\"}}", if i > 0 { "," } else { "" });
+        }
+        out.push_str("]}");
+    }
+
     fn fill(
         &mut self,
         w: &World,
@@ -531,7 +552,6 @@ fn realistic_decoys(
     w: &World,
     posts: &mut Vec<Post>,
     authors: &mut std::collections::HashMap<u64, u64>,
-    items_per_day: u64,
 ) {
     let days = w.days.max(1) as i64;
     for day in 0..days {
@@ -595,7 +615,6 @@ fn realistic_decoys(
             }
         }
     }
-    let _ = items_per_day;
 }
 
 /// Six independent news bots on two feeds, each polling its feed every ten
@@ -864,24 +883,9 @@ fn write_tweet(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &
             ",\"retweeted_status\":{{\"id_str\":\"{item}\",\"user\":{{\"id_str\":\"{author}\"}}}}"
         );
     }
-    let _ = write!(out, ",\"text\":\"{}\",\"entities\":{{\"urls\":[", t.text);
-    for (i, u) in t.urls.iter().enumerate() {
-        let _ = write!(out, "{}{{\"expanded_url\":\"{u}\"}}", if i > 0 { "," } else { "" });
-    }
-    out.push_str("],\"hashtags\":[");
-    for (i, &tag) in t.tags.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str("{\"text\":\"");
-        text::word(tag, out);
-        out.push_str("\"}");
-    }
-    out.push_str("],\"user_mentions\":[");
-    for (i, m) in t.mentions.iter().enumerate() {
-        let _ = write!(out, "{}{{\"id_str\":\"{m}\"}}", if i > 0 { "," } else { "" });
-    }
-    out.push_str("]}}\n");
+    let _ = write!(out, ",\"text\":\"{}\"", t.text);
+    t.write_entities(out, "text", "user_mentions", "id_str");
+    out.push_str("}\n");
 }
 
 /// One tweet as X API v2 JSON as `twarc2 flatten` writes it: ISO times,
@@ -905,21 +909,8 @@ fn write_v2(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &Twe
         let _ =
             write!(out, ",\"referenced_tweets\":[{{\"type\":\"retweeted\",\"id\":\"{item}\"}}]");
     }
-    out.push_str(",\"entities\":{\"urls\":[");
-    for (i, u) in t.urls.iter().enumerate() {
-        let _ = write!(out, "{}{{\"expanded_url\":\"{u}\"}}", if i > 0 { "," } else { "" });
-    }
-    out.push_str("],\"hashtags\":[");
-    for (i, &tag) in t.tags.iter().enumerate() {
-        out.push_str(if i > 0 { ",{\"tag\":\"" } else { "{\"tag\":\"" });
-        text::word(tag, out);
-        out.push_str("\"}");
-    }
-    out.push_str("],\"mentions\":[");
-    for (i, m) in t.mentions.iter().enumerate() {
-        let _ = write!(out, "{}{{\"id\":\"{m}\"}}", if i > 0 { "," } else { "" });
-    }
-    out.push_str("]}}\n");
+    t.write_entities(out, "tag", "mentions", "id");
+    out.push_str("}\n");
 }
 
 /// One tweet as a row of the IO archive's tweets CSV: `tweet_time` to the

@@ -55,7 +55,6 @@ pub const CROWD: u32 = 500;
 /// Every object's opening (module docs).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Openings {
-    window_us: i64,
     /// Per object, the time of the opening's last action.
     end: Vec<i64>,
     /// Per object, the opening's actions.
@@ -107,16 +106,10 @@ impl Openings {
             })
             .collect();
         Openings {
-            window_us,
             end: per_object.iter().map(|p| p.0).collect(),
             size: per_object.iter().map(|p| p.1).collect(),
             close: per_object.iter().map(|p| p.2).collect(),
         }
-    }
-
-    /// The window the openings are extended and counted with.
-    pub fn window_us(&self) -> i64 {
-        self.window_us
     }
 
     /// The actions of `times` (one account's on `object`, in order) that
