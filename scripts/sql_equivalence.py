@@ -109,7 +109,9 @@ def main():
         ds, native, sql_out = (os.path.join(case, d) for d in ("dataset", "native", "sql"))
         os.makedirs(sql_out)
         run(binary, "ingest", source, "--out", ds, "--quiet")
-        run(binary, "detect", ds, "--out", native, "--raw-csv", "--all-pairs", "--quiet", *flags)
+        # The plan pairs at one window and writes every pair and edge.
+        run(binary, "detect", ds, "--out", native, "--raw-csv", "--all-pairs", "--all-edges",
+            "--slow-window", "0", "--quiet", *flags)
         plan = os.path.join(case, "plan.sql")
         run(binary, "export-sql", ds, "--out", plan, "--results", sql_out, *flags)
         rounds = run_plan(plan)

@@ -96,8 +96,12 @@ fn scores_explain_their_parts() {
         &ThresholdConfig { quantile: None, min_weight: 2, clusters: Default::default() },
     );
     let f = lockstep_fingerprint::fingerprints(&ds, &net);
-    let sig =
-        lockstep_stats::significance(&ds, &det, 60_000_000, &lockstep_stats::Audience::of(&ds));
+    let sig = lockstep_stats::significance(
+        &ds,
+        &det,
+        &lockstep_detect::DetectConfig::default(),
+        &lockstep_stats::Audience::of(&ds),
+    );
     let s = &lockstep_campaign::scores(&det, &net, &f, Some(&sig))[0];
     let names: Vec<&str> = s.parts.iter().map(|p| p.signal).collect();
     assert_eq!(names, ["coordination", "office hours"]);
@@ -205,7 +209,12 @@ fn bots_mirror(ds: &lockstep_model::Dataset) -> Option<lockstep_campaign::FeedMi
     assert_eq!(net.clusters.len(), 1);
     assert_eq!(net.clusters[0].accounts.len(), 4);
     let f = lockstep_fingerprint::fingerprints(ds, &net);
-    let sig = lockstep_stats::significance(ds, &det, 60_000_000, &lockstep_stats::Audience::of(ds));
+    let sig = lockstep_stats::significance(
+        ds,
+        &det,
+        &lockstep_detect::DetectConfig::default(),
+        &lockstep_stats::Audience::of(ds),
+    );
     let mut scores = lockstep_campaign::scores(&det, &net, &f, Some(&sig));
     lockstep_campaign::mark_feed_mirrors(ds, &det, &net, &f, &mut scores);
     let s = scores.pop().unwrap();

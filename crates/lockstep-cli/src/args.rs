@@ -14,7 +14,7 @@ pub struct Cli {
 pub enum Command {
     /// Find accounts that repeatedly act on the same objects within a time
     /// window, with the evidence behind every link.
-    Detect(DetectArgs),
+    Detect(Box<DetectArgs>),
     /// Parse the inputs once into a dataset (Parquet tables and a
     /// manifest) that `detect` reads without parsing again.
     Ingest(IngestArgs),
@@ -152,6 +152,25 @@ pub struct DetectArgs {
     /// |t1 - t2| <= window.
     #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
     pub window: f64,
+
+    /// A second, wider window in seconds for what accounts write or paste
+    /// (--slow-layers: links, hashtags, texts, images): two such actions
+    /// on one object also pair when this far apart, unless more than 100
+    /// others acted on the object between them (a crowd). It finds
+    /// operations that carry out an order over minutes, not seconds.
+    /// Default: 1800 with the tested rule and lockstep semantics; 0 (off)
+    /// otherwise, and with --engine plans, which pair at one window.
+    #[arg(long, value_name = "SECONDS")]
+    pub slow_window: Option<f64>,
+
+    /// The layers --slow-window applies to.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LAYERS",
+        default_value = "url,hashtag,text,near_text,image"
+    )]
+    pub slow_layers: Vec<String>,
 
     /// Also flag pairs within this narrower window (CooRTweet's
     /// flag_speed_share).
@@ -298,6 +317,13 @@ pub struct DetectArgs {
     /// bursts); with --semantics coortweet, every pair, as CooRTweet.
     #[arg(long)]
     pub all_pairs: bool,
+
+    /// Write every edge (every pair of accounts that co-acted) to
+    /// edges.csv. By default it holds the edges between accounts in
+    /// clusters, over the threshold or not; with --semantics coortweet,
+    /// every edge, as CooRTweet.
+    #[arg(long)]
+    pub all_edges: bool,
 
     /// Print the plan (what would be computed, and how) and exit without
     /// reading the inputs.

@@ -7,7 +7,7 @@ use crate::progress::Stages;
 use crate::ExitStatus;
 use anyhow::{bail, Context};
 use lockstep_detect::bounded::{detect_bounded, Spill, SpillStats};
-use lockstep_detect::{DetectConfig, Semantics};
+use lockstep_detect::{DetectConfig, Semantics, SlowWindow};
 use lockstep_graph::ThresholdConfig;
 use lockstep_ingest::IngestConfig;
 use lockstep_model::{Layer, LayerSet};
@@ -37,6 +37,11 @@ struct Plan {
 /// Whether pairs.csv holds every pair, or the coordinated edges' only.
 fn all_pairs(a: &DetectArgs, p: &Plan) -> bool {
     a.all_pairs || p.detect.semantics == Semantics::CooRTweet
+}
+
+/// Whether edges.csv holds every edge, or those between flagged accounts only.
+fn all_edges(a: &DetectArgs, p: &Plan) -> bool {
+    a.all_edges || p.detect.semantics == Semantics::CooRTweet
 }
 
 /// The tested rule's false discovery rate unless `--fdr` says otherwise.
@@ -105,6 +110,43 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
         }
         (None, Semantics::CooRTweet) => a.fdr,
     };
+    let slow = match a.slow_window {
+        Some(s) => Some(seconds_to_us("--slow-window", s)?).filter(|&w| w > 0),
+        None if fdr.is_some()
+            && semantics == Semantics::Lockstep
+            && !matches!(a.engine, EngineArg::Plan(_)) =>
+        {
+            Some(SlowWindow::DEFAULT.window_us)
+        }
+        None => None,
+    };
+    if let (Some(_), EngineArg::Plan(engine)) = (slow, &a.engine) {
+        bail!("`--engine {}` pairs at one window: leave out `--slow-window`", engine.name());
+    }
+    if let (Some(w), Semantics::CooRTweet) = (slow, semantics) {
+        bail!(
+            "`--slow-window {}` is not CooRTweet's rule: leave it out, or `--semantics lockstep`",
+            w as f64 / 1e6
+        );
+    }
+    if slow.is_some_and(|w| w <= window_us) {
+        bail!(
+            "`--slow-window` ({}) must exceed `--window` ({}), or be 0 (off)",
+            a.slow_window.unwrap_or_default(),
+            a.window
+        );
+    }
+    let slow_layers = a
+        .slow_layers
+        .iter()
+        .map(|n| n.parse::<Layer>())
+        .collect::<Result<LayerSet, _>>()
+        .context("`--slow-layers`")?;
+    let slow = slow.map(|window_us| SlowWindow {
+        window_us,
+        layers: slow_layers,
+        crowd: SlowWindow::DEFAULT.crowd,
+    });
     let (default_q, default_min) = match semantics {
         Semantics::CooRTweet => (Some(0.5), 1),
         Semantics::Lockstep => (None, 2),
@@ -130,6 +172,7 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
             semantics,
             keep_loops: a.keep_loops,
             dedup: a.dedup,
+            slow,
         },
         threshold: ThresholdConfig {
             quantile,
@@ -166,6 +209,9 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
     let detect = json!({
         "window_s": a.window,
         "fast_window_s": a.fast_window,
+        "slow_window_s": p.detect.slow.map(|s| s.window_us as f64 / 1e6),
+        "slow_layers": p.detect.slow.map(|s| s.layers.join(",")),
+        "slow_crowd": p.detect.slow.map(|s| s.crowd),
         "min_participation": p.detect.min_participation,
         "edge_weight_quantile": p.threshold.quantile,
         "min_weight": p.threshold.min_weight,
@@ -174,6 +220,7 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
         "dedup": p.detect.dedup,
         "raw_csv": a.raw_csv,
         "all_pairs": all_pairs(a, p),
+        "all_edges": all_edges(a, p),
         "text_similarity": a.text_similarity,
         "min_text_tokens": a.min_text_tokens,
         "drop_emoji": a.drop_emoji,
@@ -449,7 +496,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     let audience = pool.install(|| lockstep_stats::Audience::of(ds));
     let significance = plan.fdr.map(|_| {
         stages.start("significance");
-        pool.install(|| lockstep_stats::significance(ds, &det, plan.detect.window_us, &audience))
+        pool.install(|| lockstep_stats::significance(ds, &det, &plan.detect, &audience))
     });
     let idf = pool.install(|| lockstep_stats::idf_weights(ds, &det, &audience));
     stages.start("clustering");
@@ -472,6 +519,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     let results = lockstep_report::Results {
         formula_guard: !a.raw_csv,
         all_pairs: all_pairs(&a, &plan),
+        all_edges: all_edges(&a, &plan),
         near_text: near.as_ref(),
         bios: bios.as_ref(),
         significance: significance.as_ref(),
@@ -531,6 +579,21 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
 }
 
 /// The plan in words: what will be computed, then how.
+/// The pairing rule in words: `60 s`, and the slow window where it applies.
+fn reach_words(d: &DetectConfig) -> String {
+    use lockstep_model::time::fmt_secs;
+    match d.slow {
+        None => format!("{} s", fmt_secs(d.window_us)),
+        Some(s) => format!(
+            "{} s, or {} s on {} with at most {} actions on the object between",
+            fmt_secs(d.window_us),
+            fmt_secs(s.window_us),
+            s.layers.join(", "),
+            s.crowd
+        ),
+    }
+}
+
 fn explain(a: &DetectArgs, p: &Plan) -> String {
     use lockstep_model::time::fmt_secs;
     let d = &p.detect;
@@ -618,7 +681,7 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
         );
     }
     line("duplicates", if d.dedup { "drop exact duplicate actions".into() } else { "keep".into() });
-    line("pairs", format!("actions on one object with |dt| <= {} s", fmt_secs(d.window_us)));
+    line("pairs", format!("actions on one object within {}", reach_words(d)));
     if let Some(f) = d.fast_window_us {
         line("fast pairs", format!("|dt| <= {} s", fmt_secs(f)));
     }
@@ -719,11 +782,30 @@ fn print_summary(
         )?;
     }
     let s = &r.det.stats;
+    let slow = match plan.detect.slow {
+        None => String::new(),
+        Some(_) => {
+            let (p, t) = (&r.det.pairs, &r.ds.actions.time_us);
+            let w = plan.detect.window_us;
+            let n = (0..p.len())
+                .filter(|&k| t[p.newer[k] as usize] - t[p.older[k] as usize] > w)
+                .count();
+            format!("; {} of them only within the slow window", thousands(n as u64))
+        }
+    };
     writeln!(
         out,
-        "{} within {} s ({} semantics): {}, {}",
+        "{} within {} ({} semantics{slow}): {}, {}",
         count(s.pairs, "coordinated pair"),
-        lockstep_model::time::fmt_secs(plan.detect.window_us),
+        match plan.detect.slow {
+            None => format!("{} s", lockstep_model::time::fmt_secs(plan.detect.window_us)),
+            Some(w) => format!(
+                "{} s ({} s on {})",
+                lockstep_model::time::fmt_secs(plan.detect.window_us),
+                lockstep_model::time::fmt_secs(w.window_us),
+                w.layers.join(", ")
+            ),
+        },
         plan.detect.semantics,
         count(s.accounts, "account"),
         count(s.objects, "object")

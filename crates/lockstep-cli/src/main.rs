@@ -62,7 +62,7 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
 
 fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
-        args::Command::Detect(a) => detect::run(a),
+        args::Command::Detect(a) => detect::run(*a),
         args::Command::Ingest(a) => ingest::run(a),
         args::Command::Report(a) => {
             let path = lockstep_html::write_report(&a.dir)?;

@@ -280,7 +280,11 @@ fn mapped_layers_gzip_and_several_inputs() {
     assert_eq!(plain.code, 0, "{}", plain.stderr);
     assert_eq!(read(&plain, "pairs.csv"), read(&zipped, "pairs.csv"));
     insta::assert_snapshot!("multi_stdout", plain.stdout);
-    insta::assert_snapshot!("multi_edges", read(&plain, "edges.csv"));
+    // edges.csv holds the edges between flagged accounts (none here);
+    // --all-edges, every edge.
+    assert_eq!(read(&plain, "edges.csv").lines().count(), 1);
+    let all = detect("shares-csv/multi.csv", &[&map[..], &["--all-edges"]].concat());
+    insta::assert_snapshot!("multi_edges", read(&all, "edges.csv"));
 
     let only_url =
         detect("shares-csv/multi.csv", &[&map[..], &["--layers", "url"], &KEEP_ALL].concat());

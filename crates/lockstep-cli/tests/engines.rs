@@ -226,7 +226,11 @@ fn engines_datafusion_and_ballista_give_the_native_outputs() {
         let mut args =
             vec!["detect", ds.to_str().unwrap(), "--out", native.to_str().unwrap(), "--quiet"];
         args.extend_from_slice(flags);
-        ok(&args);
+        // The engines pair at one window; so does the native run they
+        // are compared with.
+        let mut native_args = args.clone();
+        native_args.extend_from_slice(&["--slow-window", "0"]);
+        ok(&native_args);
         for (name, engine) in [("datafusion", "datafusion"), ("ballista", ballista.as_str())] {
             let out = dir.join(format!("{tag}-{name}"));
             let mut with = args.clone();

@@ -526,7 +526,7 @@ impl Part {
         total: &mut Sweep,
     ) -> io::Result<()> {
         let groups = group_bounds(&self.keys, |k| k >> 32);
-        let (w, keep_loops, emit) = (ctx.cfg.window_us, ctx.cfg.keep_loops, store.is_some());
+        let (keep_loops, emit) = (ctx.cfg.keep_loops, store.is_some());
         let is_active = |a: u32| active.is_none_or(|v| v[a as usize]);
         let chunk_rows = (spill.part_rows / 16).max(1);
         let mut from = 0;
@@ -540,10 +540,11 @@ impl Part {
                 .par_iter()
                 .map(|g| {
                     let mut out = Group { object: self.keys[g.start] >> 32, ..Default::default() };
+                    let object = (self.keys[g.start] >> 32) as u32;
                     sweep_window(
                         g.len(),
                         |x| self.time[g.start + x],
-                        w,
+                        ctx.cfg.reach(ctx.ds.object_layer(object)),
                         |x, y| {
                             let (x, y) = (g.start + x, g.start + y);
                             let (i, j) = (self.rank(x), self.rank(y));

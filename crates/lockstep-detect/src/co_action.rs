@@ -29,7 +29,9 @@
 //! the evidence, but it costs memory.
 
 use crate::tables::TableWriter;
-use crate::{DetectConfig, DetectStats, Detection, Detector, EdgeTable, PairTable, Semantics};
+use crate::{
+    DetectConfig, DetectStats, Detection, Detector, EdgeTable, PairTable, Reach, Semantics,
+};
 use lockstep_model::{Dataset, Layer, LayerSet};
 use rayon::prelude::*;
 
@@ -80,7 +82,6 @@ pub fn detect_filtered(
     keys.par_sort_unstable();
     let groups = group_bounds(&keys, |k| k >> 32);
 
-    let w = cfg.window_us;
     // Loops are dropped during the sweep (and only counted), so memory
     // holds the kept pairs alone; a sum does not depend on thread order.
     let loops = std::sync::atomic::AtomicU64::new(0);
@@ -94,7 +95,7 @@ pub fn detect_filtered(
             sweep_window(
                 ranks.len(),
                 |x| r.time[at(x)],
-                w,
+                cfg.reach(ds.object_layer((ranks[0] >> 32) as u32)),
                 |x, y| {
                     let (i, j) = (at(x), at(y));
                     if !pair_ok(perm[i] as usize, perm[j] as usize) {
@@ -229,21 +230,24 @@ impl Ranked {
 }
 
 /// Calls `f(x, y)` for every pair of positions `x < y` of one object's
-/// actions (in rank order, so in time order) at most `w` apart: the window
-/// sweep, which stops at the first action past the window.
+/// actions (in rank order, so in time order) that `reach` pairs: the
+/// window sweep, which stops at the first action past reach.
 pub(crate) fn sweep_window(
     len: usize,
     time: impl Fn(usize) -> i64,
-    w: i64,
+    reach: Reach,
     mut f: impl FnMut(usize, usize),
 ) {
     for x in 0..len {
         let tx = time(x);
         for y in x + 1..len {
-            if time(y) - tx > w {
+            let (dt, gap) = (time(y) - tx, y - x);
+            if reach.past(dt, gap) {
                 break;
             }
-            f(x, y);
+            if reach.pairs(dt, gap) {
+                f(x, y);
+            }
         }
     }
 }

@@ -29,7 +29,7 @@ mod config;
 pub mod oracle;
 mod tables;
 
-pub use config::{DetectConfig, Semantics};
+pub use config::{DetectConfig, Reach, Semantics, SlowWindow};
 pub use tables::{DetectStats, Detection, EdgeTable, PairTable};
 
 use lockstep_model::Dataset;

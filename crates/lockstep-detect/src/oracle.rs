@@ -92,7 +92,19 @@ pub fn oracle_filtered(
             if !pre[i] || !pre[j] || t.object[i] != t.object[j] {
                 continue;
             }
-            if (t.time_us[i] - t.time_us[j]).abs() > cfg.window_us || !pair_ok(i, j) {
+            // Ranks apart: the object's kept actions after the earlier one,
+            // up to and including the later one, in (time, row) order.
+            let (lo, hi) = if (t.time_us[i], i) < (t.time_us[j], j) { (i, j) } else { (j, i) };
+            let gap = (0..n)
+                .filter(|&k| pre[k] && t.object[k] == t.object[i])
+                .filter(|&k| (t.time_us[lo], lo) < (t.time_us[k], k))
+                .filter(|&k| (t.time_us[k], k) <= (t.time_us[hi], hi))
+                .count();
+            let dt = (t.time_us[i] - t.time_us[j]).abs();
+            let slow = cfg.slow.is_some_and(|s| {
+                s.layers.contains(t.layer[i]) && dt <= s.window_us && gap <= s.crowd as usize
+            });
+            if !(dt <= cfg.window_us || slow) || !pair_ok(i, j) {
                 continue;
             }
             let is_loop = t.account[i] == t.account[j]

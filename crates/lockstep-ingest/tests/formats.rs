@@ -266,3 +266,16 @@ fn telegram_chat_header_after_messages() {
     assert!(a.contains(&"tg:channel5 tg:5/7 url https://a.example/x".to_string()), "{a:?}");
     assert!(a.contains(&"tg:user9 tg:5/8 reply tg:5/7".to_string()), "{a:?}");
 }
+
+/// v2 names the client app in the tweet's `source` (a plain name), as a
+/// real recorded twarc2 page shows (tests/fixtures/recorded/README.md).
+#[test]
+fn x_api_v2_reads_the_client_app_of_a_recorded_page() {
+    let src: Vec<Box<dyn Source>> =
+        vec![Box::new(FileSource::new(fixture("recorded/twarc2-kpop.jsonl.gz")))];
+    let out = ingest(&src, &IngestConfig::default(), &|_| {}).expect("ingest");
+    let apps = &out.dataset.account_meta.client_app;
+    let named = apps.iter().flatten().count();
+    assert!(named * 2 > apps.len(), "{named} of {} accounts with a client app", apps.len());
+    assert!(apps.iter().flatten().any(|a| a.as_ref() == "IFTTT"), "{apps:?}");
+}

@@ -61,6 +61,10 @@ pub struct Results<'a> {
     /// Write every pair to pairs.csv; otherwise only the pairs of the
     /// edges over the threshold (the evidence of the findings).
     pub all_pairs: bool,
+    /// Write every edge to edges.csv; otherwise only the edges between
+    /// accounts in clusters (over the threshold or not: what a cluster's
+    /// view counts).
+    pub all_edges: bool,
 }
 
 impl<'a> Results<'a> {
@@ -81,6 +85,7 @@ impl<'a> Results<'a> {
             roles: None,
             scores: None,
             all_pairs: true,
+            all_edges: true,
         }
     }
 }

@@ -398,6 +398,12 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     }
     c.write_record(&header).map_err(io_err)?;
     for i in 0..e.len() {
+        // Without all_edges, the edges between flagged accounts: on a
+        // month of real traffic every edge is gigabytes of fans' pairs.
+        let flagged = cluster.contains_key(&e.a[i]) && cluster.contains_key(&e.b[i]);
+        if !(r.all_edges || flagged) {
+            continue;
+        }
         let cl = if net.over[i] { cluster.get(&e.a[i]).map(|c| c.to_string()) } else { None };
         let sig = r.significance.map(|s| {
             [

@@ -109,6 +109,11 @@ fn supported(cfg: &DetectConfig) -> Result<(), ScaleError> {
             "`--engine datafusion` and `ballista://` run lockstep semantics only (CooRTweet's rules need every kept action)".into(),
         ));
     }
+    if cfg.slow.is_some() {
+        return Err(ScaleError::Unsupported(
+            "`--engine datafusion` and `ballista://` pair at one window (no slow window)".into(),
+        ));
+    }
     Ok(())
 }
 

@@ -890,16 +890,17 @@ fn write_tweet(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &
 
 /// One tweet as X API v2 JSON as `twarc2 flatten` writes it: ISO times,
 /// `referenced_tweets`, `entities` with `tag` and mention ids, and the
-/// author expanded.
+/// author expanded, the client app as `source`.
 fn write_v2(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &Tweet) {
     use std::fmt::Write as _;
     let (followers, following, _) = profile(w.seed, a);
     let iso = |ms: i64| lockstep_model::time::fmt_iso(ms * 1_000);
     let _ = write!(
         out,
-        "{{\"id\":\"{id}\",\"author_id\":\"{}\",\"created_at\":\"{}\",\"text\":\"{}\",\"author\":{{\"id\":\"{}\",\"username\":\"{}\",\"created_at\":\"{}\",\"public_metrics\":{{\"followers_count\":{followers},\"following_count\":{following}}}}}",
+        "{{\"id\":\"{id}\",\"author_id\":\"{}\",\"created_at\":\"{}\",\"source\":\"{}\",\"text\":\"{}\",\"author\":{{\"id\":\"{}\",\"username\":\"{}\",\"created_at\":\"{}\",\"public_metrics\":{{\"followers_count\":{followers},\"following_count\":{following}}}}}",
         a.id,
         iso(p.ms),
+        a.client,
         t.text,
         a.id,
         a.handle,

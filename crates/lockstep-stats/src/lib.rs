@@ -47,7 +47,7 @@
 
 pub mod openings;
 
-use lockstep_detect::Detection;
+use lockstep_detect::{DetectConfig, Detection};
 use lockstep_model::Dataset;
 pub use openings::Openings;
 use rayon::prelude::*;
@@ -283,13 +283,15 @@ pub fn benjamini_hochberg(p: &[f64], m: f64) -> Vec<f64> {
     q
 }
 
-/// The significance of `det`'s edges (made from `ds` with window
-/// `window_us`; `audience` is [`Audience::of`] `ds`). The same for any
-/// thread count.
+/// The significance of `det`'s edges (made from `ds` with `cfg`;
+/// `audience` is [`Audience::of`] `ds`). An object's meetings are judged
+/// at the widest reach of its layer (the slow window's, where it applies;
+/// its rank bound aside, which only removes meetings, so the chance is
+/// overstated, not understated). The same for any thread count.
 pub fn significance(
     ds: &Dataset,
     det: &Detection,
-    window_us: i64,
+    cfg: &DetectConfig,
     audience: &Audience,
 ) -> Significance {
     let t = &ds.actions;
@@ -337,7 +339,7 @@ pub fn significance(
         .into_par_iter()
         .map(|a| if in_edges[a as usize] { runs(rows_of(a)) } else { Vec::new() })
         .collect();
-    let openings = Openings::of(ds, window_us);
+    let openings = Openings::of(ds, cfg);
     // Per edge: expected acts, p-value, objects met inside openings.
     let per_edge: Vec<(f64, f64, u64)> = (0..e.len())
         .into_par_iter()
@@ -347,6 +349,7 @@ pub fn significance(
             let mut in_openings = 0;
             shared_objects(ra, rb, |x, y| {
                 let (o, ta, tb) = (ra[x].0, &ra[x].1, &rb[y].1);
+                let window_us = cfg.reach(ds.object_layer(o)).widest_us();
                 let hits = aligned_shifts(ta, tb, window_us, days);
                 // Inside the object's opening, a meeting is as likely as the
                 // opening's spread makes it for anyone: the larger chance

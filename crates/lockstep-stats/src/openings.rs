@@ -41,6 +41,7 @@
 //! meetings elsewhere (yesterday's popular posts, the day's tags), by the
 //! partner test's volumes and by its fingerprints; see docs/detect.md.
 
+use lockstep_detect::DetectConfig;
 use lockstep_model::Dataset;
 use rayon::prelude::*;
 
@@ -64,8 +65,11 @@ pub struct Openings {
 }
 
 impl Openings {
-    /// Every object's opening in `ds`, for pairs within `window_us`.
-    pub fn of(ds: &Dataset, window_us: i64) -> Openings {
+    /// Every object's opening in `ds`, for pairs within the widest reach
+    /// `cfg` gives the object's layer (the slow window's rank bound aside:
+    /// more pairs within reach make an opening explain more, so this errs
+    /// towards chance).
+    pub fn of(ds: &Dataset, cfg: &DetectConfig) -> Openings {
         let t = &ds.actions;
         let n_objects = ds.objects.len();
         let mut start = vec![0usize; n_objects + 1];
@@ -91,7 +95,9 @@ impl Openings {
         }
         let per_object: Vec<(i64, u32, u64)> = slices
             .into_par_iter()
-            .map(|times| {
+            .enumerate()
+            .map(|(o, times)| {
+                let window_us = cfg.reach(ds.object_layer(o as u32)).widest_us();
                 times.sort_unstable();
                 let n = opening_len(times, window_us);
                 let opening = &times[..n];
@@ -191,7 +197,7 @@ mod tests {
             rows.push((k as u8, 2u8, k * 2_000_000));
         }
         let ds = dataset(&rows);
-        let c = Openings::of(&ds, 60_000_000);
+        let c = Openings::of(&ds, &DetectConfig::default());
         assert_eq!(c.opening(0), (600, 179_700));
         assert_eq!(c.rho(0, 1, 1), 1.0);
         // Seven shares five minutes apart: none within the window.
@@ -211,7 +217,7 @@ mod tests {
             window in 0i64..4_000_000_000,
         ) {
             let ds = dataset(&rows);
-            let c = Openings::of(&ds, window);
+            let c = Openings::of(&ds, &DetectConfig { window_us: window, ..Default::default() });
             for o in 0..ds.objects.len() as u32 {
                 let mut times: Vec<i64> = (0..ds.actions.len())
                     .filter(|&r| ds.actions.object[r] == o)

@@ -51,7 +51,7 @@ fn data() -> Dataset {
 fn the_group_is_significant_and_the_crowd_is_not() {
     let ds = data();
     let det = lockstep_detect::detect(&ds, &config());
-    let s = significance(&ds, &det, 60_000_000, &Audience::of(&ds));
+    let s = significance(&ds, &det, &lockstep_detect::DetectConfig::default(), &Audience::of(&ds));
     assert_eq!(s.span_days, 30);
     let e = &det.edges;
     let (mut planted, mut crowd) = (Vec::new(), Vec::new());
@@ -84,7 +84,7 @@ fn expected_weights_match_monte_carlo() {
     let ds = data();
     let cfg = config();
     let det = lockstep_detect::detect(&ds, &cfg);
-    let s = significance(&ds, &det, cfg.window_us, &Audience::of(&ds));
+    let s = significance(&ds, &det, &cfg, &Audience::of(&ds));
     let e = &det.edges;
     let index: std::collections::HashMap<(u32, u32), usize> =
         (0..e.len()).map(|i| ((e.a[i], e.b[i]), i)).collect();
@@ -117,11 +117,9 @@ fn significance_does_not_depend_on_threads() {
     let ds = data();
     let det = lockstep_detect::detect(&ds, &config());
     let run = |threads| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| significance(&ds, &det, 60_000_000, &Audience::of(&ds)))
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| {
+            significance(&ds, &det, &lockstep_detect::DetectConfig::default(), &Audience::of(&ds))
+        })
     };
     assert_eq!(run(1), run(3));
 }

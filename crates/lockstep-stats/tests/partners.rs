@@ -101,7 +101,7 @@ fn own_posts_farm() -> Dataset {
 fn fans_meet_by_chance_and_the_farm_does_not() {
     let ds = fans_and_farm();
     let det = lockstep_detect::detect(&ds, &config());
-    let s = significance(&ds, &det, 60_000_000, &Audience::of(&ds));
+    let s = significance(&ds, &det, &lockstep_detect::DetectConfig::default(), &Audience::of(&ds));
     let e = &det.edges;
     let farm = |a: u32| ds.account_name(a).starts_with("farm");
     let (mut planted, mut fans) = (Vec::new(), Vec::new());
@@ -132,7 +132,7 @@ fn fans_meet_by_chance_and_the_farm_does_not() {
 fn an_own_posts_farm_is_no_crowd() {
     let ds = own_posts_farm();
     let det = lockstep_detect::detect(&ds, &config());
-    let s = significance(&ds, &det, 60_000_000, &Audience::of(&ds));
+    let s = significance(&ds, &det, &lockstep_detect::DetectConfig::default(), &Audience::of(&ds));
     assert_eq!(det.edges.len(), 15);
     for i in 0..det.edges.len() {
         assert_eq!(s.in_openings[i], 0);
@@ -147,7 +147,7 @@ fn an_own_posts_farm_is_no_crowd() {
 fn fans_in_a_crowd_are_explained_by_the_openings() {
     let ds = organic_with_bursts(4);
     let det = lockstep_detect::detect(&ds, &config());
-    let s = significance(&ds, &det, 60_000_000, &Audience::of(&ds));
+    let s = significance(&ds, &det, &lockstep_detect::DetectConfig::default(), &Audience::of(&ds));
     let fans: Vec<usize> = (0..det.edges.len()).filter(|&i| s.in_openings[i] >= 2).collect();
     assert!(fans.len() > 10_000, "{}", fans.len());
     assert_eq!(fans.iter().filter(|&&i| s.q_value[i] <= 0.05).count(), 0);
@@ -209,7 +209,8 @@ fn the_nulls_are_calibrated_on_organic_data() {
     for seed in [1, 2, 3] {
         let ds = organic_with_bursts(seed);
         let det = lockstep_detect::detect(&ds, &config());
-        let s = significance(&ds, &det, 60_000_000, &Audience::of(&ds));
+        let s =
+            significance(&ds, &det, &lockstep_detect::DetectConfig::default(), &Audience::of(&ds));
         for alpha in [0.001, 0.01, 0.05] {
             let below = s.p_value.iter().filter(|&&p| p < alpha).count() as f64;
             let bound = alpha * s.hypotheses + 3.0 * (alpha * s.hypotheses).sqrt();
@@ -223,7 +224,8 @@ fn the_nulls_are_calibrated_on_organic_data() {
         assert!(met > 1_000, "seed {seed}: {met}");
         let ds = organic(seed);
         let det = lockstep_detect::detect(&ds, &config());
-        let s = significance(&ds, &det, 60_000_000, &Audience::of(&ds));
+        let s =
+            significance(&ds, &det, &lockstep_detect::DetectConfig::default(), &Audience::of(&ds));
         assert!(det.edges.len() > 1_000, "{}", det.edges.len());
         for alpha in [0.001, 0.01, 0.05] {
             for (name, p, m) in [

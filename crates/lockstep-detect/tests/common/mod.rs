@@ -1,6 +1,6 @@
 //! What the detector's property tests share.
 
-use lockstep_detect::{DetectConfig, Semantics};
+use lockstep_detect::{DetectConfig, Semantics, SlowWindow};
 use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
 use proptest::prelude::*;
 
@@ -36,17 +36,29 @@ pub fn dataset() -> impl Strategy<Value = Dataset> {
 }
 
 /// Every `DetectConfig` knob on the same small time grid as [`dataset`];
-/// CooRTweet semantics with probability `coortweet`.
+/// CooRTweet semantics with probability `coortweet`. The slow window, when
+/// drawn, applies to one or two of the dataset's layers with a rank bound
+/// small enough to bind.
 pub fn config(coortweet: f64) -> impl Strategy<Value = DetectConfig> {
     let coor = proptest::bool::weighted(coortweet);
-    (0i64..4, proptest::option::of(0i64..3), 0u32..4, coor, any::<bool>(), any::<bool>()).prop_map(
-        |(w, f, min, coor, keep_loops, dedup)| DetectConfig {
+    let slow = proptest::option::of((1i64..12, 1u16..4, 1u32..4));
+    (0i64..4, proptest::option::of(0i64..3), 0u32..4, coor, any::<bool>(), any::<bool>(), slow)
+        .prop_map(|(w, f, min, coor, keep_loops, dedup, slow)| DetectConfig {
             window_us: w * 5_000_000,
             fast_window_us: f.map(|f| f * 5_000_000),
             min_participation: min,
             semantics: if coor { Semantics::CooRTweet } else { Semantics::Lockstep },
             keep_loops,
             dedup,
-        },
-    )
+            slow: slow.map(|(sw, layers, crowd)| SlowWindow {
+                window_us: (w + sw) * 5_000_000,
+                layers: [Layer::Url, Layer::Hashtag]
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| layers >> i & 1 == 1)
+                    .map(|(_, l)| l)
+                    .collect(),
+                crowd,
+            }),
+        })
 }

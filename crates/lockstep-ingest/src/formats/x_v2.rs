@@ -9,7 +9,8 @@
 //! `text` (`note_tweet.text` for long posts), normalised, not for
 //! retweets. Time: `created_at`. Account metadata from the matching
 //! `includes.users[]` entry or the flattened `author`: `username`, `name`,
-//! `description`, `created_at`, `public_metrics`. Tweets without
+//! `description`, `created_at`, `public_metrics`; the client app from the
+//! tweet's `source`. Tweets without
 //! `author_id` are counted as skipped.
 
 use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
@@ -49,6 +50,9 @@ struct Tweet<'a> {
     note_tweet: Obj<Note<'a>>,
     #[serde(borrow)]
     text: Str<'a>,
+    /// The client app's name (a plain name in v2, not v1.1's HTML link).
+    #[serde(borrow)]
+    source: Str<'a>,
     /// A page's tweets (absent on a flattened line, which is one tweet).
     #[serde(borrow)]
     data: OneOrMany<Tweet<'a>>,
@@ -222,6 +226,12 @@ impl Format for XApiV2 {
                 };
                 if let Some(a) = &t.author.0 {
                     set_user(ctx, a);
+                }
+                if let Some(app) = t.source.get().map(str::trim).filter(|s| !s.is_empty()) {
+                    let (row, meta) = ctx.builder.account_meta(PLATFORM, author);
+                    if meta.client_app[row as usize].is_none() {
+                        meta.set_text(row, AccountField::ClientApp, app);
+                    }
                 }
                 objects.clear();
                 let mut is_retweet = false;
