@@ -6,7 +6,8 @@
 //!   how many and which share of the cluster.
 //! - **Score**: the evidence that a cluster is a campaign, fused by
 //!   Fisher's method from the p-values of its signals (coordination beyond
-//!   chance, creation batch, handle template, client app, office hours), as
+//!   chance, creation batch, handle template, client app, default picture,
+//!   thin audience, office hours, fast reposts), as
 //!   `-log10` of the combined p-value, with each signal's part in words and
 //!   numbers. Fisher's method assumes the signals independent: a reader
 //!   should weigh the parts, not only the sum.
@@ -373,6 +374,22 @@ pub fn scores(
                         f.default_image,
                         f.with_image_flag,
                         100.0 * f.default_image_background
+                    ),
+                });
+            }
+            if f.timed_reposts >= 2 && f.fast_reposts_background > 0.0 {
+                parts.push(Part {
+                    signal: "fast reposts",
+                    log10_p: binomial_log10_tail(
+                        f.timed_reposts as usize,
+                        f.fast_reposts_background,
+                        f.fast_reposts as usize,
+                    ),
+                    words: format!(
+                        "{} of {} reposts within 10 s of their original, {:.0}% of all reposts",
+                        f.fast_reposts,
+                        f.timed_reposts,
+                        100.0 * f.fast_reposts_background
                     ),
                 });
             }

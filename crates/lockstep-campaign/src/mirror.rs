@@ -14,7 +14,7 @@
 //! 3. **measured and clean**: every account's creation date and client app
 //!    are known, and no factory fingerprint of the campaign score
 //!    (creation batch, handle template, client app, default picture, thin
-//!    audience, office hours) reaches p <= [`FINGERPRINT_ALPHA`].
+//!    audience, office hours, fast reposts) reaches p <= [`FINGERPRINT_ALPHA`].
 //!
 //! The third condition is what keeps farms out: a cluster without
 //! metadata is never set aside, and a farm that pushes one site from

@@ -29,11 +29,20 @@
 //!   under that cut (a binomial upper tail); with the medians of both
 //!   counts, cluster and dataset. Made accounts follow many and are
 //!   followed by few.
+//! - **Fast reposts**: the cluster's reposts made within [`FAST_REPOST_US`]
+//!   (10 s) of their original, among those whose original's time is known
+//!   (the export states it, or the original is in the input), against the
+//!   same share over every account's (a binomial upper tail). Luceri et
+//!   al. (2024) found reposting within seconds of the original, again and
+//!   again, a trace of automation: a person sees a post, a script is told.
 #![warn(missing_docs)]
 
 use lockstep_graph::Network;
-use lockstep_model::Dataset;
+use lockstep_model::{Dataset, Layer};
 use std::collections::HashMap;
+
+/// A repost this soon after its original (or sooner) is fast.
+pub const FAST_REPOST_US: i64 = 10_000_000;
 
 /// Days within which accounts count as one creation batch.
 pub const BATCH_DAYS: i64 = 3;
@@ -109,6 +118,36 @@ pub struct ClusterFingerprint {
     pub median_counts: Option<(u64, u64)>,
     /// The same medians over every account with both counts.
     pub median_counts_background: Option<(u64, u64)>,
+    /// The cluster's reposts whose original's time is known.
+    pub timed_reposts: u64,
+    /// Of them, those within [`FAST_REPOST_US`] of the original.
+    pub fast_reposts: u64,
+    /// The same share over every account's timed reposts.
+    pub fast_reposts_background: f64,
+    /// Binomial upper tail of `fast_reposts` at that share.
+    pub fast_reposts_p: f64,
+}
+
+/// Per account, its reposts whose original's time is known and, of them,
+/// those within [`FAST_REPOST_US`] of it (a repost stated before its
+/// original, by clock skew, counts as timed and fast).
+pub fn fast_reposts(ds: &Dataset) -> Vec<(u64, u64)> {
+    let original = ds.original_times();
+    let t = &ds.actions;
+    let mut out = vec![(0u64, 0u64); ds.accounts.len()];
+    for r in 0..t.len() {
+        if t.layer[r] != Layer::Repost {
+            continue;
+        }
+        if let Some(at) = original[t.object[r] as usize] {
+            let slot = &mut out[t.account[r] as usize];
+            slot.0 += 1;
+            if t.time_us[r] - at <= FAST_REPOST_US {
+                slot.1 += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Followers per followed account, smoothed so that zeros compare.
@@ -306,6 +345,9 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
         (None, 0.0)
     };
     let background_medians = median_counts(&all_counts);
+    let reposts = fast_reposts(ds);
+    let (all_timed, all_fast) = reposts.iter().fold((0u64, 0u64), |(n, k), &(a, b)| (n + a, k + b));
+    let fast_background = if all_timed == 0 { 0.0 } else { all_fast as f64 / all_timed as f64 };
     let cluster_of = net.cluster_ids(ds.accounts.len());
     let mut times_of: Vec<Vec<i64>> = vec![Vec::new(); net.clusters.len()];
     for row in 0..t.len() {
@@ -376,6 +418,10 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
             let default_image = flags.iter().filter(|&&d| d).count();
             let audience: Vec<(u64, u64)> =
                 c.accounts.iter().filter_map(|&a| counts_of(a as usize)).collect();
+            let (timed_reposts, fast_reposts) = c
+                .accounts
+                .iter()
+                .fold((0, 0), |(n, k), &a| (n + reposts[a as usize].0, k + reposts[a as usize].1));
             let thin_audience = thin_cut.map_or(0, |cut| {
                 audience.iter().filter(|&&(f, g)| audience_ratio(f, g) <= cut).count()
             });
@@ -422,6 +468,14 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
                 },
                 median_counts: median_counts(&audience),
                 median_counts_background: background_medians,
+                timed_reposts,
+                fast_reposts,
+                fast_reposts_background: fast_background,
+                fast_reposts_p: if timed_reposts == 0 {
+                    1.0
+                } else {
+                    binomial_tail(timed_reposts as usize, fast_background, fast_reposts as usize)
+                },
             }
         })
         .collect()

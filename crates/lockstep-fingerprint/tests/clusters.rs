@@ -131,3 +131,72 @@ fn one_account_is_not_a_batch() {
     assert_eq!((f.accounts, f.batch), (2, 1));
     assert_eq!(f.batch_p, 1.0);
 }
+
+/// Six accounts that retweet 20 posts within 2–7 s of their original, among
+/// 60 accounts that retweet the same posts minutes to hours after them.
+/// Half the originals' times are stated by the export, the other half are
+/// in the input as the posts themselves (the author's own actions).
+#[test]
+fn fast_reposts_stand_out() {
+    let mut b = DatasetBuilder::default();
+    let mut post = 0;
+    let mut push = |b: &mut DatasetBuilder, acc: &str, object: &str, layer: Layer, t: i64| {
+        post += 1;
+        b.push_action(ActionInput {
+            account: acc,
+            object,
+            layer,
+            content: &format!("p{post}"),
+            time_us: t * 1_000_000,
+            platform: "",
+        })
+    };
+    for k in 0..20i64 {
+        let born = 1_000_000 + k * 86_400;
+        let original = format!("orig{k}");
+        let stated = k % 2 == 0;
+        if !stated {
+            // The original itself, posted by its author, is in the input:
+            // its content id is the reposts' object.
+            b.push_action(ActionInput {
+                account: "author",
+                object: &format!("#tag{k}"),
+                layer: Layer::Hashtag,
+                content: &original,
+                time_us: born * 1_000_000,
+                platform: "",
+            });
+        }
+        for m in 0..6i64 {
+            let row = push(&mut b, &format!("bot{m}"), &original, Layer::Repost, born + 2 + m);
+            if stated {
+                b.set_original_time(row, born * 1_000_000);
+            }
+        }
+        for a in 0..60i64 {
+            if (a + k) % 3 == 0 {
+                let t = born + 120 + (a * 397 + k * 131) % 20_000;
+                push(&mut b, &format!("fan{a}"), &original, Layer::Repost, t);
+            }
+        }
+    }
+    let ds = b.finish();
+    let per_account = lockstep_fingerprint::fast_reposts(&ds);
+    let bot = (0..ds.accounts.len()).find(|&a| ds.account_name(a as u32) == "bot5").unwrap();
+    assert_eq!(per_account[bot], (20, 20), "every repost timed, each within 10 s");
+    let fans: (u64, u64) = (0..ds.accounts.len())
+        .filter(|&a| ds.account_name(a as u32).starts_with("fan"))
+        .fold((0, 0), |(n, k), a| (n + per_account[a].0, k + per_account[a].1));
+    assert_eq!(fans, (400, 0));
+    let det = lockstep_detect::detect(&ds, &Default::default());
+    let net = lockstep_graph::build(
+        &ds,
+        &det,
+        &ThresholdConfig { quantile: None, min_weight: 2, clusters: Default::default() },
+    );
+    let fp = fingerprints(&ds, &net);
+    let bots = fp.iter().find(|f| f.accounts == 6).expect("the six in one cluster");
+    assert_eq!((bots.timed_reposts, bots.fast_reposts), (120, 120));
+    assert!((bots.fast_reposts_background - 120.0 / 520.0).abs() < 1e-12);
+    assert!(bots.fast_reposts_p < 1e-60, "{}", bots.fast_reposts_p);
+}

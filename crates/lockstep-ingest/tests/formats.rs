@@ -63,6 +63,11 @@ fn canonical_of(rels: &[&str]) -> String {
         )
         .unwrap();
     }
+    for (o, t) in ds.original_us.iter().enumerate() {
+        if let Some(t) = t {
+            writeln!(s, "original of {}: {}", ds.object_name(o as u32), fmt_iso(*t)).unwrap();
+        }
+    }
     let m = &ds.account_meta;
     for a in 0..ds.accounts.len() {
         writeln!(
@@ -267,10 +272,11 @@ fn telegram_chat_header_after_messages() {
     assert!(a.contains(&"tg:user9 tg:5/8 reply tg:5/7".to_string()), "{a:?}");
 }
 
-/// v2 names the client app in the tweet's `source` (a plain name), as a
-/// real recorded twarc2 page shows (tests/fixtures/recorded/README.md).
+/// v2 names the client app in the tweet's `source` (a plain name) and
+/// includes each retweet's original with its time, as real recorded
+/// twarc2 pages show (tests/fixtures/recorded/README.md).
 #[test]
-fn x_api_v2_reads_the_client_app_of_a_recorded_page() {
+fn x_api_v2_reads_the_client_app_and_originals_of_a_recorded_page() {
     let src: Vec<Box<dyn Source>> =
         vec![Box::new(FileSource::new(fixture("recorded/twarc2-kpop.jsonl.gz")))];
     let out = ingest(&src, &IngestConfig::default(), &|_| {}).expect("ingest");
@@ -278,4 +284,15 @@ fn x_api_v2_reads_the_client_app_of_a_recorded_page() {
     let named = apps.iter().flatten().count();
     assert!(named * 2 > apps.len(), "{named} of {} accounts with a client app", apps.len());
     assert!(apps.iter().flatten().any(|a| a.as_ref() == "IFTTT"), "{apps:?}");
+    // Each retweet's original is in the page's `includes.tweets`, with
+    // its time, which is before the retweet's.
+    let ds = &out.dataset;
+    let t = &ds.actions;
+    let reposts: Vec<usize> =
+        (0..t.len()).filter(|&r| t.layer[r] == lockstep_model::Layer::Repost).collect();
+    assert!(reposts.len() > 50, "{}", reposts.len());
+    for r in reposts {
+        let original = ds.original_us[t.object[r] as usize].expect("the original's time");
+        assert!(original <= t.time_us[r]);
+    }
 }

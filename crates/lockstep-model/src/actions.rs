@@ -53,6 +53,11 @@ pub struct Dataset {
     /// Per content id, its text in [`Dataset::texts`], or [`NO_TEXT`]
     /// (empty when no text was kept).
     pub content_text: Vec<u32>,
+    /// Per object, when its original post was posted, where the input
+    /// says so (a repost's original: X API v1.1 `retweeted_status`, v2
+    /// `includes.tweets`, Mastodon `reblog`); empty when no input said.
+    /// [`Dataset::original_times`] adds the originals the input holds.
+    pub original_us: Vec<Option<i64>>,
 }
 
 /// A content id without a kept text.
@@ -70,7 +75,8 @@ impl Dataset {
             + t.time_us.capacity() * 8
             + t.platform.capacity() * 2
             + t.self_ref.capacity()
-            + self.content_text.capacity() * 4;
+            + self.content_text.capacity() * 4
+            + self.original_us.capacity() * std::mem::size_of::<Option<i64>>();
         columns as u64
             + self.accounts.heap_bytes()
             + self.account_meta.heap_bytes()
@@ -128,6 +134,39 @@ impl Dataset {
             Some(&t) if t != NO_TEXT => Some(self.texts.resolve(t)),
             _ => None,
         }
+    }
+
+    /// Per object, when its original post was posted: as the input said
+    /// ([`Dataset::original_us`]), else, for a repost whose original is in
+    /// the input (a content id named as the object), the earliest action
+    /// of that post.
+    pub fn original_times(&self) -> Vec<Option<i64>> {
+        let mut out = self.original_us.clone();
+        out.resize(self.objects.len(), None);
+        let reposts: std::collections::HashMap<&str, u32> = (0..self.objects.len() as u32)
+            .filter(|&o| out[o as usize].is_none() && self.object_layer(o) == Layer::Repost)
+            .map(|o| (self.object_name(o), o))
+            .collect();
+        if reposts.is_empty() {
+            return out;
+        }
+        let original_of: Vec<Option<u32>> = (0..self.contents.len() as u32)
+            .map(|c| reposts.get(self.content_name(c)).copied())
+            .collect();
+        let mut earliest: Vec<Option<i64>> = vec![None; self.objects.len()];
+        let t = &self.actions;
+        for r in 0..t.len() {
+            if let Some(o) = original_of[t.content[r] as usize] {
+                let slot = &mut earliest[o as usize];
+                *slot = Some(slot.map_or(t.time_us[r], |e| e.min(t.time_us[r])));
+            }
+        }
+        for (slot, e) in out.iter_mut().zip(earliest) {
+            if slot.is_none() {
+                *slot = e;
+            }
+        }
+        out
     }
 
     /// The actions on `layers` only, as if the other layers had never been
@@ -191,9 +230,18 @@ impl Dataset {
         } else {
             content_order.iter().map(|&c| self.content_text[c as usize]).collect()
         };
+        let mut original_us: Vec<Option<i64>> = if self.original_us.is_empty() {
+            Vec::new()
+        } else {
+            object_order.iter().map(|&o| self.original_us[o as usize]).collect()
+        };
+        if original_us.iter().all(Option::is_none) {
+            original_us = Vec::new();
+        }
         let mut selected = Dataset {
             texts: self.texts.clone(),
             content_text,
+            original_us,
             actions: ActionTable {
                 account,
                 object,
@@ -259,6 +307,8 @@ pub struct DatasetBuilder {
     /// Post texts, with the row of the post's first action.
     raw_texts: Strings,
     text_rows: Vec<u32>,
+    /// Originals' times, with the row of an action on the original.
+    originals: Vec<(u32, i64)>,
 }
 
 impl DatasetBuilder {
@@ -323,6 +373,12 @@ impl DatasetBuilder {
         self.text_rows.push(u32::try_from(row).expect("fewer than 2^32 actions"));
     }
 
+    /// Records that the object of action `row` (a repost's original) was
+    /// posted at `time_us` (the earliest given wins).
+    pub fn set_original_time(&mut self, row: usize, time_us: i64) {
+        self.originals.push((u32::try_from(row).expect("fewer than 2^32 actions"), time_us));
+    }
+
     /// Number of actions so far.
     pub fn len(&self) -> usize {
         self.raw_accounts.len()
@@ -365,6 +421,15 @@ impl DatasetBuilder {
         (self.ds.actions.object, self.ds.objects) = self.raw_objects.encode();
         drop(self.raw_objects);
         (self.ds.actions.content, self.ds.contents) = self.raw_contents.encode();
+        if !self.originals.is_empty() {
+            let mut original = vec![None; self.ds.objects.len()];
+            for &(row, time) in &self.originals {
+                let slot: &mut Option<i64> =
+                    &mut original[self.ds.actions.object[row as usize] as usize];
+                *slot = Some(slot.map_or(time, |t| t.min(time)));
+            }
+            self.ds.original_us = original;
+        }
         if !self.text_rows.is_empty() {
             let (codes, texts) = self.raw_texts.encode();
             drop(self.raw_texts);

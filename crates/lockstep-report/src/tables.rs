@@ -120,6 +120,10 @@ pub(crate) fn fingerprints_csv(
         "median_following",
         "median_followers_background",
         "median_following_background",
+        "timed_reposts",
+        "fast_reposts",
+        "fast_reposts_background",
+        "fast_reposts_p",
     ])
     .map_err(io_err)?;
     for f in fingerprints {
@@ -156,6 +160,10 @@ pub(crate) fn fingerprints_csv(
             opt(f.median_counts.map(|m| m.1)),
             opt(f.median_counts_background.map(|m| m.0)),
             opt(f.median_counts_background.map(|m| m.1)),
+            f.timed_reposts.to_string(),
+            f.fast_reposts.to_string(),
+            fmt_f(f.fast_reposts_background),
+            format!("{:.6e}", f.fast_reposts_p),
         ])
         .map_err(io_err)?;
     }
@@ -459,8 +467,11 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
         "followers",
         "following",
         "default_image",
+        "timed_reposts",
+        "fast_reposts",
     ])
     .map_err(io_err)?;
+    let reposts = lockstep_fingerprint::fast_reposts(ds);
     for (a, s) in &r.net.accounts {
         let created = ds.account_meta.created_at_us.get(*a as usize).copied().flatten();
         let handle =
@@ -489,6 +500,8 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
             &count(&m.followers),
             &count(&m.following),
             default_image,
+            &reposts[*a as usize].0.to_string(),
+            &reposts[*a as usize].1.to_string(),
         ])
         .map_err(io_err)?;
     }

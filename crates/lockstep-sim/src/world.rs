@@ -49,7 +49,8 @@
 //! - independent news bots: six, two feeds, each bot polling its feed
 //!   every ten minutes on a cron of its own;
 //! - retweets carry their original's hashtags, links and author mention,
-//!   as both X exports do;
+//!   as both X exports do, and (in the API JSON) when the original was
+//!   posted;
 //! - the operations at scale: a factory of 300 accounts in office hours
 //!   (its own posts, links with tracking-parameter and short-link
 //!   variants, copied lines, and retweets of the day's popular posts), a
@@ -274,17 +275,18 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
         organic_posts(w, &mut posts, idx, a, rate, zone, items_per_day, articles_per_day);
     }
 
-    let mut authors = std::collections::HashMap::new();
+    let mut originals =
+        Originals { author: Default::default(), posted_ms: Default::default(), items_per_day };
     if w.realistic {
-        realistic_decoys(w, &mut posts, &mut authors);
+        realistic_decoys(w, &mut posts, &mut originals);
         cron_bots(w, &mut accounts, &mut posts);
     } else {
-        mixed_decoys(w, &mut posts);
+        mixed_decoys(w, &mut posts, &mut originals);
         aggregators(w, &mut accounts, &mut posts);
     }
 
     if w.operations {
-        operations(w, &mut accounts, &mut posts, items_per_day, articles_per_day);
+        operations(w, &mut accounts, &mut posts, &mut originals, articles_per_day);
     }
 
     writeln!(truth, "account_id,role,campaign")?;
@@ -307,7 +309,7 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
         let a = &accounts[p.account as usize];
         line.clear();
         let id = 2_000_000_000 + n as u64;
-        tweet.fill(w, id, p, &authors);
+        tweet.fill(w, id, p, &originals);
         match w.schema {
             Schema::XApiV1 => write_tweet(&mut line, w, id, p, a, &tweet),
             Schema::IoArchive => write_io_row(&mut line, w, id, p, a, &tweet),
@@ -337,6 +339,29 @@ fn hashed(seed: u64, id: u64) -> String {
     format!("{:016x}{:016x}{:016x}{:016x}", d.u64(), d.u64(), d.u64(), d.u64())
 }
 
+/// What the world knows of the posts that are retweeted: who wrote the
+/// friends' posts, and when the posts whose time matters were posted.
+struct Originals {
+    /// Item -> account id, where the author is not derived from the item.
+    author: std::collections::HashMap<u64, u64>,
+    /// Item -> when it was posted (ms).
+    posted_ms: std::collections::HashMap<u64, i64>,
+    items_per_day: u64,
+}
+
+impl Originals {
+    /// When `item` was posted: as recorded, else (an organic account's
+    /// post of the local day `item / items_per_day`) when that day begins
+    /// in the easternmost zone, which is before any retweet of it.
+    fn posted(&self, item: u64) -> i64 {
+        let east = ZONES.iter().map(|z| z.0).max().unwrap_or(0);
+        self.posted_ms
+            .get(&item)
+            .copied()
+            .unwrap_or(START_MS + (item / self.items_per_day) as i64 * DAY_MS - east * HOUR_MS)
+    }
+}
+
 /// What one post says and names, whatever the schema.
 #[derive(Default)]
 struct Tweet {
@@ -345,8 +370,8 @@ struct Tweet {
     tags: Vec<u64>,
     /// Mentioned account ids.
     mentions: Vec<u64>,
-    /// A retweet's original: (post id, author id).
-    retweet: Option<(u64, u64)>,
+    /// A retweet's original: post id, author id, when it was posted (ms).
+    retweet: Option<(u64, u64, i64)>,
 }
 
 impl Tweet {
@@ -371,13 +396,7 @@ impl Tweet {
         out.push_str("]}");
     }
 
-    fn fill(
-        &mut self,
-        w: &World,
-        id: u64,
-        p: &Post,
-        authors: &std::collections::HashMap<u64, u64>,
-    ) {
+    fn fill(&mut self, w: &World, id: u64, p: &Post, originals: &Originals) {
         let seed = w.seed;
         self.text.clear();
         self.urls.clear();
@@ -393,9 +412,13 @@ impl Tweet {
                 let author = match item {
                     500_000_000..600_000_000 => 5_000_000 + item % 2,
                     600_000_000..700_000_000 => 9_000_000 + ((item - 600_000_000) >> 40) * 1_000,
-                    _ => authors.get(&item).copied().unwrap_or(1_000_000 + d.below(w.accounts)),
+                    _ => originals
+                        .author
+                        .get(&item)
+                        .copied()
+                        .unwrap_or(1_000_000 + d.below(w.accounts)),
                 };
-                self.retweet = Some((item, author));
+                self.retweet = Some((item, author, originals.posted(item)));
                 let _ = std::fmt::Write::write_fmt(&mut self.text, format_args!("RT @u{author}:"));
                 if w.realistic {
                     self.mentions.push(author);
@@ -480,7 +503,7 @@ fn what_key(w: What) -> (u8, u64, u64) {
 }
 
 /// The decoys of the mixed world: fan bursts, breaking news, trends.
-fn mixed_decoys(w: &World, posts: &mut Vec<Post>) {
+fn mixed_decoys(w: &World, posts: &mut Vec<Post>, originals: &mut Originals) {
     let days = w.days.max(1) as i64;
     // Decoys among the organic accounts: fan bursts, breaking news, trends.
     for day in 0..days {
@@ -489,6 +512,7 @@ fn mixed_decoys(w: &World, posts: &mut Vec<Post>) {
             for k in 0..2u64 {
                 let t0 = START_MS + day * DAY_MS + (8 + d.below(14) as i64) * HOUR_MS;
                 let item = 500_000_000 + (day as u64 * 3 + celebrity) * 2 + k;
+                originals.posted_ms.insert(item, t0);
                 for _ in 0..(150 + d.below(250)) {
                     // Fans are every seventh organic account.
                     let fan = d.below(w.accounts.div_ceil(7)) * 7 % w.accounts;
@@ -548,11 +572,7 @@ fn aggregators(w: &World, accounts: &mut Vec<Account>, posts: &mut Vec<Post>) {
 /// The realistic world's decoys at their platform scale (module docs).
 /// Friend posts' authors go to `authors` (item -> account id), for the
 /// mention their retweets carry.
-fn realistic_decoys(
-    w: &World,
-    posts: &mut Vec<Post>,
-    authors: &mut std::collections::HashMap<u64, u64>,
-) {
+fn realistic_decoys(w: &World, posts: &mut Vec<Post>, originals: &mut Originals) {
     let days = w.days.max(1) as i64;
     for day in 0..days {
         let mut d = Draws::new(w.seed, DECOY, day as u64);
@@ -561,6 +581,7 @@ fn realistic_decoys(
         for celebrity in 0..2u64 {
             let t0 = day_ms + (8 + d.below(14) as i64) * HOUR_MS + d.below(HOUR_MS as u64) as i64;
             let item = 500_000_000 + day as u64 * 2 + celebrity;
+            originals.posted_ms.insert(item, t0);
             for _ in 0..(1_000 + d.below(500)) {
                 let fan = d.below(w.accounts.div_ceil(4)) * 4 % w.accounts;
                 let ms = t0 + 1_000 + exp_ms(&mut d, 8_000.0);
@@ -604,7 +625,8 @@ fn realistic_decoys(
                         + d.below(HOUR_MS as u64) as i64;
                     posts.push(Post { ms, account: author, what: What::Text(d.u64(), None) });
                     let item = 8_000_000_000 + (c * 64 + mi as u64) * 1_024 + day as u64 * 4 + j;
-                    authors.insert(item, 1_000_000 + author as u64);
+                    originals.author.insert(item, 1_000_000 + author as u64);
+                    originals.posted_ms.insert(item, ms);
                     for &friend in &members {
                         if friend != author && d.below(100) < 12 {
                             let at = ms + 5_000 + exp_ms(&mut d, 6.0 * 60_000.0);
@@ -711,9 +733,10 @@ fn operations(
     w: &World,
     accounts: &mut Vec<Account>,
     posts: &mut Vec<Post>,
-    items_per_day: u64,
+    originals: &mut Originals,
     articles_per_day: u64,
 ) {
+    let items_per_day = originals.items_per_day;
     let days = w.days as i64;
     let [farm, camouflage, slow] = op_sizes(w);
     for (op, role, size) in
@@ -792,6 +815,8 @@ fn operations(
                     Role::Farm => day_ms + 6 * HOUR_MS + d.below(8 * HOUR_MS as u64) as i64,
                     _ => day_ms + d.below(DAY_MS as u64) as i64,
                 };
+                // The post an order retweets is posted as the order goes out.
+                originals.posted_ms.insert(600_000_000 + order, t0);
                 // At scale, orders also push the day's popular posts, and
                 // members paste links as they come (tracking parameters, a
                 // shortener) and paraphrase.
@@ -877,10 +902,11 @@ fn write_tweet(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &
         "{{\"id_str\":\"{id}\",\"timestamp_ms\":\"{}\",\"user\":{{\"id_str\":\"{}\",\"screen_name\":\"{}\",\"created_at\":\"{created}\",\"followers_count\":{followers},\"friends_count\":{following},\"default_profile_image\":{default_image}}},\"source\":\"<a href=\\\"https://example.com/app\\\" rel=\\\"nofollow\\\">{}</a>\"",
         p.ms, a.id, a.handle, a.client
     );
-    if let Some((item, author)) = t.retweet {
+    if let Some((item, author, posted)) = t.retweet {
         let _ = write!(
             out,
-            ",\"retweeted_status\":{{\"id_str\":\"{item}\",\"user\":{{\"id_str\":\"{author}\"}}}}"
+            ",\"retweeted_status\":{{\"id_str\":\"{item}\",\"created_at\":\"{}\",\"user\":{{\"id_str\":\"{author}\"}}}}",
+            twitter_date(posted)
         );
     }
     let _ = write!(out, ",\"text\":\"{}\"", t.text);
@@ -906,9 +932,13 @@ fn write_v2(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: &Twe
         a.handle,
         iso(a.created_ms),
     );
-    if let Some((item, _)) = t.retweet {
-        let _ =
-            write!(out, ",\"referenced_tweets\":[{{\"type\":\"retweeted\",\"id\":\"{item}\"}}]");
+    if let Some((item, _, posted)) = t.retweet {
+        // `twarc2 flatten` expands the referenced tweet, its time included.
+        let _ = write!(
+            out,
+            ",\"referenced_tweets\":[{{\"type\":\"retweeted\",\"id\":\"{item}\",\"created_at\":\"{}\"}}]",
+            iso(posted)
+        );
     }
     t.write_entities(out, "tag", "mentions", "id");
     out.push_str("}\n");
@@ -937,7 +967,7 @@ fn write_io_row(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: 
     let urls = list(&mut t.urls.iter().cloned());
     let mentions = list(&mut t.mentions.iter().map(|m| m.to_string()));
     let (is_rt, rt_user, rt_id) = match t.retweet {
-        Some((item, author)) => ("True", author.to_string(), item.to_string()),
+        Some((item, author, _)) => ("True", author.to_string(), item.to_string()),
         None => ("False", String::new(), String::new()),
     };
     let _ = writeln!(
@@ -1118,6 +1148,9 @@ mod tests {
             if v["referenced_tweets"][0]["type"] == "retweeted" {
                 retweets += 1;
                 assert!(!v["entities"]["mentions"].as_array().unwrap().is_empty(), "{line}");
+                // The expanded original's time, never after the retweet.
+                let original = v["referenced_tweets"][0]["created_at"].as_str().unwrap();
+                assert!(original <= v["created_at"].as_str().unwrap(), "{line}");
             }
             n += 1;
         }

@@ -55,7 +55,7 @@ pub fn read_dataset(dir: &Path) -> Result<(Manifest, Dataset), StoreError> {
         || read_accounts(&accounts),
         || rayon::join(|| read_objects(&objects), || read_contents(&contents)),
     );
-    let ((names, meta), (objects, object_layers), (contents, (texts, content_text))) =
+    let ((names, meta), (objects, object_layers, original_us), (contents, (texts, content_text))) =
         (accounts?, objects?, contents?);
     let mut ds = Dataset {
         accounts: names,
@@ -64,6 +64,7 @@ pub fn read_dataset(dir: &Path) -> Result<(Manifest, Dataset), StoreError> {
         contents,
         texts,
         content_text,
+        original_us,
         ..Default::default()
     };
     ds.canonical_texts();
@@ -148,7 +149,10 @@ fn read_contents(t: &TableReader) -> Result<(Strings, (Strings, Vec<u32>)), Stor
     Ok((names, (texts, content_text)))
 }
 
-fn read_objects(t: &TableReader) -> Result<(Strings, Vec<Layer>), StoreError> {
+/// Names, layers and the originals' times (empty when none is known).
+type Objects = (Strings, Vec<Layer>, Vec<Option<i64>>);
+
+fn read_objects(t: &TableReader) -> Result<Objects, StoreError> {
     check_ids(t, "object_id")?;
     let mut layers = Vec::with_capacity(t.rows as usize);
     t.column::<ByteArrayType>(1, |row, v| {
@@ -165,7 +169,15 @@ fn read_objects(t: &TableReader) -> Result<(Strings, Vec<Layer>), StoreError> {
         out.push(&key);
         Ok(())
     })?;
-    Ok((out, layers))
+    let mut original = vec![None; t.rows as usize];
+    t.column::<Int64Type>(3, |row, v| {
+        original[row as usize] = v.copied();
+        Ok(())
+    })?;
+    if original.iter().all(Option::is_none) {
+        original = Vec::new();
+    }
+    Ok((out, layers, original))
 }
 
 fn read_accounts(t: &TableReader) -> Result<(Strings, AccountTable), StoreError> {

@@ -35,6 +35,7 @@ pub(crate) const OBJECTS: &str = "message objects {
   REQUIRED INT32 object_id (INTEGER(32,false));
   REQUIRED BYTE_ARRAY layer (STRING);
   REQUIRED BYTE_ARRAY name (STRING);
+  OPTIONAL INT64 original_us (TIMESTAMP(MICROS,true));
 }";
 
 pub(crate) const CONTENTS: &str = "message contents {
@@ -215,7 +216,11 @@ fn write_objects(dir: &Path, ds: &Dataset) -> Result<TableInfo, StoreError> {
             c.required::<ByteArrayType>(&layer)?;
             let names: Vec<ByteArray> =
                 r.clone().map(|i| ByteArray::from(ds.object_name(i as u32))).collect();
-            c.required::<ByteArrayType>(&names)
+            c.required::<ByteArrayType>(&names)?;
+            let times: Vec<Option<i64>> =
+                r.clone().map(|i| ds.original_us.get(i).copied().flatten()).collect();
+            let (v, d) = optional(&times, |&t| t);
+            c.optional::<Int64Type>(&v, &d)
         })?;
     }
     w.finish()

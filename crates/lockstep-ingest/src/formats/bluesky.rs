@@ -250,8 +250,15 @@ impl Format for BlueskyJetstream {
             let content = format!("at://{did}/{collection}/{rkey}");
             let text =
                 if collection == "app.bsky.feed.post" { nonempty(&record.text) } else { None };
-            let post =
-                Post { line, account: did, content: &content, time_us, platform: PLATFORM, text };
+            let post = Post {
+                line,
+                account: did,
+                content: &content,
+                time_us,
+                platform: PLATFORM,
+                text,
+                original_us: None,
+            };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })

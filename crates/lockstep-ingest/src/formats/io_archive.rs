@@ -140,8 +140,15 @@ impl Format for IoArchive {
             }
             // A post names a URL or hashtag once however often it repeats it.
             let text = (!is_rt).then(|| get(c.text));
-            let post =
-                Post { line, account: user, content: tweet, time_us, platform: PLATFORM, text };
+            let post = Post {
+                line,
+                account: user,
+                content: tweet,
+                time_us,
+                platform: PLATFORM,
+                text,
+                original_us: None,
+            };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })?;

@@ -130,6 +130,7 @@ impl Format for MappedJson {
                 time_us,
                 platform: &platform,
                 text: words.as_deref(),
+                original_us: None,
             };
             push_objects(ctx, &post, &mut objects);
             Ok(())

@@ -4,7 +4,8 @@
 //! Mastodon ids are local to the server that served them, so lockstep makes
 //! identities global: an account is `acct@server` (the server from
 //! `account.url` when `acct` is local), a status is its `uri`, and a boost
-//! (`reblog`) is a `repost` of the boosted status's `uri`. `in_reply_to_id`
+//! (`reblog`) is a `repost` of the boosted status's `uri` (its
+//! `created_at` the original's time). `in_reply_to_id`
 //! is only a local id: replies become `reply` objects `server/id`, so they
 //! match within one server's data. `url`s come from `card.url` and from the
 //! links in `content` that are not mentions or hashtags; `hashtag` from
@@ -228,6 +229,11 @@ impl Format for Mastodon {
                 time_us,
                 platform: PLATFORM,
                 text: words.as_deref(),
+                original_us: st
+                    .reblog
+                    .as_deref()
+                    .and_then(|rb| rb.created_at.as_deref())
+                    .and_then(|c| parse_timestamp(c).ok()),
             };
             push_objects(ctx, &post, &mut objects);
             Ok(())

@@ -176,7 +176,7 @@ impl Format for MetaCsv {
                 }
             }
             let text = text_cols.iter().map(|&i| rec[i].trim()).find(|t| !t.is_empty());
-            let post = Post { line, account, content, time_us, platform, text };
+            let post = Post { line, account, content, time_us, platform, text, original_us: None };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })

@@ -145,6 +145,8 @@ pub(crate) struct Post<'a> {
     /// The post's own words, as written (not a repost's), kept for the
     /// evidence when the ingest keeps texts.
     pub text: Option<&'a str>,
+    /// When a repost's original was posted, where the record says.
+    pub original_us: Option<i64>,
 }
 
 /// Why an object a record names is not an act of the post.
@@ -237,6 +239,9 @@ pub(crate) fn push_objects(
             platform: post.platform,
         });
         ctx.report.actions += 1;
+        if let (lockstep_model::Layer::Repost, Some(t)) = (layer, post.original_us) {
+            ctx.builder.set_original_time(row, t);
+        }
         if !used && ctx.config.keep_text {
             if let Some(text) = post.text.filter(|t| !t.trim().is_empty()) {
                 ctx.builder.set_post_text(row, text);

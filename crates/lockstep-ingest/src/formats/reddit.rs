@@ -142,6 +142,7 @@ impl Format for RedditDump {
                 time_us,
                 platform: PLATFORM,
                 text: words.as_deref(),
+                original_us: None,
             };
             push_objects(ctx, &post, &mut objects);
             Ok(())

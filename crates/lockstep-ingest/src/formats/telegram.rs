@@ -300,6 +300,7 @@ fn message(
         time_us,
         platform: PLATFORM,
         text: (!forwarded).then_some(body.as_str()),
+        original_us: None,
     };
     push_objects(ctx, &post, objects);
     Ok(())

@@ -1,7 +1,8 @@
 //! X/Twitter API v1.1 tweets (twarc1, tweepy, the streaming API): JSON
 //! Lines or a JSON array of tweet objects.
 //!
-//! From each tweet: `repost` (`retweeted_status.id_str`), `quote`
+//! From each tweet: `repost` (`retweeted_status.id_str`; its `created_at`
+//! is the original's time), `quote`
 //! (`quoted_status_id_str` or `quoted_status.id_str`), `reply`
 //! (`in_reply_to_status_id_str`), `url` (`entities.urls[].expanded_url`,
 //! from `extended_tweet` when present) and its `domain`, `hashtag`,
@@ -70,6 +71,9 @@ struct Ref<'a> {
     #[serde(borrow)]
     id_str: Option<Cow<'a, str>>,
     id: Option<u64>,
+    /// When the referenced tweet was posted.
+    #[serde(borrow)]
+    created_at: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -259,6 +263,9 @@ impl Format for XApiV1 {
                 time_us,
                 platform: PLATFORM,
                 text: full,
+                original_us: retweet
+                    .and_then(|rt| rt.created_at.as_deref())
+                    .and_then(|c| parse_twitter_date(c).ok()),
             };
             push_objects(ctx, &post, &mut objects);
             Ok(())

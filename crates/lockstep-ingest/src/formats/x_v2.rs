@@ -10,7 +10,8 @@
 //! retweets. Time: `created_at`. Account metadata from the matching
 //! `includes.users[]` entry or the flattened `author`: `username`, `name`,
 //! `description`, `created_at`, `public_metrics`; the client app from the
-//! tweet's `source`. Tweets without
+//! tweet's `source`; a retweet's original's time from the expanded
+//! `referenced_tweets[]` or `includes.tweets[]` (`created_at`). Tweets without
 //! `author_id` are counted as skipped.
 
 use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
@@ -21,6 +22,7 @@ use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::io::BufRead;
 
 /// The X API v2 format.
@@ -65,6 +67,9 @@ struct Tweet<'a> {
 struct Includes<'a> {
     #[serde(borrow)]
     users: List<User<'a>>,
+    /// The referenced tweets (a retweet's original, with its time).
+    #[serde(borrow)]
+    tweets: List<Ref<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -99,6 +104,10 @@ struct Ref<'a> {
     kind: Str<'a>,
     #[serde(borrow)]
     id: Str<'a>,
+    /// Present where the referenced tweet is expanded (`twarc2 flatten`)
+    /// or included (`includes.tweets`).
+    #[serde(borrow)]
+    created_at: Str<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -193,9 +202,17 @@ impl Format for XApiV2 {
                 Some(ts) => ts.iter().collect(),
                 None => vec![&v],
             };
+            let mut included: HashMap<&str, i64> = HashMap::new();
             if let Some(inc) = &v.includes.0 {
                 for u in &inc.users.0 {
                     set_user(ctx, u);
+                }
+                for t in &inc.tweets.0 {
+                    if let (Some(id), Some(Ok(us))) =
+                        (t.id.get(), t.created_at.get().map(parse_timestamp))
+                    {
+                        included.insert(id, us);
+                    }
                 }
             }
             if tweets.is_empty() {
@@ -235,10 +252,15 @@ impl Format for XApiV2 {
                 }
                 objects.clear();
                 let mut is_retweet = false;
+                let mut original_us = None;
                 for r in &t.referenced_tweets.0 {
                     let layer = match r.kind.get() {
                         Some("retweeted") => {
                             is_retweet = true;
+                            original_us =
+                                r.created_at.get().and_then(|c| parse_timestamp(c).ok()).or_else(
+                                    || r.id.get().and_then(|id| included.get(id).copied()),
+                                );
                             Layer::Repost
                         }
                         Some("quoted") => Layer::Quote,
@@ -290,6 +312,7 @@ impl Format for XApiV2 {
                     time_us,
                     platform: PLATFORM,
                     text: own,
+                    original_us,
                 };
                 push_objects(ctx, &post, &mut objects);
             }

@@ -177,6 +177,7 @@ impl Format for YoutubeComments {
                     time_us,
                     platform: PLATFORM,
                     text: Some(text),
+                    original_us: None,
                 };
                 push_objects(ctx, &post, &mut objects);
             }
