@@ -158,8 +158,9 @@ pub struct DetectArgs {
     /// on one object also pair when this far apart, unless more than 100
     /// others acted on the object between them (a crowd). It finds
     /// operations that carry out an order over minutes, not seconds.
-    /// Default: 1800 with the tested rule and lockstep semantics; 0 (off)
-    /// otherwise, and with --engine plans, which pair at one window.
+    /// Default: 1800 with the tested rule and lockstep semantics (off when
+    /// --window is as wide); 0 (off) otherwise, and with --engine plans,
+    /// which pair at one window.
     #[arg(long, value_name = "SECONDS")]
     pub slow_window: Option<f64>,
 

@@ -112,9 +112,11 @@ fn plan(a: &DetectArgs) -> anyhow::Result<Plan> {
     };
     let slow = match a.slow_window {
         Some(s) => Some(seconds_to_us("--slow-window", s)?).filter(|&w| w > 0),
+        // A window as wide as the default slow window already covers it.
         None if fdr.is_some()
             && semantics == Semantics::Lockstep
-            && !matches!(a.engine, EngineArg::Plan(_)) =>
+            && !matches!(a.engine, EngineArg::Plan(_))
+            && window_us < SlowWindow::DEFAULT.window_us =>
         {
             Some(SlowWindow::DEFAULT.window_us)
         }
@@ -423,12 +425,6 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         stages.start("bios");
         pool.install(|| lockstep_text::near_duplicate_bios(ds, &plan.text))
     });
-    if ds.actions.is_empty() {
-        bail!(
-            "no actions in the input: {} records read, none gave an action on a selected layer",
-            thousands(ingested.files.iter().map(|f| f.records_read).sum())
-        );
-    }
 
     stages.start("detecting");
     let mut out_of_core = None;
@@ -575,10 +571,32 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         )?;
     }
     writeln!(out, "wrote {} files to `{}`", written.len(), a.out.display())?;
+    if ds.actions.is_empty() {
+        // Said after the reads and the skips above, and with the empty
+        // run folder written, so that summary.json records why.
+        eprintln!(
+            "error: no actions in the input: {} read, none gave an action on a selected layer (the reasons are above, and in `{}`)",
+            count(ingested.files.iter().map(|f| f.records_read).sum(), "record"),
+            a.out.join(lockstep_report::SUMMARY_JSON).display()
+        );
+        eprintln!("hint: {}", no_actions_hint(ingested));
+        return Ok(ExitStatus::Error);
+    }
     Ok(ExitStatus::Success)
 }
 
-/// The plan in words: what will be computed, then how.
+/// What to do when nothing in the input gave an action, from why its
+/// records were skipped.
+fn no_actions_hint(ingested: &lockstep_ingest::Ingested) -> String {
+    let skipped = |format: &str, reason: &str| {
+        ingested.files.iter().any(|f| f.format == format && f.skipped.contains_key(reason))
+    };
+    if skipped("x-api-v2", "missing author") || skipped("x-api-v2", "bad timestamp") {
+        return "X API v2 serves `author_id` and `created_at` only when asked: request `tweet.fields=author_id,created_at,entities,referenced_tweets` and `expansions=author_id` (tweepy: `tweet_fields=[...]`, `expansions=[\"author_id\"]`; twarc2 asks for them by default)".into();
+    }
+    "the skip reasons above say what each record lacked; `--format` and `--map` name what the reader should take (docs/formats.md), `--layers` which layers to keep".into()
+}
+
 /// The pairing rule in words: `60 s`, and the slow window where it applies.
 fn reach_words(d: &DetectConfig) -> String {
     use lockstep_model::time::fmt_secs;
@@ -594,6 +612,7 @@ fn reach_words(d: &DetectConfig) -> String {
     }
 }
 
+/// The plan in words: what will be computed, then how.
 fn explain(a: &DetectArgs, p: &Plan) -> String {
     use lockstep_model::time::fmt_secs;
     let d = &p.detect;

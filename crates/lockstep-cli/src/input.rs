@@ -203,6 +203,13 @@ pub fn print_reads(out: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
         }
     }
     let ds = &ing.dataset;
+    if ds.actions.is_empty() {
+        return writeln!(
+            out,
+            "no actions ({} with metadata only)",
+            count(ds.accounts.len() as u64, "account")
+        );
+    }
     let layers: LayerSet = ds.actions.layer.iter().copied().collect();
     writeln!(
         out,

@@ -54,6 +54,9 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
         IngestError::MissingColumns { .. } => Some(
             "name the columns with `--map account=COL,content=COL,timestamp=COL,object=COL` (or a layer such as `url=COL`), or pick a format with `--format`",
         ),
+        IngestError::UnknownFormat { head, .. } if head.starts_with(['{', '[']) => Some(
+            "JSON no reader recognised: `--format` names one (`lockstep formats` lists them), or `--map account=PATH,content=PATH,timestamp=PATH` and a layer such as `url=PATH` read any JSON by dotted paths",
+        ),
         IngestError::UnknownFormat { .. } => Some("`--format shares-csv` reads any CSV, with `--map` to name its columns"),
         IngestError::BadRecord { .. } => Some("without `--strict`, bad records are counted and skipped"),
         _ => None,

@@ -653,6 +653,34 @@ fn fdr_keeps_edges_beyond_chance() {
     assert!(bad.stderr.contains("`--fdr` must be over 0"), "{}", bad.stderr);
 }
 
+/// The slow window: on by default with the tested rule, off where a flag
+/// makes it meaningless, refused where it cannot apply (what it finds:
+/// lockstep-stats tests/slow_window.rs).
+#[test]
+fn slow_window_flags() {
+    let data = "shares-csv/multi.csv";
+    let map = ["--map", "url=url_id,hashtag=hashtag_id,content=post_id,timestamp=timestamp"];
+    let params = |extra: &[&str]| {
+        let r = detect(data, &[&map[..], extra].concat());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        summary(&r)["parameters"].clone()
+    };
+    assert_eq!(params(&[])["slow_window_s"], 1800.0);
+    assert_eq!(params(&[])["slow_layers"], "url,hashtag,text,image,near_text");
+    // A window as wide covers it; the naive rule keeps one window.
+    assert_eq!(params(&["--window", "3600"])["slow_window_s"], serde_json::Value::Null);
+    assert_eq!(params(&["--rule", "naive"])["slow_window_s"], serde_json::Value::Null);
+    assert_eq!(params(&["--slow-window", "0"])["slow_window_s"], serde_json::Value::Null);
+    let refused = |extra: &[&str], says: &str| {
+        let r = detect(data, &[&map[..], extra].concat());
+        assert_eq!(r.code, 2, "{extra:?}");
+        assert!(r.stderr.contains(says), "{}", r.stderr);
+    };
+    refused(&["--slow-window", "30"], "must exceed `--window`");
+    refused(&["--semantics", "coortweet", "--slow-window", "600"], "not CooRTweet's rule");
+    refused(&["--slow-layers", "url,nope"], "--slow-layers");
+}
+
 /// No pair at all is a result, not an error: empty tables with headers.
 #[test]
 fn no_pairs_gives_empty_outputs() {
@@ -906,7 +934,7 @@ fn recorded_api_pages_give_no_edge_on_one_pair_of_posts() {
         .map(|p| p.display().to_string())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 6);
+    assert_eq!(files.len(), 8);
     let mut args = vec!["detect"];
     args.extend(files.iter().map(String::as_str));
     args.extend(["--out", "{OUT}"]);
@@ -946,4 +974,28 @@ fn recorded_api_pages_give_no_edge_on_one_pair_of_posts() {
     }
     let s = summary(&r);
     assert_eq!(s["coordinated"]["edges"], over);
+}
+
+/// A real v2 search response as tweepy's defaults request it (no
+/// `author_id`, no `created_at`): nothing is usable, and the run says why,
+/// what to request, and still writes summary.json with the skips. JSON no
+/// reader recognises gets a hint for JSON, not for CSV.
+#[test]
+fn a_run_without_actions_says_why() {
+    let r = detect("recorded/tweepy-v2-search-recent.json.gz", &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.contains("(x-api-v2): 10 records, 0 used, 10 skipped"), "{}", r.stdout);
+    assert!(r.stdout.contains("skipped 10 records: missing author"), "{}", r.stdout);
+    assert!(r.stderr.contains("no actions in the input: 10 records read"), "{}", r.stderr);
+    assert!(r.stderr.contains("tweet.fields=author_id,created_at"), "{}", r.stderr);
+    let s = summary(&r);
+    assert_eq!(s["records"]["skipped_by_reason"]["missing author"], 10);
+
+    let dir = TempDir::new("unknown-json");
+    let odd = dir.0.join("odd.json");
+    std::fs::write(&odd, "{\"kind\": \"something else\", \"items\": [1, 2]}\n").unwrap();
+    let r = lockstep(&["detect", odd.to_str().unwrap(), "--out", "{OUT}"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("JSON no reader recognised"), "{}", r.stderr);
+    assert!(!r.stderr.contains("shares-csv"), "{}", r.stderr);
 }

@@ -296,3 +296,18 @@ fn x_api_v2_reads_the_client_app_and_originals_of_a_recorded_page() {
         assert!(original <= t.time_us[r]);
     }
 }
+
+/// A saved v1.1 `search/tweets` response (real, recorded by tweepy):
+/// its `statuses` are the records; an empty one is one record, unused.
+#[test]
+fn x_api_v1_search_response_is_unwrapped() {
+    let read = |src: Box<dyn Source>| ingest(&[src], &IngestConfig::default(), &|_| {}).unwrap();
+    let out = read(Box::new(FileSource::new(fixture("recorded/tweepy-v1-search.json.gz"))));
+    let f = &out.files[0];
+    assert_eq!((f.format.as_str(), f.records_read, f.records_used), ("x-api-v1", 15, 15));
+    let empty = "{\"statuses\": [], \"search_metadata\": {\"count\": 15}}\n";
+    let out = read(Box::new(lockstep_ingest::MemorySource::new("empty.json", empty)));
+    let f = &out.files[0];
+    assert_eq!((f.records_read, f.records_used), (1, 0));
+    assert_eq!(f.skipped.get("empty response"), Some(&1), "{:?}", f.skipped);
+}

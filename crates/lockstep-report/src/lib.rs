@@ -90,6 +90,9 @@ impl<'a> Results<'a> {
     }
 }
 
+/// The run's summary: parameters, inputs, counts and timings.
+pub const SUMMARY_JSON: &str = "summary.json";
+
 /// The files [`write_tables`] and [`write_summary`] always write (the CLI
 /// always gives fingerprints), in order; `bio_clusters.csv` and
 /// `near_text_pairs.csv` come before `summary.json` when they apply.
@@ -103,7 +106,7 @@ pub const OUTPUT_FILES: [&str; 10] = [
     "campaigns.csv",
     "talking_points.csv",
     "cluster_fingerprints.csv",
-    "summary.json",
+    SUMMARY_JSON,
 ];
 
 /// Writes one output to a stream.
@@ -167,7 +170,7 @@ pub fn write_summary(
     r: &Results<'_>,
     run: &RunInfo<'_>,
 ) -> Result<PathBuf, ReportError> {
-    write_file(dir, "summary.json", &|w| {
+    write_file(dir, SUMMARY_JSON, &|w| {
         serde_json::to_writer_pretty(&mut *w, &summary_json(r, run))?;
         w.write_all(b"\n")
     })

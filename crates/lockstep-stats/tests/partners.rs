@@ -226,18 +226,6 @@ fn the_nulls_are_calibrated_on_organic_data() {
         let det = lockstep_detect::detect(&ds, &config());
         let s =
             significance(&ds, &det, &lockstep_detect::DetectConfig::default(), &Audience::of(&ds));
-        assert!(det.edges.len() > 1_000, "{}", det.edges.len());
-        for alpha in [0.001, 0.01, 0.05] {
-            for (name, p, m) in [
-                ("day shift", &s.p_value, s.hypotheses),
-                ("partners", &s.partners.p_value, s.partners.hypotheses),
-            ] {
-                let below = p.iter().filter(|&&p| p < alpha).count() as f64;
-                let bound = alpha * m + 3.0 * (alpha * m).sqrt();
-                assert!(below <= bound, "{name}, seed {seed}, alpha {alpha}: {below} > {bound}");
-            }
-            let both = (0..det.edges.len()).filter(|&i| s.q_both(i) <= alpha).count();
-            assert_eq!(both, 0, "seed {seed}: a chance edge passed both tests at {alpha}");
-        }
+        common::assert_calibrated(&det, &s, seed);
     }
 }

@@ -131,18 +131,6 @@ fn the_slow_window_is_calibrated_on_organic_links() {
     for seed in [1, 2, 3] {
         let ds = world(seed, false);
         let (det, s) = tested(&ds, &slow());
-        assert!(det.edges.len() > 1_000, "{}", det.edges.len());
-        for alpha in [0.001, 0.01, 0.05] {
-            for (name, p, m) in [
-                ("day shift", &s.p_value, s.hypotheses),
-                ("partners", &s.partners.p_value, s.partners.hypotheses),
-            ] {
-                let below = p.iter().filter(|&&p| p < alpha).count() as f64;
-                let bound = alpha * m + 3.0 * (alpha * m).sqrt();
-                assert!(below <= bound, "{name}, seed {seed}, alpha {alpha}: {below} > {bound}");
-            }
-            let both = (0..det.edges.len()).filter(|&i| s.q_both(i) <= alpha).count();
-            assert_eq!(both, 0, "seed {seed}: a chance edge passed both tests at {alpha}");
-        }
+        common::assert_calibrated(&det, &s, seed);
     }
 }

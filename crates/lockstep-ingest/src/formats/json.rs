@@ -43,13 +43,50 @@ pub(crate) fn parse_record<'j, T: Deserialize<'j>>(
     }
 }
 
+/// Where a saved API response wraps its records: the keys from the
+/// top-level object to them, `*` standing for every element of an array
+/// on the way. Where the path ends at an array, each element is a record
+/// (`["statuses"]`: X API v1.1 search); elsewhere the value reached is
+/// (`["data", "children", "*", "data"]`: a Reddit listing).
+pub(crate) type Envelope = &'static [&'static str];
+
 /// Calls `f` on the text of every record with its 1-based line (counting
 /// it as read); `f` parses it, with [`parse_record`].
 pub(crate) fn for_each_json(
     input: &mut dyn BufRead,
     ctx: &mut ReadCtx<'_>,
+    f: impl FnMut(&str, u64, &mut ReadCtx<'_>) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    for_each_json_in(input, ctx, &[], f)
+}
+
+/// [`for_each_json`], with the records inside `envelopes` read one by one
+/// (each counted as read; an envelope without records is one record,
+/// counted as unused).
+pub(crate) fn for_each_json_in(
+    input: &mut dyn BufRead,
+    ctx: &mut ReadCtx<'_>,
+    envelopes: &[Envelope],
     mut f: impl FnMut(&str, u64, &mut ReadCtx<'_>) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
+    let mut f = |json: &str, line: u64, ctx: &mut ReadCtx<'_>| {
+        for envelope in envelopes {
+            if let Some(records) = unwrap(json, envelope) {
+                if records.is_empty() {
+                    record(json, line, ctx, &mut |_, line, ctx| {
+                        let path = envelope.join(".");
+                        ctx.unused(line, envelope[0], "empty response", format!("no `{path}`"));
+                        Ok(())
+                    })?;
+                }
+                for r in records {
+                    record(r.get(), line, ctx, &mut f)?;
+                }
+                return Ok(());
+            }
+        }
+        record(json, line, ctx, &mut f)
+    };
     let file = ctx.report.path.clone();
     let io_err = |e: std::io::Error| IngestError::Io { file: file.clone(), source: e };
     let head = input.fill_buf().map_err(io_err)?;
@@ -62,11 +99,11 @@ pub(crate) fn for_each_json(
         input.read_to_string(&mut text).map_err(io_err)?;
         let blank = text.len() - text.trim_start().len();
         let line = 1 + text.as_bytes()[..blank].iter().filter(|&&b| b == b'\n').count() as u64;
-        record(text.trim(), line, ctx, &mut f)?;
+        f(text.trim(), line, ctx)?;
     } else if first == Some(b'[') {
         let mut scanner = super::scan::Scanner::new(input, &file);
         scanner.array(&mut |_, raw, line| match std::str::from_utf8(raw) {
-            Ok(text) => record(text, line, ctx, &mut f),
+            Ok(text) => f(text, line, ctx),
             Err(_) => {
                 ctx.report.records_read += 1;
                 ctx.skip(line, "*", "invalid UTF-8", String::new())
@@ -97,7 +134,7 @@ pub(crate) fn for_each_json(
                 match serde_json::from_str::<Vec<&RawValue>>(t) {
                     Ok(elements) => {
                         for raw in elements {
-                            record(raw.get(), line, ctx, &mut f)?;
+                            f(raw.get(), line, ctx)?;
                         }
                     }
                     Err(e) => {
@@ -106,7 +143,7 @@ pub(crate) fn for_each_json(
                     }
                 }
             } else {
-                record(t, line, ctx, &mut f)?;
+                f(t, line, ctx)?;
             }
         }
     }
@@ -125,6 +162,38 @@ fn record(
         (ctx.progress)(ctx.report.records_read);
     }
     f(json, line, ctx)
+}
+
+/// The records inside `envelope` when `json` is such an envelope.
+fn unwrap<'j>(json: &'j str, envelope: Envelope) -> Option<Vec<&'j RawValue>> {
+    let first = envelope.first()?;
+    // Only an object holding the key is worth parsing twice.
+    if !json.starts_with('{') || !json.contains(&format!("\"{first}\"")) {
+        return None;
+    }
+    let top: &RawValue = serde_json::from_str(json).ok()?;
+    let mut reached = vec![top];
+    for &step in envelope.iter() {
+        let mut next = Vec::new();
+        for v in reached {
+            if step == "*" {
+                next.extend(serde_json::from_str::<Vec<&RawValue>>(v.get()).ok()?);
+            } else {
+                let map: std::collections::HashMap<String, &RawValue> =
+                    serde_json::from_str(v.get()).ok()?;
+                next.push(*map.get(step)?);
+            }
+        }
+        reached = next;
+    }
+    let mut records = Vec::new();
+    for v in reached {
+        match serde_json::from_str::<Vec<&RawValue>>(v.get()) {
+            Ok(elements) => records.extend(elements),
+            Err(_) => records.push(v),
+        }
+    }
+    Some(records)
 }
 
 /// Whether the head contains every one of `keys` as a JSON key.

@@ -1,5 +1,6 @@
 //! X/Twitter API v1.1 tweets (twarc1, tweepy, the streaming API): JSON
-//! Lines or a JSON array of tweet objects.
+//! Lines or a JSON array of tweet objects, or saved `search/tweets`
+//! responses (the tweets of their `statuses`).
 //!
 //! From each tweet: `repost` (`retweeted_status.id_str`; its `created_at`
 //! is the original's time), `quote`
@@ -13,7 +14,7 @@
 //! `limit`, ...) and tweets without a user (deleted authors) are counted as
 //! skipped.
 
-use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
+use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::{push_objects, push_url, Post};
 use crate::text::{html_text, normalize_exact, normalize_tag};
 use crate::timestamp::parse_twitter_date;
@@ -28,6 +29,9 @@ use std::io::BufRead;
 pub struct XApiV1;
 
 const PLATFORM: &str = "twitter";
+
+/// A saved `search/tweets` response: `{"statuses": [...], "search_metadata": {...}}`.
+const ENVELOPES: &[Envelope] = &[&["statuses"]];
 
 // Records borrow their strings from the input (`Cow` is borrowed unless
 // the JSON string has escapes), and a retweet's or quote's embedded tweet
@@ -156,11 +160,13 @@ impl Format for XApiV1 {
         "{\"id_str\":\"1\",\"created_at\":\"Wed Oct 10 20:19:24 +0000 2018\",\"text\":\"hi #tag\",\"user\":{\"id_str\":\"42\",\"screen_name\":\"a\"},\"entities\":{\"hashtags\":[{\"text\":\"tag\"}]}}"
     }
     fn sniff(&self, head: &[u8]) -> bool {
-        looks_like_json(head) && head_has_keys(head, &["created_at", "user"])
+        looks_like_json(head)
+            && (head_has_keys(head, &["created_at", "user"])
+                || head_has_keys(head, &["statuses", "search_metadata"]))
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        for_each_json(input, ctx, |json, line, ctx| {
+        for_each_json_in(input, ctx, ENVELOPES, |json, line, ctx| {
             let Some(tweet) = parse_record::<Tweet<'_>>(json, line, ctx)? else { return Ok(()) };
             let Some(tweet_id) = id_of(&tweet.id_str, tweet.id) else {
                 // Stream notices ({"delete": ...}, {"limit": ...}) have no id.

@@ -190,7 +190,11 @@ impl Format for XApiV2 {
         "{\"data\":[{\"id\":\"1\",\"author_id\":\"42\",\"created_at\":\"2023-06-01T08:00:00.000Z\",\"text\":\"hi\",\"referenced_tweets\":[{\"type\":\"retweeted\",\"id\":\"9\"}]}],\"includes\":{\"users\":[{\"id\":\"42\",\"username\":\"a\"}]}}"
     }
     fn sniff(&self, head: &[u8]) -> bool {
-        looks_like_json(head) && head_has_keys(head, &["author_id"])
+        // `edit_history_tweet_ids` is v2's alone and in every tweet it
+        // serves, even with no field requested (a tweepy default).
+        looks_like_json(head)
+            && (head_has_keys(head, &["author_id"])
+                || head_has_keys(head, &["edit_history_tweet_ids"]))
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();

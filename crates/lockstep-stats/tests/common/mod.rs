@@ -32,3 +32,27 @@ pub fn config() -> DetectConfig {
         ..Default::default()
     }
 }
+
+/// Calibration on data without an operation: under both nulls the p-values
+/// below alpha are at most alpha times the hypotheses (within three
+/// standard deviations), and no edge passes both tests.
+#[allow(dead_code)] // Not every test file checks calibration.
+pub fn assert_calibrated(
+    det: &lockstep_detect::Detection,
+    s: &lockstep_stats::Significance,
+    seed: u64,
+) {
+    assert!(det.edges.len() > 1_000, "{}", det.edges.len());
+    for alpha in [0.001, 0.01, 0.05] {
+        for (name, p, m) in [
+            ("day shift", &s.p_value, s.hypotheses),
+            ("partners", &s.partners.p_value, s.partners.hypotheses),
+        ] {
+            let below = p.iter().filter(|&&p| p < alpha).count() as f64;
+            let bound = alpha * m + 3.0 * (alpha * m).sqrt();
+            assert!(below <= bound, "{name}, seed {seed}, alpha {alpha}: {below} > {bound}");
+        }
+        let both = (0..det.edges.len()).filter(|&i| s.q_both(i) <= alpha).count();
+        assert_eq!(both, 0, "seed {seed}: a chance edge passed both tests at {alpha}");
+    }
+}
