@@ -211,12 +211,17 @@ pub fn print_reads(out: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
         );
     }
     let layers: LayerSet = ds.actions.layer.iter().copied().collect();
+    let acting = ds.acting().iter().filter(|&&a| a).count() as u64;
+    let referents = match ds.accounts.len() as u64 - acting {
+        0 => String::new(),
+        n => format!("; {} with metadata only", count(n, "more account")),
+    };
     writeln!(
         out,
-        "{} on {} ({}, {})",
+        "{} on {} ({}, {}{referents})",
         count(ds.actions.len() as u64, "action"),
         layers.join(", "),
-        count(ds.accounts.len() as u64, "account"),
+        count(acting, "account"),
         count(ds.objects.len() as u64, "object")
     )
 }

@@ -941,6 +941,8 @@ fn recorded_api_pages_give_no_edge_on_one_pair_of_posts() {
     let r = lockstep(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("not read as acts: carried by a repost"), "{}", r.stdout);
+    // v2 pages describe the authors of referenced tweets too: counted apart.
+    assert!(r.stdout.contains("more accounts with metadata only)"), "{}", r.stdout);
 
     let mut posts: std::collections::HashMap<
         (String, String),

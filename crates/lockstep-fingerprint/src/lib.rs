@@ -309,7 +309,14 @@ fn office_counts(times: impl Iterator<Item = i64>) -> [u64; 27] {
 pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
     let m = &ds.account_meta;
     let t = &ds.actions;
-    let mut created: Vec<i64> = m.created_at_us.iter().flatten().copied().collect();
+    // Baselines are over the accounts that act: an export's referents
+    // (quoted authors, mentioned users) are not the population compared.
+    let acting = ds.acting();
+    let of_acting = |a: usize| acting.get(a).copied().unwrap_or(false);
+    let mut created: Vec<i64> = (0..m.created_at_us.len())
+        .filter(|&a| of_acting(a))
+        .filter_map(|a| m.created_at_us[a])
+        .collect();
     created.sort_unstable();
     let in_window = |start: i64| -> usize {
         let lo = created.partition_point(|&c| c < start);
@@ -318,21 +325,28 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
     };
     let mut all_templates: HashMap<String, usize> = HashMap::new();
     let mut handles = 0usize;
-    for h in m.handle.iter().flatten() {
+    for h in (0..m.handle.len()).filter(|&a| of_acting(a)).filter_map(|a| m.handle[a].as_ref()) {
         *all_templates.entry(handle_template(h)).or_default() += 1;
         handles += 1;
     }
     let all_office = office_counts(t.time_us.iter().copied());
     let mut all_clients: HashMap<&str, usize> = HashMap::new();
-    for c in m.client_app.iter().flatten() {
+    for c in
+        (0..m.client_app.len()).filter(|&a| of_acting(a)).filter_map(|a| m.client_app[a].as_ref())
+    {
         *all_clients.entry(c).or_default() += 1;
     }
     let with_any_client: usize = all_clients.values().sum();
-    let flagged = m.default_image.iter().flatten().count();
-    let defaults = m.default_image.iter().filter(|d| **d == Some(true)).count();
+    let images: Vec<bool> = (0..m.default_image.len())
+        .filter(|&a| of_acting(a))
+        .filter_map(|a| m.default_image[a])
+        .collect();
+    let flagged = images.len();
+    let defaults = images.iter().filter(|&&d| d).count();
     let image_background = if flagged == 0 { 0.0 } else { defaults as f64 / flagged as f64 };
     let counts_of = |a: usize| Some((m.followers[a]?, m.following[a]?));
-    let all_counts: Vec<(u64, u64)> = (0..m.followers.len()).filter_map(counts_of).collect();
+    let all_counts: Vec<(u64, u64)> =
+        (0..m.followers.len()).filter(|&a| of_acting(a)).filter_map(counts_of).collect();
     let mut ratios: Vec<f64> = all_counts.iter().map(|&(f, g)| audience_ratio(f, g)).collect();
     ratios.sort_unstable_by(f64::total_cmp);
     // The cut of the lowest tenth, and the exact share at or under it. Too

@@ -1,5 +1,6 @@
 //! A farm made in one batch, with one handle template, working office hours
-//! in UTC+3, among a background of accounts made over a year.
+//! in UTC+3, among a background of accounts made over a year (and
+//! referents that never act, which no baseline counts).
 
 use lockstep_fingerprint::fingerprints;
 use lockstep_graph::ThresholdConfig;
@@ -58,6 +59,17 @@ fn a_batch_made_farm_stands_out() {
         meta.followers[row as usize] = Some(100 + a as u64);
         meta.following[row as usize] = Some(50);
         meta.default_image[row as usize] = Some(a % 20 == 0);
+    }
+    // Referents the export describes (quoted authors, mentioned users) and
+    // that never act: not part of any baseline.
+    for r in 0..50i64 {
+        let (row, meta) = b.account_meta("", &format!("referent{r}"));
+        meta.set_text(row, AccountField::Handle, "anna_99");
+        meta.set_text(row, AccountField::ClientApp, "FarmPoster 2.1");
+        meta.created_at_us[row as usize] = Some((monday - 400 * day) * 1_000_000);
+        meta.followers[row as usize] = Some(0);
+        meta.following[row as usize] = Some(1_000);
+        meta.default_image[row as usize] = Some(true);
     }
     let ds = b.finish();
     let det = lockstep_detect::detect(&ds, &Default::default());

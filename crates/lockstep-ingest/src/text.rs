@@ -139,6 +139,16 @@ pub fn html_text(html: &str) -> String {
     decode_entities(&out)
 }
 
+/// An X post's text as written: the X APIs escape `&`, `<` and `>` (and
+/// nothing else) in `text`, so `a &amp; b` on X is `a & b` on Mastodon.
+/// Only those three are decoded: a post that says `&quot;` said it.
+pub fn unescape_x(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('&') {
+        return s.into();
+    }
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").into()
+}
+
 pub(crate) fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();

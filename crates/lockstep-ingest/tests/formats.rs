@@ -311,3 +311,36 @@ fn x_api_v1_search_response_is_unwrapped() {
     assert_eq!((f.records_read, f.records_used), (1, 0));
     assert_eq!(f.skipped.get("empty response"), Some(&1), "{:?}", f.skipped);
 }
+
+/// X escapes `&`, `<` and `>` in a post's text; Mastodon serves HTML. The
+/// same line posted on both is one text object, and on a real twarc2 page
+/// (tests/fixtures/recorded/README.md) no text keeps X's escapes.
+#[test]
+fn x_text_is_unescaped_as_x_escapes_it() {
+    use lockstep_ingest::text::unescape_x;
+    assert_eq!(unescape_x("a &amp; b &lt;3 &gt;"), "a & b <3 >");
+    // What a user typed as an entity stays one.
+    assert_eq!(unescape_x("&amp;lt; &amp;amp; &quot;"), "&lt; &amp; &quot;");
+    let x = r#"{"data":[{"id":"1","author_id":"9","created_at":"2024-03-01T10:00:00Z","text":"Fish &amp; chips &lt;3 for everyone at the harbour tonight"}]}"#;
+    let m = r#"[{"id":"5","uri":"https://m.example/users/a/statuses/5","created_at":"2024-03-01T10:00:30Z","account":{"acct":"a","url":"https://m.example/@a"},"content":"<p>Fish &amp; chips &lt;3 for everyone at the harbour tonight</p>"}]"#;
+    let srcs: Vec<Box<dyn Source>> = vec![
+        Box::new(lockstep_ingest::MemorySource::new("x.json", x)),
+        Box::new(lockstep_ingest::MemorySource::new("m.json", m)),
+    ];
+    let out = ingest(&srcs, &IngestConfig::default(), &|_| {}).unwrap();
+    assert_eq!(out.files[1].format, "mastodon");
+    let ds = &out.dataset;
+    let texts: Vec<&str> = (0..ds.objects.len() as u32)
+        .filter(|&o| ds.object_layer(o) == lockstep_model::Layer::Text)
+        .map(|o| ds.object_name(o))
+        .collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    let src: Vec<Box<dyn Source>> =
+        vec![Box::new(FileSource::new(fixture("recorded/twarc2-kpop.jsonl.gz")))];
+    let ds = ingest(&src, &IngestConfig::default(), &|_| {}).unwrap().dataset;
+    let escaped = (0..ds.objects.len() as u32)
+        .filter(|&o| ds.object_layer(o) == lockstep_model::Layer::Text)
+        .filter(|&o| ["&amp;", "&lt;", "&gt;"].iter().any(|e| ds.object_name(o).contains(e)))
+        .count();
+    assert_eq!(escaped, 0);
+}

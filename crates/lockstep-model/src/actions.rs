@@ -94,6 +94,17 @@ impl Dataset {
         let b = self.objects.resolve(object).as_bytes()[0];
         Layer::ALL[(b - b'a') as usize]
     }
+    /// Per account, whether it has an action. An export also describes
+    /// accounts that only appear as others' referents (authors of quoted
+    /// posts, mentioned users): they are metadata, not members of the
+    /// population a rate or a baseline is taken over.
+    pub fn acting(&self) -> Vec<bool> {
+        let mut acting = vec![false; self.accounts.len()];
+        for &a in &self.actions.account {
+            acting[a as usize] = true;
+        }
+        acting
+    }
     /// The account's name.
     pub fn account_name(&self, account: u32) -> &str {
         self.accounts.resolve(account)

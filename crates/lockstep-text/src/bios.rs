@@ -29,7 +29,10 @@ pub struct BioClusters {
 /// Clusters the accounts of `ds` by near-duplicate bios (`cfg`'s
 /// threshold, minimum words and emoji rule).
 pub fn near_duplicate_bios(ds: &Dataset, cfg: &NearTextConfig) -> BioClusters {
+    // Accounts that act: an export's referents are not the population.
+    let acting = ds.acting();
     let with_bio: Vec<u32> = (0..ds.account_meta.bio.len() as u32)
+        .filter(|&a| acting.get(a as usize).copied().unwrap_or(false))
         .filter(|&a| ds.account_meta.bio[a as usize].is_some())
         .collect();
     let mut sets = TokenSets::default();
@@ -78,9 +81,24 @@ mod tests {
             ("e", "hi"),
         ];
         for (name, bio) in bios {
+            b.push_action(lockstep_model::ActionInput {
+                account: name,
+                object: "o",
+                layer: lockstep_model::Layer::Url,
+                content: name,
+                time_us: 0,
+                platform: "",
+            });
             let (row, meta) = b.account_meta("", name);
             meta.set_text(row, AccountField::Bio, bio);
         }
+        // A referent: described by the export, acting in it never.
+        let (row, meta) = b.account_meta("", "quoted");
+        meta.set_text(
+            row,
+            AccountField::Bio,
+            "Proud patriot. Father of two. Love my country and my family",
+        );
         let ds = b.finish();
         let c = near_duplicate_bios(&ds, &NearTextConfig::default());
         assert_eq!(c.accounts_with_bio, 5);

@@ -17,7 +17,7 @@
 use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
 use super::lenient::{List, Obj, OneOrMany, Str, U64};
 use super::{push_objects, push_url, Post};
-use crate::text::{normalize_exact, normalize_tag};
+use crate::text::{normalize_exact, normalize_tag, unescape_x};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -302,7 +302,9 @@ impl Format for XApiV2 {
                     .as_ref()
                     .and_then(|n| n.text.get())
                     .or(t.text.get())
-                    .filter(|_| !is_retweet);
+                    .filter(|_| !is_retweet)
+                    .map(unescape_x);
+                let own = own.as_deref();
                 if !is_retweet {
                     let norm = normalize_exact(own.unwrap_or_default());
                     if !norm.is_empty() {
