@@ -367,6 +367,13 @@ pub struct InputArgs {
     /// Stop at the first bad record instead of counting and skipping it.
     #[arg(long)]
     pub strict: bool,
+
+    /// Keep post times as the input states them. By default a time stated
+    /// to the minute or the second (an IO archive's `tweet_time`, the X
+    /// APIs' `created_at`) is taken from the post id where the id carries
+    /// a finer one that agrees (X ids since 2010 carry milliseconds).
+    #[arg(long)]
+    pub stated_times: bool,
 }
 
 #[derive(Debug, Args)]

@@ -42,7 +42,14 @@ pub fn config(a: &InputArgs) -> anyhow::Result<IngestConfig> {
         (None, None) => None,
     };
     let format = (a.format != "auto").then(|| a.format.clone());
-    Ok(IngestConfig { format, map, layers, strict: a.strict, keep_text: false })
+    Ok(IngestConfig {
+        format,
+        map,
+        layers,
+        strict: a.strict,
+        keep_text: false,
+        stated_times: a.stated_times,
+    })
 }
 
 /// The ingest options as the user gave them, for summaries and manifests.
@@ -53,6 +60,7 @@ pub fn parameters(a: &InputArgs, c: &IngestConfig) -> serde_json::Value {
         "map_file": a.map_file.as_ref().map(|f| f.display().to_string()),
         "layers": c.layers.map(|l| l.join(",")),
         "strict": c.strict,
+        "stated_times": c.stated_times,
     })
 }
 
@@ -80,6 +88,7 @@ fn dataset_input(a: &InputArgs) -> anyhow::Result<Option<PathBuf>> {
         (a.map.is_some(), "--map"),
         (a.map_file.is_some(), "--map-file"),
         (a.strict, "--strict"),
+        (a.stated_times, "--stated-times"),
     ]
     .into_iter()
     .filter_map(|(given, flag)| given.then_some(flag))
@@ -183,6 +192,20 @@ pub fn print_reads(out: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
         }
         for (reason, n) in &f.objects_not_acts {
             writeln!(out, "  {} not read as acts: {reason}", count(*n, "object"))?;
+        }
+        if f.times_from_ids > 0 {
+            writeln!(
+                out,
+                "  {} taken from the post id, finer than stated and agreeing (`--stated-times` keeps them as stated)",
+                count(f.times_from_ids, "time")
+            )?;
+        }
+        if f.times_not_ids > 0 {
+            writeln!(
+                out,
+                "  {} kept as stated: the post id says otherwise",
+                count(f.times_not_ids, "time")
+            )?;
         }
         for note in &f.notes {
             writeln!(out, "note: {note}")?;

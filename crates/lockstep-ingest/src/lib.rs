@@ -47,6 +47,9 @@ pub struct IngestConfig {
     /// for rules and evidence that need the words rather than the
     /// normalised `text` object.
     pub keep_text: bool,
+    /// Keep times as the input states them, even where the post id
+    /// carries a finer one that agrees ([`ReadCtx::refine_by_id`]).
+    pub stated_times: bool,
 }
 
 /// What a format reader works with: where its actions go, and where its
@@ -68,6 +71,30 @@ pub struct ReadCtx<'a> {
 }
 
 impl ReadCtx<'_> {
+    /// The time of a post whose input states `stated_us` to `precision_us`
+    /// (60 s for an IO archive's `tweet_time`, 1 s for the X APIs'
+    /// `created_at`) and whose id carries `from_id_us`: the id's time where
+    /// it falls within the stated precision (counted as refined), else the
+    /// stated time (counted as disagreeing). Without an id time, or with
+    /// [`IngestConfig::stated_times`], the stated time.
+    pub fn refine_by_id(
+        &mut self,
+        stated_us: i64,
+        precision_us: i64,
+        from_id_us: Option<i64>,
+    ) -> i64 {
+        let Some(id_us) = from_id_us.filter(|_| !self.config.stated_times) else {
+            return stated_us;
+        };
+        if (stated_us..stated_us + precision_us).contains(&id_us) {
+            self.report.times_from_ids += 1;
+            id_us
+        } else {
+            self.report.times_not_ids += 1;
+            stated_us
+        }
+    }
+
     /// Counts a bad record; in strict mode returns it as an error instead.
     pub fn skip(
         &mut self,

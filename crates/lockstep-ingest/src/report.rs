@@ -31,6 +31,13 @@ pub struct FileReport {
     /// platform itself (`formats::push_objects`).
     #[serde(default)]
     pub objects_not_acts: BTreeMap<String, u64>,
+    /// Times refined from the post id, which carries a finer one that
+    /// agrees with the stated time (X snowflake ids).
+    #[serde(default)]
+    pub times_from_ids: u64,
+    /// Times kept as stated where the post id carries another.
+    #[serde(default)]
+    pub times_not_ids: u64,
     /// Facts about this input a reader of the results must know.
     pub notes: Vec<String>,
 }

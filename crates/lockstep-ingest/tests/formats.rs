@@ -344,3 +344,41 @@ fn x_text_is_unescaped_as_x_escapes_it() {
         .count();
     assert_eq!(escaped, 0);
 }
+
+/// X ids since 2010 carry their post's time in milliseconds: a stated time
+/// of coarser precision that agrees is refined to it (a recorded v1.1
+/// search response, where every id's second is its `created_at`; IO
+/// archive rows to the minute), one that disagrees is kept and counted,
+/// and `stated_times` keeps every time as stated.
+#[test]
+fn x_times_are_refined_from_snowflake_ids() {
+    use lockstep_ingest::timestamp::x_id_time_us;
+    use lockstep_model::time::fmt_iso;
+    let us = x_id_time_us("1149825924029980674").unwrap();
+    assert_eq!(fmt_iso(us), "2019-07-12T23:40:37.678Z");
+    assert_eq!(x_id_time_us("1001"), None, "sequential ids before 2010 carry no time");
+    assert_eq!(x_id_time_us("ab12"), None);
+
+    let read = |src: Box<dyn Source>, stated_times: bool| {
+        let cfg = IngestConfig { stated_times, ..Default::default() };
+        ingest(&[src], &cfg, &|_| {}).unwrap()
+    };
+    let out = read(Box::new(FileSource::new(fixture("recorded/tweepy-v1-search.json.gz"))), false);
+    assert_eq!((out.files[0].times_from_ids, out.files[0].times_not_ids), (15, 0));
+    let t = &out.dataset.actions.time_us;
+    assert!(t.iter().any(|&t| t % 1_000_000 != 0), "milliseconds from the ids");
+
+    let rows = "tweetid,userid,tweet_time,is_retweet,retweet_tweetid,hashtags,urls,tweet_text\n\
+        1149825924029980674,u_a,2019-07-12 23:40,False,,[tag],[],one\n\
+        1149824715852341248,u_b,2019-07-12 23:35,False,,[tag],[],two\n\
+        1149824715852341249,u_c,2019-07-12 23:50,False,,[tag],[],three\n";
+    let io = || Box::new(lockstep_ingest::MemorySource::new("io.csv", rows)) as Box<dyn Source>;
+    let out = read(io(), false);
+    assert_eq!((out.files[0].times_from_ids, out.files[0].times_not_ids), (2, 1));
+    let times: Vec<String> = out.dataset.actions.time_us.iter().map(|&t| fmt_iso(t)).collect();
+    assert!(times.contains(&"2019-07-12T23:40:37.678Z".to_string()), "{times:?}");
+    assert!(times.contains(&"2019-07-12T23:50:00Z".to_string()), "{times:?}");
+    let out = read(io(), true);
+    assert_eq!((out.files[0].times_from_ids, out.files[0].times_not_ids), (0, 0));
+    assert!(out.dataset.actions.time_us.iter().all(|&t| t % 60_000_000 == 0));
+}

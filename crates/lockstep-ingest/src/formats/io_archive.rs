@@ -16,7 +16,7 @@
 use super::{header_has, push_objects, push_url, CsvInput, Post};
 use crate::lists::split_list;
 use crate::text::{normalize_exact, normalize_tag};
-use crate::timestamp::parse_timestamp;
+use crate::timestamp::{parse_timestamp, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
 use std::io::BufRead;
@@ -85,12 +85,15 @@ impl Format for IoArchive {
                 return ctx.skip(line, &names[uid], "empty account", String::new());
             }
             let raw_time = rec[tt].trim();
-            let time_us = match parse_timestamp(raw_time) {
+            let stated = match parse_timestamp(raw_time) {
                 Ok(t) => t,
                 Err(msg) => return ctx.skip(line, &names[tt], "bad timestamp", msg),
             };
             // `YYYY-MM-DD HH:MM` is 16 characters: no seconds.
-            minute_precision |= raw_time.len() == 16;
+            let minute = raw_time.len() == 16;
+            let precision_us = if minute { 60_000_000 } else { 1_000_000 };
+            let time_us = ctx.refine_by_id(stated, precision_us, x_id_time_us(tweet));
+            minute_precision |= minute && time_us == stated;
 
             let (account, meta) = ctx.builder.account_meta(PLATFORM, user);
             meta.set_text(account, AccountField::Handle, get(c.screen_name));

@@ -17,7 +17,7 @@
 use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::{push_objects, push_url, Post};
 use crate::text::{html_text, normalize_exact, normalize_tag, unescape_x};
-use crate::timestamp::parse_twitter_date;
+use crate::timestamp::{parse_twitter_date, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
 use serde::Deserialize;
@@ -188,7 +188,7 @@ impl Format for XApiV1 {
             let time_us = match (ms, tweet.created_at.as_deref()) {
                 (Some(ms), _) => ms * 1000,
                 (None, Some(c)) => match parse_twitter_date(c) {
-                    Ok(t) => t,
+                    Ok(t) => ctx.refine_by_id(t, 1_000_000, x_id_time_us(&tweet_id)),
                     Err(msg) => return ctx.skip(line, "created_at", "bad timestamp", msg),
                 },
                 _ => return ctx.skip(line, "created_at", "bad timestamp", "no created_at".into()),

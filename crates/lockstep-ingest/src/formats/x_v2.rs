@@ -18,7 +18,7 @@ use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
 use super::lenient::{List, Obj, OneOrMany, Str, U64};
 use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag, unescape_x};
-use crate::timestamp::parse_timestamp;
+use crate::timestamp::{parse_timestamp, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
 use serde::Deserialize;
@@ -235,7 +235,7 @@ impl Format for XApiV2 {
                     continue;
                 };
                 let time_us = match t.created_at.get().map(parse_timestamp) {
-                    Some(Ok(us)) => us,
+                    Some(Ok(us)) => ctx.refine_by_id(us, 1_000_000, x_id_time_us(tweet_id)),
                     Some(Err(msg)) => {
                         ctx.skip(line, "created_at", "bad timestamp", msg)?;
                         continue;
