@@ -382,3 +382,38 @@ fn x_times_are_refined_from_snowflake_ids() {
     assert_eq!((out.files[0].times_from_ids, out.files[0].times_not_ids), (0, 0));
     assert!(out.dataset.actions.time_us.iter().all(|&t| t % 60_000_000 == 0));
 }
+
+/// Every real recorded response (tests/fixtures/recorded/README.md) is
+/// sniffed as its format, every record inside its envelope is read, and
+/// every record is used or counted under a reason.
+#[test]
+fn the_recorded_corpus_is_read_whole() {
+    let expected = [
+        ("praw-askreddit-comments.json.gz", "reddit", 100),
+        ("praw-domain-new.json.gz", "reddit", 100),
+        ("twarc2-brexit.jsonl.gz", "x-api-v2", 100),
+        ("twarc2-entities_test.jsonl.gz", "x-api-v2", 474),
+        ("twarc2-kpop.jsonl.gz", "x-api-v2", 100),
+        ("twarc2-media_policy_violation_off.jsonl.gz", "x-api-v2", 100),
+        ("twarc2-withheld.jsonl.gz", "x-api-v2", 215),
+        ("tweepy-v1-retweets.json.gz", "x-api-v1", 15),
+        ("tweepy-v1-search.json.gz", "x-api-v1", 15),
+        ("tweepy-v2-search-recent.json.gz", "x-api-v2", 10),
+    ];
+    let dir = Path::new(&fixture("recorded")).to_path_buf();
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".gz"))
+        .collect();
+    files.sort();
+    assert_eq!(files, expected.iter().map(|e| e.0.to_string()).collect::<Vec<_>>());
+    for (name, format, records) in expected {
+        let src: Vec<Box<dyn Source>> =
+            vec![Box::new(FileSource::new(dir.join(name).display().to_string()))];
+        let out = ingest(&src, &IngestConfig::default(), &|_| {}).unwrap();
+        let f = &out.files[0];
+        assert_eq!((f.format.as_str(), f.records_read), (format, records), "{name}");
+        assert_eq!(f.records_read, f.records_used + f.records_skipped(), "{name}: {:?}", f.skipped);
+    }
+}

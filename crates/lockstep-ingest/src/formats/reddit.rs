@@ -1,5 +1,6 @@
 //! Reddit dumps (Pushshift, Arctic Shift): NDJSON of submissions and
-//! comments, often `.zst`-compressed with a 2 GiB window (read directly).
+//! comments, often `.zst`-compressed with a 2 GiB window (read directly);
+//! and saved API listings, whose children are the records.
 //!
 //! Submissions (`title`, no `body`): `url` (`url` unless a self post) and
 //! its `domain`, links in `selftext`, and `text` from `title` and
@@ -11,7 +12,7 @@
 //! no text. Time: `created_utc` (a number or a string). Account metadata:
 //! `author_created_utc` when present.
 
-use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
+use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::lenient::{Bool, NumText, Seen, Str};
 use super::{push_objects, push_url};
 use crate::text::{links_in as links, normalize_exact};
@@ -59,6 +60,10 @@ fn unix_of(v: &NumText<'_>) -> Option<Result<i64, String>> {
     v.0.as_deref().map(parse_timestamp)
 }
 
+/// A saved API listing (`/new`, `/comments`, a search):
+/// `{"kind": "Listing", "data": {"children": [{"kind": "t3", "data": {...}}]}}`.
+const ENVELOPES: &[Envelope] = &[&["data", "children", "*", "data"]];
+
 fn usable(text: &str) -> bool {
     !matches!(text.trim(), "" | "[deleted]" | "[removed]")
 }
@@ -78,7 +83,7 @@ impl Format for RedditDump {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        for_each_json(input, ctx, |json, line, ctx| {
+        for_each_json_in(input, ctx, ENVELOPES, |json, line, ctx| {
             let Some(v) = parse_record::<Post<'_>>(json, line, ctx)? else { return Ok(()) };
             let Some(id) = v.id.get() else {
                 return ctx.skip(line, "id", "not a post", String::new());
