@@ -176,6 +176,20 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
+/// X's epoch for snowflake ids (2010-11-04), in milliseconds.
+const X_EPOCH_MS: i64 = 1_288_834_974_657;
+/// The first snowflake ids: smaller X ids are sequential and carry no time.
+const X_FIRST_SNOWFLAKE: u64 = 29_700_859_247;
+
+/// The creation time in microseconds an X post id carries: X ids since
+/// November 2010 are snowflakes, `(id >> 22) + 1288834974657` milliseconds
+/// (checked on a recorded v1.1 search response: every id's second is its
+/// `created_at`). `None` for older, non-numeric or hashed ids.
+pub fn x_id_time_us(id: &str) -> Option<i64> {
+    let id: u64 = id.trim().parse().ok()?;
+    (id >= X_FIRST_SNOWFLAKE).then(|| ((id >> 22) as i64 + X_EPOCH_MS) * 1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,18 +269,4 @@ mod tests {
             prop_assert_eq!(parse_timestamp(&lockstep_model::time::fmt_unix(us)), Ok(us));
         }
     }
-}
-
-/// X's epoch for snowflake ids (2010-11-04), in milliseconds.
-const X_EPOCH_MS: i64 = 1_288_834_974_657;
-/// The first snowflake ids: smaller X ids are sequential and carry no time.
-const X_FIRST_SNOWFLAKE: u64 = 29_700_859_247;
-
-/// The creation time in microseconds an X post id carries: X ids since
-/// November 2010 are snowflakes, `(id >> 22) + 1288834974657` milliseconds
-/// (checked on a recorded v1.1 search response: every id's second is its
-/// `created_at`). `None` for older, non-numeric or hashed ids.
-pub fn x_id_time_us(id: &str) -> Option<i64> {
-    let id: u64 = id.trim().parse().ok()?;
-    (id >= X_FIRST_SNOWFLAKE).then(|| ((id >> 22) as i64 + X_EPOCH_MS) * 1000)
 }

@@ -389,6 +389,8 @@ fn x_times_are_refined_from_snowflake_ids() {
 #[test]
 fn the_recorded_corpus_is_read_whole() {
     let expected = [
+        ("mastodonpy-context.json.gz", "mastodon", 2),
+        ("mastodonpy-search-v2.json.gz", "mastodon", 2),
         ("praw-askreddit-comments.json.gz", "reddit", 100),
         ("praw-domain-new.json.gz", "reddit", 100),
         ("twarc2-brexit.jsonl.gz", "x-api-v2", 100),

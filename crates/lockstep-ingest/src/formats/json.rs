@@ -70,22 +70,35 @@ pub(crate) fn for_each_json_in(
     mut f: impl FnMut(&str, u64, &mut ReadCtx<'_>) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
     let mut f = |json: &str, line: u64, ctx: &mut ReadCtx<'_>| {
-        for envelope in envelopes {
-            if let Some(records) = unwrap(json, envelope) {
-                if records.is_empty() {
-                    record(json, line, ctx, &mut |_, line, ctx| {
-                        let path = envelope.join(".");
-                        ctx.unused(line, envelope[0], "empty response", format!("no `{path}`"));
-                        Ok(())
-                    })?;
-                }
-                for r in records {
-                    record(r.get(), line, ctx, &mut f)?;
-                }
-                return Ok(());
+        // A response may hold several envelopes (a Mastodon context: its
+        // `ancestors` and its `descendants`): the records of every one.
+        let mut matched: Vec<Envelope> = Vec::new();
+        let mut records = Vec::new();
+        for &envelope in envelopes {
+            if let Some(inside) = unwrap(json, envelope) {
+                matched.push(envelope);
+                records.extend(inside);
             }
         }
-        record(json, line, ctx, &mut f)
+        if matched.is_empty() {
+            return record(json, line, ctx, &mut f);
+        }
+        if records.is_empty() {
+            let paths: Vec<String> = matched.iter().map(|e| format!("`{}`", e.join("."))).collect();
+            return record(json, line, ctx, &mut |_, line, ctx| {
+                ctx.unused(
+                    line,
+                    matched[0][0],
+                    "empty response",
+                    format!("no {}", paths.join(", ")),
+                );
+                Ok(())
+            });
+        }
+        for r in records {
+            record(r.get(), line, ctx, &mut f)?;
+        }
+        Ok(())
     };
     let file = ctx.report.path.clone();
     let io_err = |e: std::io::Error| IngestError::Io { file: file.clone(), source: e };
@@ -165,7 +178,7 @@ fn record(
 }
 
 /// The records inside `envelope` when `json` is such an envelope.
-fn unwrap<'j>(json: &'j str, envelope: Envelope) -> Option<Vec<&'j RawValue>> {
+fn unwrap(json: &str, envelope: Envelope) -> Option<Vec<&RawValue>> {
     let first = envelope.first()?;
     // Only an object holding the key is worth parsing twice.
     if !json.starts_with('{') || !json.contains(&format!("\"{first}\"")) {

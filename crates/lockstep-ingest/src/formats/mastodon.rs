@@ -1,5 +1,6 @@
 //! Mastodon statuses (REST API v1 `Status` entities): a JSON array (an API
-//! page saved to a file) or JSON Lines.
+//! page saved to a file) or JSON Lines, or saved search and thread
+//! responses (their `statuses`, `ancestors` and `descendants`).
 //!
 //! Mastodon ids are local to the server that served them, so lockstep makes
 //! identities global: an account is `acct@server` (the server from
@@ -16,7 +17,7 @@
 //! (HTML removed), `created_at`, `followers_count`, `following_count`, and
 //! the client from `application.name`.
 
-use super::json::{for_each_record, head_has_keys, looks_like_json};
+use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::{push_objects, push_url, Post};
 use crate::text::{decode_entities, html_text, normalize_exact, normalize_tag, url_domain};
 use crate::timestamp::parse_timestamp;
@@ -24,6 +25,11 @@ use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
 use serde::Deserialize;
 use std::io::BufRead;
+
+/// Saved responses that wrap statuses: a search (`/api/v2/search`:
+/// `accounts`, `statuses`, `hashtags`) and a thread (`/api/v1/statuses/:id/context`:
+/// `ancestors`, `descendants`).
+const ENVELOPES: &[Envelope] = &[&["statuses"], &["ancestors"], &["descendants"]];
 
 /// The Mastodon statuses format.
 #[derive(Debug, Clone, Copy)]
@@ -131,11 +137,15 @@ impl Format for Mastodon {
         "[{\"id\":\"1\",\"uri\":\"https://m.example/users/a/statuses/1\",\"created_at\":\"2022-11-06T08:00:00.000Z\",\"content\":\"<p>hi</p>\",\"account\":{\"acct\":\"a\",\"url\":\"https://m.example/@a\"},\"tags\":[{\"name\":\"news\"}]}]"
     }
     fn sniff(&self, head: &[u8]) -> bool {
-        looks_like_json(head) && head_has_keys(head, &["account", "acct", "content"])
+        looks_like_json(head)
+            && (head_has_keys(head, &["account", "acct", "content"])
+                || head_has_keys(head, &["accounts", "statuses", "hashtags"])
+                || head_has_keys(head, &["ancestors", "descendants"]))
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
-        for_each_record(input, ctx, |st: Status, line, ctx| {
+        for_each_json_in(input, ctx, ENVELOPES, |json, line, ctx| {
+            let Some(st) = parse_record::<Status>(json, line, ctx)? else { return Ok(()) };
             let Some(account) = st.account.as_ref() else {
                 return ctx.skip(line, "account", "missing author", String::new());
             };
