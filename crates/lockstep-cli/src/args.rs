@@ -374,6 +374,12 @@ pub struct InputArgs {
     /// a finer one that agrees (X ids since 2010 carry milliseconds).
     #[arg(long)]
     pub stated_times: bool,
+
+    /// The Mastodon server whose API served the inputs (`mastodon.social`):
+    /// a reply's `in_reply_to_id` is that server's id. Needed only when no
+    /// status of the server's own accounts is in the input.
+    #[arg(long, value_name = "HOST")]
+    pub served_by: Option<String>,
 }
 
 #[derive(Debug, Args)]

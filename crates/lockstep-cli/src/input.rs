@@ -49,6 +49,7 @@ pub fn config(a: &InputArgs) -> anyhow::Result<IngestConfig> {
         strict: a.strict,
         keep_text: false,
         stated_times: a.stated_times,
+        served_by: a.served_by.clone(),
     })
 }
 
@@ -61,6 +62,7 @@ pub fn parameters(a: &InputArgs, c: &IngestConfig) -> serde_json::Value {
         "layers": c.layers.map(|l| l.join(",")),
         "strict": c.strict,
         "stated_times": c.stated_times,
+        "served_by": c.served_by,
     })
 }
 
@@ -89,6 +91,7 @@ fn dataset_input(a: &InputArgs) -> anyhow::Result<Option<PathBuf>> {
         (a.map_file.is_some(), "--map-file"),
         (a.strict, "--strict"),
         (a.stated_times, "--stated-times"),
+        (a.served_by.is_some(), "--served-by"),
     ]
     .into_iter()
     .filter_map(|(given, flag)| given.then_some(flag))

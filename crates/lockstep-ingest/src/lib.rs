@@ -50,6 +50,9 @@ pub struct IngestConfig {
     /// Keep times as the input states them, even where the post id
     /// carries a finer one that agrees ([`ReadCtx::refine_by_id`]).
     pub stated_times: bool,
+    /// The Mastodon server whose API served the inputs (its ids are that
+    /// server's), when no status of its own accounts says so.
+    pub served_by: Option<String>,
 }
 
 /// What a format reader works with: where its actions go, and where its

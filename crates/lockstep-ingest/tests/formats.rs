@@ -419,3 +419,61 @@ fn the_recorded_corpus_is_read_whole() {
         assert_eq!(f.records_read, f.records_used + f.records_skipped(), "{name}: {:?}", f.skipped);
     }
 }
+
+/// Mastodon: `in_reply_to_id` is the serving server's id, whoever wrote
+/// the reply. Two replies to one status, from accounts on two other
+/// servers, served by one server, are one reply object; a reply whose
+/// target is in the input gets the target's `uri`. A real search response
+/// of mastodon.social holds no status of its own accounts: its replies are
+/// keyed within the input, or by the server `served_by` names.
+#[test]
+fn mastodon_replies_are_keyed_by_the_serving_server() {
+    let page = r#"[
+      {"id":"100","uri":"https://hub.example/users/ann/statuses/100","created_at":"2024-03-01T10:00:00.000Z","content":"<p>the news</p>","account":{"acct":"ann","url":"https://hub.example/@ann"}},
+      {"id":"205","uri":"https://one.example/users/bo/statuses/9","in_reply_to_id":"150","created_at":"2024-03-01T10:01:00.000Z","content":"<p>agree</p>","account":{"acct":"bo@one.example","url":"https://one.example/@bo"}},
+      {"id":"206","uri":"https://two.example/users/cy/statuses/7","in_reply_to_id":"150","created_at":"2024-03-01T10:01:10.000Z","content":"<p>yes</p>","account":{"acct":"cy@two.example","url":"https://two.example/@cy"}},
+      {"id":"207","uri":"https://two.example/users/cy/statuses/8","in_reply_to_id":"100","created_at":"2024-03-01T10:02:00.000Z","content":"<p>so true</p>","account":{"acct":"cy@two.example","url":"https://two.example/@cy"}}
+    ]"#;
+    let read = |src: Box<dyn Source>, served_by: Option<&str>| {
+        let cfg = IngestConfig { served_by: served_by.map(str::to_string), ..Default::default() };
+        ingest(&[src], &cfg, &|_| {}).unwrap()
+    };
+    let replies = |ds: &lockstep_model::Dataset| -> Vec<String> {
+        let t = &ds.actions;
+        let mut r: Vec<String> = (0..t.len())
+            .filter(|&i| t.layer[i] == lockstep_model::Layer::Reply)
+            .map(|i| ds.object_name(t.object[i]).to_string())
+            .collect();
+        r.sort();
+        r
+    };
+    let out = read(Box::new(lockstep_ingest::MemorySource::new("page.json", page)), None);
+    assert_eq!(
+        replies(&out.dataset),
+        [
+            "mastodon:https://hub.example/users/ann/statuses/100",
+            "mastodon:hub.example/150",
+            "mastodon:hub.example/150"
+        ]
+    );
+    assert!(out.files[0].notes.is_empty(), "{:?}", out.files[0].notes);
+
+    let search = || -> Box<dyn Source> {
+        Box::new(FileSource::new(fixture("recorded/mastodonpy-search-v2.json.gz")))
+    };
+    let out = read(search(), None);
+    assert!(
+        replies(&out.dataset).iter().all(|r| r.contains("input:")),
+        "{:?}",
+        replies(&out.dataset)
+    );
+    assert!(out.files[0].notes.iter().any(|n| n.contains("--served-by")));
+    let out = read(search(), Some("mastodon.social"));
+    assert_eq!(
+        replies(&out.dataset),
+        [
+            "mastodon:mastodon.social/116387872475672523",
+            "mastodon:mastodon.social/116387888508422624"
+        ]
+    );
+}

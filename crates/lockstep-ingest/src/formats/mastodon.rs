@@ -6,9 +6,12 @@
 //! identities global: an account is `acct@server` (the server from
 //! `account.url` when `acct` is local), a status is its `uri`, and a boost
 //! (`reblog`) is a `repost` of the boosted status's `uri` (its
-//! `created_at` the original's time). `in_reply_to_id`
-//! is only a local id: replies become `reply` objects `server/id`, so they
-//! match within one server's data. `url`s come from `card.url` and from the
+//! `created_at` the original's time). `in_reply_to_id` is an id of the
+//! server that served the input, whoever wrote the reply: a reply's object
+//! is its target's `uri` when the input holds the target, else
+//! `server/id` with the serving server (from a status of its own accounts,
+//! or `--served-by`), so replies from accounts of any server to one status
+//! pair; without either, `input:PATH/id` (noted). `url`s come from `card.url` and from the
 //! links in `content` that are not mentions or hashtags; `hashtag` from
 //! `tags[].name`; `mention` from `mentions[]` (made global like accounts);
 //! `text` from `content` with its HTML removed (tags dropped, entities
@@ -24,6 +27,7 @@ use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::io::BufRead;
 
 /// Saved responses that wrap statuses: a search (`/api/v2/search`:
@@ -144,6 +148,13 @@ impl Format for Mastodon {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let mut objects: Vec<(Layer, String)> = Vec::new();
+        // `in_reply_to_id` is an id of the server that served the input,
+        // whoever wrote the reply: replies wait for the input's end, when
+        // that server (from a status of its own accounts, or `--served-by`)
+        // and the input's own statuses (served id -> uri) are known.
+        let mut served_by: Option<String> = ctx.config.served_by.clone();
+        let mut uri_of: HashMap<String, String> = HashMap::new();
+        let mut replies: Vec<Reply> = Vec::new();
         for_each_json_in(input, ctx, ENVELOPES, |json, line, ctx| {
             let Some(st) = parse_record::<Status>(json, line, ctx)? else { return Ok(()) };
             let Some(account) = st.account.as_ref() else {
@@ -158,6 +169,16 @@ impl Format for Mastodon {
             else {
                 return ctx.skip(line, "uri", "not a status", String::new());
             };
+            // A status of the serving server's own accounts names it.
+            let local = account.acct.as_deref().is_some_and(|a| !a.contains('@'));
+            if local && served_by.is_none() && !server.is_empty() {
+                served_by = Some(server.clone());
+            }
+            for s in std::iter::once(&st).chain(st.reblog.as_deref()) {
+                if let (Some(id), Some(uri)) = (&s.id, &s.uri) {
+                    uri_of.entry(id.clone()).or_insert_with(|| uri.clone());
+                }
+            }
             let time_us = match st.created_at.as_deref().map(parse_timestamp) {
                 Some(Ok(t)) => t,
                 Some(Err(msg)) => return ctx.skip(line, "created_at", "bad timestamp", msg),
@@ -204,9 +225,7 @@ impl Format for Mastodon {
                     objects.push((Layer::Repost, uri.to_string()));
                 }
             }
-            if let Some(parent) = st.in_reply_to_id.as_deref().filter(|p| !p.is_empty()) {
-                objects.push((Layer::Reply, format!("{server}/{parent}")));
-            }
+            let parent = st.in_reply_to_id.clone().filter(|p| !p.is_empty());
             if let Some(card) = shown.card.as_ref().and_then(|c| c.url.as_deref()) {
                 push_url(&mut objects, card);
             }
@@ -232,6 +251,24 @@ impl Format for Mastodon {
                     objects.push((Layer::Text, text));
                 }
             }
+            let original_us = st
+                .reblog
+                .as_deref()
+                .and_then(|rb| rb.created_at.as_deref())
+                .and_then(|c| parse_timestamp(c).ok());
+            if let Some(parent) = parent {
+                replies.push(Reply {
+                    line,
+                    acct,
+                    content_id,
+                    time_us,
+                    text: words,
+                    original_us,
+                    objects: std::mem::take(&mut objects),
+                    parent,
+                });
+                return Ok(());
+            }
             let post = Post {
                 line,
                 account: &acct,
@@ -239,16 +276,46 @@ impl Format for Mastodon {
                 time_us,
                 platform: PLATFORM,
                 text: words.as_deref(),
-                original_us: st
-                    .reblog
-                    .as_deref()
-                    .and_then(|rb| rb.created_at.as_deref())
-                    .and_then(|c| parse_timestamp(c).ok()),
+                original_us,
             };
             push_objects(ctx, &post, &mut objects);
             Ok(())
-        })
+        })?;
+        if served_by.is_none() && replies.iter().any(|r| !uri_of.contains_key(&r.parent)) {
+            ctx.report.note(
+                "mastodon: no status of the serving server's own accounts and no `--served-by`: replies to statuses outside the input are keyed within the input (`in_reply_to_id` is an id of the server that served it)",
+            );
+        }
+        let scope = served_by.unwrap_or_else(|| format!("input:{}", ctx.report.path));
+        for mut r in replies {
+            let target =
+                uri_of.get(&r.parent).cloned().unwrap_or_else(|| format!("{scope}/{}", r.parent));
+            r.objects.push((Layer::Reply, target));
+            let post = Post {
+                line: r.line,
+                account: &r.acct,
+                content: &r.content_id,
+                time_us: r.time_us,
+                platform: PLATFORM,
+                text: r.text.as_deref(),
+                original_us: r.original_us,
+            };
+            push_objects(ctx, &post, &mut r.objects);
+        }
+        Ok(())
     }
+}
+
+/// A reply, read, waiting for its target's key.
+struct Reply {
+    line: u64,
+    acct: String,
+    content_id: String,
+    time_us: i64,
+    text: Option<String>,
+    original_us: Option<i64>,
+    objects: Vec<(Layer, String)>,
+    parent: String,
 }
 
 #[cfg(test)]
