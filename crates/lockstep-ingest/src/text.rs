@@ -203,7 +203,8 @@ pub fn links_in(text: &str) -> impl Iterator<Item = &str> {
         let end = rest
             .find(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | '>' | '"' | '<'))
             .unwrap_or(rest.len());
-        Some(rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?']))
+        // A trailing `\` is Markdown's escape of what follows (Reddit).
+        Some(rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', '\\']))
     })
 }
 
@@ -213,6 +214,15 @@ pub use lockstep_model::url_domain;
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn links_in_text() {
+        let found: Vec<&str> = links_in(
+            "see https://a.example/x. and [b](https://b.example/y) or https://c.example/z\\ ok",
+        )
+        .collect();
+        assert_eq!(found, ["https://a.example/x", "https://b.example/y", "https://c.example/z"]);
+    }
 
     #[test]
     fn examples() {
