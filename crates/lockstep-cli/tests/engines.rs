@@ -223,8 +223,16 @@ fn engines_datafusion_and_ballista_give_the_native_outputs() {
         let ds = dir.join(format!("{tag}-ds"));
         ok(&["ingest", input, "--out", ds.to_str().unwrap(), "--quiet"]);
         let native = dir.join(format!("{tag}-native"));
-        let mut args =
-            vec!["detect", ds.to_str().unwrap(), "--out", native.to_str().unwrap(), "--quiet"];
+        // Every pair and edge: the files compared hold the whole window stage.
+        let mut args = vec![
+            "detect",
+            ds.to_str().unwrap(),
+            "--out",
+            native.to_str().unwrap(),
+            "--quiet",
+            "--all-pairs",
+            "--all-edges",
+        ];
         args.extend_from_slice(flags);
         // The engines pair at one window; so does the native run they
         // are compared with.
