@@ -934,7 +934,7 @@ fn recorded_api_pages_give_no_edge_on_one_pair_of_posts() {
         .map(|p| p.display().to_string())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 12);
+    assert_eq!(files.len(), 13);
     let mut args = vec!["detect"];
     args.extend(files.iter().map(String::as_str));
     args.extend(["--out", "{OUT}"]);

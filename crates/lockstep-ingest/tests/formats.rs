@@ -390,6 +390,7 @@ fn x_times_are_refined_from_snowflake_ids() {
 fn the_recorded_corpus_is_read_whole() {
     let expected = [
         ("mastodonpy-context.json.gz", "mastodon", 2),
+        ("mastodonpy-localhost-status.json.gz", "mastodon", 1),
         ("mastodonpy-search-v2.json.gz", "mastodon", 2),
         ("praw-askreddit-comments.json.gz", "reddit", 100),
         ("praw-domain-new.json.gz", "reddit", 100),
@@ -476,4 +477,14 @@ fn mastodon_replies_are_keyed_by_the_serving_server() {
             "mastodon:mastodon.social/116387888508422624"
         ]
     );
+}
+
+/// A Mastodon server's name is its host and port, dot or no dot: the
+/// account of a real status of a test server on `localhost:3000`.
+#[test]
+fn mastodon_servers_without_a_dot_qualify_accounts() {
+    let src: Vec<Box<dyn Source>> =
+        vec![Box::new(FileSource::new(fixture("recorded/mastodonpy-localhost-status.json.gz")))];
+    let ds = ingest(&src, &IngestConfig::default(), &|_| {}).unwrap().dataset;
+    assert_eq!(ds.account_name(0), "mastodon:mastodonpy_test@localhost:3000");
 }

@@ -22,7 +22,7 @@
 
 use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::{push_objects, push_url, Post};
-use crate::text::{decode_entities, html_text, normalize_exact, normalize_tag, url_domain};
+use crate::text::{decode_entities, html_text, normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -103,10 +103,19 @@ fn global_acct(acct: Option<&str>, url: Option<&str>) -> Option<String> {
     if acct.contains('@') {
         return Some(acct);
     }
-    Some(match url.and_then(url_domain) {
+    Some(match url.and_then(server_of) {
         Some(server) => format!("{acct}@{server}"),
         None => acct,
     })
+}
+
+/// A server's name from a URL of it: its host, lower-cased, with its port
+/// when the URL gives one (`localhost:3000`: a server need not have a dot
+/// in its name, and two servers on one host differ by port).
+fn server_of(url: &str) -> Option<String> {
+    let rest = &url[url.find("://")? + 3..];
+    let authority = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?;
+    (!authority.is_empty()).then(|| authority.to_lowercase())
 }
 
 /// `href`s of the links in `content` that are not mentions or hashtags.
@@ -163,7 +172,7 @@ impl Format for Mastodon {
             let Some(acct) = global_acct(account.acct.as_deref(), account.url.as_deref()) else {
                 return ctx.skip(line, "account.acct", "missing author", String::new());
             };
-            let server = account.url.as_deref().and_then(url_domain).unwrap_or_default();
+            let server = account.url.as_deref().and_then(server_of).unwrap_or_default();
             let Some(content_id) =
                 st.uri.clone().or_else(|| st.id.as_ref().map(|id| format!("{server}/{id}")))
             else {
