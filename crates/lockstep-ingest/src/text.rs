@@ -139,10 +139,12 @@ pub fn html_text(html: &str) -> String {
     decode_entities(&out)
 }
 
-/// An X post's text as written: the X APIs escape `&`, `<` and `>` (and
-/// nothing else) in `text`, so `a &amp; b` on X is `a & b` on Mastodon.
-/// Only those three are decoded: a post that says `&quot;` said it.
-pub fn unescape_x(s: &str) -> std::borrow::Cow<'_, str> {
+/// A post's text as written, where the platform escapes `&`, `<` and `>`
+/// and nothing else: the X APIs in `text`, Reddit's API (without
+/// `raw_json=1`) and the dumps made from it in bodies, titles and URLs. So
+/// `a &amp; b` on X is `a & b` on Mastodon. Only those three are decoded:
+/// a post that says `&quot;` said it.
+pub fn unescape_lt_gt_amp(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains('&') {
         return s.into();
     }

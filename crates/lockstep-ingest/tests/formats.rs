@@ -317,10 +317,10 @@ fn x_api_v1_search_response_is_unwrapped() {
 /// (tests/fixtures/recorded/README.md) no text keeps X's escapes.
 #[test]
 fn x_text_is_unescaped_as_x_escapes_it() {
-    use lockstep_ingest::text::unescape_x;
-    assert_eq!(unescape_x("a &amp; b &lt;3 &gt;"), "a & b <3 >");
+    use lockstep_ingest::text::unescape_lt_gt_amp;
+    assert_eq!(unescape_lt_gt_amp("a &amp; b &lt;3 &gt;"), "a & b <3 >");
     // What a user typed as an entity stays one.
-    assert_eq!(unescape_x("&amp;lt; &amp;amp; &quot;"), "&lt; &amp; &quot;");
+    assert_eq!(unescape_lt_gt_amp("&amp;lt; &amp;amp; &quot;"), "&lt; &amp; &quot;");
     let x = r#"{"data":[{"id":"1","author_id":"9","created_at":"2024-03-01T10:00:00Z","text":"Fish &amp; chips &lt;3 for everyone at the harbour tonight"}]}"#;
     let m = r#"[{"id":"5","uri":"https://m.example/users/a/statuses/5","created_at":"2024-03-01T10:00:30Z","account":{"acct":"a","url":"https://m.example/@a"},"content":"<p>Fish &amp; chips &lt;3 for everyone at the harbour tonight</p>"}]"#;
     let srcs: Vec<Box<dyn Source>> = vec![
@@ -487,4 +487,26 @@ fn mastodon_servers_without_a_dot_qualify_accounts() {
         vec![Box::new(FileSource::new(fixture("recorded/mastodonpy-localhost-status.json.gz")))];
     let ds = ingest(&src, &IngestConfig::default(), &|_| {}).unwrap().dataset;
     assert_eq!(ds.account_name(0), "mastodon:mastodonpy_test@localhost:3000");
+}
+
+/// Reddit's API without `raw_json=1`, and the Pushshift dumps made from it,
+/// escape `&`, `<` and `>` in bodies, titles and URLs (a quote is `&gt;`);
+/// a hand-made excerpt of that shape (real listings fetched with
+/// `raw_json=1`, as PRAW does, are not escaped; tests/fixtures/recorded).
+#[test]
+fn reddit_escapes_are_decoded() {
+    let dump = concat!(
+        r#"{"id":"c1","author":"a","created_utc":1700000000,"subreddit":"news","parent_id":"t3_x","body":"&gt; quoted\n\nsee https://news.example/a?x=1&amp;y=2 &amp; more"}"#,
+        "\n",
+        r#"{"id":"s1","author":"b","created_utc":1700000100,"subreddit":"news","title":"Fish &amp; chips","selftext":"","is_self":false,"url":"https://news.example/a?x=1&amp;y=2"}"#,
+        "\n"
+    );
+    let src: Vec<Box<dyn Source>> =
+        vec![Box::new(lockstep_ingest::MemorySource::new("rc.json", dump))];
+    let ds = ingest(&src, &IngestConfig::default(), &|_| {}).unwrap().dataset;
+    let names: Vec<&str> = (0..ds.objects.len() as u32).map(|o| ds.object_name(o)).collect();
+    assert!(names.iter().all(|n| !n.contains("&amp;") && !n.contains("&gt;")), "{names:?}");
+    let url = "https://news.example/a?x=1&y=2";
+    let on_url = (0..ds.actions.len()).filter(|&r| ds.object_name(ds.actions.object[r]) == url);
+    assert_eq!(on_url.count(), 2, "{names:?}");
 }

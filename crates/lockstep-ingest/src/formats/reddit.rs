@@ -4,7 +4,9 @@
 //!
 //! Submissions (`title`, no `body`): `url` (`url` unless a self post) and
 //! its `domain`, links in `selftext`, and `text` from `title` and
-//! `selftext`. Comments (`body`): `reply` to `parent_id` (a fullname, so
+//! `selftext` (bodies, titles and URLs with Reddit's `&amp;`, `&lt;`,
+//! `&gt;` decoded, as the API serves them without `raw_json=1`). Comments
+//! (`body`): `reply` to `parent_id` (a fullname, so
 //! comments on the same post or comment share an object), links in `body`,
 //! and `text` from `body`. Content ids are fullnames (`t3_…` submissions,
 //! `t1_…` comments); the account is `author`. `[deleted]` and `[removed]`
@@ -15,7 +17,7 @@
 use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::lenient::{Bool, NumText, Seen, Str};
 use super::{push_objects, push_url};
-use crate::text::{links_in as links, normalize_exact};
+use crate::text::{links_in as links, normalize_exact, unescape_lt_gt_amp};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::Layer;
@@ -107,7 +109,7 @@ impl Format for RedditDump {
             let comment = v.body.0;
             let mut words: Option<String> = None;
             let content = if comment {
-                let body = v.body.1.get().unwrap_or_default();
+                let body = &unescape_lt_gt_amp(v.body.1.get().unwrap_or_default());
                 if let Some(parent) = v.parent_id.get() {
                     objects.push((Layer::Reply, parent.to_string()));
                 }
@@ -125,10 +127,11 @@ impl Format for RedditDump {
             } else {
                 let is_self = v.is_self.0.unwrap_or(false);
                 if let Some(url) = v.url.get().filter(|_| !is_self) {
-                    push_url(&mut objects, url);
+                    push_url(&mut objects, &unescape_lt_gt_amp(url));
                 }
-                let title = v.title.get().unwrap_or_default();
-                let selftext = v.selftext.get().filter(|s| usable(s)).unwrap_or_default();
+                let title = &unescape_lt_gt_amp(v.title.get().unwrap_or_default());
+                let selftext =
+                    &unescape_lt_gt_amp(v.selftext.get().filter(|s| usable(s)).unwrap_or_default());
                 for l in links(selftext) {
                     push_url(&mut objects, l);
                 }

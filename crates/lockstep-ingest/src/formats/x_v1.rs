@@ -16,7 +16,7 @@
 
 use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::{push_objects, push_url, Post};
-use crate::text::{html_text, normalize_exact, normalize_tag, unescape_x};
+use crate::text::{html_text, normalize_exact, normalize_tag, unescape_lt_gt_amp};
 use crate::timestamp::{parse_twitter_date, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -256,7 +256,7 @@ impl Format for XApiV1 {
                 .or(tweet.full_text.as_deref())
                 .or(tweet.text.as_deref())
                 .filter(|_| retweet.is_none())
-                .map(unescape_x);
+                .map(unescape_lt_gt_amp);
             let full = full.as_deref();
             if retweet.is_none() {
                 let t = normalize_exact(full.unwrap_or_default());

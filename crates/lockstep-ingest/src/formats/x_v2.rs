@@ -17,7 +17,7 @@
 use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
 use super::lenient::{List, Obj, OneOrMany, Str, U64};
 use super::{push_objects, push_url, Post};
-use crate::text::{normalize_exact, normalize_tag, unescape_x};
+use crate::text::{normalize_exact, normalize_tag, unescape_lt_gt_amp};
 use crate::timestamp::{parse_timestamp, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -303,7 +303,7 @@ impl Format for XApiV2 {
                     .and_then(|n| n.text.get())
                     .or(t.text.get())
                     .filter(|_| !is_retweet)
-                    .map(unescape_x);
+                    .map(unescape_lt_gt_amp);
                 let own = own.as_deref();
                 if !is_retweet {
                     let norm = normalize_exact(own.unwrap_or_default());
