@@ -196,19 +196,13 @@ pub fn print_reads(out: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
         for (reason, n) in &f.objects_not_acts {
             writeln!(out, "  {} not read as acts: {reason}", count(*n, "object"))?;
         }
-        if f.times_from_ids > 0 {
-            writeln!(
-                out,
-                "  {} taken from the post id, finer than stated and agreeing (`--stated-times` keeps them as stated)",
-                count(f.times_from_ids, "time")
-            )?;
-        }
-        if f.times_not_ids > 0 {
-            writeln!(
-                out,
-                "  {} kept as stated: the post id says otherwise",
-                count(f.times_not_ids, "time")
-            )?;
+        for (n, why) in [
+            (f.times_from_ids, "taken from the post id, finer than stated and agreeing (`--stated-times` keeps them as stated)"),
+            (f.times_not_ids, "kept as stated: the post id says otherwise"),
+        ] {
+            if n > 0 {
+                writeln!(out, "  {} {why}", count(n, "time"))?;
+            }
         }
         for note in &f.notes {
             writeln!(out, "note: {note}")?;

@@ -9,7 +9,7 @@
 mod common;
 
 use common::{config, Rng};
-use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
+use lockstep_model::{Dataset, DatasetBuilder, Layer};
 use lockstep_stats::{shifted_times, significance, Audience};
 
 fn data() -> Dataset {
@@ -18,15 +18,7 @@ fn data() -> Dataset {
     let day = 86_400u64;
     let mut post = 0;
     let mut push = |b: &mut DatasetBuilder, account: &str, object: &str, layer, t: u64| {
-        post += 1;
-        b.push_action(ActionInput {
-            account,
-            object,
-            layer,
-            content: &format!("p{post}"),
-            time_us: t as i64 * 1_000_000,
-            platform: "",
-        });
+        common::push_on(b, &mut post, account, object, layer, t)
     };
     for a in 0..200 {
         for _ in 0..40 {

@@ -7,24 +7,12 @@
 
 mod common;
 
-use common::{config, Rng};
+use common::{config, push_on as push, Rng};
 use lockstep_detect::{detect, DetectConfig, SlowWindow};
-use lockstep_model::{ActionInput, Dataset, DatasetBuilder, Layer};
+use lockstep_model::{Dataset, DatasetBuilder, Layer};
 use lockstep_stats::{significance, Audience, Significance};
 
 const DAY: u64 = 86_400;
-
-fn push(b: &mut DatasetBuilder, post: &mut u64, account: &str, object: &str, layer: Layer, t: u64) {
-    *post += 1;
-    b.push_action(ActionInput {
-        account,
-        object,
-        layer,
-        content: &format!("p{post}"),
-        time_us: t as i64 * 1_000_000,
-        platform: "",
-    });
-}
 
 fn exp(rng: &mut Rng, mean: f64) -> u64 {
     (-(1.0 - rng.unit()).ln() * mean) as u64

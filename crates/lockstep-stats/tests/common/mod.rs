@@ -2,6 +2,7 @@
 //! settings they test under.
 
 use lockstep_detect::{DetectConfig, Semantics};
+use lockstep_model::{ActionInput, DatasetBuilder, Layer};
 
 /// SplitMix64, seeded: the tests' data is the same on every run.
 pub struct Rng(pub u64);
@@ -55,4 +56,26 @@ pub fn assert_calibrated(
         let both = (0..det.edges.len()).filter(|&i| s.q_both(i) <= alpha).count();
         assert_eq!(both, 0, "seed {seed}: a chance edge passed both tests at {alpha}");
     }
+}
+
+/// Adds one action of a post of its own (numbered by `post`) at `t`
+/// seconds.
+#[allow(dead_code)] // Not every test file builds its data this way.
+pub fn push_on(
+    b: &mut DatasetBuilder,
+    post: &mut u64,
+    account: &str,
+    object: &str,
+    layer: Layer,
+    t: u64,
+) {
+    *post += 1;
+    b.push_action(ActionInput {
+        account,
+        object,
+        layer,
+        content: &format!("p{post}"),
+        time_us: t as i64 * 1_000_000,
+        platform: "",
+    });
 }
