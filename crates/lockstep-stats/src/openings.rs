@@ -66,9 +66,10 @@ pub struct Openings {
 
 impl Openings {
     /// Every object's opening in `ds`, for pairs within the widest reach
-    /// `cfg` gives the object's layer (the slow window's rank bound aside:
-    /// more pairs within reach make an opening explain more, so this errs
-    /// towards chance).
+    /// `cfg` gives the object's layer. The slow window's rank bound is not
+    /// applied: an opening's pairs are counted as if every pair within
+    /// reach paired, which makes `ρ` larger (towards chance) and, for a
+    /// small opening, the share that decides "at once" larger too.
     pub fn of(ds: &Dataset, cfg: &DetectConfig) -> Openings {
         let t = &ds.actions;
         let n_objects = ds.objects.len();
