@@ -510,3 +510,34 @@ fn reddit_escapes_are_decoded() {
     let on_url = (0..ds.actions.len()).filter(|&r| ds.object_name(ds.actions.object[r]) == url);
     assert_eq!(on_url.count(), 2, "{names:?}");
 }
+
+/// The shapes a v2 export takes around a real recorded page: a JSON array
+/// of pages (pretty-printed), and a single lookup `{"data": {tweet},
+/// "includes": ...}`; every tweet inside is a record.
+#[test]
+fn x_api_v2_pages_in_an_array_and_single_lookups() {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(
+        std::fs::File::open(fixture("recorded/twarc2-kpop.jsonl.gz")).unwrap(),
+    )
+    .read_to_string(&mut text)
+    .unwrap();
+    let page: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let tweets = page["data"].as_array().unwrap().len() as u64;
+    let array = serde_json::to_string_pretty(&serde_json::json!([page, page])).unwrap();
+    let single = serde_json::to_string_pretty(
+        &serde_json::json!({"data": page["data"][0], "includes": page["includes"]}),
+    )
+    .unwrap();
+    for (name, json, records) in [("pages.json", array, 2 * tweets), ("one.json", single, 1)] {
+        let src: Vec<Box<dyn Source>> =
+            vec![Box::new(lockstep_ingest::MemorySource::new(name, json))];
+        let out = ingest(&src, &IngestConfig::default(), &|_| {}).unwrap();
+        let f = &out.files[0];
+        assert_eq!(
+            (f.format.as_str(), f.records_read, f.records_used),
+            ("x-api-v2", records, records)
+        );
+    }
+}
