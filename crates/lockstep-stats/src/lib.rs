@@ -349,7 +349,7 @@ pub fn significance(
             let mut in_openings = 0;
             shared_objects(ra, rb, |x, y| {
                 let (o, ta, tb) = (ra[x].0, &ra[x].1, &rb[y].1);
-                let window_us = cfg.reach(ds.object_layer(o)).widest_us();
+                let window_us = openings.window(o);
                 let hits = aligned_shifts(ta, tb, window_us, days);
                 // Inside the object's opening, a meeting is as likely as the
                 // opening's spread makes it for anyone: the larger chance

@@ -62,6 +62,9 @@ pub struct Openings {
     size: Vec<u32>,
     /// Per object, the opening's pairs of actions within the window.
     close: Vec<u64>,
+    /// Per object, the widest reach of its layer (the window its meetings
+    /// are judged at).
+    window: Vec<i64>,
 }
 
 impl Openings {
@@ -94,11 +97,14 @@ impl Openings {
             slices.push(a);
             rest = b;
         }
+        let window: Vec<i64> = (0..n_objects as u32)
+            .map(|o| cfg.reach(ds.object_layer(o)).widest_us())
+            .collect();
         let per_object: Vec<(i64, u32, u64)> = slices
             .into_par_iter()
             .enumerate()
             .map(|(o, times)| {
-                let window_us = cfg.reach(ds.object_layer(o as u32)).widest_us();
+                let window_us = window[o];
                 times.sort_unstable();
                 let n = opening_len(times, window_us);
                 let opening = &times[..n];
@@ -116,7 +122,14 @@ impl Openings {
             end: per_object.iter().map(|p| p.0).collect(),
             size: per_object.iter().map(|p| p.1).collect(),
             close: per_object.iter().map(|p| p.2).collect(),
+            window,
         }
+    }
+
+    /// The window `object`'s meetings are judged at: the widest reach of
+    /// its layer.
+    pub fn window(&self, object: u32) -> i64 {
+        self.window[object as usize]
     }
 
     /// The actions of `times` (one account's on `object`, in order) that
