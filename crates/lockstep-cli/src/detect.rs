@@ -506,7 +506,8 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         lockstep_graph::build(ds, &det, &plan.threshold)
     };
     stages.start("campaigns");
-    let fingerprints = lockstep_fingerprint::fingerprints(ds, &net);
+    let reposts = lockstep_fingerprint::fast_reposts(ds);
+    let fingerprints = lockstep_fingerprint::fingerprints_with(ds, &net, &reposts);
     let talking_points = lockstep_campaign::talking_points(ds, &net, 3);
     let roles = lockstep_campaign::roles(ds, &det, &net);
     let mut scores = lockstep_campaign::scores(&det, &net, &fingerprints, significance.as_ref());
@@ -516,6 +517,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         formula_guard: !a.raw_csv,
         all_pairs: all_pairs(&a, &plan),
         all_edges: all_edges(&a, &plan),
+        fast_reposts: Some(&reposts),
         near_text: near.as_ref(),
         bios: bios.as_ref(),
         significance: significance.as_ref(),

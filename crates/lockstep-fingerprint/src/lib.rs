@@ -307,6 +307,16 @@ fn office_counts(times: impl Iterator<Item = i64>) -> [u64; 27] {
 
 /// Fingerprints of every cluster of `net`.
 pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
+    fingerprints_with(ds, net, &fast_reposts(ds))
+}
+
+/// [`fingerprints`], given each account's [`fast_reposts`] (computed once
+/// by a caller that also writes them per account).
+pub fn fingerprints_with(
+    ds: &Dataset,
+    net: &Network,
+    reposts: &[(u64, u64)],
+) -> Vec<ClusterFingerprint> {
     let m = &ds.account_meta;
     let t = &ds.actions;
     // Baselines are over the accounts that act: an export's referents
@@ -359,7 +369,6 @@ pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
         (None, 0.0)
     };
     let background_medians = median_counts(&all_counts);
-    let reposts = fast_reposts(ds);
     let (all_timed, all_fast) = reposts.iter().fold((0u64, 0u64), |(n, k), &(a, b)| (n + a, k + b));
     let fast_background = if all_timed == 0 { 0.0 } else { all_fast as f64 / all_timed as f64 };
     let cluster_of = net.cluster_ids(ds.accounts.len());

@@ -61,6 +61,9 @@ pub struct Results<'a> {
     /// Write every pair to pairs.csv; otherwise only the pairs of the
     /// edges over the threshold (the evidence of the findings).
     pub all_pairs: bool,
+    /// Each account's timed and fast reposts
+    /// ([`lockstep_fingerprint::fast_reposts`]), when computed.
+    pub fast_reposts: Option<&'a [(u64, u64)]>,
     /// Write every edge to edges.csv; otherwise only the edges between
     /// accounts in clusters (over the threshold or not: what a cluster's
     /// view counts).
@@ -86,6 +89,7 @@ impl<'a> Results<'a> {
             scores: None,
             all_pairs: true,
             all_edges: true,
+            fast_reposts: None,
         }
     }
 }

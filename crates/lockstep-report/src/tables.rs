@@ -471,7 +471,14 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
         "fast_reposts",
     ])
     .map_err(io_err)?;
-    let reposts = lockstep_fingerprint::fast_reposts(ds);
+    let computed;
+    let reposts = match r.fast_reposts {
+        Some(given) => given,
+        None => {
+            computed = lockstep_fingerprint::fast_reposts(ds);
+            &computed
+        }
+    };
     for (a, s) in &r.net.accounts {
         let created = ds.account_meta.created_at_us.get(*a as usize).copied().flatten();
         let handle =

@@ -97,9 +97,8 @@ impl Openings {
             slices.push(a);
             rest = b;
         }
-        let window: Vec<i64> = (0..n_objects as u32)
-            .map(|o| cfg.reach(ds.object_layer(o)).widest_us())
-            .collect();
+        let window: Vec<i64> =
+            (0..n_objects as u32).map(|o| cfg.reach(ds.object_layer(o)).widest_us()).collect();
         let per_object: Vec<(i64, u32, u64)> = slices
             .into_par_iter()
             .enumerate()
