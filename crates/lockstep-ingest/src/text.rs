@@ -194,6 +194,71 @@ pub(crate) fn decode_entities(s: &str) -> String {
     out
 }
 
+/// A link in an HTML fragment as the platform rendered it (YouTube's
+/// `textDisplay`, Mastodon's `content`): the opening tag (for its
+/// classes), the `href` and the label, entities decoded, tags inside the
+/// label removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor<'a> {
+    /// The opening tag, `<a ...` without its `>`.
+    pub tag: &'a str,
+    /// Where it points, entities decoded.
+    pub href: String,
+    /// What it shows, as text.
+    pub label: String,
+}
+
+/// The `<a href="...">` links of an HTML fragment, in order. A tag without
+/// a quoted `href` is skipped; nothing is fetched.
+pub fn anchors_in(html: &str) -> Vec<Anchor<'_>> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<a ") {
+        let after = &rest[start..];
+        let Some(end) = after.find('>') else { break };
+        let tag = &after[..end];
+        let body = &after[end + 1..];
+        let close = body.find("</a>").unwrap_or(body.len());
+        rest = &body[close..];
+        let Some(h) = tag.find("href=\"") else { continue };
+        let value = &tag[h + 6..];
+        let Some(q) = value.find('"') else { continue };
+        out.push(Anchor {
+            tag,
+            href: decode_entities(&value[..q]),
+            label: html_text(&body[..close]).trim().to_string(),
+        });
+    }
+    out
+}
+
+/// The `#hashtags` of a plain text, normalised ([`normalize_tag`]), for
+/// exports that have no hashtag field (CrowdTangle, YouTube comments): a
+/// word that starts with `#`, up to its trailing punctuation.
+pub fn hashtags_in(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split_whitespace().filter(|w| w.starts_with('#')).filter_map(|word| {
+        let tag = normalize_tag(word.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_'));
+        (!tag.is_empty()).then_some(tag)
+    })
+}
+
+/// Whether a post's text is X's notice in place of a withheld post or
+/// account ("@user's account has been withheld in India in response to a
+/// legal demand. Learn more."), served to readers in the withholding
+/// country: the platform's words, the same for every post it replaces.
+pub fn is_withheld_notice(text: &str) -> bool {
+    let t = text.trim();
+    (t.contains(" withheld in ") && t.ends_with("Learn more."))
+        || t.starts_with("This account has been withheld in")
+}
+
+/// Whether an X profile field is X's placeholder for a withheld account
+/// (the name `Withheld account`, a bio that is a withheld notice): the
+/// same on every such account, so no evidence of a shared hand.
+pub fn is_withheld_placeholder(value: &str) -> bool {
+    value.trim() == "Withheld account" || is_withheld_notice(value)
+}
+
 /// `http(s)://` links in plain or Markdown text (`[x](url)`, `<url>`),
 /// without trailing punctuation.
 pub fn links_in(text: &str) -> impl Iterator<Item = &str> {
@@ -224,6 +289,25 @@ mod tests {
         )
         .collect();
         assert_eq!(found, ["https://a.example/x", "https://b.example/y", "https://c.example/z"]);
+    }
+
+    #[test]
+    fn anchors_hashtags_and_notices() {
+        // YouTube's rendering of a real comment (python-youtube testdata).
+        let html = "Lot&#39;s of <a href=\"http://www.youtube.com/results?search_query=%23ChromeDevSummit\">#ChromeDevSummit</a> and <a href=\"http://x.example/a?b=1&amp;c=2\"><b>x</b></a> <a name=\"n\">no</a>";
+        let a = anchors_in(html);
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[0].label, "#ChromeDevSummit");
+        assert_eq!(a[1].href, "http://x.example/a?b=1&c=2");
+        assert_eq!(a[1].label, "x");
+        let tags: Vec<String> = hashtags_in("go #Vote, #vote! and #").collect();
+        assert_eq!(tags, ["vote", "vote"]);
+        let notice = "@irshad_rathi's account has been withheld in India in response to a legal demand. Learn more.";
+        assert!(is_withheld_notice(notice));
+        assert!(!is_withheld_notice("Payment withheld in protest. Learn more at our site"));
+        assert!(is_withheld_placeholder("This account has been withheld in: Russia."));
+        assert!(is_withheld_placeholder("Withheld account"));
+        assert!(!is_withheld_placeholder("Withholding tax advice"));
     }
 
     #[test]
@@ -406,8 +490,13 @@ pub enum SelfLink<'a> {
     /// `/video/1`), which the platform adds to every post with media.
     Media,
     /// The boilerplate of moderation bots (Reddit: `/message/compose`,
-    /// wiki and rules pages).
+    /// wiki and rules pages) and of the platform's notices (X: the help
+    /// centre page a withheld post links to).
     Boilerplate,
+    /// The platform's own search and hashtag pages, to which it links
+    /// every hashtag it renders (YouTube: `/results?search_query=`,
+    /// `/hashtag/<tag>`).
+    Navigation,
 }
 
 /// Whether canonical `url` ([`canonical_url`]) is a link of `platform`
@@ -425,6 +514,9 @@ pub fn self_link<'a>(platform: &str, url: &'a str) -> Option<SelfLink<'a>> {
                 host,
                 "twitter.com" | "x.com" | "mobile.twitter.com" | "mobile.x.com" | "m.twitter.com"
             );
+            if matches!(host, "support.twitter.com" | "help.twitter.com" | "help.x.com") {
+                return Some(SelfLink::Boilerplate);
+            }
             if !x {
                 return None;
             }
@@ -445,6 +537,11 @@ pub fn self_link<'a>(platform: &str, url: &'a str) -> Option<SelfLink<'a>> {
                 || seg.contains(&"wiki")
                 || seg.windows(2).any(|w| w == ["about", "rules"]);
             (reddit && boilerplate).then_some(SelfLink::Boilerplate)
+        }
+        "youtube" => {
+            let youtube = host == "youtube.com" || host.ends_with(".youtube.com");
+            let navigation = seg.first().is_some_and(|s| *s == "results" || *s == "hashtag");
+            (youtube && navigation).then_some(SelfLink::Navigation)
         }
         _ => None,
     }
@@ -474,5 +571,13 @@ mod self_link_tests {
         assert_eq!(r("https://reddit.com/r/news/about/rules"), Some(SelfLink::Boilerplate));
         assert_eq!(r("https://reddit.com/r/news/comments/abc/title"), None);
         assert_eq!(r("https://notreddit.com/message/x"), None);
+        // The help page a withheld post links to (twarc2-withheld.jsonl).
+        let notice = "https://support.twitter.com/articles/20169222";
+        assert_eq!(x(notice), Some(SelfLink::Boilerplate));
+        let y = |u| self_link("youtube", u);
+        let search = "http://youtube.com/results?search_query=%23chromedevsummit";
+        assert_eq!(y(search), Some(SelfLink::Navigation));
+        assert_eq!(y("https://youtube.com/hashtag/news"), Some(SelfLink::Navigation));
+        assert_eq!(y("https://youtube.com/watch?v=abc"), None);
     }
 }

@@ -7,6 +7,10 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn fixture(rel: &str) -> String {
+    let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel);
+    if own.exists() {
+        return own.display().to_string();
+    }
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../lockstep-cli/tests/fixtures")
         .join(rel)
@@ -391,9 +395,13 @@ fn the_recorded_corpus_is_read_whole() {
     let expected = [
         ("mastodonpy-context.json.gz", "mastodon", 2),
         ("mastodonpy-localhost-status.json.gz", "mastodon", 1),
-        ("mastodonpy-search-v2.json.gz", "mastodon", 2),
+        ("mastodonpy-search-v2.json.gz", "mastodon", 20),
         ("praw-askreddit-comments.json.gz", "reddit", 100),
         ("praw-domain-new.json.gz", "reddit", 100),
+        ("pythonyoutube-comment-threads-all-to-me.json.gz", "youtube", 4),
+        ("pythonyoutube-comment-threads-by-channel.json.gz", "youtube", 2),
+        ("pythonyoutube-comment-threads-by-video-paged-2.json.gz", "youtube", 5),
+        ("pythonyoutube-comments-by-parent-paged-1.json.gz", "youtube", 2),
         ("twarc2-brexit.jsonl.gz", "x-api-v2", 100),
         ("twarc2-entities_test.jsonl.gz", "x-api-v2", 474),
         ("twarc2-kpop.jsonl.gz", "x-api-v2", 100),
@@ -540,4 +548,73 @@ fn x_api_v2_pages_in_an_array_and_single_lookups() {
             ("x-api-v2", records, records)
         );
     }
+}
+
+/// The whole corpus of real recorded responses, as canonical actions,
+/// account metadata and read reports: a golden snapshot per file, so any
+/// change in what a reader makes of real data shows in review.
+#[test]
+fn recorded_corpus_canonical_actions() {
+    let dir = Path::new(&fixture("recorded")).to_path_buf();
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".gz"))
+        .collect();
+    files.sort();
+    for name in files {
+        let stem = name.trim_end_matches(".gz").replace('.', "_");
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_suffix(stem);
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(canonical(&format!("recorded/{name}"))));
+    }
+}
+
+/// X serves a withheld post, to readers in the withholding country, as its
+/// notice linking its help centre (twarc2-withheld.jsonl): neither the
+/// notice nor the link is the author's act; a withheld account's name and
+/// bio are X's placeholders, the same on every such account.
+#[test]
+fn x_withheld_notices_are_not_the_authors() {
+    let text = canonical("recorded/twarc2-withheld.jsonl.gz");
+    assert!(!text.contains("support.twitter.com"), "the help-centre link is no url action");
+    assert!(!text.contains("withheld in"), "the notice is no text and no bio");
+    assert!(!text.contains("Withheld account"), "the placeholder is no name");
+    let src: Vec<Box<dyn Source>> =
+        vec![Box::new(FileSource::new(fixture("recorded/twarc2-withheld.jsonl.gz")))];
+    let out = ingest(&src, &IngestConfig::default(), &|_| {}).unwrap();
+    let not_acts = &out.files[0].objects_not_acts;
+    assert!(not_acts.get("the platform's notice in place of the post (withheld)") >= Some(&1));
+}
+
+/// YouTube: a comment left on a channel replies to the channel; what
+/// YouTube linked in `textDisplay` is read as it means it (python-youtube's
+/// recorded pages).
+#[test]
+fn youtube_reads_what_youtube_rendered() {
+    let channel = canonical("recorded/pythonyoutube-comment-threads-by-channel.json.gz");
+    assert!(channel.contains("| reply | yt:channel:UC_x5XG1OV2P6uZZ5FSM9Ttw |"), "{channel}");
+    let page = canonical("recorded/pythonyoutube-comment-threads-by-video-paged-2.json.gz");
+    // `Google.com`, written without a scheme, is the link YouTube made of it.
+    assert!(page.contains("| url | http://google.com/ |"), "{page}");
+    assert!(page.contains("| domain | google.com |"), "{page}");
+    // Its hashtags link to YouTube's search: hashtags, not links.
+    assert!(page.contains("| hashtag | chromedevsummit |"), "{page}");
+    assert!(!page.contains("search_query"), "{page}");
+}
+
+/// CrowdTangle group exports name the account `Group Name`; the Content
+/// Library's reshares name their original in `shared_post_id`, and its
+/// downloads carry the handle in `post_owner.username`.
+#[test]
+fn meta_group_exports_and_content_library_reshares() {
+    let group = canonical("meta-csv/crowdtangle_group.csv");
+    assert!(group.contains("name Some(\"Klimafreunde Nord\")"), "{group}");
+    assert!(group.contains("| url | https://klima.example/a |"), "{group}");
+    let mcl = canonical("meta-csv/content_library_reshare.csv");
+    assert!(mcl.contains("fb:900002 | fb:1234567890124 | repost | fb:1234567890123 |"), "{mcl}");
+    // A reshare's link attachment is its original's.
+    assert!(!mcl.contains("fb:900002 | fb:1234567890124 | url"), "{mcl}");
+    assert!(mcl.contains("handle Some(\"klimawahrheit\")"), "{mcl}");
 }

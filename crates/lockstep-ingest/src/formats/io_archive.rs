@@ -6,8 +6,9 @@
 //! retweet), `reply` (`in_reply_to_tweetid`), `quote`
 //! (`quoted_tweet_tweetid`), `url` and `domain` (`urls`), `hashtag`,
 //! `mention` (`user_mentions`, user ids in the archive) and `text` (exact
-//! normalised `tweet_text` of posts that are not retweets: a retweet's text
-//! is its original's, which the repost layer already covers).
+//! normalised `tweet_text` of posts that are not retweets, with X's
+//! `&amp;`, `&lt;`, `&gt;` decoded: a retweet's text is its original's,
+//! which the repost layer already covers).
 //!
 //! `tweet_time` has minute precision in the released archives (`2018-01-01
 //! 12:34`), so a 60-second window joins actions up to two clock minutes
@@ -15,7 +16,7 @@
 
 use super::{header_has, push_objects, push_url, CsvInput, Post};
 use crate::lists::split_list;
-use crate::text::{normalize_exact, normalize_tag};
+use crate::text::{normalize_exact, normalize_tag, unescape_lt_gt_amp};
 use crate::timestamp::{parse_timestamp, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -135,14 +136,16 @@ impl Format for IoArchive {
             for m in split_list(get(c.mentions)) {
                 objects.push((Layer::Mention, m.to_string()));
             }
-            if !is_rt {
-                let t = normalize_exact(get(c.text));
+            // The archive keeps the text as X's API served it, `&`, `<` and
+            // `>` escaped.
+            let text = (!is_rt).then(|| unescape_lt_gt_amp(get(c.text)));
+            if let Some(t) = &text {
+                let t = normalize_exact(t);
                 if !t.is_empty() {
                     objects.push((Layer::Text, t));
                 }
             }
-            // A post names a URL or hashtag once however often it repeats it.
-            let text = (!is_rt).then(|| get(c.text));
+            let text = text.as_deref();
             let post = Post {
                 line,
                 account: user,

@@ -22,7 +22,7 @@
 
 use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::{push_objects, push_url, Post};
-use crate::text::{decode_entities, html_text, normalize_exact, normalize_tag};
+use crate::text::{html_text, normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -31,9 +31,9 @@ use std::collections::HashMap;
 use std::io::BufRead;
 
 /// Saved responses that wrap statuses: a search (`/api/v2/search`:
-/// `accounts`, `statuses`, `hashtags`) and a thread (`/api/v1/statuses/:id/context`:
+/// `accounts`, read as metadata, `statuses`, `hashtags`) and a thread (`/api/v1/statuses/:id/context`:
 /// `ancestors`, `descendants`).
-const ENVELOPES: &[Envelope] = &[&["statuses"], &["ancestors"], &["descendants"]];
+const ENVELOPES: &[Envelope] = &[&["statuses"], &["ancestors"], &["descendants"], &["accounts"]];
 
 /// The Mastodon statuses format.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +55,8 @@ struct Status {
     tags: Vec<Tag>,
     card: Option<Card>,
     application: Option<App>,
+    /// Set on an account (a search's `accounts`), not on a status.
+    acct: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -120,23 +122,38 @@ fn server_of(url: &str) -> Option<String> {
 
 /// `href`s of the links in `content` that are not mentions or hashtags.
 fn content_links(html: &str) -> Vec<String> {
-    let mut links = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find("<a ") {
-        let Some(end) = rest[start..].find('>') else { break };
-        let tag = &rest[start..start + end];
-        rest = &rest[start + end..];
-        if tag.contains("mention") || tag.contains("hashtag") {
-            continue;
-        }
-        if let Some(h) = tag.find("href=\"") {
-            let v = &tag[h + 6..];
-            if let Some(q) = v.find('"') {
-                links.push(decode_entities(&v[..q]));
-            }
+    crate::text::anchors_in(html)
+        .into_iter()
+        .filter(|a| !a.tag.contains("mention") && !a.tag.contains("hashtag"))
+        .map(|a| a.href)
+        .collect()
+}
+
+/// An account's metadata, from a status's `account` or a search's
+/// `accounts`; the first value of each field wins.
+fn set_account(ctx: &mut ReadCtx<'_>, acct: &str, account: &Account) {
+    let (row, meta) = ctx.builder.account_meta(PLATFORM, acct);
+    for (field, value) in [
+        (AccountField::Handle, &account.username),
+        (AccountField::DisplayName, &account.display_name),
+    ] {
+        if let Some(v) = value {
+            meta.set_text(row, field, v);
         }
     }
-    links
+    let r = row as usize;
+    // The first bio wins: strip its HTML once, not for every status.
+    if let (Some(note), None) = (&account.note, &meta.bio[r]) {
+        meta.set_text(row, AccountField::Bio, &html_text(note));
+    }
+    meta.followers[r] = meta.followers[r].or(account.followers_count);
+    meta.following[r] = meta.following[r].or(account.following_count);
+    // Mastodon serves accounts without a picture its `missing.png`.
+    let default = account.avatar.as_deref().map(|a| a.ends_with("/missing.png"));
+    meta.default_image[r] = meta.default_image[r].or(default);
+    if meta.created_at_us[r].is_none() {
+        meta.created_at_us[r] = account.created_at.as_deref().and_then(|c| parse_timestamp(c).ok());
+    }
 }
 
 impl Format for Mastodon {
@@ -167,6 +184,16 @@ impl Format for Mastodon {
         for_each_json_in(input, ctx, ENVELOPES, |json, line, ctx| {
             let Some(st) = parse_record::<Status>(json, line, ctx)? else { return Ok(()) };
             let Some(account) = st.account.as_ref() else {
+                // A search's `accounts`: metadata, no action.
+                if st.acct.is_some() {
+                    if let Some(a) = parse_record::<Account>(json, line, ctx)? {
+                        if let Some(acct) = global_acct(a.acct.as_deref(), a.url.as_deref()) {
+                            set_account(ctx, &acct, &a);
+                            ctx.unused(line, "acct", "account without a status", acct);
+                            return Ok(());
+                        }
+                    }
+                }
                 return ctx.skip(line, "account", "missing author", String::new());
             };
             let Some(acct) = global_acct(account.acct.as_deref(), account.url.as_deref()) else {
@@ -195,31 +222,10 @@ impl Format for Mastodon {
                     return ctx.skip(line, "created_at", "bad timestamp", "no created_at".into())
                 }
             };
-            let (row, meta) = ctx.builder.account_meta(PLATFORM, &acct);
-            for (field, value) in [
-                (AccountField::Handle, &account.username),
-                (AccountField::DisplayName, &account.display_name),
-            ] {
-                if let Some(v) = value {
-                    meta.set_text(row, field, v);
-                }
-            }
-            let r = row as usize;
-            // The first bio wins: strip its HTML once, not for every status.
-            if let (Some(note), None) = (&account.note, &meta.bio[r]) {
-                meta.set_text(row, AccountField::Bio, &html_text(note));
-            }
+            set_account(ctx, &acct, account);
             if let Some(app) = st.application.as_ref().and_then(|a| a.name.as_deref()) {
+                let (row, meta) = ctx.builder.account_meta(PLATFORM, &acct);
                 meta.set_text(row, AccountField::ClientApp, app);
-            }
-            meta.followers[r] = meta.followers[r].or(account.followers_count);
-            meta.following[r] = meta.following[r].or(account.following_count);
-            // Mastodon serves accounts without a picture its `missing.png`.
-            let default = account.avatar.as_deref().map(|a| a.ends_with("/missing.png"));
-            meta.default_image[r] = meta.default_image[r].or(default);
-            if meta.created_at_us[r].is_none() {
-                meta.created_at_us[r] =
-                    account.created_at.as_deref().and_then(|c| parse_timestamp(c).ok());
             }
 
             objects.clear();
@@ -338,7 +344,7 @@ mod tests {
             " a & b  c d 🔥 <script> "
         );
         assert_eq!(html_text("x <unclosed"), "x ");
-        assert_eq!(decode_entities("&bogus; &#99999999;"), "&bogus; &#99999999;");
+        assert_eq!(crate::text::decode_entities("&bogus; &#99999999;"), "&bogus; &#99999999;");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! `Account`, ...) and Meta Content Library downloads (`id`,
 //! `creation_time`, `post_owner.id`, `text`, `link_attachment.link`).
 //!
-//! Actions: `url` (CrowdTangle `Final Link`, else `Link`, unless it is the
+//! Actions: `repost` (Content Library `shared_post_id`, a reshare's
+//! original); `url` (CrowdTangle `Final Link`, else `Link`, unless it is the
 //! post itself; Content Library `link_attachment.link`/`.url`) and its
 //! `domain`; `text` (`Message`, or an Instagram `Description`; Content
 //! Library `text`), normalised, and the `#hashtags` in it. The
@@ -16,7 +17,7 @@
 //! followers at posting.
 
 use super::{account_and_content, header_has, push_objects, push_url, CsvInput, Post};
-use crate::text::{normalize_exact, normalize_tag};
+use crate::text::{hashtags_in, normalize_exact};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -123,8 +124,12 @@ impl Format for MetaCsv {
             Flavor::CrowdTangleInstagram => col("description").into_iter().collect(),
             Flavor::ContentLibrary => col("text").into_iter().collect(),
         };
-        let name_col = col("page name").or(col("account")).or(col("post_owner.name"));
-        let handle_col = col("user name");
+        // CrowdTangle names a group's column `Group Name` (4CAT reads both).
+        let name_col =
+            col("page name").or(col("group name")).or(col("account")).or(col("post_owner.name"));
+        let handle_col = col("user name").or(col("post_owner.username"));
+        // The Content Library's reshares name their original.
+        let shared_col = col("shared_post_id");
         let bio_col = col("page description");
         let created_col = col("page created");
         let followers_col = col("followers at posting");
@@ -154,6 +159,10 @@ impl Format for MetaCsv {
                 meta.followers[r] = get(followers_col).replace(',', "").parse().ok();
             }
             objects.clear();
+            let shared = get(shared_col);
+            if !shared.is_empty() {
+                objects.push((Layer::Repost, shared.to_string()));
+            }
             // Instagram exports put the post's own address in `Link`.
             if let Some(link) =
                 link_cols.iter().map(|&i| rec[i].trim()).find(|l| !l.is_empty() && *l != content)
@@ -162,14 +171,7 @@ impl Format for MetaCsv {
             }
             for &i in &text_cols {
                 // Meta exports have no hashtag column: take them from the text.
-                for word in rec[i].split_whitespace().filter(|w| w.starts_with('#')) {
-                    let tag = normalize_tag(
-                        word.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_'),
-                    );
-                    if !tag.is_empty() {
-                        objects.push((Layer::Hashtag, tag));
-                    }
-                }
+                objects.extend(hashtags_in(&rec[i]).map(|t| (Layer::Hashtag, t)));
                 let t = normalize_exact(&rec[i]);
                 if !t.is_empty() {
                     objects.push((Layer::Text, t));

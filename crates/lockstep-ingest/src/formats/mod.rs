@@ -153,6 +153,8 @@ pub(crate) struct Post<'a> {
 pub const CARRIED_BY_REPOST: &str = "carried by a repost (the original's link, hashtag or mention)";
 /// See [`CARRIED_BY_REPOST`].
 pub const LINK_TO_PLATFORM: &str = "link to the platform itself";
+/// See [`CARRIED_BY_REPOST`].
+pub const PLATFORM_NOTICE: &str = "the platform's notice in place of the post (withheld)";
 
 /// Keeps of `objects` the post's own acts. A repost is a repost: the links,
 /// hashtags and mentions it carries are its original's acts (X puts them
@@ -160,7 +162,9 @@ pub const LINK_TO_PLATFORM: &str = "link to the platform itself";
 /// the platform itself is no link action: a post's media page is dropped,
 /// and a post's permalink is a quote of that post (X shows it so), or
 /// nothing when it is the post's own. A domain goes with its links, unless
-/// another link of the post names it. Counted by reason in the report.
+/// another link of the post names it. The text of X's notice in place of
+/// a withheld post is the platform's, not the author's: no text action.
+/// Counted by reason in the report.
 fn own_acts(
     ctx: &mut ReadCtx<'_>,
     post: &Post<'_>,
@@ -168,6 +172,9 @@ fn own_acts(
 ) {
     use lockstep_model::Layer;
     let repost = objects.iter().any(|(l, _)| *l == Layer::Repost);
+    let notice =
+        post.platform == "twitter" && post.text.is_some_and(crate::text::is_withheld_notice);
+    let mut notices = 0;
     let mut carried = 0;
     let mut self_links = 0;
     let mut quotes = Vec::new();
@@ -175,6 +182,10 @@ fn own_acts(
     objects.retain(|(layer, object)| match layer {
         Layer::Url | Layer::Domain | Layer::Hashtag | Layer::Mention if repost => {
             carried += 1;
+            false
+        }
+        Layer::Text if notice => {
+            notices += 1;
             false
         }
         Layer::Url => match crate::text::self_link(post.platform, object) {
@@ -210,6 +221,7 @@ fn own_acts(
     };
     count(CARRIED_BY_REPOST, carried);
     count(LINK_TO_PLATFORM, self_links);
+    count(PLATFORM_NOTICE, notices);
 }
 
 /// Adds one action per distinct `(layer, object)` of the post's own acts

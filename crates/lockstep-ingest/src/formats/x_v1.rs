@@ -16,7 +16,9 @@
 
 use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::{push_objects, push_url, Post};
-use crate::text::{html_text, normalize_exact, normalize_tag, unescape_lt_gt_amp};
+use crate::text::{
+    html_text, is_withheld_placeholder, normalize_exact, normalize_tag, unescape_lt_gt_amp,
+};
 use crate::timestamp::{parse_twitter_date, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -202,7 +204,8 @@ impl Format for XApiV1 {
                 (AccountField::Language, &user.lang),
             ];
             for (field, value) in text_fields {
-                if let Some(v) = value {
+                // A withheld account's profile is X's placeholder, not its own.
+                if let Some(v) = value.as_deref().filter(|v| !is_withheld_placeholder(v)) {
                     meta.set_text(row, field, v);
                 }
             }

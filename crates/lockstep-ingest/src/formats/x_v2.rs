@@ -17,7 +17,7 @@
 use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
 use super::lenient::{List, Obj, OneOrMany, Str, U64};
 use super::{push_objects, push_url, Post};
-use crate::text::{normalize_exact, normalize_tag, unescape_lt_gt_amp};
+use crate::text::{is_withheld_placeholder, normalize_exact, normalize_tag, unescape_lt_gt_amp};
 use crate::timestamp::{parse_timestamp, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -163,7 +163,8 @@ fn set_user(ctx: &mut ReadCtx<'_>, user: &User<'_>) {
         (AccountField::DisplayName, &user.name),
         (AccountField::Bio, &user.description),
     ] {
-        if let Some(v) = value.get() {
+        // A withheld account's profile is X's placeholder, not its own.
+        if let Some(v) = value.get().filter(|v| !is_withheld_placeholder(v)) {
             meta.set_text(row, field, v);
         }
     }

@@ -2,18 +2,27 @@
 //! `comments.list` responses (saved as JSON files or one per line), or
 //! their items one per line.
 //!
-//! A top-level comment is a `reply` to its video (`video:<videoId>`); a
-//! reply is a `reply` to its parent comment (`comment:<parentId>`), so
-//! comments under the same video or the same comment share an object.
-//! Links in `textOriginal` give `url` and `domain`; `textOriginal`,
-//! normalised, gives `text`. The account is `authorChannelId.value`, its
-//! handle `authorDisplayName`. Time: `publishedAt`. Comments without a
-//! channel id (deleted or hidden authors) are counted as skipped.
+//! A top-level comment is a `reply` to its video (`video:<videoId>`), or
+//! to its channel (`channel:<channelId>`) when it was left on the channel
+//! itself; a reply is a `reply` to its parent comment
+//! (`comment:<parentId>`), so comments under the same video, channel or
+//! comment share an object. Links are the ones YouTube rendered in
+//! `textDisplay` (it links `example.com` written without a scheme) and the
+//! `http(s)://` ones in `textOriginal`; of the rendered ones, a `#tag` is a
+//! `hashtag` (its link goes to YouTube's search), an `@name` to a channel a
+//! `mention` of that channel, and a timestamp (`23:56`, linked to the
+//! comment's own video at that moment) nothing. `#hashtags` of
+//! `textOriginal` are `hashtag`s; `textOriginal`, normalised, is `text`.
+//! The account is `authorChannelId.value`, its handle
+//! `authorDisplayName`. Time: `publishedAt`. Comments without a channel id
+//! (deleted or hidden authors) are counted as skipped.
 
 use super::json::{for_each_json, looks_like_json, parse_record};
 use super::lenient::{List, Obj, Seen, Str};
-use super::{push_objects, push_url, Post};
-use crate::text::{links_in as links, normalize_exact};
+use super::{push_objects, push_url, Post, LINK_TO_PLATFORM};
+use crate::text::{
+    anchors_in, canonical_url, hashtags_in, links_in as links, normalize_exact, normalize_tag,
+};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
 use lockstep_model::{AccountField, Layer};
@@ -57,6 +66,9 @@ struct Snippet<'a> {
     parent_id: Str<'a>,
     #[serde(borrow)]
     video_id: Str<'a>,
+    /// The channel a comment was left on (with a video, the video's).
+    #[serde(borrow)]
+    channel_id: Str<'a>,
     #[serde(borrow)]
     text_original: Str<'a>,
     #[serde(borrow)]
@@ -100,6 +112,47 @@ fn comments<'i, 'a>(v: &'i Item<'a>, empty: &'i Item<'a>, out: &mut Vec<&'i Item
                 comments(item, empty, out);
             }
         }
+    }
+}
+
+/// The links YouTube rendered in a comment's `textDisplay`: hashtags and
+/// channel mentions are what they link, a timestamp link to the comment's
+/// own video is YouTube's, not the author's (counted as a link to the
+/// platform itself), every other link is a `url`.
+fn rendered_links(
+    ctx: &mut ReadCtx<'_>,
+    html: &str,
+    video: Option<&str>,
+    objects: &mut Vec<(Layer, String)>,
+) {
+    for a in anchors_in(html) {
+        if let Some(tag) = a.label.strip_prefix('#') {
+            let tag = normalize_tag(tag);
+            if !tag.is_empty() {
+                objects.push((Layer::Hashtag, tag));
+            }
+            continue;
+        }
+        let url = canonical_url(&a.href);
+        let rest = url.split_once("://").map_or("", |(_, r)| r);
+        let (host, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+        let youtube = host == "youtube.com" || host.ends_with(".youtube.com");
+        if youtube && a.label.starts_with('@') {
+            if let Some(channel) = path.strip_prefix("/channel/").filter(|c| !c.is_empty()) {
+                objects.push((Layer::Mention, channel.trim_end_matches('/').to_string()));
+                continue;
+            }
+        }
+        let own_moment = youtube
+            && path.starts_with("/watch?")
+            && video.is_some_and(|v| {
+                path["/watch?".len()..].split('&').any(|kv| kv.strip_prefix("v=") == Some(v))
+            });
+        if own_moment {
+            *ctx.report.objects_not_acts.entry(LINK_TO_PLATFORM.to_string()).or_default() += 1;
+            continue;
+        }
+        push_url(objects, &a.href);
     }
 }
 
@@ -157,15 +210,22 @@ impl Format for YoutubeComments {
                     meta.set_text(row, AccountField::Handle, name);
                 }
                 objects.clear();
-                match (s.parent_id.get(), s.video_id.get()) {
-                    (Some(parent), _) => objects.push((Layer::Reply, format!("comment:{parent}"))),
-                    (None, Some(video)) => objects.push((Layer::Reply, format!("video:{video}"))),
-                    _ => {}
+                let video = s.video_id.get();
+                let replied = match (s.parent_id.get(), video, s.channel_id.get()) {
+                    (Some(parent), _, _) => Some(format!("comment:{parent}")),
+                    (None, Some(video), _) => Some(format!("video:{video}")),
+                    (None, None, Some(channel)) => Some(format!("channel:{channel}")),
+                    _ => None,
+                };
+                objects.extend(replied.map(|r| (Layer::Reply, r)));
+                if let Some(html) = s.text_display.get() {
+                    rendered_links(ctx, html, video, &mut objects);
                 }
                 let text = s.text_original.get().or(s.text_display.get()).unwrap_or_default();
                 for l in links(text) {
                     push_url(&mut objects, l);
                 }
+                objects.extend(hashtags_in(text).map(|t| (Layer::Hashtag, t)));
                 let norm = normalize_exact(text);
                 if !norm.is_empty() {
                     objects.push((Layer::Text, norm));
