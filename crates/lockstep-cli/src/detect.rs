@@ -381,6 +381,9 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         std::io::stdout().lock().write_all(explain(&a, &plan).as_bytes())?;
         return Ok(ExitStatus::Success);
     }
+    // Refused before any work when `--out` holds other files; written
+    // beside it and put in place whole at the end.
+    let folder = lockstep_report::RunFolder::begin(&a.out)?;
     let threads = a.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -528,7 +531,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         roles: Some(&roles),
         ..lockstep_report::Results::new(ds, &det, &net)
     };
-    let mut written = pool.install(|| lockstep_report::write_tables(&a.out, &results))?;
+    let mut written = pool.install(|| lockstep_report::write_tables(folder.dir(), &results))?;
     stages.finish();
     let run_info = lockstep_report::RunInfo {
         parameters: parameters_json(&a, &plan, &loaded),
@@ -537,7 +540,8 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         timings_ms: stages.timings_ms.clone(),
         execution: out_of_core.as_ref().map(|(m, s)| m.json(s)),
     };
-    written.push(lockstep_report::write_summary(&a.out, &results, &run_info)?);
+    written.push(lockstep_report::write_summary(folder.dir(), &results, &run_info)?);
+    folder.commit()?;
 
     let mut out = std::io::stdout().lock();
     crate::input::print_reads(&mut out, &loaded)?;

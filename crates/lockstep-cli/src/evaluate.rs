@@ -36,6 +36,7 @@ fn read_csv(
 }
 
 pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
+    lockstep_report::check_run_folder(&a.dir)?;
     let mut truth = Vec::new();
     read_csv(&a.truth, &["account_id", "role", "campaign"], |rec, i| {
         let account = rec[i[0]].to_string();

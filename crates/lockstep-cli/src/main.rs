@@ -68,6 +68,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
         args::Command::Detect(a) => detect::run(*a),
         args::Command::Ingest(a) => ingest::run(a),
         args::Command::Report(a) => {
+            lockstep_report::check_run_folder(&a.dir)?;
             let path = lockstep_html::write_report(&a.dir)?;
             use std::io::Write;
             writeln!(std::io::stdout().lock(), "wrote `{}`", path.display())?;

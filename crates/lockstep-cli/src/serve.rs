@@ -8,6 +8,7 @@ use crate::ExitStatus;
 
 pub fn run(a: ServeArgs) -> anyhow::Result<ExitStatus> {
     let mut stages = crate::progress::Stages::new(a.quiet);
+    lockstep_report::check_run_folder(&a.dir)?;
     stages.start("loading the run");
     let run = lockstep_serve::Run::load(&a.dir)?;
     stages.finish();

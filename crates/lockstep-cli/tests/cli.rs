@@ -1009,3 +1009,94 @@ fn a_run_without_actions_says_why() {
     assert!(r.stderr.contains("JSON no reader recognised"), "{}", r.stderr);
     assert!(!r.stderr.contains("shares-csv"), "{}", r.stderr);
 }
+
+/// Every file of a run folder but `summary.json`, and the inputs its
+/// summary names: what tells one run from another (timings differ).
+fn run_contents(dir: &Path) -> Option<Vec<(String, String)>> {
+    let summary = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&summary).ok()?;
+    let mut files = vec![("inputs".to_string(), v["inputs"].to_string())];
+    for e in std::fs::read_dir(dir).ok()? {
+        let e = e.ok()?;
+        let name = e.file_name().to_string_lossy().to_string();
+        if name != "summary.json" {
+            files.push((name, std::fs::read_to_string(e.path()).ok()?));
+        }
+    }
+    files.sort();
+    Some(files)
+}
+
+/// A run killed at any point leaves the previous run whole, or its own
+/// run whole: never a mix of the two (issue 17: a killed run once left new
+/// tables beside the previous run's summary.json).
+#[test]
+fn a_killed_run_leaves_one_whole_run() {
+    let dir = TempDir::new("kill");
+    let sim = dir.0.join("sim.csv");
+    let r =
+        lockstep(&["simulate", "--rows", "150000", "--seed", "3", "--out", sim.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let run_to = |input: &str, out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_lockstep"))
+            .args(["detect", input, "--out", out.to_str().unwrap(), "--quiet"])
+            .current_dir(root())
+            .output()
+            .unwrap()
+    };
+    let old_input = fixture("shares-csv/small.csv");
+    let (old_ref, new_ref) = (dir.0.join("old"), dir.0.join("new"));
+    assert!(run_to(old_input.to_str().unwrap(), &old_ref).status.success());
+    let started = std::time::Instant::now();
+    assert!(run_to(sim.to_str().unwrap(), &new_ref).status.success());
+    let full = started.elapsed();
+    let (old, new) = (run_contents(&old_ref).unwrap(), run_contents(&new_ref).unwrap());
+    assert_ne!(old, new);
+    let target = dir.0.join("target");
+    let (mut olds, mut news) = (0, 0);
+    for k in 0..12u32 {
+        let _ = std::fs::remove_dir_all(&target);
+        assert!(run_to(old_input.to_str().unwrap(), &target).status.success());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+            .args(["detect", sim.to_str().unwrap(), "--out", target.to_str().unwrap(), "--quiet"])
+            .current_dir(root())
+            .spawn()
+            .unwrap();
+        // Kill points spread over a whole run and beyond it (a loaded
+        // machine runs slower); the last run is let finish.
+        if k < 11 {
+            std::thread::sleep(full.mul_f64(f64::from(k) / 10.0 * 1.5));
+            let _ = child.kill();
+        }
+        child.wait().unwrap();
+        let found = run_contents(&target);
+        if found.as_ref() == Some(&old) {
+            olds += 1;
+        } else if found.as_ref() == Some(&new) {
+            news += 1;
+        } else {
+            panic!("killed after {k}/11 of a run: the folder is neither run");
+        }
+    }
+    // Early kills leave the previous run; the finished run is in place.
+    assert!(olds > 0 && news > 0, "{olds} old, {news} new");
+}
+
+/// `report`, `serve` and `evaluate` refuse a folder without a complete run,
+/// and `detect --out` a folder of other files.
+#[test]
+fn folders_without_a_run_are_refused() {
+    let dir = TempDir::new("notrun");
+    std::fs::write(dir.0.join("thesis.tex"), "mine").unwrap();
+    let d = dir.0.to_str().unwrap();
+    for args in [vec!["report", d], vec!["serve", d], vec!["evaluate", d, "--truth", "x.csv"]] {
+        let r = lockstep(&args);
+        assert_ne!(r.code, 0, "{args:?}");
+        assert!(r.stderr.contains("is not a lockstep run folder"), "{args:?}: {}", r.stderr);
+    }
+    let small = fixture("shares-csv/small.csv");
+    let r = lockstep(&["detect", small.to_str().unwrap(), "--out", d]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("is not a lockstep run folder"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(dir.0.join("thesis.tex")).unwrap(), "mine");
+}

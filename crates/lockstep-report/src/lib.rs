@@ -3,11 +3,13 @@
 //! except the timings in `summary.json`.
 #![warn(missing_docs)]
 
+pub mod folder;
 mod graphs;
 mod summary;
 mod tables;
 mod xml;
 
+pub use folder::{check_run_folder, RunFolder};
 pub use summary::{summary_json, RunInfo};
 
 use lockstep_detect::Detection;
@@ -28,6 +30,12 @@ pub enum ReportError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// A folder without a complete run where one is read or replaced.
+    #[error("`{}` is not a lockstep run folder: it has no `summary.json` (written last, so a run that was interrupted has none); `detect --out` takes a new or empty folder or a previous run's", path.display())]
+    NotARunFolder {
+        /// The folder.
+        path: PathBuf,
     },
 }
 
