@@ -71,6 +71,10 @@ pub struct ReadCtx<'a> {
     /// Objects seen on layers that were not selected, by layer index;
     /// `ingest` adds them to the report when the input is read.
     pub unselected: [u64; Layer::ALL.len()],
+    /// Content ids already read in this run, for formats whose inputs
+    /// repeat posts (API pages overlap, threads repeat their posts): shared
+    /// by all inputs, so a post saved twice is read once.
+    pub seen: &'a mut std::collections::HashSet<String>,
 }
 
 impl ReadCtx<'_> {
@@ -158,6 +162,7 @@ pub fn registry() -> &'static [&'static dyn Format] {
         &formats::telegram::TelegramExport,
         &formats::mastodon::Mastodon,
         &formats::bluesky::BlueskyJetstream,
+        &formats::bluesky_api::BlueskyApi,
         &formats::reddit::RedditDump,
         &formats::youtube::YoutubeComments,
         &formats::x_v2::XApiV2,
@@ -261,6 +266,7 @@ pub fn ingest(
     let mut builder = DatasetBuilder::default();
     let mut files = Vec::new();
     let mut skips = SkipLog::default();
+    let mut seen = std::collections::HashSet::new();
     for (index, src) in sources.iter().enumerate() {
         let name = src.name().to_string();
         let io_err = |e: std::io::Error| IngestError::Io { file: name.clone(), source: e };
@@ -303,6 +309,7 @@ pub fn ingest(
             config,
             progress: &file_progress,
             unselected: [0; Layer::ALL.len()],
+            seen: &mut seen,
         };
         format.read(&mut input, &mut ctx)?;
         let unselected = ctx.unselected;

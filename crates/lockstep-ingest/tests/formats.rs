@@ -618,3 +618,45 @@ fn meta_group_exports_and_content_library_reshares() {
     assert!(!mcl.contains("fb:900002 | fb:1234567890124 | url"), "{mcl}");
     assert!(mcl.contains("handle Some(\"klimawahrheit\")"), "{mcl}");
 }
+
+#[test]
+fn bluesky_api_author_feed() {
+    insta::assert_snapshot!(canonical("bluesky-api/author_feed.json"));
+}
+
+#[test]
+fn bluesky_api_thread_and_search_pages() {
+    insta::assert_snapshot!(canonical_of(&[
+        "bluesky-api/post_thread.json",
+        "bluesky-api/search_posts.jsonl",
+        "bluesky-api/author_feed.json",
+    ]));
+}
+
+/// AppView responses: every post view is a post at the AppView's
+/// `indexedAt`, a repost reason a repost by its `by` at its own time; a
+/// post seen twice (a pinned post, overlapping pages, a thread and a feed
+/// of the same posts) is read once; a post the thread could not show is
+/// counted.
+#[test]
+fn bluesky_api_reads_posts_reposts_once() {
+    let srcs: Vec<Box<dyn Source>> = [
+        "bluesky-api/author_feed.json",
+        "bluesky-api/search_posts.jsonl",
+        "bluesky-api/post_thread.json",
+    ]
+    .iter()
+    .map(|r| Box::new(FileSource::new(fixture(r))) as Box<dyn Source>)
+    .collect();
+    let out = ingest(&srcs, &IngestConfig::default(), &|_| {}).unwrap();
+    let f: Vec<(&str, u64, u64)> =
+        out.files.iter().map(|f| (f.format.as_str(), f.records_read, f.records_used)).collect();
+    assert_eq!(f, [("bluesky-api", 5, 4), ("bluesky-api", 3, 2), ("bluesky-api", 3, 0)]);
+    let not_shown = out.skips.counts.get("post not found or blocked");
+    assert_eq!(not_shown, Some(&1), "{:?}", out.skips.counts);
+    let text = canonical("bluesky-api/author_feed.json");
+    assert!(text.contains(
+        "2024-11-20T09:00:05Z bsky:did:plc:aaa1 | bsky:repost:did:plc:aaa1:at://did:plc:ccc3/app.bsky.feed.post/3la9 | repost | bsky:at://did:plc:ccc3/app.bsky.feed.post/3la9"
+    ), "{text}");
+    assert!(text.contains("| url | https://klima.example/a |"), "{text}");
+}

@@ -27,7 +27,7 @@ use std::io::BufRead;
 #[derive(Debug, Clone, Copy)]
 pub struct BlueskyJetstream;
 
-const PLATFORM: &str = "bluesky";
+pub(super) const PLATFORM: &str = "bluesky";
 
 // Typed views of the fields read: parsing into them allocates only what is
 // kept, unlike a `serde_json::Value` tree of the whole event.
@@ -59,8 +59,8 @@ struct Commit {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Record {
-    text: Option<String>,
+pub(super) struct Record {
+    pub(super) text: Option<String>,
     /// A strong ref `{uri, cid}` for reposts and likes, a DID string for
     /// follows and blocks: kept loose so that either parses.
     subject: Option<serde_json::Value>,
@@ -112,12 +112,12 @@ struct Embed {
     record: Option<Uri>,
 }
 
-fn nonempty(s: &Option<String>) -> Option<&str> {
+pub(super) fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().filter(|s| !s.is_empty())
 }
 
-/// Actions of a post record.
-fn post_objects(record: &Record, objects: &mut Vec<(Layer, String)>) {
+/// Actions of a post record (shared with the AppView responses).
+pub(super) fn post_objects(record: &Record, objects: &mut Vec<(Layer, String)>) {
     if let Some(parent) =
         record.reply.as_ref().and_then(|r| r.parent.as_ref()).and_then(|p| nonempty(&p.uri))
     {

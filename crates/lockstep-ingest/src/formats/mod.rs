@@ -1,6 +1,7 @@
 //! One file per input format.
 
 pub mod bluesky;
+pub mod bluesky_api;
 pub mod io_archive;
 pub mod io_users;
 mod json;
