@@ -1010,55 +1010,52 @@ fn a_run_without_actions_says_why() {
     assert!(!r.stderr.contains("shares-csv"), "{}", r.stderr);
 }
 
-/// Every file of a run folder but `summary.json`, and the inputs its
-/// summary names: what tells one run from another (timings differ).
-fn run_contents(dir: &Path) -> Option<Vec<(String, String)>> {
-    let summary = std::fs::read_to_string(dir.join("summary.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&summary).ok()?;
-    let mut files = vec![("inputs".to_string(), v["inputs"].to_string())];
+/// Every file of a folder but its manifest (`summary.json`, `dataset.json`),
+/// and the inputs the manifest names: what tells one run or dataset from
+/// another (timings differ).
+fn folder_contents(dir: &Path, manifest: &str) -> Option<Vec<(String, Vec<u8>)>> {
+    let text = std::fs::read_to_string(dir.join(manifest)).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let mut files = vec![("inputs".to_string(), v["inputs"].to_string().into_bytes())];
     for e in std::fs::read_dir(dir).ok()? {
         let e = e.ok()?;
         let name = e.file_name().to_string_lossy().to_string();
-        if name != "summary.json" {
-            files.push((name, std::fs::read_to_string(e.path()).ok()?));
+        if name != manifest {
+            files.push((name, std::fs::read(e.path()).ok()?));
         }
     }
     files.sort();
     Some(files)
 }
 
-/// A run killed at any point leaves the previous run whole, or its own
-/// run whole: never a mix of the two (issue 17: a killed run once left new
-/// tables beside the previous run's summary.json).
-#[test]
-fn a_killed_run_leaves_one_whole_run() {
-    let dir = TempDir::new("kill");
-    let sim = dir.0.join("sim.csv");
-    let r =
-        lockstep(&["simulate", "--rows", "150000", "--seed", "3", "--out", sim.to_str().unwrap()]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let run_to = |input: &str, out: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_lockstep"))
-            .args(["detect", input, "--out", out.to_str().unwrap(), "--quiet"])
+/// Kills `lockstep COMMAND NEW --out TARGET` at points spread over a whole
+/// run, each time over a folder holding the run of OLD, and checks that the
+/// folder is then OLD's whole or NEW's whole, never a mix (issue 17: a
+/// killed run once left new tables beside the previous run's summary.json).
+fn kill_runs(command: &str, manifest: &str, old: &Path, new: &Path, dir: &Path) {
+    let run_to = |input: &Path, out: &Path| {
+        let o = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+            .args([command, input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"])
             .current_dir(root())
             .output()
-            .unwrap()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
-    let old_input = fixture("shares-csv/small.csv");
-    let (old_ref, new_ref) = (dir.0.join("old"), dir.0.join("new"));
-    assert!(run_to(old_input.to_str().unwrap(), &old_ref).status.success());
+    let (old_ref, new_ref) = (dir.join("old"), dir.join("new"));
+    run_to(old, &old_ref);
     let started = std::time::Instant::now();
-    assert!(run_to(sim.to_str().unwrap(), &new_ref).status.success());
+    run_to(new, &new_ref);
     let full = started.elapsed();
-    let (old, new) = (run_contents(&old_ref).unwrap(), run_contents(&new_ref).unwrap());
-    assert_ne!(old, new);
-    let target = dir.0.join("target");
+    let old_files = folder_contents(&old_ref, manifest).unwrap();
+    let new_files = folder_contents(&new_ref, manifest).unwrap();
+    assert_ne!(old_files, new_files);
+    let target = dir.join("target");
     let (mut olds, mut news) = (0, 0);
     for k in 0..12u32 {
         let _ = std::fs::remove_dir_all(&target);
-        assert!(run_to(old_input.to_str().unwrap(), &target).status.success());
+        run_to(old, &target);
         let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep"))
-            .args(["detect", sim.to_str().unwrap(), "--out", target.to_str().unwrap(), "--quiet"])
+            .args([command, new.to_str().unwrap(), "--out", target.to_str().unwrap(), "--quiet"])
             .current_dir(root())
             .spawn()
             .unwrap();
@@ -1069,17 +1066,34 @@ fn a_killed_run_leaves_one_whole_run() {
             let _ = child.kill();
         }
         child.wait().unwrap();
-        let found = run_contents(&target);
-        if found.as_ref() == Some(&old) {
+        let found = folder_contents(&target, manifest);
+        if found.as_ref() == Some(&old_files) {
             olds += 1;
-        } else if found.as_ref() == Some(&new) {
+        } else if found.as_ref() == Some(&new_files) {
             news += 1;
         } else {
-            panic!("killed after {k}/11 of a run: the folder is neither run");
+            panic!("{command} killed after {k}/10 of a run: the folder is neither run");
         }
     }
     // Early kills leave the previous run; the finished run is in place.
-    assert!(olds > 0 && news > 0, "{olds} old, {news} new");
+    assert!(olds > 0 && news > 0, "{command}: {olds} old, {news} new");
+}
+
+/// A run or an ingest killed at any point leaves one whole folder.
+#[test]
+fn a_killed_run_leaves_one_whole_run() {
+    let dir = TempDir::new("kill");
+    let sim = dir.0.join("sim.csv");
+    let r =
+        lockstep(&["simulate", "--rows", "150000", "--seed", "3", "--out", sim.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let small = fixture("shares-csv/small.csv");
+    let detect = dir.0.join("detect");
+    std::fs::create_dir(&detect).unwrap();
+    kill_runs("detect", "summary.json", &small, &sim, &detect);
+    let ingest = dir.0.join("ingest");
+    std::fs::create_dir(&ingest).unwrap();
+    kill_runs("ingest", "dataset.json", &small, &sim, &ingest);
 }
 
 /// `report`, `serve` and `evaluate` refuse a folder without a complete run,

@@ -23,6 +23,7 @@
 mod accounts;
 mod actions;
 mod column;
+pub mod folder;
 mod interner;
 mod layer;
 mod platform;

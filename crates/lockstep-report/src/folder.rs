@@ -1,117 +1,69 @@
-//! The run folder's owner: a run is written into a fresh folder beside the
-//! target and put in place only when every file is complete, so that a run
-//! killed while writing leaves the previous run, whole, and never a mix of
-//! two runs that `report` or `serve` would present as one.
+//! The run folder's owner: a run is written whole or not at all
+//! ([`lockstep_model::folder`]), so that a run killed while writing leaves
+//! the previous run, whole, and never a mix of two runs that `report` or
+//! `serve` would present as one.
 //!
-//! The protocol, for a target `out/`:
-//! 1. [`RunFolder::begin`] refuses a target that holds files but is not a
-//!    run folder (no `summary.json`): replacing it would move a user's files.
-//!    It creates `.out.lockstep-partial-<pid>` beside it (same file system,
-//!    so that renames are atomic).
-//! 2. The writers write there; `summary.json` comes last.
-//! 3. [`RunFolder::commit`] renames the previous run aside
-//!    (`.out.lockstep-old-<pid>`) and the new one into place, moves back any
-//!    file of the previous folder that no run writes (a user's notes), and
-//!    removes the previous run. A kill between the two renames (a few
-//!    microseconds) leaves no `out/` but both runs whole beside it, named as
-//!    above.
-//!
-//! Readers call [`check_run_folder`]: `summary.json` must be there.
+//! [`RunFolder::begin`] refuses a target that holds files but is not a run
+//! folder (no `summary.json`): replacing it would move a user's files.
+//! `summary.json` is written last. Readers call [`check_run_folder`].
 
 use crate::{ReportError, OUTPUT_FILES, SUMMARY_JSON};
-use std::path::{Path, PathBuf};
+use lockstep_model::folder::StagedFolder;
+use std::path::Path;
 
 /// Files a run may write besides [`OUTPUT_FILES`]: the optional tables, and
 /// the report `lockstep report` writes into the folder (it describes the
 /// run it was made from, so it goes with that run).
 pub const OPTIONAL_FILES: [&str; 3] = ["bio_clusters.csv", "near_text_pairs.csv", "report.html"];
 
-/// Whether a run writes a file of this name (so a previous run's copy goes
-/// with that run).
-fn is_run_file(name: &str) -> bool {
-    OUTPUT_FILES.contains(&name) || OPTIONAL_FILES.contains(&name)
-}
+/// Every name a run owns: a previous run's files of these names go with it.
+const RUN_FILES: [&str; OUTPUT_FILES.len() + OPTIONAL_FILES.len()] = {
+    let mut all = [""; OUTPUT_FILES.len() + OPTIONAL_FILES.len()];
+    let mut i = 0;
+    while i < OUTPUT_FILES.len() {
+        all[i] = OUTPUT_FILES[i];
+        i += 1;
+    }
+    while i < all.len() {
+        all[i] = OPTIONAL_FILES[i - OUTPUT_FILES.len()];
+        i += 1;
+    }
+    all
+};
 
-/// A run folder being written; see the module docs.
+/// A run folder being written.
 #[derive(Debug)]
 pub struct RunFolder {
-    target: PathBuf,
-    stage: PathBuf,
-    committed: bool,
+    staged: StagedFolder,
+    target: std::path::PathBuf,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
     move |source| ReportError::Io { path: path.to_path_buf(), source }
 }
 
-/// `.NAME.lockstep-KIND-PID` beside `target`.
-fn beside(target: &Path, kind: &str) -> PathBuf {
-    let name = target.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy());
-    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.lockstep-{kind}-{}", std::process::id()))
-}
-
 impl RunFolder {
     /// Starts a run for `target`: absent, empty, or a previous run's folder.
     pub fn begin(target: &Path) -> Result<Self, ReportError> {
-        // `--out .` names the folder by its real name, so it can be renamed.
-        let target = &if target.exists() {
-            target.canonicalize().map_err(io(target))?
-        } else {
-            target.to_path_buf()
-        };
         if target.exists() {
             let has_files = std::fs::read_dir(target).map_err(io(target))?.next().is_some();
             if has_files && !target.join(SUMMARY_JSON).exists() {
                 return Err(ReportError::NotARunFolder { path: target.to_path_buf() });
             }
         }
-        let stage = beside(target, "partial");
-        if stage.exists() {
-            std::fs::remove_dir_all(&stage).map_err(io(&stage))?;
-        }
-        if let Some(parent) = stage.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        std::fs::create_dir(&stage).map_err(io(&stage))?;
-        Ok(RunFolder { target: target.to_path_buf(), stage, committed: false })
+        let staged = StagedFolder::begin(target, &RUN_FILES).map_err(io(target))?;
+        Ok(RunFolder { staged, target: target.to_path_buf() })
     }
 
     /// Where the writers write until [`RunFolder::commit`].
     pub fn dir(&self) -> &Path {
-        &self.stage
+        self.staged.dir()
     }
 
-    /// Puts the complete run in place of the target (see the module docs).
-    pub fn commit(mut self) -> Result<(), ReportError> {
-        let target = self.target.clone();
-        if !target.exists() {
-            std::fs::rename(&self.stage, &target).map_err(io(&target))?;
-            self.committed = true;
-            return Ok(());
-        }
-        let old = beside(&target, "old");
-        std::fs::rename(&target, &old).map_err(io(&target))?;
-        std::fs::rename(&self.stage, &target).map_err(io(&target))?;
-        self.committed = true;
-        for entry in std::fs::read_dir(&old).map_err(io(&old))? {
-            let entry = entry.map_err(io(&old))?;
-            let name = entry.file_name();
-            let kept = target.join(&name);
-            if !is_run_file(&name.to_string_lossy()) && !kept.exists() {
-                std::fs::rename(entry.path(), &kept).map_err(io(&kept))?;
-            }
-        }
-        std::fs::remove_dir_all(&old).map_err(io(&old))
-    }
-}
-
-impl Drop for RunFolder {
-    /// A run that failed before its commit leaves nothing half-written.
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.stage);
-        }
+    /// Puts the complete run in place of the target.
+    pub fn commit(self) -> Result<(), ReportError> {
+        let target = self.target;
+        self.staged.commit().map_err(io(&target))
     }
 }
 
@@ -128,6 +80,7 @@ pub fn check_run_folder(dir: &Path) -> Result<(), ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     /// A fresh folder for one test, removed when dropped.
     struct Tmp(PathBuf);

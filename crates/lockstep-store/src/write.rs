@@ -44,18 +44,26 @@ pub(crate) const CONTENTS: &str = "message contents {
   OPTIONAL BYTE_ARRAY text (STRING);
 }";
 
+/// Every name a dataset folder holds.
+const DATASET_FILES: [&str; 5] =
+    [crate::TABLES[0], crate::TABLES[1], crate::TABLES[2], crate::TABLES[3], MANIFEST];
+
 /// Writes `ds` and its provenance as a dataset in `dir` and returns the
 /// manifest. `dir` must be missing, empty or an earlier dataset (which is
-/// replaced). The manifest is written last: a folder whose writing was cut
-/// short has none and is not taken for a dataset.
+/// replaced). The dataset is written beside `dir` and put in its place
+/// when complete ([`lockstep_model::folder`]): a writer killed midway
+/// leaves the earlier dataset whole.
 pub fn write_dataset(
-    dir: &Path,
+    target: &Path,
     ds: &Dataset,
     inputs: &[FileReport],
     skips: &SkipLog,
     ingest: serde_json::Value,
 ) -> Result<Manifest, StoreError> {
-    prepare(dir)?;
+    refuse_foreign(target)?;
+    let staged = lockstep_model::folder::StagedFolder::begin(target, &DATASET_FILES)
+        .map_err(StoreError::io(target))?;
+    let dir = staged.dir();
     let (actions, (accounts, (objects, contents))) = rayon::join(
         || write_actions(dir, ds),
         || {
@@ -82,13 +90,16 @@ pub fn write_dataset(
     let mut text = serde_json::to_string_pretty(&manifest).expect("the manifest serialises");
     text.push('\n');
     std::fs::write(&path, text).map_err(StoreError::io(&path))?;
+    staged.commit().map_err(StoreError::io(target))?;
     Ok(manifest)
 }
 
-/// Makes `dir` ready for a dataset without deleting anything the user
-/// might want: only an earlier dataset's own files are replaced.
-fn prepare(dir: &Path) -> Result<(), StoreError> {
-    std::fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
+/// Refuses a `dir` that holds anything the user might want: only an
+/// earlier dataset's own files are replaced.
+fn refuse_foreign(dir: &Path) -> Result<(), StoreError> {
+    if !dir.exists() {
+        return Ok(());
+    }
     let mut foreign = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(StoreError::io(dir))? {
         let name = entry.map_err(StoreError::io(dir))?.file_name();
@@ -106,10 +117,6 @@ fn prepare(dir: &Path) -> Result<(), StoreError> {
                 foreign.join(", ")
             ),
         ));
-    }
-    let manifest = dir.join(MANIFEST);
-    if manifest.exists() {
-        std::fs::remove_file(&manifest).map_err(StoreError::io(&manifest))?;
     }
     Ok(())
 }
