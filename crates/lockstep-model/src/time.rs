@@ -32,17 +32,9 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// UNIX seconds with the fraction only when there is one: `1610870193`,
 /// `1610870193.25`.
 pub fn fmt_unix(us: i64) -> String {
-    if us < 0 {
-        return format!("-{}", fmt_unix(-us));
-    }
-    let secs = us.div_euclid(US_PER_SEC);
-    let frac = us.rem_euclid(US_PER_SEC);
-    if frac == 0 {
-        secs.to_string()
-    } else {
-        let f = format!("{frac:06}");
-        format!("{secs}.{}", f.trim_end_matches('0'))
-    }
+    let mut out = Vec::with_capacity(24);
+    push_unix(&mut out, us);
+    String::from_utf8(out).expect("digits are ASCII")
 }
 
 /// Seconds as a decimal without trailing zeros: `60`, `0.5`.
@@ -52,19 +44,88 @@ pub fn fmt_secs(us: i64) -> String {
 
 /// ISO 8601 in UTC: `2021-01-17T07:56:33Z`, with a fraction when there is one.
 pub fn fmt_iso(us: i64) -> String {
+    let mut out = Vec::with_capacity(32);
+    push_iso(&mut out, us);
+    String::from_utf8(out).expect("digits are ASCII")
+}
+
+/// Appends the decimal digits of `n`.
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Appends `n` (below 10^width) zero-padded to `width` digits.
+fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+    let start = out.len();
+    push_u64(out, n);
+    let digits = out.len() - start;
+    if digits < width {
+        out.splice(start..start, std::iter::repeat_n(b'0', width - digits));
+    }
+}
+
+/// Appends `.` and the fraction of a second without trailing zeros, if
+/// there is one.
+fn push_fraction(out: &mut Vec<u8>, frac_us: i64) {
+    if frac_us == 0 {
+        return;
+    }
+    let mut f = frac_us as u64;
+    let mut width = 6;
+    while f % 10 == 0 {
+        f /= 10;
+        width -= 1;
+    }
+    out.push(b'.');
+    push_padded(out, f, width);
+}
+
+/// Appends [`fmt_unix`]'s text to a byte buffer: for writers of millions of
+/// rows, without a `String` per value.
+pub fn push_unix(out: &mut Vec<u8>, us: i64) {
+    if us < 0 {
+        out.push(b'-');
+    }
+    let abs = us.unsigned_abs();
+    push_u64(out, abs / US_PER_SEC as u64);
+    push_fraction(out, (abs % US_PER_SEC as u64) as i64);
+}
+
+/// Appends [`fmt_iso`]'s text to a byte buffer (see [`push_unix`]).
+pub fn push_iso(out: &mut Vec<u8>, us: i64) {
     let secs = us.div_euclid(US_PER_SEC);
     let frac = us.rem_euclid(US_PER_SEC);
     let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u64;
     let (y, m, d) = civil_from_days(days);
-    let base =
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", sod / 3600, (sod / 60) % 60, sod % 60);
-    if frac == 0 {
-        format!("{base}Z")
+    if (0..=9999).contains(&y) {
+        push_padded(out, y as u64, 4);
     } else {
-        let f = format!("{frac:06}");
-        format!("{base}.{}Z", f.trim_end_matches('0'))
+        // Years outside four digits: as `format!` pads them.
+        out.extend_from_slice(format!("{y:04}").as_bytes());
     }
+    out.push(b'-');
+    push_padded(out, u64::from(m), 2);
+    out.push(b'-');
+    push_padded(out, u64::from(d), 2);
+    out.push(b'T');
+    push_padded(out, sod / 3600, 2);
+    out.push(b':');
+    push_padded(out, (sod / 60) % 60, 2);
+    out.push(b':');
+    push_padded(out, sod % 60, 2);
+    push_fraction(out, frac);
+    out.push(b'Z');
 }
 
 #[cfg(test)]
@@ -81,7 +142,56 @@ mod tests {
         assert_eq!(fmt_unix(-1_500_000), "-1.5");
     }
 
+    /// The formats as first written, with `format!`: the oracles of the
+    /// byte-appending ones.
+    fn fmt_unix_oracle(us: i64) -> String {
+        if us < 0 {
+            return format!("-{}", fmt_unix_oracle(-us));
+        }
+        let secs = us.div_euclid(US_PER_SEC);
+        let frac = us.rem_euclid(US_PER_SEC);
+        if frac == 0 {
+            secs.to_string()
+        } else {
+            let f = format!("{frac:06}");
+            format!("{secs}.{}", f.trim_end_matches('0'))
+        }
+    }
+
+    fn fmt_iso_oracle(us: i64) -> String {
+        let secs = us.div_euclid(US_PER_SEC);
+        let frac = us.rem_euclid(US_PER_SEC);
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        let base = format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+            sod / 3600,
+            (sod / 60) % 60,
+            sod % 60
+        );
+        if frac == 0 {
+            format!("{base}Z")
+        } else {
+            let f = format!("{frac:06}");
+            format!("{base}.{}Z", f.trim_end_matches('0'))
+        }
+    }
+
     proptest! {
+        #[test]
+        fn formats_match_their_oracles(
+            us in prop_oneof![
+                -400_000_000_000_000_000i64..400_000_000_000_000_000,
+                -10_000_000_000_000i64..10_000_000_000_000,
+                (-2_000_000_000i64..4_000_000_000).prop_map(|s| s * US_PER_SEC),
+                Just(0i64), Just(-1), Just(1), Just(999_999), Just(-999_999),
+            ]
+        ) {
+            prop_assert_eq!(fmt_unix(us), fmt_unix_oracle(us));
+            prop_assert_eq!(fmt_iso(us), fmt_iso_oracle(us));
+        }
+
         #[test]
         fn civil_round_trip(z in -1_000_000i64..1_000_000) {
             let (y, m, d) = civil_from_days(z);
