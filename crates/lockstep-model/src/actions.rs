@@ -309,11 +309,13 @@ pub struct DatasetBuilder {
     /// Accounts that formats gave metadata for, by name: the rows of `meta`.
     meta_accounts: Interner,
     meta: AccountTable,
-    /// The last platform seen and its namespace with a trailing `:` (or
-    /// empty): formats send one platform per input, so this avoids a lookup
-    /// per row. Both start empty, which is consistent.
+    /// The last platform seen, its namespace with a trailing `:` (or
+    /// empty) and its id once interned: formats send one platform per
+    /// input, so this avoids a lookup per row. They start empty and
+    /// unknown, which is consistent.
     ns_platform: String,
     ns: String,
+    platform_id: Option<u32>,
     scratch: String,
     /// Post texts, with the row of the post's first action.
     raw_texts: Strings,
@@ -346,7 +348,10 @@ impl DatasetBuilder {
         }
         self.key.push_str(a.object);
         self.raw_objects.push(&self.key);
-        let platform = self.ds.platforms.intern(a.platform);
+        let platform = match self.platform_id {
+            Some(p) => p,
+            None => *self.platform_id.insert(self.ds.platforms.intern(a.platform)),
+        };
         let t = &mut self.ds.actions;
         t.layer.push(a.layer);
         t.time_us.push(a.time_us);
@@ -356,7 +361,12 @@ impl DatasetBuilder {
     }
 
     fn set_platform(&mut self, platform: &str) {
-        if self.ns_platform != platform {
+        // Compared without a call for the common empty platform (CooRTweet's
+        // layout): a `memcmp` per row was 7% of a run at 10^6 rows.
+        let same = platform.len() == self.ns_platform.len()
+            && (platform.is_empty() || self.ns_platform == platform);
+        if !same {
+            self.platform_id = None;
             self.ns_platform = platform.to_string();
             let ns = crate::namespace(platform);
             self.ns = if ns.is_empty() { ns } else { format!("{ns}:") };
