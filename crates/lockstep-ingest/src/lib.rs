@@ -19,17 +19,16 @@ mod error;
 pub mod formats;
 mod lists;
 mod mapping;
-mod report;
 mod source;
 pub mod text;
 pub mod timestamp;
 
 pub use error::IngestError;
+pub use lockstep_model::{FileReport, Ingested, SkipExample, SkipLog};
 pub use mapping::{ColumnMap, Role};
-pub use report::{FileReport, SkipExample, SkipLog};
 pub use source::{expand_inputs, FileSource, MemorySource, Source, StdinSource};
 
-use lockstep_model::{Dataset, DatasetBuilder, Layer, LayerSet};
+use lockstep_model::{DatasetBuilder, Layer, LayerSet};
 use std::io::{BufRead, BufReader, Read};
 
 /// How to read the inputs.
@@ -175,48 +174,6 @@ pub fn registry() -> &'static [&'static dyn Format] {
 /// The format called `name`.
 pub fn format_by_name(name: &str) -> Option<&'static dyn Format> {
     registry().iter().copied().find(|f| f.name() == name)
-}
-
-/// The result of reading every input.
-#[derive(Debug)]
-pub struct Ingested {
-    /// The canonical tables.
-    pub dataset: Dataset,
-    /// One report per input, in input order.
-    pub files: Vec<FileReport>,
-    /// Skipped records over all inputs.
-    pub skips: SkipLog,
-}
-
-impl Ingested {
-    /// Keeps only the actions on `layers`, as if the others had never been
-    /// read ([`Dataset::select_layers`]), and recounts each input's actions
-    /// and `actions_not_selected` (the actions of input `i` follow those of
-    /// input `i - 1`; rows after the inputs' actions, derived ones, belong
-    /// to no input). `note`, when given, is added to every input's notes.
-    pub fn select_layers(&mut self, layers: LayerSet, note: Option<&str>) {
-        let mut start = 0usize;
-        for f in &mut self.files {
-            let end = start + f.actions as usize;
-            let mut dropped = [0u64; Layer::ALL.len()];
-            for &l in &self.dataset.actions.layer[start..end] {
-                if !layers.contains(l) {
-                    dropped[l as usize] += 1;
-                }
-            }
-            for (l, n) in Layer::ALL.iter().zip(dropped) {
-                if n > 0 {
-                    f.actions -= n;
-                    *f.actions_not_selected.entry(l.name().to_string()).or_default() += n;
-                }
-            }
-            if let Some(note) = note {
-                f.note(note);
-            }
-            start = end;
-        }
-        self.dataset = self.dataset.select_layers(layers);
-    }
 }
 
 /// What `ingest` is doing.

@@ -1,5 +1,5 @@
 use crate::Results;
-use lockstep_ingest::{FileReport, SkipLog};
+use lockstep_model::{FileReport, SkipLog};
 use serde_json::{json, Value};
 
 /// What the caller knows about the run that the results do not carry.

@@ -1,4 +1,4 @@
-use lockstep_ingest::{FileReport, SkipLog};
+use lockstep_model::{FileReport, SkipLog};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

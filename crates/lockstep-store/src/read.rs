@@ -333,9 +333,9 @@ fn read_platforms(t: &TableReader) -> Result<(Vec<u16>, Interner), StoreError> {
 pub fn read_ingested(
     dir: &Path,
     layers: Option<lockstep_model::LayerSet>,
-) -> Result<(Manifest, lockstep_ingest::Ingested), StoreError> {
+) -> Result<(Manifest, lockstep_model::Ingested), StoreError> {
     let (manifest, dataset) = read_dataset(dir)?;
-    let mut ingested = lockstep_ingest::Ingested {
+    let mut ingested = lockstep_model::Ingested {
         dataset,
         files: manifest.inputs.clone(),
         skips: manifest.skips.clone(),

@@ -1,7 +1,7 @@
 use crate::columns::TableWriter;
 use crate::{Manifest, StoreError, TableInfo, FORMAT_VERSION, MANIFEST, ROW_GROUP_ROWS};
-use lockstep_ingest::{FileReport, SkipLog};
 use lockstep_model::{Dataset, Layer};
+use lockstep_model::{FileReport, SkipLog};
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int32Type, Int64Type};
 use std::collections::BTreeMap;
 use std::path::Path;

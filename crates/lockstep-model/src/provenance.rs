@@ -1,3 +1,9 @@
+//! Where a dataset came from: what reading each input did and which
+//! records were skipped, and why. Kept beside the dataset (the readers of
+//! `lockstep-ingest` fill it; the writers of results and datasets only
+//! report it, so they need not depend on the readers).
+
+use crate::{Dataset, Layer, LayerSet};
 use std::collections::BTreeMap;
 
 /// How many examples of skipped records to keep.
@@ -43,7 +49,8 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    pub(crate) fn new(path: &str, format: &str) -> Self {
+    /// The report of an input before it is read.
+    pub fn new(path: &str, format: &str) -> Self {
         FileReport { path: path.to_string(), format: format.to_string(), ..Default::default() }
     }
 
@@ -86,14 +93,8 @@ pub struct SkipLog {
 }
 
 impl SkipLog {
-    pub(crate) fn record(
-        &mut self,
-        file: &str,
-        line: u64,
-        field: &str,
-        reason: &str,
-        detail: String,
-    ) {
+    /// Counts a skipped record under its reason, keeping the first examples.
+    pub fn record(&mut self, file: &str, line: u64, field: &str, reason: &str, detail: String) {
         let n = self.counts.entry(reason.to_string()).or_default();
         *n += 1;
         if *n as usize <= MAX_EXAMPLES {
@@ -106,5 +107,47 @@ impl SkipLog {
                 detail,
             });
         }
+    }
+}
+
+/// The result of reading every input.
+#[derive(Debug)]
+pub struct Ingested {
+    /// The canonical tables.
+    pub dataset: Dataset,
+    /// One report per input, in input order.
+    pub files: Vec<FileReport>,
+    /// Skipped records over all inputs.
+    pub skips: SkipLog,
+}
+
+impl Ingested {
+    /// Keeps only the actions on `layers`, as if the others had never been
+    /// read ([`Dataset::select_layers`]), and recounts each input's actions
+    /// and `actions_not_selected` (the actions of input `i` follow those of
+    /// input `i - 1`; rows after the inputs' actions, derived ones, belong
+    /// to no input). `note`, when given, is added to every input's notes.
+    pub fn select_layers(&mut self, layers: LayerSet, note: Option<&str>) {
+        let mut start = 0usize;
+        for f in &mut self.files {
+            let end = start + f.actions as usize;
+            let mut dropped = [0u64; Layer::ALL.len()];
+            for &l in &self.dataset.actions.layer[start..end] {
+                if !layers.contains(l) {
+                    dropped[l as usize] += 1;
+                }
+            }
+            for (l, n) in Layer::ALL.iter().zip(dropped) {
+                if n > 0 {
+                    f.actions -= n;
+                    *f.actions_not_selected.entry(l.name().to_string()).or_default() += n;
+                }
+            }
+            if let Some(note) = note {
+                f.note(note);
+            }
+            start = end;
+        }
+        self.dataset = self.dataset.select_layers(layers);
     }
 }
