@@ -47,13 +47,14 @@ pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
         truth.push(Truth { account, role: rec[i[1]].to_string(), campaign });
         Ok(())
     })?;
-    let mut clusters: HashMap<String, String> = HashMap::new();
-    read_csv(&a.dir.join("accounts.csv"), &["account", "cluster"], |rec, i| {
-        if !rec[i[1]].is_empty() {
-            clusters.insert(rec[i[0]].to_string(), rec[i[1]].to_string());
-        }
-        Ok(())
-    })?;
+    let accounts = lockstep_report::Table::required(&a.dir, "accounts.csv")?;
+    let (ac, cc) = (accounts.need("account")?, accounts.need("cluster")?);
+    let mut clusters: HashMap<String, String> = accounts
+        .rows
+        .iter()
+        .filter(|r| !r[cc].is_empty())
+        .map(|r| (r[ac].to_string(), r[cc].to_string()))
+        .collect();
     // Clusters set aside as feed mirrors are reported, not flagged (a run
     // from before campaigns.csv had `pattern` sets none aside).
     let mirrors = feed_mirror_clusters(&a.dir.join("campaigns.csv"))?;
@@ -135,23 +136,8 @@ pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
 /// The clusters that `campaigns.csv` marks `feed-mirror` in its `pattern`
 /// column; none when the file or the column is missing.
 fn feed_mirror_clusters(file: &Path) -> anyhow::Result<std::collections::HashSet<String>> {
-    let mut out = std::collections::HashSet::new();
-    if !file.exists() {
-        return Ok(out);
-    }
-    let mut r = csv::Reader::from_path(file)
-        .with_context(|| format!("cannot read `{}`", file.display()))?;
-    let header = r.headers().with_context(|| format!("`{}`: no header", file.display()))?;
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let Some(p) = col("pattern") else { return Ok(out) };
-    let Some(c) = col("cluster") else {
-        bail!("`{}`: no column `cluster` (expected cluster, pattern)", file.display())
-    };
-    for rec in r.records() {
-        let rec = rec.with_context(|| format!("`{}`: bad CSV", file.display()))?;
-        if &rec[p] == "feed-mirror" {
-            out.insert(rec[c].to_string());
-        }
-    }
-    Ok(out)
+    let Some(t) = lockstep_report::Table::read(file)? else { return Ok(Default::default()) };
+    let Some(p) = t.col("pattern") else { return Ok(Default::default()) };
+    let c = t.need("cluster")?;
+    Ok(t.rows.iter().filter(|r| r[p] == *"feed-mirror").map(|r| r[c].to_string()).collect())
 }

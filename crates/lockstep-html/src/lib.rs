@@ -36,6 +36,9 @@ pub enum HtmlError {
         #[source]
         source: std::io::Error,
     },
+    /// A table of the run is not what `lockstep detect` writes.
+    #[error(transparent)]
+    Run(#[from] lockstep_report::ReportError),
     /// A file is not what `lockstep detect` writes.
     #[error("`{path}`: {message}; is it the folder of a `lockstep detect` run?")]
     Invalid {
@@ -73,30 +76,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// A CSV table as header and rows.
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn read(path: &Path) -> Result<Option<Table>, HtmlError> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        let invalid =
-            |e: csv::Error| HtmlError::Invalid { path: path.to_path_buf(), message: e.to_string() };
-        let mut r = csv::Reader::from_path(path).map_err(invalid)?;
-        let header = r.headers().map_err(invalid)?.iter().map(str::to_string).collect();
-        let mut rows = Vec::new();
-        for rec in r.records() {
-            rows.push(rec.map_err(invalid)?.iter().map(str::to_string).collect());
-        }
-        Ok(Some(Table { header, rows }))
-    }
-    fn col(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h == name)
-    }
-}
+use lockstep_report::Table;
 
 fn table_html(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
     out.push_str("<table><thead><tr>");
@@ -251,14 +231,16 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             for row in &c.rows {
                 let aside = pi.is_some_and(|p| !row[p].is_empty());
                 let score = row[si].parse().unwrap_or(0.0);
-                ranked.push((row[ci].clone(), aside, score, row[ei].clone()));
+                ranked.push((row[ci].to_string(), aside, score, row[ei].to_string()));
             }
         }
     }
     // A run from before campaign scores: clusters in their own order.
     if ranked.is_empty() {
         if let Some(c) = &clusters {
-            ranked = c.rows.iter().map(|r| (r[0].clone(), false, 0.0, String::new())).collect();
+            let ci = c.need("cluster")?;
+            ranked =
+                c.rows.iter().map(|r| (r[ci].to_string(), false, 0.0, String::new())).collect();
         }
     }
     ranked.sort_by(|a, b| {
@@ -266,10 +248,13 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             .then(b.2.total_cmp(&a.2))
             .then_with(|| cluster_num(&a.0).cmp(&cluster_num(&b.0)))
     });
-    let size: HashMap<String, String> = clusters
-        .as_ref()
-        .map(|t| t.rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect())
-        .unwrap_or_default();
+    let size: HashMap<String, String> = match &clusters {
+        Some(t) => {
+            let (c, n) = (t.need("cluster")?, t.need("accounts")?);
+            t.rows.iter().map(|r| (r[c].to_string(), r[n].to_string())).collect()
+        }
+        None => HashMap::new(),
+    };
     out.push_str("<section id=\"clusters\"><h2>Clusters, by campaign score</h2>");
     out.push_str("<p>The score is -log10 of Fisher's combination of its signals' p-values; read the parts. Clusters set aside as feed mirrors come last.</p>");
     out.push_str("<table><thead><tr><th>cluster</th><th>accounts</th><th>score</th><th>explanation</th></tr></thead><tbody>");
@@ -290,17 +275,17 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
     out.push_str("</tbody></table></section>\n");
 
     // Per cluster.
-    let cluster_of: HashMap<String, String> = accounts
-        .as_ref()
-        .map(|t| {
-            let (a, c) = (t.col("account").unwrap_or(0), t.col("cluster").unwrap_or(1));
+    let cluster_of: HashMap<String, String> = match &accounts {
+        Some(t) => {
+            let (a, c) = (t.need("account")?, t.need("cluster")?);
             t.rows
                 .iter()
                 .filter(|r| !r[c].is_empty())
-                .map(|r| (r[a].clone(), r[c].clone()))
+                .map(|r| (r[a].to_string(), r[c].to_string()))
                 .collect()
-        })
-        .unwrap_or_default();
+        }
+        None => HashMap::new(),
+    };
     let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (a, c) in &cluster_of {
         members.entry(c.clone()).or_default().push(a.clone());
@@ -311,7 +296,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
     // The rows of pairs.csv inside each cluster (both accounts in it), in
     // file order: one pass over what can be millions of rows, not one per
     // cluster drawn.
-    let mut pairs_in: HashMap<&str, Vec<&Vec<String>>> = HashMap::new();
+    let mut pairs_in: HashMap<&str, Vec<&csv::StringRecord>> = HashMap::new();
     if let Some(p) = &pairs {
         if let (Some(aa), Some(ab)) = (p.col("account_a"), p.col("account_b")) {
             for r in &p.rows {
@@ -322,25 +307,23 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             }
         }
     }
-    let texts: HashMap<(String, String), (String, String, String)> = near
-        .as_ref()
-        .map(|t| {
-            let col = |n| t.col(n).unwrap_or(0);
+    let texts: HashMap<(String, String), (String, String, String)> = match &near {
+        Some(t) => {
             let (ca, cb, s, ta, tb) = (
-                col("content_a"),
-                col("content_b"),
-                col("similarity"),
-                col("text_a"),
-                col("text_b"),
+                t.need("content_a")?,
+                t.need("content_b")?,
+                t.need("similarity")?,
+                t.need("text_a")?,
+                t.need("text_b")?,
             );
+            let owned = |r: &csv::StringRecord, i: usize| r[i].to_string();
             t.rows
                 .iter()
-                .map(|r| {
-                    ((r[ca].clone(), r[cb].clone()), (r[s].clone(), r[ta].clone(), r[tb].clone()))
-                })
+                .map(|r| ((owned(r, ca), owned(r, cb)), (owned(r, s), owned(r, ta), owned(r, tb))))
                 .collect()
-        })
-        .unwrap_or_default();
+        }
+        None => HashMap::new(),
+    };
     for (c, _, _, why) in ranked.iter().take(MAX_CLUSTERS) {
         let accs = members.get(c).cloned().unwrap_or_default();
         let _ = write!(
@@ -352,35 +335,42 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             escape(why)
         );
         if let Some(f) = &fingerprints {
-            if let Some(row) = f.rows.iter().find(|r| &r[0] == c) {
+            let fc = f.need("cluster")?;
+            if let Some(row) = f.rows.iter().find(|r| &r[fc] == c.as_str()) {
                 out.push_str("<h3>Fingerprints</h3>");
                 table_html(
                     &mut out,
                     &["measure", "value"],
-                    f.header.iter().zip(row).skip(1).map(|(h, v)| vec![h.clone(), v.clone()]),
+                    f.header
+                        .iter()
+                        .zip(row.iter())
+                        .enumerate()
+                        .filter(|(i, _)| *i != fc)
+                        .map(|(_, (h, v))| vec![h.clone(), v.to_string()]),
                 );
             }
         }
         let in_cluster: std::collections::HashSet<&str> = accs.iter().map(String::as_str).collect();
-        let cluster_edges: Vec<(String, String, f64)> = edges
-            .as_ref()
-            .map(|t| {
+        let cluster_edges: Vec<(String, String, f64)> = match &edges {
+            Some(t) => {
                 let (a, b, w, cl) = (
-                    t.col("account_a").unwrap_or(0),
-                    t.col("account_b").unwrap_or(1),
-                    t.col("weight").unwrap_or(2),
-                    t.col("cluster").unwrap_or(12),
+                    t.need("account_a")?,
+                    t.need("account_b")?,
+                    t.need("weight")?,
+                    t.need("cluster")?,
                 );
                 t.rows
                     .iter()
-                    .filter(|r| &r[cl] == c)
-                    .map(|r| (r[a].clone(), r[b].clone(), r[w].parse().unwrap_or(1.0)))
+                    .filter(|r| &r[cl] == c.as_str())
+                    .map(|r| (r[a].to_string(), r[b].to_string(), r[w].parse().unwrap_or(1.0)))
                     .collect()
-            })
-            .unwrap_or_default();
+            }
+            None => Vec::new(),
+        };
         out.push_str("<h3>Network</h3>");
         svg_network(&mut out, &accs, &cluster_edges);
-        let cluster_pairs: &[&Vec<String>] = pairs_in.get(c.as_str()).map_or(&[], Vec::as_slice);
+        let cluster_pairs: &[&csv::StringRecord] =
+            pairs_in.get(c.as_str()).map_or(&[], Vec::as_slice);
         if let Some(p) = &pairs {
             // Each coordinated action once, however many pairs it is in.
             let col = |n| p.col(n);
@@ -420,7 +410,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
                 let created: Vec<i64> = t
                     .rows
                     .iter()
-                    .filter(|r| in_cluster.contains(r[a].as_str()))
+                    .filter(|r| in_cluster.contains(&r[a]))
                     .filter_map(|r| plots::parse_iso(&r[cr]))
                     .collect();
                 if !created.is_empty() {
@@ -435,8 +425,19 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             }
         }
         if let Some(p) = &points {
-            let rows: Vec<Vec<String>> =
-                p.rows.iter().filter(|r| &r[0] == c).map(|r| r[1..].to_vec()).collect();
+            let pc = p.need("cluster")?;
+            let rows: Vec<Vec<String>> = p
+                .rows
+                .iter()
+                .filter(|r| &r[pc] == c.as_str())
+                .map(|r| {
+                    r.iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != pc)
+                        .map(|(_, v)| v.to_string())
+                        .collect()
+                })
+                .collect();
             if !rows.is_empty() {
                 out.push_str("<h3>Talking points</h3>");
                 table_html(
@@ -447,34 +448,36 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             }
         }
         if let Some(p) = &pairs {
-            let col = |n| p.col(n).unwrap_or(0);
+            let col = |n| p.need(n);
             let (layer, object, aa, ab, ca, cb, ta, tb, d) = (
-                col("layer"),
-                col("object"),
-                col("account_a"),
-                col("account_b"),
-                col("content_a"),
-                col("content_b"),
-                col("time_a_utc"),
-                col("time_b_utc"),
-                col("delta_s"),
+                col("layer")?,
+                col("object")?,
+                col("account_a")?,
+                col("account_b")?,
+                col("content_a")?,
+                col("content_b")?,
+                col("time_a_utc")?,
+                col("time_b_utc")?,
+                col("delta_s")?,
             );
             let rows: Vec<Vec<String>> = cluster_pairs
                 .iter()
                 .take(MAX_PAIRS)
                 .map(|r| {
-                    let (sim, text_a, text_b) =
-                        texts.get(&(r[ca].clone(), r[cb].clone())).cloned().unwrap_or_default();
+                    let (sim, text_a, text_b) = texts
+                        .get(&(r[ca].to_string(), r[cb].to_string()))
+                        .cloned()
+                        .unwrap_or_default();
                     vec![
-                        r[layer].clone(),
-                        r[object].clone(),
-                        r[aa].clone(),
-                        r[ab].clone(),
-                        r[ca].clone(),
-                        r[cb].clone(),
-                        r[ta].clone(),
-                        r[tb].clone(),
-                        r[d].clone(),
+                        r[layer].to_string(),
+                        r[object].to_string(),
+                        r[aa].to_string(),
+                        r[ab].to_string(),
+                        r[ca].to_string(),
+                        r[cb].to_string(),
+                        r[ta].to_string(),
+                        r[tb].to_string(),
+                        r[d].to_string(),
                         sim,
                         text_a,
                         text_b,

@@ -67,14 +67,24 @@ impl RunFolder {
     }
 }
 
-/// Refuses a folder that is not a complete run: `summary.json`, written
-/// last, must be there.
+/// Refuses a folder that is not a complete run (`summary.json`, written
+/// last, must be there) or that a newer lockstep wrote in a layout this
+/// one does not know ([`crate::RUN_FOLDER_VERSION`]).
 pub fn check_run_folder(dir: &Path) -> Result<(), ReportError> {
-    if dir.join(SUMMARY_JSON).is_file() {
-        Ok(())
-    } else {
-        Err(ReportError::NotARunFolder { path: dir.to_path_buf() })
+    let path = dir.join(SUMMARY_JSON);
+    if !path.is_file() {
+        return Err(ReportError::NotARunFolder { path: dir.to_path_buf() });
     }
+    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+    let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        ReportError::Invalid { path: path.clone(), message: format!("not a lockstep summary: {e}") }
+    })?;
+    let version = summary["run_folder_version"].as_u64().unwrap_or(1);
+    if version > u64::from(crate::RUN_FOLDER_VERSION) {
+        let written_by = summary["lockstep_version"].as_str().unwrap_or("?").to_string();
+        return Err(ReportError::NewerRunFolder { path: dir.to_path_buf(), version, written_by });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -118,7 +128,7 @@ mod tests {
     fn run(target: &Path, tag: &str) {
         let f = RunFolder::begin(target).unwrap();
         std::fs::write(f.dir().join("pairs.csv"), tag).unwrap();
-        std::fs::write(f.dir().join(SUMMARY_JSON), tag).unwrap();
+        std::fs::write(f.dir().join(SUMMARY_JSON), format!("{{\"tag\": \"{tag}\"}}")).unwrap();
         f.commit().unwrap();
     }
 
@@ -136,7 +146,7 @@ mod tests {
             [
                 ("notes.txt".to_string(), "mine".to_string()),
                 ("pairs.csv".into(), "two".into()),
-                (SUMMARY_JSON.into(), "two".into()),
+                (SUMMARY_JSON.into(), "{\"tag\": \"two\"}".into()),
             ]
         );
         // Nothing is left beside it.
@@ -156,6 +166,18 @@ mod tests {
         }
         assert_eq!(files(&out)[0], ("pairs.csv".into(), "one".into()));
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_newer_layout_is_refused() {
+        let tmp = Tmp::new("newer");
+        let v = crate::RUN_FOLDER_VERSION + 1;
+        let summary = format!("{{\"lockstep_version\": \"9.0.0\", \"run_folder_version\": {v}}}");
+        std::fs::write(tmp.path().join(SUMMARY_JSON), summary).unwrap();
+        let err = check_run_folder(tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("written by lockstep 9.0.0"), "{err}");
+        std::fs::write(tmp.path().join(SUMMARY_JSON), "{\"lockstep_version\": \"0.1.0\"}").unwrap();
+        check_run_folder(tmp.path()).unwrap();
     }
 
     #[test]

@@ -5,11 +5,13 @@
 
 pub mod folder;
 mod graphs;
+pub mod read;
 mod summary;
 mod tables;
 mod xml;
 
 pub use folder::{check_run_folder, RunFolder};
+pub use read::Table;
 pub use summary::{summary_json, RunInfo};
 
 use lockstep_detect::Detection;
@@ -30,6 +32,25 @@ pub enum ReportError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// A file of a run folder is not what `lockstep detect` writes.
+    #[error("`{}`: {message}; is it the folder of a `lockstep detect` run?", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A run folder written by a newer lockstep, in a layout this one does
+    /// not know.
+    #[error("`{}` was written by lockstep {written_by} in run folder layout {version}; this lockstep reads layout {RUN_FOLDER_VERSION} and older: use that version or newer", path.display())]
+    NewerRunFolder {
+        /// The folder.
+        path: PathBuf,
+        /// Its layout.
+        version: u64,
+        /// The lockstep that wrote it.
+        written_by: String,
     },
     /// A folder without a complete run where one is read or replaced.
     #[error("`{}` is not a lockstep run folder: it has no `summary.json` (written last, so a run that was interrupted has none); `detect --out` takes a new or empty folder or a previous run's", path.display())]
@@ -104,6 +125,12 @@ impl<'a> Results<'a> {
 
 /// The run's summary: parameters, inputs, counts and timings.
 pub const SUMMARY_JSON: &str = "summary.json";
+
+/// The layout of the run folder (files and columns), in `summary.json`:
+/// raised when a file or column changes meaning or goes, so that a reader
+/// refuses a folder written by a newer lockstep instead of misreading it.
+/// A run from before the field counts as version 1.
+pub const RUN_FOLDER_VERSION: u32 = 1;
 
 /// The files [`write_tables`] and [`write_summary`] always write (the CLI
 /// always gives fingerprints), in order; `bio_clusters.csv` and

@@ -49,6 +49,7 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
     }
     let mut v = json!({
         "lockstep_version": env!("CARGO_PKG_VERSION"),
+        "run_folder_version": crate::RUN_FOLDER_VERSION,
         "parameters": run.parameters,
         "inputs": run.files.iter().map(file_json).collect::<Vec<_>>(),
         "records": {

@@ -45,6 +45,9 @@ pub enum ServeError {
         /// What is wrong.
         message: String,
     },
+    /// A file of the run could not be read as what `lockstep detect` writes.
+    #[error(transparent)]
+    Run(#[from] lockstep_report::ReportError),
     /// The address could not be bound or served.
     #[error("cannot serve on {addr}: {source}")]
     Bind {

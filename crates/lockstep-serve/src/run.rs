@@ -12,64 +12,8 @@ use std::time::Instant;
 
 use crate::ServeError;
 
-/// A CSV file of the run, in memory.
-#[derive(Debug, Default)]
-pub struct Table {
-    /// Column names.
-    pub header: Vec<String>,
-    /// Rows in file order.
-    pub rows: Vec<csv::StringRecord>,
-}
-
-impl Table {
-    fn read(path: &Path) -> Result<Option<Table>, ServeError> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        let mut r = csv::Reader::from_path(path).map_err(|e| invalid(path, &e))?;
-        let header =
-            r.headers().map_err(|e| invalid(path, &e))?.iter().map(str::to_string).collect();
-        let mut rows = Vec::new();
-        for rec in r.records() {
-            rows.push(rec.map_err(|e| invalid(path, &e))?);
-        }
-        Ok(Some(Table { header, rows }))
-    }
-
-    fn required(dir: &Path, name: &str) -> Result<Table, ServeError> {
-        let path = dir.join(name);
-        Table::read(&path)?
-            .ok_or_else(|| ServeError::Invalid { path, message: "missing".to_string() })
-    }
-
-    /// The index of a column.
-    pub fn col(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h == name)
-    }
-
-    fn need(&self, name: &str, file: &Path) -> Result<usize, ServeError> {
-        self.col(name).ok_or_else(|| ServeError::Invalid {
-            path: file.to_path_buf(),
-            message: format!("no `{name}` column"),
-        })
-    }
-
-    /// A row as a JSON object, column by column.
-    pub fn object(&self, row: usize) -> serde_json::Value {
-        row_object(&self.header, &self.rows[row])
-    }
-}
-
-/// A CSV row as a JSON object of strings, keyed by the header.
-fn row_object(header: &[String], row: &csv::StringRecord) -> serde_json::Value {
-    serde_json::Value::Object(
-        header
-            .iter()
-            .zip(row.iter())
-            .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
-            .collect(),
-    )
-}
+pub use lockstep_report::read::row_object;
+pub use lockstep_report::Table;
 
 fn invalid(path: &Path, e: &dyn std::fmt::Display) -> ServeError {
     ServeError::Invalid { path: path.to_path_buf(), message: e.to_string() }
@@ -163,8 +107,7 @@ impl Run {
             .map_err(|e| invalid(&summary_path, &format!("not a lockstep summary: {e}")))?;
 
         let accounts = Table::required(dir, "accounts.csv")?;
-        let accounts_path = dir.join("accounts.csv");
-        let a_col = accounts.need("account", &accounts_path)?;
+        let a_col = accounts.need("account")?;
         let account_row: HashMap<String, u32> = accounts
             .rows
             .iter()
