@@ -1114,3 +1114,76 @@ fn folders_without_a_run_are_refused() {
     assert!(r.stderr.contains("is not a lockstep run folder"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(dir.0.join("thesis.tex")).unwrap(), "mine");
 }
+
+/// docs/outputs.md against what the writers write: every column of every
+/// CSV a run writes is named (in backticks) in that file's section, and
+/// every column the section's table names is written. The writers' headers
+/// are the schema; the document must follow them.
+#[test]
+fn outputs_doc_names_every_column() {
+    let map = "account=account_id,content=post_id,timestamp=timestamp,text=text";
+    let runs = [
+        detect(
+            "near-text/multilingual.csv",
+            &[&["--map", map, "--layers", "near_text"][..], &KEEP_ALL].concat(),
+        ),
+        detect("near-text/templated_bios.csv", &KEEP_ALL),
+    ];
+    let mut written: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in &runs {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        for e in std::fs::read_dir(&r.out).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().to_string();
+            if name.ends_with(".csv") {
+                let text = read(r, &name);
+                let header = text.lines().next().unwrap_or_default();
+                written.insert(name, header.split(',').map(str::to_string).collect());
+            }
+        }
+    }
+    for name in [
+        "pairs.csv",
+        "edges.csv",
+        "accounts.csv",
+        "clusters.csv",
+        "campaigns.csv",
+        "talking_points.csv",
+        "cluster_fingerprints.csv",
+        "near_text_pairs.csv",
+        "bio_clusters.csv",
+    ] {
+        assert!(written.contains_key(name), "no run wrote {name}");
+    }
+    let doc = std::fs::read_to_string(root().join("docs/outputs.md")).unwrap();
+    // Each file's section: from its `## \`NAME\`` heading to the next heading.
+    let section = |name: &str| -> String {
+        let head = format!("## `{name}`");
+        let start =
+            doc.find(&head).unwrap_or_else(|| panic!("docs/outputs.md has no section {head}"));
+        let rest = &doc[start + head.len()..];
+        rest[..rest.find("\n## ").unwrap_or(rest.len())].to_string()
+    };
+    let ticked = |text: &str| -> std::collections::BTreeSet<String> {
+        text.split('`').skip(1).step_by(2).map(str::to_string).collect()
+    };
+    let mut problems = Vec::new();
+    for (name, columns) in &written {
+        let s = section(name);
+        let named = ticked(&s);
+        for c in columns {
+            if !named.contains(c) {
+                problems.push(format!("{name}: column `{c}` is written but not documented"));
+            }
+        }
+        // The names in the first cell of the section's table rows.
+        for line in s.lines().filter(|l| l.starts_with("| `")) {
+            let first = line.split('|').nth(1).unwrap_or_default();
+            for c in ticked(first) {
+                if !columns.contains(&c) {
+                    problems.push(format!("{name}: `{c}` is documented but not written"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "docs/outputs.md is stale:\n{}", problems.join("\n"));
+}
