@@ -109,22 +109,7 @@ impl Drop for StagedFolder {
 mod tests {
     use super::*;
 
-    /// A fresh folder for one test, removed when dropped.
-    struct Tmp(PathBuf);
-    impl Tmp {
-        fn new(name: &str) -> Self {
-            let p =
-                std::env::temp_dir().join(format!("lockstep-staged-{}-{name}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&p);
-            std::fs::create_dir_all(&p).unwrap();
-            Tmp(p)
-        }
-    }
-    impl Drop for Tmp {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    use lockstep_test_support::TempDir as Tmp;
 
     const OWNED: &[&str] = &["table.csv", "manifest.json", "optional.csv"];
 

@@ -90,27 +90,8 @@ pub fn check_run_folder(dir: &Path) -> Result<(), ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
-    /// A fresh folder for one test, removed when dropped.
-    struct Tmp(PathBuf);
-    impl Tmp {
-        fn new(name: &str) -> Self {
-            let p =
-                std::env::temp_dir().join(format!("lockstep-folder-{}-{name}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&p);
-            std::fs::create_dir_all(&p).unwrap();
-            Tmp(p)
-        }
-        fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-    impl Drop for Tmp {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    use lockstep_test_support::TempDir as Tmp;
 
     fn files(dir: &Path) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
