@@ -11,9 +11,11 @@
 //! input, for profiling the parse alone), `-- --dataset ROWS` parsing a CSV against reading
 //! its dataset, `-- --near-text ROWS` MinHash LSH against exact
 //! Jaccard, and `-- --memory DATASET [BUDGET...]` the detection in memory
-//! against the bounded engine within each budget.
+//! against the bounded engine within each budget, and `-- --floor FILE`
+//! reading a CSV against the machine's floor for it (`floor.rs`).
 
 mod dataset;
+mod floor;
 mod formats;
 mod memory;
 mod near_text;
@@ -164,6 +166,13 @@ fn main() {
     if args.first().map(String::as_str) == Some("--near-text") {
         near_text::run(
             args.get(1).map_or(30_000, |n| n.replace('_', "").parse::<f64>().expect("rows") as u64),
+        );
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--floor") {
+        floor::run(
+            std::path::Path::new(&args[1]),
+            args.get(2).map_or(3, |n| n.parse().expect("id columns")),
         );
         return;
     }
