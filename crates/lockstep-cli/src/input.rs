@@ -76,6 +76,18 @@ pub struct Loaded {
 /// a dataset comes with other inputs or with options that only parsing
 /// uses.
 fn dataset_input(a: &InputArgs) -> anyhow::Result<Option<PathBuf>> {
+    // A dataset's tables without its manifest (written last) are not a
+    // dataset, and not inputs either.
+    for p in &a.inputs {
+        let tables = lockstep_store::TABLES.iter().any(|t| p.join(t).exists());
+        if p.is_dir() && tables && !lockstep_store::is_dataset(p) {
+            bail!(
+                "`{}` holds a dataset's tables but no `{}` (written last): its ingest did not finish; run `lockstep ingest` again",
+                p.display(),
+                lockstep_store::MANIFEST
+            );
+        }
+    }
     let datasets: Vec<&PathBuf> =
         a.inputs.iter().filter(|p| lockstep_store::is_dataset(p)).collect();
     let Some(&dir) = datasets.first() else { return Ok(None) };

@@ -1091,6 +1091,15 @@ fn folders_without_a_run_are_refused() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("is not a lockstep run folder"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(dir.0.join("thesis.tex")).unwrap(), "mine");
+    // A dataset whose manifest is gone (an ingest cut short by an older
+    // lockstep, or a hand) is refused as such, not read as inputs.
+    let ds = dir.0.join("ds");
+    let r = lockstep(&["ingest", small.to_str().unwrap(), "--out", ds.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    std::fs::remove_file(ds.join("dataset.json")).unwrap();
+    let r = lockstep(&["detect", ds.to_str().unwrap(), "--out", "{OUT}"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("its ingest did not finish"), "{}", r.stderr);
 }
 
 /// docs/outputs.md against what the writers write: every column of every
