@@ -52,7 +52,8 @@ proptest! {
                 k(x).cmp(&k(y)).then(x.4.cmp(&y.4))
             });
         }
-        let tmp = tempdir();
+        let tmp_guard = lockstep_test_support::TempDir::new("serve-index");
+        let tmp = tmp_guard.path().join("run");
         common::write_run(&tmp, &pairs);
         let run = lockstep_serve::Run::load(&tmp).unwrap();
         let all = scan(&tmp);
@@ -100,18 +101,6 @@ proptest! {
     }
 }
 
-fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "lockstep-serve-index-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
 fn far() -> std::time::Instant {
     std::time::Instant::now() + std::time::Duration::from_secs(3600)
 }
@@ -133,7 +122,8 @@ fn graph_keeps_the_strongest_accounts_and_heaviest_edges() {
         row("p4", "a", "b", 6),
         row("p5", "c", "hub", 7),
     ];
-    let tmp = tempdir();
+    let tmp_guard = lockstep_test_support::TempDir::new("serve-index");
+    let tmp = tmp_guard.path().join("run");
     common::write_run(&tmp, &pairs);
     // write_run's strength is the degree; make it the weight sum.
     let mut w = csv::Writer::from_path(tmp.join("accounts.csv")).unwrap();

@@ -6,20 +6,9 @@ use lockstep_graph::ThresholdConfig;
 use lockstep_ingest::{FileReport, IngestConfig, MemorySource, Source};
 use lockstep_model::{AccountField, ActionInput, Dataset, DatasetBuilder, Layer, LayerSet};
 use lockstep_store::{read_dataset, write_dataset, StoreError};
+use lockstep_test_support::TempDir;
 use proptest::prelude::*;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn tmp(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "lockstep-store-{}-{name}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use std::path::Path;
 
 /// Names that stress the string columns: empty, non-Latin, right-to-left,
 /// emoji, quotes and newlines.
@@ -76,13 +65,15 @@ proptest! {
         meta in proptest::collection::vec((0..10u8, 0..4u8, 0..9u64), 0..12),
     ) {
         let ds = build(&rows, &meta);
-        let dir = tmp("roundtrip");
+        let dir_guard = TempDir::new("roundtrip");
+        let dir = dir_guard.path().join("ds");
         let written = save(&dir, &ds).unwrap();
         let (manifest, back) = read_dataset(&dir).unwrap();
         prop_assert_eq!(&manifest, &written);
         prop_assert_eq!(&back, &ds);
         // Writing again gives the same bytes.
-        let again = tmp("roundtrip-again");
+        let again_guard = TempDir::new("roundtrip-again");
+        let again = again_guard.path().join("ds");
         prop_assert_eq!(save(&again, &back).unwrap(), written);
         std::fs::remove_dir_all(&dir).unwrap();
         std::fs::remove_dir_all(&again).unwrap();
@@ -151,7 +142,8 @@ proptest! {
         let input = csv(&rows);
         let sources: Vec<Box<dyn Source>> = vec![Box::new(MemorySource::new("shares.csv", &input))];
         let ing = lockstep_ingest::ingest(&sources, &IngestConfig::default(), &|_| {}).unwrap();
-        let dir = tmp("detect");
+        let dir_guard = TempDir::new("detect");
+        let dir = dir_guard.path().join("ds");
         write_dataset(&dir.join("ds"), &ing.dataset, &ing.files, &ing.skips, serde_json::Value::Null).unwrap();
         let (manifest, back) = read_dataset(&dir.join("ds")).unwrap();
         let from_ds = lockstep_ingest::Ingested { dataset: back, files: manifest.inputs, skips: manifest.skips };
@@ -176,7 +168,8 @@ fn layer_selection_from_a_dataset_equals_selection_at_ingest() {
         lockstep_ingest::ingest(&sources, &cfg, &|_| {}).unwrap()
     };
     let all = read(None);
-    let dir = tmp("layers");
+    let dir_guard = TempDir::new("layers");
+    let dir = dir_guard.path().join("ds");
     write_dataset(&dir, &all.dataset, &all.files, &all.skips, serde_json::Value::Null).unwrap();
     let (_, back) = read_dataset(&dir).unwrap();
     assert_eq!(back.select_layers(layers), read(Some(layers)).dataset);
@@ -189,7 +182,8 @@ fn small() -> Dataset {
 
 #[test]
 fn a_changed_table_is_refused() {
-    let dir = tmp("tamper");
+    let dir_guard = TempDir::new("tamper");
+    let dir = dir_guard.path().join("ds");
     save(&dir, &small()).unwrap();
     let path = dir.join("objects.parquet");
     let mut bytes = std::fs::read(&path).unwrap();
@@ -205,7 +199,8 @@ fn a_changed_table_is_refused() {
 fn an_id_outside_its_table_names_the_row_and_field() {
     let mut ds = small();
     ds.actions.object[2] = 7;
-    let dir = tmp("bad-id");
+    let dir_guard = TempDir::new("bad-id");
+    let dir = dir_guard.path().join("ds");
     save(&dir, &ds).unwrap();
     match read_dataset(&dir) {
         Err(StoreError::BadRow { path, row, field, message }) => {
@@ -222,7 +217,8 @@ fn an_id_outside_its_table_names_the_row_and_field() {
 fn a_layer_that_contradicts_its_object_is_refused() {
     let mut ds = small();
     ds.actions.layer[0] = Layer::Hashtag;
-    let dir = tmp("bad-layer");
+    let dir_guard = TempDir::new("bad-layer");
+    let dir = dir_guard.path().join("ds");
     save(&dir, &ds).unwrap();
     let err = read_dataset(&dir).unwrap_err().to_string();
     assert!(err.contains("row 0, field `layer`"), "{err}");
@@ -231,7 +227,8 @@ fn a_layer_that_contradicts_its_object_is_refused() {
 
 #[test]
 fn a_folder_with_other_files_is_not_overwritten() {
-    let dir = tmp("foreign");
+    let dir_guard = TempDir::new("foreign");
+    let dir = dir_guard.path().join("ds");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("notes.txt"), "mine").unwrap();
     let err = save(&dir, &small()).unwrap_err().to_string();
@@ -247,7 +244,8 @@ fn a_folder_with_other_files_is_not_overwritten() {
 
 #[test]
 fn another_format_version_is_refused_with_a_remedy() {
-    let dir = tmp("version");
+    let dir_guard = TempDir::new("version");
+    let dir = dir_guard.path().join("ds");
     save(&dir, &small()).unwrap();
     let path = dir.join("dataset.json");
     let text = std::fs::read_to_string(&path).unwrap().replace(
