@@ -1,7 +1,6 @@
 use crate::columns::TableWriter;
 use crate::{Manifest, StoreError, TableInfo, FORMAT_VERSION, MANIFEST, ROW_GROUP_ROWS};
-use lockstep_model::{Dataset, Layer};
-use lockstep_model::{FileReport, SkipLog};
+use lockstep_model::{Dataset, FileReport, Layer, SkipLog};
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int32Type, Int64Type};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,9 +47,9 @@ pub(crate) const CONTENTS: &str = "message contents {
 const DATASET_FILES: [&str; 5] =
     [crate::TABLES[0], crate::TABLES[1], crate::TABLES[2], crate::TABLES[3], MANIFEST];
 
-/// Writes `ds` and its provenance as a dataset in `dir` and returns the
-/// manifest. `dir` must be missing, empty or an earlier dataset (which is
-/// replaced). The dataset is written beside `dir` and put in its place
+/// Writes `ds` and its provenance as a dataset in `target` and returns the
+/// manifest. `target` must be missing, empty or an earlier dataset (which is
+/// replaced). The dataset is written beside `target` and put in its place
 /// when complete ([`lockstep_model::folder`]): a writer killed midway
 /// leaves the earlier dataset whole.
 pub fn write_dataset(
