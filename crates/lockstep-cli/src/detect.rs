@@ -759,7 +759,16 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
             )
         }
     };
-    line("execution", format!("{memory}, on {threads} (results depend on neither)"));
+    let execution = match &a.engine {
+        EngineArg::Native => format!("{memory}, on {threads} (results depend on neither)"),
+        EngineArg::Plan(lockstep_scale::Engine::Embedded { .. }) => format!(
+            "the window stage as a plan on DataFusion in this process, on {threads}; the rest in memory here (results as the native engine's)"
+        ),
+        EngineArg::Plan(lockstep_scale::Engine::Ballista { scheduler }) => format!(
+            "the window stage as a plan on the Ballista cluster whose scheduler is `{scheduler}` (its executors read the dataset folder); the rest in memory here, on {threads} (results as the native engine's)"
+        ),
+    };
+    line("execution", execution);
     line(
         "outputs",
         format!("{} in `{}`", lockstep_report::OUTPUT_FILES.join(", "), a.out.display()),

@@ -706,6 +706,27 @@ fn explain_prints_the_plan_without_reading() {
         "1",
     ]);
     insta::assert_snapshot!("explain_coortweet", r.stdout);
+    // The execution line names the engine that pairs the actions.
+    for (engine, says) in [
+        ("datafusion", "on DataFusion in this process"),
+        ("ballista://scheduler.example:50050", "scheduler is `scheduler.example:50050`"),
+    ] {
+        let r = lockstep(&[
+            "detect",
+            "ds",
+            "--out",
+            "{OUT}",
+            "--explain",
+            "--engine",
+            engine,
+            "--slow-window",
+            "0",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let execution = r.stdout.lines().find(|l| l.starts_with("execution")).unwrap_or_default();
+        assert!(execution.contains(says), "{engine}: {execution}");
+        assert!(!execution.contains("swept in parts"), "{engine}: {execution}");
+    }
 }
 
 /// `docs/cli.md` is generated from the `--help` texts; this fails when it
