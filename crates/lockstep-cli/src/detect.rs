@@ -34,6 +34,45 @@ struct Plan {
     threshold: ThresholdConfig,
 }
 
+/// Where and how a run computes, worked out once from the flags: every
+/// stage reads it, none re-derives it.
+struct Execution {
+    /// Worker threads, resolved (`--threads`, else every core).
+    threads: usize,
+    /// Whether `--threads` named them (for `--explain`).
+    threads_asked: bool,
+    /// `--memory-limit`, else half the machine's memory (None where the
+    /// machine's memory is unknown).
+    memory_limit: Option<u64>,
+    /// The folder spill folders are made in (`--spill-dir`, else `TMPDIR`).
+    spill_parent: std::path::PathBuf,
+    /// The engine of the window stage, with its threads set.
+    engine: EngineArg,
+}
+
+impl Execution {
+    fn of(a: &DetectArgs) -> Execution {
+        let threads = match a.threads {
+            Some(t) if t > 0 => t,
+            // rayon's own count: every core, or `RAYON_NUM_THREADS`.
+            _ => rayon::current_num_threads(),
+        };
+        let engine = match &a.engine {
+            EngineArg::Plan(lockstep_scale::Engine::Embedded { .. }) => {
+                EngineArg::Plan(lockstep_scale::Engine::Embedded { threads })
+            }
+            other => other.clone(),
+        };
+        Execution {
+            threads,
+            threads_asked: a.threads.is_some_and(|t| t > 0),
+            memory_limit: crate::memory::limit_of(a),
+            spill_parent: crate::memory::spill_parent(a),
+            engine,
+        }
+    }
+}
+
 /// Whether pairs.csv holds every pair, or the coordinated edges' only.
 fn all_pairs(a: &DetectArgs, p: &Plan) -> bool {
     a.all_pairs || p.detect.semantics == Semantics::CooRTweet
@@ -256,17 +295,17 @@ fn parameters_json(a: &DetectArgs, p: &Plan, loaded: &crate::input::Loaded) -> s
 /// Moves the dataset's content ids (read only to write pairs and evidence)
 /// to a mapped file when the dataset takes more than half of the memory
 /// limit; returns the heap bytes that freed.
-fn map_contents(a: &DetectArgs, ds: &mut lockstep_model::Dataset) -> anyhow::Result<Option<u64>> {
-    let Some(limit) = crate::memory::limit_of(a) else {
+fn map_contents(exec: &Execution, ds: &mut lockstep_model::Dataset) -> anyhow::Result<Option<u64>> {
+    let Some(limit) = exec.memory_limit else {
         return Ok(None);
     };
     if ds.heap_bytes() <= limit / 2 || ds.contents.is_empty() {
         return Ok(None);
     }
     let freed = ds.contents.heap_bytes();
-    let parent = crate::memory::spill_parent(a);
+    let parent = &exec.spill_parent;
     let context = || format!("cannot write content ids to `{}` (`--spill-dir`)", parent.display());
-    let dir = lockstep_detect::bounded::fresh_dir(&parent).with_context(context)?;
+    let dir = lockstep_detect::bounded::fresh_dir(parent).with_context(context)?;
     let moved = ds.contents.spill_to(&dir, "contents");
     // The files are unlinked once mapped (or removed on error).
     let _ = std::fs::remove_dir_all(&dir);
@@ -287,11 +326,11 @@ struct Memory {
 }
 
 impl Memory {
-    fn of(a: &DetectArgs, ds: &lockstep_model::Dataset, contents_mapped: Option<u64>) -> Memory {
-        let limit = crate::memory::limit_of(a);
+    fn of(exec: &Execution, ds: &lockstep_model::Dataset, contents_mapped: Option<u64>) -> Memory {
+        let limit = exec.memory_limit;
         let in_use = crate::memory::resident().unwrap_or_else(|| ds.heap_bytes());
         let budget = limit.map_or(u64::MAX, |l| l.saturating_sub(in_use));
-        let dir = crate::memory::spill_parent(a);
+        let dir = exec.spill_parent.clone();
         Memory { limit, in_use, spill: Spill::within(dir, budget, ds), contents_mapped }
     }
 
@@ -377,16 +416,16 @@ pub fn thousands(n: u64) -> String {
 
 pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     let plan = plan(&a)?;
+    let exec = Execution::of(&a);
     if a.explain {
-        std::io::stdout().lock().write_all(explain(&a, &plan).as_bytes())?;
+        std::io::stdout().lock().write_all(explain(&a, &plan, &exec).as_bytes())?;
         return Ok(ExitStatus::Success);
     }
     // Refused before any work when `--out` holds other files; written
     // beside it and put in place whole at the end.
     let folder = lockstep_report::RunFolder::begin(&a.out)?;
-    let threads = a.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(exec.threads)
         .build()
         .context("cannot start worker threads")?;
     let mut stages = Stages::new(a.quiet);
@@ -418,9 +457,9 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
             Some(near)
         }
     };
-    let contents_mapped = match &a.engine {
+    let contents_mapped = match &exec.engine {
         EngineArg::Plan(_) => None,
-        _ => map_contents(&a, &mut loaded.ingested.dataset)?,
+        _ => map_contents(&exec, &mut loaded.ingested.dataset)?,
     };
     let ingested = &loaded.ingested;
     let ds = &ingested.dataset;
@@ -431,7 +470,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
 
     stages.start("detecting");
     let mut out_of_core = None;
-    let det = if let EngineArg::Plan(engine) = &a.engine {
+    let det = if let EngineArg::Plan(engine) = &exec.engine {
         let name = engine.name();
         let Some((dir, manifest)) = &loaded.dataset else {
             bail!("`--engine {name}` reads a dataset folder: make one with `lockstep ingest INPUT --out DIR`");
@@ -446,16 +485,10 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
                 ds.actions.len()
             );
         }
-        let engine = match engine {
-            lockstep_scale::Engine::Embedded { .. } => lockstep_scale::Engine::Embedded {
-                threads: if threads == 0 { pool.current_num_threads() } else { threads },
-            },
-            other => other.clone(),
-        };
-        let found = lockstep_scale::window_pairs(dir, &plan.detect, &engine)?;
+        let found = lockstep_scale::window_pairs(dir, &plan.detect, engine)?;
         pool.install(|| lockstep_detect::co_action::detect_from_pairs(ds, &plan.detect, found))
     } else {
-        let memory = Memory::of(&a, ds, contents_mapped);
+        let memory = Memory::of(&exec, ds, contents_mapped);
         if let Some(over) = memory.over_limit() {
             if !a.quiet {
                 eprintln!("warning: {over}");
@@ -619,7 +652,7 @@ fn reach_words(d: &DetectConfig) -> String {
 }
 
 /// The plan in words: what will be computed, then how.
-fn explain(a: &DetectArgs, p: &Plan) -> String {
+fn explain(a: &DetectArgs, p: &Plan, exec: &Execution) -> String {
     use lockstep_model::time::fmt_secs;
     let d = &p.detect;
     let inputs: Vec<String> = a.input.inputs.iter().map(|i| format!("`{}`", i.display())).collect();
@@ -739,19 +772,19 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
         },
     );
     line("semantics", d.semantics.name().into());
-    let threads = match a.threads {
-        None | Some(0) => "all cores".to_string(),
-        Some(1) => "1 thread".to_string(),
-        Some(t) => format!("{t} threads"),
+    let threads = match (exec.threads_asked, exec.threads) {
+        (false, _) => "all cores".to_string(),
+        (true, 1) => "1 thread".to_string(),
+        (true, t) => format!("{t} threads"),
     };
-    let limit = crate::memory::limit_of(a);
+    let limit = exec.memory_limit;
     let memory = match limit.filter(|_| d.semantics == Semantics::Lockstep) {
         None if d.semantics == Semantics::CooRTweet => {
             "in memory (CooRTweet's rules run in memory)".to_string()
         }
         None => "in memory".to_string(),
         Some(l) => {
-            let dir = crate::memory::spill_parent(a);
+            let dir = &exec.spill_parent;
             format!(
                 "within {} (past it, actions swept in parts and sorted runs of pairs written to `{}`)",
                 fmt_bytes(l),
@@ -759,7 +792,7 @@ fn explain(a: &DetectArgs, p: &Plan) -> String {
             )
         }
     };
-    let execution = match &a.engine {
+    let execution = match &exec.engine {
         EngineArg::Native => format!("{memory}, on {threads} (results depend on neither)"),
         EngineArg::Plan(lockstep_scale::Engine::Embedded { .. }) => format!(
             "the window stage as a plan on DataFusion in this process, on {threads}; the rest in memory here (results as the native engine's)"
