@@ -1,6 +1,9 @@
-//! `lockstep-bench --memory DATASET [BUDGET...]`: the co-action detection
-//! of a dataset in memory (the baseline) and within each budget (`none`
-//! for the bounded engine without a limit, or sizes such as `1G`, `256M`),
+//! `lockstep-bench --memory DATASET [LIMIT...]`: the co-action detection
+//! of a dataset in memory (the baseline) and within each limit (`none`
+//! for the bounded engine without a limit, or sizes such as `1G`, `256M`:
+//! limits of the whole process, as `detect --memory-limit` means them,
+//! through `lockstep_detect::bounded::budget_within`; before 2026-12-06
+//! they were the detection's budget on top of the dataset),
 //! each in a child process of its own so that its peak memory is its own.
 //! The peak is reset after the dataset is read, so it is the detection's
 //! (plus the dataset); every run's result is hashed and must equal the
@@ -68,7 +71,10 @@ pub fn one(dir: &Path, budget: &str) {
     let (det, s) = if budget == "memory" {
         (lockstep_detect::detect(&ds, &cfg), Default::default())
     } else {
-        let bytes = if budget == "none" { u64::MAX } else { parse_size(budget) };
+        // A limit of the whole process, as `detect --memory-limit` means it:
+        // what the process holds now (the dataset) is taken from it.
+        let limit = (budget != "none").then(|| parse_size(budget));
+        let (_, bytes) = lockstep_detect::bounded::budget_within(limit, &ds);
         let spill = Spill::within(std::env::temp_dir(), bytes, &ds);
         detect_bounded(&ds, &cfg, |_, _| true, &spill).expect("spill")
     };
@@ -95,7 +101,7 @@ pub fn run(dir: &Path, budgets: &[String]) {
     let exe = std::env::current_exe().expect("own path");
     let mut configs = vec!["memory".to_string()];
     configs.extend(budgets.iter().cloned());
-    println!("| budget | detect s | vs in memory | peak RSS MB | peak own (RssAnon) MB | over the dataset MB | parts | sweeps | runs | spilled MB | sweeps s | spill s | merge s | pairs |");
+    println!("| limit | detect s | vs in memory | peak RSS MB | peak own (RssAnon) MB | over the dataset MB | parts | sweeps | runs | spilled MB | sweeps s | spill s | merge s | pairs |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut base: Option<(f64, String)> = None;
     for c in configs {

@@ -328,8 +328,7 @@ struct Memory {
 impl Memory {
     fn of(exec: &Execution, ds: &lockstep_model::Dataset, contents_mapped: Option<u64>) -> Memory {
         let limit = exec.memory_limit;
-        let in_use = crate::memory::resident().unwrap_or_else(|| ds.heap_bytes());
-        let budget = limit.map_or(u64::MAX, |l| l.saturating_sub(in_use));
+        let (in_use, budget) = lockstep_detect::bounded::budget_within(limit, ds);
         let dir = exec.spill_parent.clone();
         Memory { limit, in_use, spill: Spill::within(dir, budget, ds), contents_mapped }
     }

@@ -8,15 +8,6 @@ pub fn machine() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// What this process holds now (its resident set), from
-/// `/proc/self/status` (None elsewhere).
-pub fn resident() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 /// The default limit: half of the machine's memory, so that the page cache
 /// and the rest of the machine keep the other half.
 pub fn default_limit() -> Option<u64> {

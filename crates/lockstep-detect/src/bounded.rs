@@ -116,6 +116,25 @@ impl Spill {
     }
 }
 
+/// What this process holds now (its resident set), from
+/// `/proc/self/status`; `None` where the system does not say.
+pub fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// A memory limit for the whole process turned into the detection's
+/// budget: what the process holds when the detection starts (its resident
+/// set, else the dataset's size) is taken from the limit. Returns (in use,
+/// budget). The CLI's `--memory-limit` and the benchmark's limits mean the
+/// same through this one function.
+pub fn budget_within(limit: Option<u64>, ds: &Dataset) -> (u64, u64) {
+    let in_use = resident_bytes().unwrap_or_else(|| ds.heap_bytes());
+    (in_use, limit.map_or(u64::MAX, |l| l.saturating_sub(in_use)))
+}
+
 /// What the bounded detection did, for the run summary and benchmarks.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpillStats {
