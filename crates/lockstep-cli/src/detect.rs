@@ -39,8 +39,6 @@ struct Plan {
 struct Execution {
     /// Worker threads, resolved (`--threads`, else every core).
     threads: usize,
-    /// Whether `--threads` named them (for `--explain`).
-    threads_asked: bool,
     /// `--memory-limit`, else half the machine's memory (None where the
     /// machine's memory is unknown).
     memory_limit: Option<u64>,
@@ -65,7 +63,6 @@ impl Execution {
         };
         Execution {
             threads,
-            threads_asked: a.threads.is_some_and(|t| t > 0),
             memory_limit: crate::memory::limit_of(a),
             spill_parent: crate::memory::spill_parent(a),
             engine,
@@ -771,10 +768,10 @@ fn explain(a: &DetectArgs, p: &Plan, exec: &Execution) -> String {
         },
     );
     line("semantics", d.semantics.name().into());
-    let threads = match (exec.threads_asked, exec.threads) {
-        (false, _) => "all cores".to_string(),
-        (true, 1) => "1 thread".to_string(),
-        (true, t) => format!("{t} threads"),
+    let threads = match a.threads {
+        None | Some(0) => "all cores".to_string(),
+        Some(1) => "1 thread".to_string(),
+        Some(t) => format!("{t} threads"),
     };
     let limit = exec.memory_limit;
     let memory = match limit.filter(|_| d.semantics == Semantics::Lockstep) {

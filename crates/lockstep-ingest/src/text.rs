@@ -499,12 +499,18 @@ pub enum SelfLink<'a> {
     Navigation,
 }
 
+/// The host of canonical `url` and what follows it (path and query);
+/// `None` without a scheme.
+pub fn host_and_path(url: &str) -> Option<(&str, &str)> {
+    let rest = &url[url.find("://")? + 3..];
+    Some(rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len())))
+}
+
 /// Whether canonical `url` ([`canonical_url`]) is a link of `platform`
 /// (the reader's platform name: `twitter`, `reddit`) to itself, and what
 /// kind. Links to another platform are links out and give `None`.
 pub fn self_link<'a>(platform: &str, url: &'a str) -> Option<SelfLink<'a>> {
-    let rest = &url[url.find("://")? + 3..];
-    let (host, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let (host, path) = host_and_path(url)?;
     let path = path.split('?').next().unwrap_or_default();
     let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let is_id = |s: &&str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());

@@ -28,9 +28,9 @@ use std::path::{Path, PathBuf};
 pub struct StagedFolder {
     target: PathBuf,
     stage: PathBuf,
-    /// The names the writer writes: a previous folder's files of these
-    /// names go with it, any other file is kept.
-    owned: &'static [&'static str],
+    /// Whether the writer writes a file of this name: a previous folder's
+    /// files it owns go with it, any other file is kept.
+    owned: fn(&str) -> bool,
     committed: bool,
 }
 
@@ -47,9 +47,9 @@ fn beside(target: &Path, kind: &str) -> PathBuf {
 }
 
 impl StagedFolder {
-    /// Starts writing `target`, whose files of the names in `owned` the
-    /// writer replaces.
-    pub fn begin(target: &Path, owned: &'static [&'static str]) -> io::Result<Self> {
+    /// Starts writing `target`, whose files that `owned` names the writer
+    /// replaces.
+    pub fn begin(target: &Path, owned: fn(&str) -> bool) -> io::Result<Self> {
         // `--out .` names the folder by its real name, so it can be renamed.
         let target = if target.exists() {
             target.canonicalize().map_err(at(target))?
@@ -65,6 +65,11 @@ impl StagedFolder {
         }
         std::fs::create_dir(&stage).map_err(at(&stage))?;
         Ok(StagedFolder { target, stage, owned, committed: false })
+    }
+
+    /// The folder it replaces (by its real name).
+    pub fn target(&self) -> &Path {
+        &self.target
     }
 
     /// Where the writer writes until [`StagedFolder::commit`].
@@ -88,7 +93,7 @@ impl StagedFolder {
             let entry = entry.map_err(at(&old))?;
             let name = entry.file_name();
             let kept = target.join(&name);
-            if !self.owned.contains(&name.to_string_lossy().as_ref()) && !kept.exists() {
+            if !(self.owned)(&name.to_string_lossy()) && !kept.exists() {
                 std::fs::rename(entry.path(), &kept).map_err(at(&kept))?;
             }
         }
@@ -111,7 +116,9 @@ mod tests {
 
     use lockstep_test_support::TempDir as Tmp;
 
-    const OWNED: &[&str] = &["table.csv", "manifest.json", "optional.csv"];
+    fn owned(name: &str) -> bool {
+        ["table.csv", "manifest.json", "optional.csv"].contains(&name)
+    }
 
     fn files(dir: &Path) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
@@ -129,7 +136,7 @@ mod tests {
     }
 
     fn write(target: &Path, tag: &str) {
-        let f = StagedFolder::begin(target, OWNED).unwrap();
+        let f = StagedFolder::begin(target, owned).unwrap();
         std::fs::write(f.dir().join("table.csv"), tag).unwrap();
         std::fs::write(f.dir().join("manifest.json"), tag).unwrap();
         f.commit().unwrap();
@@ -157,7 +164,7 @@ mod tests {
         let out = tmp.0.join("out");
         write(&out, "one");
         {
-            let f = StagedFolder::begin(&out, OWNED).unwrap();
+            let f = StagedFolder::begin(&out, owned).unwrap();
             std::fs::write(f.dir().join("table.csv"), "half").unwrap();
         }
         assert_eq!(files(&out)[1], ("table.csv".into(), "one".into()));

@@ -49,9 +49,9 @@ pub fn fmt_iso(us: i64) -> String {
     String::from_utf8(out).expect("digits are ASCII")
 }
 
-/// Appends the decimal digits of `n`.
-fn push_u64(out: &mut Vec<u8>, mut n: u64) {
-    let mut buf = [0u8; 20];
+/// Appends the decimal digits of `n`, zero-padded to `width` (at most 20).
+fn push_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -61,17 +61,7 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    out.extend_from_slice(&buf[i..]);
-}
-
-/// Appends `n` (below 10^width) zero-padded to `width` digits.
-fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
-    let start = out.len();
-    push_u64(out, n);
-    let digits = out.len() - start;
-    if digits < width {
-        out.splice(start..start, std::iter::repeat_n(b'0', width - digits));
-    }
+    out.extend_from_slice(&buf[i.min(buf.len() - width)..]);
 }
 
 /// Appends `.` and the fraction of a second without trailing zeros, if
@@ -97,7 +87,7 @@ pub fn push_unix(out: &mut Vec<u8>, us: i64) {
         out.push(b'-');
     }
     let abs = us.unsigned_abs();
-    push_u64(out, abs / US_PER_SEC as u64);
+    push_padded(out, abs / US_PER_SEC as u64, 1);
     push_fraction(out, (abs % US_PER_SEC as u64) as i64);
 }
 

@@ -16,26 +16,16 @@ use std::path::Path;
 /// run it was made from, so it goes with that run).
 pub const OPTIONAL_FILES: [&str; 3] = ["bio_clusters.csv", "near_text_pairs.csv", "report.html"];
 
-/// Every name a run owns: a previous run's files of these names go with it.
-const RUN_FILES: [&str; OUTPUT_FILES.len() + OPTIONAL_FILES.len()] = {
-    let mut all = [""; OUTPUT_FILES.len() + OPTIONAL_FILES.len()];
-    let mut i = 0;
-    while i < OUTPUT_FILES.len() {
-        all[i] = OUTPUT_FILES[i];
-        i += 1;
-    }
-    while i < all.len() {
-        all[i] = OPTIONAL_FILES[i - OUTPUT_FILES.len()];
-        i += 1;
-    }
-    all
-};
+/// Whether a run writes a file of this name: a previous run's files of
+/// these names go with it.
+fn is_run_file(name: &str) -> bool {
+    OUTPUT_FILES.contains(&name) || OPTIONAL_FILES.contains(&name)
+}
 
 /// A run folder being written.
 #[derive(Debug)]
 pub struct RunFolder {
     staged: StagedFolder,
-    target: std::path::PathBuf,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
@@ -51,8 +41,8 @@ impl RunFolder {
                 return Err(ReportError::NotARunFolder { path: target.to_path_buf() });
             }
         }
-        let staged = StagedFolder::begin(target, &RUN_FILES).map_err(io(target))?;
-        Ok(RunFolder { staged, target: target.to_path_buf() })
+        let staged = StagedFolder::begin(target, is_run_file).map_err(io(target))?;
+        Ok(RunFolder { staged })
     }
 
     /// Where the writers write until [`RunFolder::commit`].
@@ -62,7 +52,7 @@ impl RunFolder {
 
     /// Puts the complete run in place of the target.
     pub fn commit(self) -> Result<(), ReportError> {
-        let target = self.target;
+        let target = self.staged.target().to_path_buf();
         self.staged.commit().map_err(io(&target))
     }
 }

@@ -43,9 +43,10 @@ pub(crate) const CONTENTS: &str = "message contents {
   OPTIONAL BYTE_ARRAY text (STRING);
 }";
 
-/// Every name a dataset folder holds.
-const DATASET_FILES: [&str; 5] =
-    [crate::TABLES[0], crate::TABLES[1], crate::TABLES[2], crate::TABLES[3], MANIFEST];
+/// Whether a dataset folder holds a file of this name.
+fn is_dataset_file(name: &str) -> bool {
+    name == MANIFEST || crate::TABLES.contains(&name)
+}
 
 /// Writes `ds` and its provenance as a dataset in `target` and returns the
 /// manifest. `target` must be missing, empty or an earlier dataset (which is
@@ -60,7 +61,7 @@ pub fn write_dataset(
     ingest: serde_json::Value,
 ) -> Result<Manifest, StoreError> {
     refuse_foreign(target)?;
-    let staged = lockstep_model::folder::StagedFolder::begin(target, &DATASET_FILES)
+    let staged = lockstep_model::folder::StagedFolder::begin(target, is_dataset_file)
         .map_err(StoreError::io(target))?;
     let dir = staged.dir();
     let (actions, (accounts, (objects, contents))) = rayon::join(
@@ -103,7 +104,7 @@ fn refuse_foreign(dir: &Path) -> Result<(), StoreError> {
     for entry in std::fs::read_dir(dir).map_err(StoreError::io(dir))? {
         let name = entry.map_err(StoreError::io(dir))?.file_name();
         let name = name.to_string_lossy();
-        if name != MANIFEST && !crate::TABLES.contains(&name.as_ref()) {
+        if !is_dataset_file(&name) {
             foreign.push(name.into_owned());
         }
     }

@@ -21,7 +21,8 @@ use super::json::{for_each_json, looks_like_json, parse_record};
 use super::lenient::{List, Obj, Seen, Str};
 use super::{push_objects, push_url, Post, LINK_TO_PLATFORM};
 use crate::text::{
-    anchors_in, canonical_url, hashtags_in, links_in as links, normalize_exact, normalize_tag,
+    anchors_in, canonical_url, hashtags_in, host_and_path, links_in as links, normalize_exact,
+    normalize_tag,
 };
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
@@ -134,8 +135,7 @@ fn rendered_links(
             continue;
         }
         let url = canonical_url(&a.href);
-        let rest = url.split_once("://").map_or("", |(_, r)| r);
-        let (host, path) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+        let (host, path) = host_and_path(&url).unwrap_or_default();
         let youtube = host == "youtube.com" || host.ends_with(".youtube.com");
         if youtube && a.label.starts_with('@') {
             if let Some(channel) = path.strip_prefix("/channel/").filter(|c| !c.is_empty()) {
@@ -152,7 +152,7 @@ fn rendered_links(
             *ctx.report.objects_not_acts.entry(LINK_TO_PLATFORM.to_string()).or_default() += 1;
             continue;
         }
-        push_url(objects, &a.href);
+        push_url(objects, &url);
     }
 }
 
