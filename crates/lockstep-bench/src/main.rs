@@ -12,13 +12,16 @@
 //! its dataset, `-- --near-text ROWS` MinHash LSH against exact
 //! Jaccard, and `-- --memory DATASET [BUDGET...]` the detection in memory
 //! against the bounded engine within each budget, and `-- --floor FILE`
-//! reading a CSV against the machine's floor for it (`floor.rs`).
+//! reading a CSV against the machine's floor for it (`floor.rs`), and
+//! `-- --stages FILE [RUNS]` a whole default `detect` run through the
+//! pipeline, stage by stage (`stages.rs`).
 
 mod dataset;
 mod floor;
 mod formats;
 mod memory;
 mod near_text;
+mod stages;
 
 use lockstep_detect::{DetectConfig, Semantics};
 use lockstep_ingest::{IngestConfig, MemorySource, Source};
@@ -173,6 +176,13 @@ fn main() {
         floor::run(
             std::path::Path::new(&args[1]),
             args.get(2).map_or(3, |n| n.parse().expect("id columns")),
+        );
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--stages") {
+        stages::run(
+            std::path::Path::new(&args[1]),
+            args.get(2).map_or(3, |n| n.parse().expect("runs")),
         );
         return;
     }

@@ -1,4 +1,6 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use lockstep_pipeline::plan::defaults;
+use lockstep_pipeline::Engine;
 use std::path::PathBuf;
 
 /// lockstep finds accounts that act in concert: they share the same posts,
@@ -67,25 +69,6 @@ pub enum ClustersArg {
     Split,
 }
 
-/// Where `detect`'s window stage runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EngineArg {
-    /// lockstep's own sweep.
-    Native,
-    /// The plan on DataFusion, embedded (its threads are `--threads`'s,
-    /// set when the run starts) or on a Ballista cluster.
-    Plan(lockstep_scale::Engine),
-}
-
-impl EngineArg {
-    fn parse(s: &str) -> Result<EngineArg, String> {
-        if s == "native" {
-            return Ok(EngineArg::Native);
-        }
-        lockstep_scale::Engine::parse(s, 0).map(EngineArg::Plan)
-    }
-}
-
 /// `8G`, `512M`, `1.5GiB`, `1000000`: bytes, with binary units (K = 1024).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -150,7 +133,7 @@ pub struct DetectArgs {
 
     /// Time window in seconds: two actions on one object are paired when
     /// |t1 - t2| <= window.
-    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = defaults::WINDOW_S, value_name = "SECONDS")]
     pub window: f64,
 
     /// A second, wider window in seconds for what accounts write or paste
@@ -169,7 +152,7 @@ pub struct DetectArgs {
         long,
         value_delimiter = ',',
         value_name = "LAYERS",
-        default_value = "url,hashtag,text,near_text,image"
+        default_value = defaults::SLOW_LAYERS
     )]
     pub slow_layers: Vec<String>,
 
@@ -179,7 +162,7 @@ pub struct DetectArgs {
     pub fast_window: Option<f64>,
 
     /// Accounts must take part at least this often (see --semantics).
-    #[arg(long, default_value_t = 2, value_name = "N")]
+    #[arg(long, default_value_t = defaults::MIN_PARTICIPATION, value_name = "N")]
     pub min_participation: u32,
 
     /// Keep edges heavier than this quantile of all edge weights (0..1).
@@ -195,12 +178,12 @@ pub struct DetectArgs {
 
     /// The Jaccard similarity of two texts' word sets at which they are
     /// near duplicates (`--layers near_text`, and account bios).
-    #[arg(long, default_value_t = 0.8, value_name = "J")]
+    #[arg(long, default_value_t = defaults::TEXT_SIMILARITY, value_name = "J")]
     pub text_similarity: f64,
 
     /// Texts and bios with fewer distinct words are not compared (short
     /// lines such as "thank god" link strangers).
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(long, default_value_t = defaults::MIN_TEXT_TOKENS, value_name = "N")]
     pub min_text_tokens: usize,
 
     /// How `--layers near_text` links posts: `lsh` clusters near-duplicate
@@ -255,11 +238,11 @@ pub struct DetectArgs {
     pub clusters: Option<ClustersArg>,
 
     /// With --clusters split, the largest component kept whole.
-    #[arg(long, default_value_t = 500, value_name = "N")]
+    #[arg(long, default_value_t = defaults::SPLIT_ABOVE, value_name = "N")]
     pub split_above: usize,
 
     /// Leiden's resolution: higher gives smaller clusters.
-    #[arg(long, default_value_t = 1.0, value_name = "GAMMA")]
+    #[arg(long, default_value_t = defaults::RESOLUTION, value_name = "GAMMA")]
     pub resolution: f64,
 
     /// Rules that turn pairs into edges.
@@ -282,8 +265,8 @@ pub struct DetectArgs {
     /// Ballista cluster, through its scheduler; see docs/scaling.md). The
     /// last two need a dataset folder, lockstep semantics and a build with
     /// `--features scale-out`. The outputs are the same.
-    #[arg(long, value_name = "ENGINE", value_parser = EngineArg::parse, default_value = "native")]
-    pub engine: EngineArg,
+    #[arg(long, value_name = "ENGINE", value_parser = Engine::parse, default_value = "native")]
+    pub engine: Engine,
 
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N")]
@@ -443,13 +426,13 @@ pub struct ExportSqlArgs {
     #[arg(long, value_name = "DIR", default_value = "lockstep-sql-results")]
     pub results: PathBuf,
     /// Time window in seconds, as for `detect`.
-    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = defaults::WINDOW_S, value_name = "SECONDS")]
     pub window: f64,
     /// Fast window in seconds, as for `detect`.
     #[arg(long, value_name = "SECONDS")]
     pub fast_window: Option<f64>,
     /// Distinct objects both accounts of a pair must co-act on.
-    #[arg(long, default_value_t = 2, value_name = "N")]
+    #[arg(long, default_value_t = defaults::MIN_PARTICIPATION, value_name = "N")]
     pub min_participation: u32,
     /// Keep loops, as for `detect`.
     #[arg(long)]

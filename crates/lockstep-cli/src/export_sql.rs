@@ -5,8 +5,8 @@ use std::io::Write;
 use anyhow::{bail, Context};
 
 use crate::args::ExportSqlArgs;
-use crate::detect::seconds_to_us;
 use crate::ExitStatus;
+use lockstep_pipeline::plan::seconds_to_us;
 
 pub fn run(a: ExportSqlArgs) -> anyhow::Result<ExitStatus> {
     if !lockstep_store::is_dataset(&a.dataset) {

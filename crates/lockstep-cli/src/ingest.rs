@@ -1,20 +1,23 @@
 use crate::args::IngestArgs;
 use crate::input::count;
-use crate::progress::Stages;
+use crate::progress::Shown;
 use crate::ExitStatus;
 use anyhow::{bail, Context};
+use lockstep_pipeline::{Observer, Stage};
 use std::io::Write;
 
 pub fn run(a: IngestArgs) -> anyhow::Result<ExitStatus> {
     // A dataset keeps each post's own text for the analyses that need it.
-    let mut config = crate::input::config(&a.input)?;
+    let options = crate::input::options(&a.input);
+    let inputs = lockstep_pipeline::input::resolve(&options, false)?;
+    let mut config = lockstep_pipeline::input::ingest_config(&options)?;
     config.keep_text = true;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads.unwrap_or(0))
         .build()
         .context("cannot start worker threads")?;
-    let mut stages = Stages::new(a.quiet);
-    let loaded = pool.install(|| crate::input::read(&a.input, &config, &mut stages, false))?;
+    let observer = Shown::new(a.quiet);
+    let loaded = pool.install(|| lockstep_pipeline::input::read(&inputs, &config, &observer))?;
     let ing = &loaded.ingested;
     if ing.dataset.actions.is_empty() {
         bail!(
@@ -22,17 +25,17 @@ pub fn run(a: IngestArgs) -> anyhow::Result<ExitStatus> {
             count(ing.files.iter().map(|f| f.records_read).sum(), "record")
         );
     }
-    stages.start("writing");
+    observer.begin(Stage::Writing);
     let manifest = pool.install(|| {
         lockstep_store::write_dataset(
             &a.out,
             &ing.dataset,
             &ing.files,
             &ing.skips,
-            crate::input::parameters(&a.input, &config),
+            lockstep_pipeline::input::parameters(&options, &config),
         )
     })?;
-    stages.finish();
+    observer.end();
     let mut out = std::io::stdout().lock();
     crate::input::print_reads(&mut out, &loaded)?;
     let tables: Vec<String> = lockstep_store::TABLES

@@ -50,7 +50,13 @@ fn main() -> ExitCode {
 /// What the user can do about an error, where there is something to say.
 fn hint(e: &anyhow::Error) -> Option<&'static str> {
     use lockstep_ingest::IngestError;
-    match e.downcast_ref::<IngestError>()? {
+    let ingest = e.downcast_ref::<IngestError>().or_else(|| {
+        match e.downcast_ref::<lockstep_pipeline::Error>()? {
+            lockstep_pipeline::Error::Ingest(i) => Some(i),
+            _ => None,
+        }
+    });
+    match ingest? {
         IngestError::MissingColumns { .. } => Some(
             "name the columns with `--map account=COL,content=COL,timestamp=COL,object=COL` (or a layer such as `url=COL`), or pick a format with `--format`",
         ),

@@ -1,6 +1,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
+use std::time::Duration;
 
 /// A spinner with the stage's message and elapsed time.
 pub fn spinner_style() -> ProgressStyle {
@@ -15,11 +16,10 @@ pub fn bytes_style() -> ProgressStyle {
 }
 
 /// Stage spinners on stderr; silent with `--quiet` or when stderr is not a
-/// terminal. Also times each stage for the summary.
+/// terminal.
 pub struct Stages {
     show: bool,
-    current: Option<(String, Instant, ProgressBar)>,
-    pub timings_ms: Vec<(String, f64)>,
+    current: Option<ProgressBar>,
 }
 
 impl Stages {
@@ -27,7 +27,7 @@ impl Stages {
         let show = !quiet
             && std::io::stderr().is_terminal()
             && std::env::var_os("LOCKSTEP_NO_PROGRESS").is_none();
-        Stages { show, current: None, timings_ms: Vec::new() }
+        Stages { show, current: None }
     }
 
     pub fn start(&mut self, name: &str) -> ProgressBar {
@@ -41,7 +41,7 @@ impl Stages {
         } else {
             ProgressBar::hidden()
         };
-        self.current = Some((name.to_string(), Instant::now(), bar.clone()));
+        self.current = Some(bar.clone());
         bar
     }
 
@@ -63,9 +63,85 @@ impl Stages {
     }
 
     pub fn finish(&mut self) {
-        if let Some((name, t, bar)) = self.current.take() {
+        if let Some(bar) = self.current.take() {
             bar.finish_and_clear();
-            self.timings_ms.push((name, t.elapsed().as_secs_f64() * 1e3));
         }
+    }
+}
+
+/// The pipeline's stages as spinners, reading as a bar over each input's
+/// bytes, and its warnings on stderr (none with `--quiet`).
+pub struct Shown {
+    quiet: bool,
+    stages: Mutex<Stages>,
+    /// The current stage's bar, and the input whose bytes it counts.
+    bar: Mutex<(ProgressBar, Option<usize>)>,
+}
+
+impl Shown {
+    pub fn new(quiet: bool) -> Self {
+        Shown {
+            quiet,
+            stages: Mutex::new(Stages::new(quiet)),
+            bar: Mutex::new((ProgressBar::hidden(), None)),
+        }
+    }
+}
+
+impl lockstep_pipeline::Observer for Shown {
+    fn begin(&self, stage: lockstep_pipeline::Stage) {
+        let bar = self.stages.lock().expect("progress lock").start(stage.name());
+        *self.bar.lock().expect("progress lock") = (bar, None);
+    }
+
+    fn reading(&self, p: &lockstep_ingest::Progress<'_>) {
+        let mut current = self.bar.lock().expect("progress lock");
+        let (bar, styled) = &mut *current;
+        if p.phase == lockstep_ingest::Phase::Encoding {
+            bar.set_style(spinner_style());
+            bar.set_message("reading: encoding account, object and content ids");
+            return;
+        }
+        let of =
+            if p.inputs > 1 { format!(" ({}/{})", p.index + 1, p.inputs) } else { String::new() };
+        let records = crate::detect::thousands(p.records);
+        bar.set_message(format!("reading `{}`{of}: {records} records", p.input));
+        if let Some(size) = p.size {
+            if *styled != Some(p.index) {
+                *styled = Some(p.index);
+                bar.set_style(bytes_style());
+                bar.set_length(size);
+            }
+            bar.set_position(p.bytes);
+        }
+    }
+
+    fn reading_dataset(&self, dir: &std::path::Path) {
+        let bar = &self.bar.lock().expect("progress lock").0;
+        bar.set_message(format!("reading dataset `{}`", dir.display()));
+    }
+
+    fn warn(&self, w: &lockstep_pipeline::Warning) {
+        use crate::memory::fmt_bytes;
+        use lockstep_pipeline::Warning;
+        if self.quiet {
+            return;
+        }
+        match w {
+            Warning::OverLimit { in_use, limit } => eprintln!(
+                "warning: the dataset takes {}, over the memory limit of {}: the detection runs in its smallest parts and runs, and the run will pass the limit",
+                fmt_bytes(*in_use),
+                fmt_bytes(*limit)
+            ),
+            Warning::SpillInMemory { dir, kind, bytes } => eprintln!(
+                "warning: the spill folder `{}` is on {kind}, which is memory: the {} written there count against it; give `--spill-dir` a folder on disk",
+                dir.display(),
+                fmt_bytes(*bytes)
+            ),
+        }
+    }
+
+    fn end(&self) {
+        self.stages.lock().expect("progress lock").finish();
     }
 }

@@ -1,0 +1,113 @@
+//! What a run produced, for printing, for `summary.json` and for callers
+//! that keep the tables in memory.
+
+use crate::execution::Memory;
+use crate::input::Loaded;
+use crate::plan::Plan;
+use crate::stages::Clock;
+use crate::{Error, Observer, Stage};
+use lockstep_detect::bounded::SpillStats;
+use lockstep_detect::Detection;
+use lockstep_graph::Network;
+use lockstep_model::Dataset;
+use std::path::{Path, PathBuf};
+
+/// Everything a run computed.
+pub struct Outcome {
+    /// What was read.
+    pub loaded: Loaded,
+    /// The `near_text` layer's evidence, when it was derived.
+    pub near: Option<lockstep_text::TextLayer>,
+    /// Near-duplicate bios, when accounts have bios.
+    pub bios: Option<lockstep_text::BioClusters>,
+    /// Pairs and edges.
+    pub det: Detection,
+    /// The edges' significance, under the tested rule.
+    pub significance: Option<lockstep_stats::Significance>,
+    /// Each edge's objects weighted by rarity.
+    pub idf: Vec<f64>,
+    /// The thresholded network and its clusters.
+    pub net: Network,
+    /// Each account's timed and fast reposts.
+    pub reposts: Vec<(u64, u64)>,
+    /// The clusters' factory fingerprints.
+    pub fingerprints: Vec<lockstep_fingerprint::ClusterFingerprint>,
+    /// The clusters' talking points.
+    pub talking_points: Vec<lockstep_campaign::TalkingPoint>,
+    /// Each account's lead or lag in its cluster.
+    pub roles: Vec<Option<lockstep_campaign::Role>>,
+    /// The clusters' campaign scores.
+    pub scores: Vec<lockstep_campaign::Score>,
+    /// The detection's memory, when it ran out of core.
+    pub out_of_core: Option<(Memory, SpillStats)>,
+    /// Milliseconds per stage, in stage order.
+    pub timings_ms: Vec<(String, f64)>,
+}
+
+impl Outcome {
+    /// The dataset the run read.
+    pub fn dataset(&self) -> &Dataset {
+        &self.loaded.ingested.dataset
+    }
+
+    /// Everything the writers read.
+    pub fn results<'a>(&'a self, plan: &Plan) -> lockstep_report::Results<'a> {
+        lockstep_report::Results {
+            formula_guard: !plan.options.raw_csv,
+            all_pairs: plan.all_pairs(),
+            all_edges: plan.all_edges(),
+            fast_reposts: Some(&self.reposts),
+            near_text: self.near.as_ref(),
+            bios: self.bios.as_ref(),
+            significance: self.significance.as_ref(),
+            fingerprints: Some(&self.fingerprints),
+            idf: Some(&self.idf),
+            talking_points: Some(&self.talking_points),
+            scores: Some(&self.scores),
+            roles: Some(&self.roles),
+            ..lockstep_report::Results::new(self.dataset(), &self.det, &self.net)
+        }
+    }
+
+    /// Writes the run folder's files into `dir` (a staged folder's: see
+    /// [`crate::run`] and [`Outcome::save`]), `summary.json` last; adds
+    /// the writing's time to the timings.
+    pub fn write(
+        &mut self,
+        dir: &Path,
+        plan: &Plan,
+        observer: &dyn Observer,
+    ) -> Result<Vec<PathBuf>, Error> {
+        let mut clock = Clock::new(observer, std::mem::take(&mut self.timings_ms));
+        clock.start(Stage::Writing);
+        let written = lockstep_report::write_tables(dir, &self.results(plan));
+        clock.stop();
+        observer.end();
+        self.timings_ms = clock.timings_ms;
+        let mut written = written?;
+        let ingested = &self.loaded.ingested;
+        let run_info = lockstep_report::RunInfo {
+            parameters: plan.parameters_json(&self.loaded),
+            files: &ingested.files,
+            skips: &ingested.skips,
+            timings_ms: self.timings_ms.clone(),
+            execution: self.out_of_core.as_ref().map(|(m, s)| m.json(s)),
+        };
+        written.push(lockstep_report::write_summary(dir, &self.results(plan), &run_info)?);
+        Ok(written)
+    }
+
+    /// Writes the run folder `out` whole: beside it, then renamed into
+    /// place.
+    pub fn save(
+        &mut self,
+        out: &Path,
+        plan: &Plan,
+        observer: &dyn Observer,
+    ) -> Result<Vec<PathBuf>, Error> {
+        let folder = lockstep_report::RunFolder::begin(out)?;
+        let written = self.write(folder.dir(), plan, observer)?;
+        folder.commit()?;
+        Ok(written)
+    }
+}
