@@ -70,6 +70,9 @@ pub struct ReadCtx<'a> {
     /// Objects seen on layers that were not selected, by layer index;
     /// `ingest` adds them to the report when the input is read.
     pub unselected: [u64; Layer::ALL.len()],
+    /// Empty object cells, by layer index (no action on that layer, not an
+    /// error); `ingest` adds them to the report when the input is read.
+    pub empty: [u64; Layer::ALL.len()],
     /// Content ids already read in this run, for formats whose inputs
     /// repeat posts (API pages overlap, threads repeat their posts): shared
     /// by all inputs, so a post saved twice is read once.
@@ -266,11 +269,13 @@ pub fn ingest(
             config,
             progress: &file_progress,
             unselected: [0; Layer::ALL.len()],
+            empty: [0; Layer::ALL.len()],
             seen: &mut seen,
         };
         format.read(&mut input, &mut ctx)?;
-        let unselected = ctx.unselected;
+        let (unselected, empty) = (ctx.unselected, ctx.empty);
         formats::add_layer_counts(&mut report.actions_not_selected, &unselected);
+        formats::add_layer_counts(&mut report.empty_object_cells, &empty);
         // The digest covers the bytes as stored, so drain what the reader left.
         std::io::copy(&mut input, &mut std::io::sink()).map_err(io_err)?;
         drop(input);

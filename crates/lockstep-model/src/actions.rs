@@ -400,6 +400,36 @@ impl DatasetBuilder {
         self.originals.push((u32::try_from(row).expect("fewer than 2^32 actions"), time_us));
     }
 
+    /// Appends what `later` read: the actions (and post texts and
+    /// originals' times) of records that follow every one read here, as if
+    /// they had been pushed here. Ids stay in input order: strings are
+    /// appended raw and encoded by [`DatasetBuilder::finish`], and
+    /// `later`'s platforms are interned here in its first-seen order.
+    /// Account metadata is not merged: readers that give it read on one
+    /// thread (panics if `later` has any).
+    pub fn append(&mut self, later: DatasetBuilder) {
+        assert!(later.meta_accounts.is_empty(), "account metadata is read on one thread");
+        let offset = u32::try_from(self.len()).expect("fewer than 2^32 actions");
+        self.raw_accounts.append(&later.raw_accounts);
+        self.raw_objects.append(&later.raw_objects);
+        self.raw_contents.append(&later.raw_contents);
+        let platforms = &later.ds.platforms;
+        let ids: Vec<u16> = (0..platforms.len() as u32)
+            .map(|p| {
+                let id = self.ds.platforms.intern(platforms.resolve(p));
+                u16::try_from(id).expect("more than 65,535 platforms")
+            })
+            .collect();
+        let (t, from) = (&mut self.ds.actions, &later.ds.actions);
+        t.layer.extend_from_slice(&from.layer);
+        t.time_us.extend_from_slice(&from.time_us);
+        t.platform.extend(from.platform.iter().map(|&p| ids[p as usize]));
+        t.self_ref.extend_from_slice(&from.self_ref);
+        self.raw_texts.append(&later.raw_texts);
+        self.text_rows.extend(later.text_rows.iter().map(|r| r + offset));
+        self.originals.extend(later.originals.iter().map(|&(r, t)| (r + offset, t)));
+    }
+
     /// Number of actions so far.
     pub fn len(&self) -> usize {
         self.raw_accounts.len()

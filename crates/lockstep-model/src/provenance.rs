@@ -65,6 +65,29 @@ impl FileReport {
             self.notes.push(note.to_string());
         }
     }
+
+    /// Adds the counts and notes of `later`, the report of the records
+    /// that follow this one's in the same input (a chunk read on another
+    /// thread); the input's name, format, hash and size stay this one's.
+    pub fn absorb(&mut self, later: FileReport) {
+        fn add(to: &mut BTreeMap<String, u64>, from: BTreeMap<String, u64>) {
+            for (k, n) in from {
+                *to.entry(k).or_default() += n;
+            }
+        }
+        self.records_read += later.records_read;
+        self.records_used += later.records_used;
+        add(&mut self.skipped, later.skipped);
+        add(&mut self.empty_object_cells, later.empty_object_cells);
+        self.actions += later.actions;
+        add(&mut self.actions_not_selected, later.actions_not_selected);
+        add(&mut self.objects_not_acts, later.objects_not_acts);
+        self.times_from_ids += later.times_from_ids;
+        self.times_not_ids += later.times_not_ids;
+        for note in &later.notes {
+            self.note(note);
+        }
+    }
 }
 
 /// One skipped record.
@@ -106,6 +129,26 @@ impl SkipLog {
                 reason: reason.to_string(),
                 detail,
             });
+        }
+    }
+}
+
+impl SkipLog {
+    /// Adds `later`, the skips of records that follow every one counted
+    /// here: the counts add, and its examples are kept while a reason has
+    /// fewer than [`MAX_EXAMPLES`], as if it had been recorded here.
+    pub fn append(&mut self, later: SkipLog) {
+        let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+        for e in later.examples {
+            let k = seen.entry(e.reason.clone()).or_default();
+            *k += 1;
+            let before = self.counts.get(&e.reason).copied().unwrap_or(0);
+            if before + *k <= MAX_EXAMPLES as u64 {
+                self.examples.push(e);
+            }
+        }
+        for (reason, n) in later.counts {
+            *self.counts.entry(reason).or_default() += n;
         }
     }
 }

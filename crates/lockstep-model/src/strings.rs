@@ -44,6 +44,19 @@ impl Strings {
         id
     }
 
+    /// Appends every string of `other`, in order. Panics after
+    /// [`Strings::spill_to`] (on either).
+    pub fn append(&mut self, other: &Strings) {
+        assert!(
+            self.mapped.is_none() && other.mapped.is_none(),
+            "strings appended after they moved to a file"
+        );
+        let base = self.buf.len();
+        self.buf.push_str(&other.buf);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+        u32::try_from(self.ends.len()).expect("more than 2^32 strings");
+    }
+
     /// The string at `id`. Panics on an index out of range.
     pub fn resolve(&self, id: u32) -> &str {
         let id = id as usize;

@@ -2,6 +2,7 @@
 
 pub mod bluesky;
 pub mod bluesky_api;
+mod csv_chunks;
 pub mod io_archive;
 pub mod io_users;
 mod json;
@@ -50,29 +51,7 @@ impl<'r> CsvInput<'r> {
         wanted: &[&str],
         expected: &str,
     ) -> Result<Vec<usize>, IngestError> {
-        let mut idx = Vec::new();
-        let mut missing = Vec::new();
-        for w in wanted {
-            match self
-                .header
-                .iter()
-                .position(|h| h == w)
-                .or_else(|| self.header.iter().position(|h| h.eq_ignore_ascii_case(w)))
-            {
-                Some(i) => idx.push(i),
-                None => missing.push(format!("`{w}`")),
-            }
-        }
-        if missing.is_empty() {
-            Ok(idx)
-        } else {
-            Err(IngestError::MissingColumns {
-                file: file.to_string(),
-                missing: missing.join(", "),
-                expected: expected.to_string(),
-                found: self.header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "),
-            })
-        }
+        find_columns(&self.header, file, wanted, expected)
     }
 
     /// The index of an optional column.
@@ -120,6 +99,38 @@ impl<'r> CsvInput<'r> {
         }
         (ctx.progress)(ctx.report.records_read);
         Ok(())
+    }
+}
+
+/// The indices of `wanted` columns in `header` (exact name, else
+/// case-insensitive); a clear error naming every missing one.
+pub(crate) fn find_columns(
+    header: &[String],
+    file: &str,
+    wanted: &[&str],
+    expected: &str,
+) -> Result<Vec<usize>, IngestError> {
+    let mut idx = Vec::new();
+    let mut missing = Vec::new();
+    for w in wanted {
+        match header
+            .iter()
+            .position(|h| h == w)
+            .or_else(|| header.iter().position(|h| h.eq_ignore_ascii_case(w)))
+        {
+            Some(i) => idx.push(i),
+            None => missing.push(format!("`{w}`")),
+        }
+    }
+    if missing.is_empty() {
+        Ok(idx)
+    } else {
+        Err(IngestError::MissingColumns {
+            file: file.to_string(),
+            missing: missing.join(", "),
+            expected: expected.to_string(),
+            found: header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "),
+        })
     }
 }
 

@@ -3,7 +3,8 @@
 //! columns are named by `--map ROLE=COLUMN,...` (one layer per mapped
 //! column). An empty object cell means no action on that layer in that row.
 
-use super::{account_and_content, add_layer_counts, CsvInput};
+use super::account_and_content;
+use super::csv_chunks::ChunkedCsv;
 use crate::mapping::{ColumnMap, Role};
 use crate::text::{canonical_url, normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
@@ -32,11 +33,50 @@ impl Format for SharesCsv {
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
         let file = ctx.report.path.clone();
-        let map = match &ctx.config.map {
+        let csv = ChunkedCsv::open(input, &file)?;
+        read_chunks(csv, ctx)
+    }
+}
+
+fn read_chunks(csv: ChunkedCsv<'_>, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
+    let file = ctx.report.path.clone();
+    {
+        let layout = Layout::of(&csv.header, &file, ctx.config.map.as_ref())?;
+        csv.for_each(ctx, &|rec, line, ctx| layout.row(rec, line, ctx))
+    }
+}
+
+/// Reads on one thread through the `csv` crate's reader: the oracle of
+/// [`SharesCsv::read`]'s chunks on all cores.
+#[cfg(test)]
+fn read_one_thread(input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
+    let file = ctx.report.path.clone();
+    let mut csv = super::CsvInput::open(input, &file)?;
+    let layout = Layout::of(&csv.header, &file, ctx.config.map.as_ref())?;
+    csv.for_each(ctx, |rec, line, ctx| layout.row(rec, line, ctx))
+}
+
+/// Where a file's roles are, from its header and the mapping.
+struct Layout {
+    names: Vec<String>,
+    account: usize,
+    content: usize,
+    timestamp: usize,
+    /// Each mapped layer's column, and the column's name.
+    layers: Vec<(Layer, usize, String)>,
+    platform: Option<usize>,
+    /// The post text, kept when asked: the `text` cell of a row that is
+    /// not a repost (a repost's text is the original's).
+    text: Option<usize>,
+    repost: Option<usize>,
+}
+
+impl Layout {
+    fn of(header: &[String], file: &str, map: Option<&ColumnMap>) -> Result<Layout, IngestError> {
+        let map = match map {
             Some(m) => m.clone().over_defaults(),
             None => ColumnMap::coortweet(),
         };
-        let mut csv = CsvInput::open(input, &file)?;
         let mut wanted: Vec<&str> = Vec::new();
         for role in [Role::Account, Role::Content, Role::Timestamp] {
             match map.column(role) {
@@ -64,83 +104,217 @@ impl Format for SharesCsv {
         }
         let expected =
             map.0.iter().map(|(r, c)| format!("{r}=`{c}`")).collect::<Vec<_>>().join(", ");
-        let idx = csv.columns(&file, &wanted, &expected)?;
-        let (acc_i, con_i, ts_i) = (idx[0], idx[1], idx[2]);
-        let layer_idx: Vec<(Layer, usize, &str)> =
-            layers.iter().zip(&idx[3..]).map(|((l, c), i)| (*l, *i, *c)).collect();
-        let plat_i = platform_col.map(|_| idx[idx.len() - 1]);
-        // The post text, kept when asked: the `text` cell of a row that is
-        // not a repost (a repost's text is the original's).
-        let text_i = layer_idx.iter().find(|l| l.0 == Layer::Text).map(|l| l.1);
-        let repost_i = layer_idx.iter().find(|l| l.0 == Layer::Repost).map(|l| l.1);
-        let names: Vec<String> = csv.header.clone();
-        // Per-layer counters, moved into the report once at the end.
-        let mut empty = [0u64; Layer::ALL.len()];
+        let idx = super::find_columns(header, file, &wanted, &expected)?;
+        let layers: Vec<(Layer, usize, String)> =
+            layers.iter().zip(&idx[3..]).map(|((l, c), i)| (*l, *i, c.to_string())).collect();
+        Ok(Layout {
+            names: header.to_vec(),
+            account: idx[0],
+            content: idx[1],
+            timestamp: idx[2],
+            platform: platform_col.map(|_| idx[idx.len() - 1]),
+            text: layers.iter().find(|l| l.0 == Layer::Text).map(|l| l.1),
+            repost: layers.iter().find(|l| l.0 == Layer::Repost).map(|l| l.1),
+            layers,
+        })
+    }
 
-        csv.for_each(ctx, |rec, line, ctx| {
-            let Some((account, content)) =
-                account_and_content(rec, line, ctx, &names, (acc_i, con_i))?
-            else {
-                return Ok(());
+    /// One record's actions, one per mapped layer with an object.
+    fn row(
+        &self,
+        rec: &csv::StringRecord,
+        line: u64,
+        ctx: &mut ReadCtx<'_>,
+    ) -> Result<(), IngestError> {
+        let Some((account, content)) =
+            account_and_content(rec, line, ctx, &self.names, (self.account, self.content))?
+        else {
+            return Ok(());
+        };
+        let time_us = match parse_timestamp(&rec[self.timestamp]) {
+            Ok(t) => t,
+            Err(msg) => return ctx.skip(line, &self.names[self.timestamp], "bad timestamp", msg),
+        };
+        let platform = self.platform.map_or("", |i| rec[i].trim());
+        let mut used = false;
+        for (layer, i, _) in &self.layers {
+            let (layer, object) = (*layer, rec[*i].trim());
+            if object.is_empty() {
+                ctx.empty[layer.index()] += 1;
+                continue;
+            }
+            if !ctx.wants(layer) {
+                ctx.unselected[layer.index()] += 1;
+                continue;
+            }
+            // URLs, hashtags, mentions and text are matched in one form
+            // whatever the export (see `text`); other columns as given.
+            let canonical = match layer {
+                Layer::Url => Some(canonical_url(object)),
+                Layer::Hashtag | Layer::Mention => Some(normalize_tag(object)),
+                Layer::Text => Some(normalize_exact(object)),
+                _ => None,
             };
-            let time_us = match parse_timestamp(&rec[ts_i]) {
-                Ok(t) => t,
-                Err(msg) => return ctx.skip(line, &names[ts_i], "bad timestamp", msg),
-            };
-            let platform = plat_i.map_or("", |i| rec[i].trim());
-            let mut used = false;
-            for &(layer, i, _) in &layer_idx {
-                let object = rec[i].trim();
-                if object.is_empty() {
-                    empty[layer.index()] += 1;
-                    continue;
+            let object = canonical.as_deref().unwrap_or(object);
+            if object.is_empty() {
+                ctx.empty[layer.index()] += 1;
+                continue;
+            }
+            let row = ctx.builder.push_action(ActionInput {
+                account,
+                object,
+                layer,
+                content,
+                time_us,
+                platform,
+            });
+            ctx.report.actions += 1;
+            if !used && ctx.config.keep_text && self.repost.is_none_or(|r| rec[r].trim().is_empty())
+            {
+                if let Some(text) = self.text.map(|t| rec[t].trim()).filter(|t| !t.is_empty()) {
+                    ctx.builder.set_post_text(row, text);
                 }
-                if !ctx.wants(layer) {
-                    ctx.unselected[layer.index()] += 1;
-                    continue;
-                }
-                // URLs, hashtags, mentions and text are matched in one form
-                // whatever the export (see `text`); other columns as given.
-                let canonical = match layer {
-                    Layer::Url => Some(canonical_url(object)),
-                    Layer::Hashtag | Layer::Mention => Some(normalize_tag(object)),
-                    Layer::Text => Some(normalize_exact(object)),
-                    _ => None,
-                };
-                let object = canonical.as_deref().unwrap_or(object);
-                if object.is_empty() {
-                    empty[layer.index()] += 1;
-                    continue;
-                }
-                let row = ctx.builder.push_action(ActionInput {
-                    account,
-                    object,
-                    layer,
-                    content,
-                    time_us,
-                    platform,
-                });
-                ctx.report.actions += 1;
-                if !used
-                    && ctx.config.keep_text
-                    && repost_i.is_none_or(|r| rec[r].trim().is_empty())
-                {
-                    if let Some(text) = text_i.map(|t| rec[t].trim()).filter(|t| !t.is_empty()) {
-                        ctx.builder.set_post_text(row, text);
+            }
+            used = true;
+        }
+        if used {
+            ctx.report.records_used += 1;
+        } else {
+            let cols: Vec<&str> = self.layers.iter().map(|(_, _, c)| c.as_str()).collect();
+            ctx.unused(line, &cols.join("|"), "no object on a selected layer", String::new());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::IngestConfig;
+    use lockstep_model::{Dataset, DatasetBuilder, FileReport, SkipLog};
+    use proptest::prelude::*;
+
+    type Read = (Result<(), String>, Dataset, FileReport, SkipLog, [u64; 2 * Layer::ALL.len()]);
+
+    fn read_with(
+        bytes: &[u8],
+        config: &IngestConfig,
+        read: impl FnOnce(&mut dyn BufRead, &mut ReadCtx<'_>) -> Result<(), IngestError>,
+    ) -> Read {
+        let mut builder = DatasetBuilder::default();
+        let mut report = FileReport::new("in.csv", "shares-csv");
+        let mut skips = SkipLog::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut ctx = ReadCtx {
+            builder: &mut builder,
+            report: &mut report,
+            skips: &mut skips,
+            config,
+            progress: &|_| {},
+            unselected: [0; Layer::ALL.len()],
+            empty: [0; Layer::ALL.len()],
+            seen: &mut seen,
+        };
+        let mut input: &[u8] = bytes;
+        let result = read(&mut input, &mut ctx).map_err(|e| format!("{e:?}"));
+        let mut counts = [0; 2 * Layer::ALL.len()];
+        counts[..Layer::ALL.len()].copy_from_slice(&ctx.unselected);
+        counts[Layer::ALL.len()..].copy_from_slice(&ctx.empty);
+        (result, builder.finish(), report, skips, counts)
+    }
+
+    /// One field: plain, quoted (with separators, quotes and line ends
+    /// inside), or hostile (stray quotes, bad UTF-8, a byte order mark).
+    fn field() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            4 => "[a-c]{0,3}".prop_map(String::into_bytes),
+            2 => "[0-9]{9,10}".prop_map(String::into_bytes),
+            2 => proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b','), Just(b'\n'), Just(b'\r'), Just(b'"')],
+                0..6
+            )
+            .prop_map(|inner| {
+                let mut f = vec![b'"'];
+                for b in inner {
+                    f.push(b);
+                    if b == b'"' {
+                        f.push(b'"');
                     }
                 }
-                used = true;
-            }
-            if used {
-                ctx.report.records_used += 1;
-                Ok(())
-            } else {
-                let cols: Vec<&str> = layer_idx.iter().map(|(_, _, c)| *c).collect();
-                ctx.unused(line, &cols.join("|"), "no object on a selected layer", String::new());
-                Ok(())
-            }
-        })?;
-        add_layer_counts(&mut ctx.report.empty_object_cells, &empty);
-        Ok(())
+                f.push(b'"');
+                f
+            }),
+            1 => prop_oneof![
+                Just(b"a\"b".to_vec()),
+                Just(b"\"open".to_vec()),
+                Just(vec![b'x', 0xff]),
+                Just(b"\xef\xbb\xbfz".to_vec()),
+            ],
+        ]
+    }
+
+    fn csv_file() -> impl Strategy<Value = Vec<u8>> {
+        let end = prop_oneof![4 => Just(&b"\n"[..]), 2 => Just(&b"\r\n"[..]), 1 => Just(&b"\r"[..]), 1 => Just(&b"\n\n"[..])];
+        let row = (proptest::collection::vec(field(), 2..6), end);
+        (any::<bool>(), proptest::collection::vec(row, 0..40), any::<bool>()).prop_map(
+            |(bom, rows, last_end)| {
+                let mut out = Vec::new();
+                if bom {
+                    out.extend_from_slice(b"\xef\xbb\xbf");
+                }
+                out.extend_from_slice(b"object_id,account_id,content_id,timestamp_share\n");
+                let n = rows.len();
+                for (i, (fields, end)) in rows.into_iter().enumerate() {
+                    out.extend_from_slice(&fields.join(&b","[..]));
+                    if i + 1 < n || last_end {
+                        out.extend_from_slice(end);
+                    }
+                }
+                out
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Chunks on all cores, cut anywhere, read what one thread reads:
+        /// the same dataset, counts, first examples with their lines, and
+        /// the same first error in strict mode.
+        #[test]
+        fn chunks_read_what_one_thread_reads(
+            bytes in csv_file(),
+            block in 1usize..200,
+            chunk in 1usize..50,
+            strict in any::<bool>(),
+            mapped in 0..3usize,
+        ) {
+            // CooRTweet's columns; or a mapping with a platform per row and
+            // two layers, one of them not selected.
+            let (map, layers) = match mapped {
+                0 => (None, None),
+                1 => (Some("platform=content_id,url=object_id,hashtag=account_id"), None),
+                _ => (
+                    Some("platform=account_id,url=object_id,hashtag=content_id"),
+                    Some(lockstep_model::LayerSet::from_iter([Layer::Url])),
+                ),
+            };
+            let config = IngestConfig {
+                strict,
+                map: map.map(|m| m.parse().unwrap()),
+                layers,
+                ..IngestConfig::default()
+            };
+            let one = read_with(&bytes, &config, read_one_thread);
+            let chunked = read_with(&bytes, &config, |input, ctx| {
+                let csv = ChunkedCsv::open(input, "in.csv")?.with_sizes(block, chunk);
+                read_chunks(csv, ctx)
+            });
+            prop_assert_eq!(&one.0, &chunked.0);
+            prop_assert_eq!(&one.2, &chunked.2);
+            prop_assert_eq!(&one.3, &chunked.3);
+            prop_assert_eq!(&one.4, &chunked.4);
+            prop_assert!(one.1 == chunked.1, "datasets differ");
+        }
     }
 }

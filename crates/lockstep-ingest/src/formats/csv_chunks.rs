@@ -1,0 +1,407 @@
+//! A CSV input read on all cores, record for record what the `csv` crate's
+//! reader gives on one (`CsvInput::for_each`, the oracle of the property
+//! test in `shares_csv.rs`).
+//!
+//! The input is read in blocks cut after a line end; each block is cut into
+//! chunks at line ends, and each chunk is parsed on its own thread by the
+//! parser the `csv` crate uses (`csv_core`) into a dataset builder, report
+//! and skip log of its own, which are appended in input order: ids, counts,
+//! first examples and line numbers come out as one thread would give them.
+//! A line end inside a quoted field is not a record boundary, and a chunk
+//! cannot know whether it starts inside one; so each chunk parses on past
+//! its end to the end of the record there, and the next chunk counts only
+//! if it started exactly where that record ended. Otherwise it is parsed
+//! again from there, on one thread (rare: it takes a quoted line end at
+//! the cut). Reading the next block overlaps parsing this one.
+
+use crate::{IngestConfig, IngestError, ReadCtx};
+use csv_core::ReadRecordResult;
+use lockstep_model::{DatasetBuilder, FileReport, Layer, SkipLog};
+use rayon::prelude::*;
+use std::io::{BufRead, Read};
+
+/// Bytes read at a time. Large enough that a block gives every thread
+/// several chunks of a megabyte or so, small enough to keep two in memory.
+const BLOCK: usize = 8 << 20;
+
+/// Chunks per thread in a block, so that uneven chunks even out.
+const CHUNKS_PER_THREAD: usize = 4;
+
+/// What a row reader does with one record (its line is the file's).
+pub(crate) type RowFn<'f> =
+    dyn Fn(&csv::StringRecord, u64, &mut ReadCtx<'_>) -> Result<(), IngestError> + Sync + 'f;
+
+/// A CSV input past its header.
+pub(crate) struct ChunkedCsv<'r> {
+    input: &'r mut dyn BufRead,
+    /// Bytes read and not yet parsed, from a record boundary.
+    carry: Vec<u8>,
+    /// Line ends before `carry`'s first byte.
+    lines_before: u64,
+    eof: bool,
+    /// The column names, trimmed (a UTF-8 byte order mark dropped).
+    pub(crate) header: Vec<String>,
+    /// [`BLOCK`], and the smallest chunk: tests make them tiny, so that
+    /// small inputs are cut everywhere.
+    block: usize,
+    min_chunk: usize,
+}
+
+/// Where a record boundary follows the line end at `j`: after it, or at it
+/// when a carriage return ends the record (`csv_core` ends a record at the
+/// `\r` and skips the `\n` as the next record's leading empty line).
+fn boundary_at(buf: &[u8], j: usize) -> usize {
+    if j > 0 && buf[j - 1] == b'\r' {
+        j
+    } else {
+        j + 1
+    }
+}
+
+/// Reads up to `n` more bytes into `buf`; true at the end of the input.
+fn fill(input: &mut dyn BufRead, buf: &mut Vec<u8>, n: usize) -> std::io::Result<bool> {
+    let got = input.take(n as u64).read_to_end(buf)?;
+    Ok(got < n)
+}
+
+impl<'r> ChunkedCsv<'r> {
+    /// Reads the header (the `csv` crate's reader on its bytes, for the
+    /// same names and errors).
+    pub(crate) fn open(input: &'r mut dyn BufRead, file: &str) -> Result<Self, IngestError> {
+        let io = |source| IngestError::Io { file: file.to_string(), source };
+        let mut buf = Vec::new();
+        let mut eof = false;
+        let header_end = loop {
+            let more = BLOCK.max(buf.len());
+            eof = eof || fill(input, &mut buf, more).map_err(io)?;
+            if let Some(end) = header_end(&buf, eof) {
+                break end;
+            }
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(&buf[..header_end]);
+        let header = reader
+            .headers()
+            .map_err(|e| super::csv_error(file, e))?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
+        let lines_before = memchr::memchr_iter(b'\n', &buf[..header_end]).count() as u64;
+        buf.drain(..header_end);
+        Ok(ChunkedCsv {
+            input,
+            carry: buf,
+            lines_before,
+            eof,
+            header,
+            block: BLOCK,
+            min_chunk: 1 << 16,
+        })
+    }
+
+    /// Reads in blocks of `block` bytes and chunks of at least `min_chunk`.
+    #[cfg(test)]
+    pub(crate) fn with_sizes(mut self, block: usize, min_chunk: usize) -> Self {
+        (self.block, self.min_chunk) = (block, min_chunk);
+        self
+    }
+
+    /// Calls `row` on each well-formed record with its line number, on
+    /// every core; broken records (bad UTF-8, wrong field count) are
+    /// skipped through the chunk's context. Everything a chunk counted is
+    /// added to `ctx` in input order.
+    pub(crate) fn for_each(
+        mut self,
+        ctx: &mut ReadCtx<'_>,
+        row: &RowFn<'_>,
+    ) -> Result<(), IngestError> {
+        let (file, format) = (ctx.report.path.clone(), ctx.report.format.clone());
+        let io = |source| IngestError::Io { file: file.clone(), source };
+        let width = self.header.len();
+        let chunks_per_block = rayon::current_num_threads() * CHUNKS_PER_THREAD;
+        let mut next = Vec::new();
+        loop {
+            if !self.eof && self.carry.len() < self.block {
+                let want = self.block - self.carry.len();
+                self.eof = fill(self.input, &mut self.carry, want).map_err(io)?;
+            }
+            // The block ends at the last record boundary read (all of it at
+            // the end of the input).
+            let end = if self.eof {
+                self.carry.len()
+            } else {
+                match memchr::memrchr(b'\n', &self.carry) {
+                    Some(j) => boundary_at(&self.carry, j),
+                    None => {
+                        // One record longer than a block: read on.
+                        self.eof = fill(self.input, &mut self.carry, self.block).map_err(io)?;
+                        continue;
+                    }
+                }
+            };
+            if end == 0 && self.eof {
+                break;
+            }
+            let block = &self.carry[..end];
+            let cuts = cuts(block, chunks_per_block, self.min_chunk);
+            let parse = Parse {
+                block,
+                eof: self.eof,
+                width,
+                header: &self.header,
+                row,
+                config: ctx.config,
+                path: &file,
+                format: &format,
+            };
+            // Parse this block while the next one is read.
+            let mut parsed = None;
+            let mut read_next = Ok(self.eof);
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| {
+                    parsed = Some(
+                        cuts.par_windows(2)
+                            .map(|w| parse.chunk(w[0], w[1]))
+                            .collect::<Vec<Chunk>>(),
+                    );
+                });
+                if !self.eof {
+                    read_next = fill(self.input, &mut next, self.block);
+                }
+            });
+            let parsed = parsed.expect("the block was parsed");
+            let read_eof = read_next.map_err(io)?;
+            let mut at = 0;
+            for (w, chunk) in cuts.windows(2).zip(parsed) {
+                if at >= w[1] {
+                    continue; // inside a record the chunk before ended
+                }
+                let chunk = if chunk.start == at { chunk } else { parse.chunk(at, w[1]) };
+                let (complete, newlines) = (chunk.complete, chunk.newlines);
+                at = chunk.next;
+                chunk.append_to(ctx, self.lines_before)?;
+                self.lines_before += newlines;
+                if !complete {
+                    break; // a record runs past the block: read on
+                }
+            }
+            (ctx.progress)(ctx.report.records_read);
+            self.carry.drain(..at);
+            self.carry.append(&mut next);
+            self.eof = read_eof;
+            if self.eof && self.carry.is_empty() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where the header record ends in `buf` (None: read on).
+fn header_end(buf: &[u8], eof: bool) -> Option<usize> {
+    let mut core = csv_core::Reader::new();
+    let (mut out, mut ends) = (vec![0u8; 1 << 10], vec![0usize; 64]);
+    let (mut pos, mut nout, mut nend) = (0, 0, 0);
+    loop {
+        let (res, i, o, e) = core.read_record(&buf[pos..], &mut out[nout..], &mut ends[nend..]);
+        pos += i;
+        nout += o;
+        nend += e;
+        match res {
+            ReadRecordResult::Record => return Some(pos),
+            ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+            ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            // The csv crate's reader reads the header from all there is.
+            _ if eof => return Some(buf.len()),
+            _ => return None,
+        }
+    }
+}
+
+/// Chunk boundaries of `block`: about `n` chunks, each ending at a line
+/// end (a record boundary unless the line end is quoted), from 0 to the
+/// block's length.
+fn cuts(block: &[u8], n: usize, min_chunk: usize) -> Vec<usize> {
+    let step = (block.len() / n.max(1)).max(min_chunk);
+    let mut out = vec![0];
+    let mut from = step;
+    while from < block.len() {
+        match memchr::memchr(b'\n', &block[from..]) {
+            Some(i) => {
+                let cut = boundary_at(block, from + i);
+                if cut >= block.len() {
+                    break;
+                }
+                if cut > *out.last().expect("a first cut") {
+                    out.push(cut);
+                }
+                from += i + 1 + step;
+            }
+            None => break,
+        }
+    }
+    out.push(block.len());
+    out
+}
+
+/// What parsing one chunk needs.
+struct Parse<'a, 'f> {
+    block: &'a [u8],
+    /// Whether the block ends the input (its end ends the last record).
+    eof: bool,
+    width: usize,
+    header: &'a [String],
+    row: &'a RowFn<'f>,
+    config: &'a IngestConfig,
+    /// The input's name and format, for the chunks' reports.
+    path: &'a str,
+    format: &'a str,
+}
+
+/// What a chunk read, to be appended in input order.
+struct Chunk {
+    /// Where it started, and where the record after its last one starts.
+    start: usize,
+    next: usize,
+    /// Line ends between `start` and `next`.
+    newlines: u64,
+    /// False when its last record runs past the block's end.
+    complete: bool,
+    builder: DatasetBuilder,
+    report: FileReport,
+    skips: SkipLog,
+    unselected: [u64; Layer::ALL.len()],
+    empty: [u64; Layer::ALL.len()],
+    /// The first error (strict mode), with its line in the chunk.
+    error: Option<IngestError>,
+}
+
+impl Chunk {
+    /// Adds what the chunk read to `ctx`, its lines offset by the line ends
+    /// before it.
+    fn append_to(self, ctx: &mut ReadCtx<'_>, lines_before: u64) -> Result<(), IngestError> {
+        ctx.builder.append(self.builder);
+        ctx.report.absorb(self.report);
+        let mut skips = self.skips;
+        for e in &mut skips.examples {
+            e.line += lines_before;
+        }
+        ctx.skips.append(skips);
+        for (to, from) in ctx.unselected.iter_mut().zip(self.unselected) {
+            *to += from;
+        }
+        for (to, from) in ctx.empty.iter_mut().zip(self.empty) {
+            *to += from;
+        }
+        match self.error {
+            Some(IngestError::BadRecord { file, line, field, message }) => {
+                Err(IngestError::BadRecord { file, line: line + lines_before, field, message })
+            }
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Parse<'_, '_> {
+    /// Parses the records that start in `start..stop` (the last may run
+    /// past `stop`), `start` taken as a record boundary.
+    fn chunk(&self, start: usize, stop: usize) -> Chunk {
+        let mut builder = DatasetBuilder::default();
+        let mut report = FileReport::new(self.path, self.format);
+        let mut skips = SkipLog::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut ctx = ReadCtx {
+            builder: &mut builder,
+            report: &mut report,
+            skips: &mut skips,
+            config: self.config,
+            progress: &|_| {},
+            unselected: [0; Layer::ALL.len()],
+            empty: [0; Layer::ALL.len()],
+            seen: &mut seen,
+        };
+        let (next, newlines, complete, error) = self.records(start, stop, &mut ctx);
+        let (unselected, empty) = (ctx.unselected, ctx.empty);
+        Chunk { start, next, newlines, complete, builder, report, skips, unselected, empty, error }
+    }
+
+    /// The record loop of [`Parse::chunk`]: where the next record starts,
+    /// the line ends before it, whether the last record ended in the
+    /// block, and the first error.
+    fn records(
+        &self,
+        start: usize,
+        stop: usize,
+        ctx: &mut ReadCtx<'_>,
+    ) -> (usize, u64, bool, Option<IngestError>) {
+        let input = &self.block[start..];
+        let mut core = csv_core::Reader::new();
+        // A fresh parser drops a byte order mark at its start, which only
+        // the file's start may have: one empty line read first makes it
+        // past its start, and the line count starts again.
+        let _ = core.read_record(b"\n", &mut [0u8; 1], &mut [0usize; 1]);
+        core.set_line(1);
+        let (mut fields, mut ends) = (vec![0u8; 1 << 10], vec![0usize; 64]);
+        let mut record = csv::ByteRecord::new();
+        let mut pos = 0;
+        loop {
+            let (record_start, line) = (pos, core.line());
+            if start + record_start >= stop {
+                return (start + record_start, line - 1, true, None);
+            }
+            let (mut nout, mut nend) = (0, 0);
+            let ended = loop {
+                let rest = &input[pos..];
+                if rest.is_empty() && !self.eof {
+                    return (start + record_start, line - 1, false, None);
+                }
+                let (res, i, o, e) = core.read_record(rest, &mut fields[nout..], &mut ends[nend..]);
+                pos += i;
+                nout += o;
+                nend += e;
+                match res {
+                    ReadRecordResult::InputEmpty => {}
+                    ReadRecordResult::OutputFull => fields.resize(fields.len() * 2, 0),
+                    ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+                    ReadRecordResult::Record => break false,
+                    ReadRecordResult::End => break true,
+                }
+            };
+            if ended {
+                return (start + pos, core.line() - 1, true, None);
+            }
+            record.clear();
+            let mut from = 0;
+            for &to in &ends[..nend] {
+                record.push_field(&fields[from..to]);
+                from = to;
+            }
+            ctx.report.records_read += 1;
+            let result = match csv::StringRecord::from_byte_record(record) {
+                Ok(r) => {
+                    let result = if r.len() != self.width {
+                        let detail = format!("{} fields, the header has {}", r.len(), self.width);
+                        ctx.skip(line, "*", "wrong number of fields", detail)
+                    } else {
+                        (self.row)(&r, line, ctx)
+                    };
+                    record = r.into_byte_record();
+                    result
+                }
+                Err(e) => {
+                    let err = e.utf8_error();
+                    let field = self.header.get(err.field()).cloned().unwrap_or_default();
+                    let result = ctx.skip(line, &field, "invalid UTF-8", err.to_string());
+                    record = e.into_byte_record();
+                    result
+                }
+            };
+            if let Err(e) = result {
+                return (start + pos, core.line() - 1, true, Some(e));
+            }
+        }
+    }
+}
