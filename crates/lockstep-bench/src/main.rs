@@ -14,9 +14,11 @@
 //! against the bounded engine within each budget, and `-- --floor FILE`
 //! reading a CSV against the machine's floor for it (`floor.rs`), and
 //! `-- --stages FILE [RUNS]` a whole default `detect` run through the
-//! pipeline, stage by stage (`stages.rs`).
+//! pipeline, stage by stage (`stages.rs`), and `-- --encode FILE` the
+//! dictionary encoding of a CSV's id columns alone (`encode.rs`).
 
 mod dataset;
+mod encode;
 mod floor;
 mod formats;
 mod memory;
@@ -177,6 +179,10 @@ fn main() {
             std::path::Path::new(&args[1]),
             args.get(2).map_or(3, |n| n.parse().expect("id columns")),
         );
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--encode") {
+        encode::run(std::path::Path::new(&args[1]));
         return;
     }
     if args.first().map(String::as_str) == Some("--stages") {

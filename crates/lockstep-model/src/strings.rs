@@ -1,6 +1,6 @@
 use crate::{Column, ColumnWriter};
 use rayon::prelude::*;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 /// Strings stored back to back in one buffer, addressed by dense `u32`
 /// indices. Used for a column of raw values during ingest and for the
@@ -119,74 +119,172 @@ impl Strings {
     /// Dictionary-encodes the column: returns one code per string, codes
     /// dense and numbered in order of first appearance, and the distinct
     /// strings in code order. Equal to interning the strings one by one
-    /// (the property test checks it), but without one random probe of a
-    /// growing hash table per string: hashes are computed and sorted in
-    /// parallel, the smallest row of each hash is the candidate first
-    /// occurrence, and one pass in row order confirms each string against
-    /// its candidate (popular strings' first rows stay in cache). Strings
-    /// whose hashes collide are told apart by comparison, so the result is
-    /// exact.
+    /// (the property test checks it), on every core and without one random
+    /// probe of a table of every string per row: strings are hashed in
+    /// parallel and their (hash, row) pairs split by hash into partitions,
+    /// each in row order; each partition finds the first row of each of
+    /// its strings in a hash table of its own, small enough for the cache;
+    /// back in row order, the first rows number the codes. Strings are
+    /// compared only where their hashes are equal, so the result is exact
+    /// whatever the hash.
     pub fn encode(&self) -> (Vec<u32>, Strings) {
-        self.encode_with(|s| {
-            let mut h = DefaultHasher::new();
-            s.hash(&mut h);
-            h.finish()
-        })
+        let state = foldhash::fast::FixedState::with_seed(0x6c6f_636b_7374_6570);
+        self.encode_with(|s| state.hash_one(s))
     }
 
     /// [`Strings::encode`] with a given hash function (tests use a weak one
     /// to make collisions common).
     fn encode_with(&self, hash: impl Fn(&str) -> u64 + Sync) -> (Vec<u32>, Strings) {
+        /// Partitions, by the hash's top bits.
+        const PART_BITS: u32 = 6;
+        const PARTS: usize = 1 << PART_BITS;
+        /// Rows per block of the partitioning.
+        const BLOCK: usize = 1 << 16;
         let n = self.len();
         // Rows repeat the row before them in runs (the account and post id
-        // of every action of one post): only the first row of each run is
-        // hashed and sorted, which shrinks the sort several times.
+        // of every action of one post): only the first row of each run,
+        // its head, is hashed and looked up.
         let heads: Vec<u32> = (0..n as u32)
             .into_par_iter()
             .filter(|&i| i == 0 || self.resolve(i) != self.resolve(i - 1))
             .collect();
-        let h = heads.len();
-        let mut keyed: Vec<(u64, u32)> =
-            (0..h).into_par_iter().map(|k| (hash(self.resolve(heads[k])), k as u32)).collect();
-        keyed.par_sort_unstable();
-        // Per run: the first run with its hash (the candidate first
-        // occurrence of its string).
-        let mut candidate = vec![0u32; h];
-        let mut first_of_run = 0;
-        for k in 0..h {
-            if k == 0 || keyed[k].0 != keyed[k - 1].0 {
-                first_of_run = keyed[k].1;
-            }
-            candidate[keyed[k].1 as usize] = first_of_run;
-        }
-        drop(keyed);
-        // First runs of the other strings that share a candidate's hash.
-        let mut collided: std::collections::HashMap<u32, Vec<u32>> = Default::default();
-        let mut head_codes = vec![0u32; h];
-        let mut dict = Strings::default();
-        for k in 0..h {
-            let c = candidate[k];
-            let s = self.resolve(heads[k]);
-            let first = if c as usize == k || self.resolve(heads[c as usize]) == s {
+        let head = |k: u32| self.resolve(heads[k as usize]);
+        let hashes: Vec<u64> = heads.par_iter().map(|&i| hash(self.resolve(i))).collect();
+        let part = |x: u64| (x >> (64 - PART_BITS)) as usize;
+        let counts: Vec<[usize; PARTS]> = hashes
+            .par_chunks(BLOCK)
+            .map(|block| {
+                let mut c = [0; PARTS];
+                for &x in block {
+                    c[part(x)] += 1;
+                }
                 c
-            } else {
-                let others = collided.entry(c).or_default();
-                match others.iter().find(|&&f| self.resolve(heads[f as usize]) == s) {
-                    Some(&f) => f,
+            })
+            .collect();
+        // (hash, head) partition by partition, each block's in order within.
+        let mut parted = vec![(0u64, 0u32); hashes.len()];
+        let mut sizes = [0usize; PARTS];
+        {
+            let mut per_block: Vec<Vec<&mut [(u64, u32)]>> =
+                counts.iter().map(|_| Vec::with_capacity(PARTS)).collect();
+            let mut rest: &mut [(u64, u32)] = &mut parted;
+            for (p, size) in sizes.iter_mut().enumerate() {
+                for (b, c) in counts.iter().enumerate() {
+                    let (slice, r) = std::mem::take(&mut rest).split_at_mut(c[p]);
+                    per_block[b].push(slice);
+                    rest = r;
+                    *size += c[p];
+                }
+            }
+            per_block.into_par_iter().zip(hashes.par_chunks(BLOCK)).enumerate().for_each(
+                |(b, (mut outs, block))| {
+                    let mut at = [0usize; PARTS];
+                    for (j, &x) in block.iter().enumerate() {
+                        let p = part(x);
+                        outs[p][at[p]] = (x, (b * BLOCK + j) as u32);
+                        at[p] += 1;
+                    }
+                },
+            );
+        }
+        // Each head's first head with the same string, in `parted`'s order.
+        let mut first = vec![0u32; hashes.len()];
+        let mut bounds = vec![0];
+        for s in sizes {
+            bounds.push(bounds.last().copied().unwrap_or(0) + s);
+        }
+        let mut outs: Vec<&mut [u32]> = Vec::with_capacity(PARTS);
+        let mut rest: &mut [u32] = &mut first;
+        for s in sizes {
+            let (slice, r) = std::mem::take(&mut rest).split_at_mut(s);
+            outs.push(slice);
+            rest = r;
+        }
+        outs.into_par_iter().enumerate().for_each(|(p, out)| {
+            let part = &parted[bounds[p]..bounds[p + 1]];
+            let mut table = hashbrown::HashTable::<u32>::with_capacity(part.len() / 2);
+            for (i, &(x, k)) in part.iter().enumerate() {
+                let same = |j: &u32| {
+                    let (y, f) = part[*j as usize];
+                    y == x && head(f) == head(k)
+                };
+                out[i] = match table.find(x, same) {
+                    Some(&j) => part[j as usize].1,
                     None => {
-                        others.push(k as u32);
-                        k as u32
+                        table.insert_unique(x, i as u32, |j| part[*j as usize].0);
+                        k
+                    }
+                };
+            }
+        });
+        // Back in head order, block by block: a block's heads of partition
+        // `p` are read in order from where that block's part of `p` starts.
+        let mut start = vec![[0usize; PARTS]; counts.len()];
+        for p in 0..PARTS {
+            let mut at = bounds[p];
+            for (b, c) in counts.iter().enumerate() {
+                start[b][p] = at;
+                at += c[p];
+            }
+        }
+        let mut first_of = vec![0u32; hashes.len()];
+        first_of.par_chunks_mut(BLOCK).zip(hashes.par_chunks(BLOCK)).enumerate().for_each(
+            |(b, (out, block))| {
+                let mut at = start[b];
+                for (f, &x) in out.iter_mut().zip(block) {
+                    let p = part(x);
+                    *f = first[at[p]];
+                    at[p] += 1;
+                }
+            },
+        );
+        drop((parted, first, hashes));
+        // Codes number the heads that are their string's first, in order.
+        let is_first = |k: usize| first_of[k] as usize == k;
+        let counts: Vec<u32> = (0..first_of.len())
+            .into_par_iter()
+            .step_by(BLOCK)
+            .map(|b| (b..(b + BLOCK).min(first_of.len())).filter(|&k| is_first(k)).count() as u32)
+            .collect();
+        let mut code_at = vec![0u32; first_of.len()];
+        let mut next = 0;
+        let blocks: Vec<(&mut [u32], u32)> = code_at
+            .chunks_mut(BLOCK)
+            .zip(&counts)
+            .map(|(out, &c)| {
+                next += c;
+                (out, next - c)
+            })
+            .collect();
+        let dicts: Vec<Strings> = blocks
+            .into_par_iter()
+            .enumerate()
+            .map(|(b, (out, mut code))| {
+                let mut dict = Strings::default();
+                for (j, slot) in out.iter_mut().enumerate() {
+                    let k = b * BLOCK + j;
+                    if is_first(k) {
+                        *slot = code;
+                        code += 1;
+                        dict.push(head(k as u32));
                     }
                 }
-            };
-            head_codes[k] =
-                if first as usize == k { dict.push(s) } else { head_codes[first as usize] };
+                dict
+            })
+            .collect();
+        let mut dict = Strings::default();
+        for d in &dicts {
+            dict.append(d);
         }
-        let mut codes = Vec::with_capacity(n);
-        for (k, &start) in heads.iter().enumerate() {
-            let end = heads.get(k + 1).map_or(n, |&e| e as usize);
-            codes.extend(std::iter::repeat_n(head_codes[k], end - start as usize));
-        }
+        let head_codes: Vec<u32> = first_of.par_iter().map(|&f| code_at[f as usize]).collect();
+        let codes: Vec<u32> = heads
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(k, &start)| {
+                let end = heads.get(k + 1).map_or(n, |&e| e as usize);
+                std::iter::repeat_n(head_codes[k], end - start as usize)
+            })
+            .collect();
         (codes, dict)
     }
 }
