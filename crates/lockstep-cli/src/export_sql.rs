@@ -21,14 +21,14 @@ pub fn run(a: ExportSqlArgs) -> anyhow::Result<ExitStatus> {
         std::fs::canonicalize(&a.dataset).with_context(|| format!("`{}`", a.dataset.display()))?;
     let results =
         std::path::absolute(&a.results).with_context(|| format!("`{}`", a.results.display()))?;
-    let params = lockstep_store::sql::SqlParams {
+    let params = lockstep_scale::duckdb::SqlParams {
         window_us: seconds_to_us("--window", a.window)?,
         fast_window_us: a.fast_window.map(|f| seconds_to_us("--fast-window", f)).transpose()?,
         min_participation: a.min_participation,
         keep_loops: a.keep_loops,
         dedup: a.dedup,
     };
-    let sql = lockstep_store::sql::coaction_sql(
+    let sql = lockstep_scale::duckdb::coaction_sql(
         &dataset.to_string_lossy(),
         &results.to_string_lossy(),
         &params,

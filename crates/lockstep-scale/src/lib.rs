@@ -1,6 +1,7 @@
-//! lockstep's co-action window stage on another engine. With the
-//! `datafusion` feature, [`window_pairs`] runs the join of `lockstep
-//! export-sql`'s plan (docs/scaling.md) on Apache DataFusion over a
+//! lockstep's co-action window stage on other engines, stated once in
+//! [`plan`]: [`duckdb`] writes it as a DuckDB script (`lockstep
+//! export-sql`, docs/scaling.md), and with the `datafusion` feature,
+//! [`window_pairs`] runs it on Apache DataFusion over a
 //! dataset's `actions.parquet`: duplicates, the participation prefilter,
 //! and the pairs of actions on one object within the window, keyed on
 //! `(object, time bucket)` so that a viral object is joined bucket by
@@ -15,6 +16,9 @@
 #![warn(missing_docs)]
 
 use std::path::Path;
+
+pub mod duckdb;
+pub mod plan;
 
 use lockstep_detect::co_action::WindowPairs;
 use lockstep_detect::{DetectConfig, Semantics};
@@ -117,72 +121,6 @@ fn supported(cfg: &DetectConfig) -> Result<(), ScaleError> {
     Ok(())
 }
 
-/// The SQL of each step, as DataFusion runs it.
-pub mod plan {
-    use lockstep_detect::DetectConfig;
-
-    /// Actions with time as integer microseconds.
-    pub const ACTIONS: &str = "SELECT action_id, account_id, object_id, content_id, \
-        CAST(time_us AS BIGINT) AS t, self_ref FROM actions";
-
-    /// Exact duplicates after their first, by input order.
-    pub const DEDUP: &str =
-        "SELECT a.action_id, a.account_id, a.object_id, a.content_id, a.t, a.self_ref \
-        FROM all_actions a JOIN (SELECT min(action_id) AS first FROM all_actions \
-        GROUP BY object_id, account_id, content_id, t) f ON a.action_id = f.first";
-
-    /// Accounts on too few distinct objects dropped.
-    pub fn participating(min: u32) -> String {
-        format!(
-            "SELECT k.* FROM kept k JOIN (SELECT account_id FROM kept GROUP BY account_id \
-             HAVING count(DISTINCT object_id) >= {min}) p ON k.account_id = p.account_id"
-        )
-    }
-
-    /// Each action's bucket. Integer division truncates toward zero, which
-    /// makes the bucket around 0 wider than the window; a pair within the
-    /// window still falls in one bucket or two neighbours, which is all
-    /// the join needs.
-    pub fn bucketed(window_us: i64) -> String {
-        format!("SELECT *, t / {} AS bucket FROM participating", window_us.max(1))
-    }
-
-    /// The pairs within the window, loops flagged. Each action meets its
-    /// own bucket and the next: two copies of the table, one with the
-    /// bucket shifted (a `UNION ALL`, which a distributed plan ships as
-    /// easily as a scan).
-    pub fn pairs(cfg: &DetectConfig) -> String {
-        format!(
-            "SELECT x.action_id AS older, y.action_id AS newer, \
-             (x.account_id = y.account_id OR x.content_id = y.content_id OR x.self_ref OR y.self_ref) AS is_loop \
-             FROM (SELECT action_id, account_id, object_id, content_id, t, self_ref, bucket AS join_bucket FROM bucketed \
-                   UNION ALL \
-                   SELECT action_id, account_id, object_id, content_id, t, self_ref, bucket + 1 AS join_bucket FROM bucketed) x \
-             JOIN bucketed y ON y.object_id = x.object_id AND y.bucket = x.join_bucket \
-             WHERE (x.t < y.t OR (x.t = y.t AND x.action_id < y.action_id)) AND y.t - x.t <= {}",
-            cfg.window_us
-        )
-    }
-
-    /// Every step before the pairs as one `WITH` clause (tables
-    /// `all_actions`, `kept`, `participating`, `bucketed`), for an engine
-    /// that runs each query from the Parquet file rather than keeping
-    /// tables between queries.
-    pub fn steps(cfg: &DetectConfig) -> String {
-        let kept = if cfg.dedup { DEDUP.to_string() } else { "SELECT * FROM all_actions".into() };
-        let participating = if cfg.min_participation > 1 {
-            participating(cfg.min_participation)
-        } else {
-            "SELECT * FROM kept".into()
-        };
-        format!(
-            "WITH all_actions AS ({ACTIONS}), kept AS ({kept}), participating AS ({participating}), \
-             bucketed AS ({}) ",
-            bucketed(cfg.window_us)
-        )
-    }
-}
-
 /// The window stage over the dataset in `dir`, on `engine`.
 pub fn window_pairs(
     dir: &Path,
@@ -239,7 +177,7 @@ fn ballista(_: &Path, _: &DetectConfig, _: &str) -> Result<WindowPairs, ScaleErr
 
 #[cfg(feature = "datafusion")]
 mod engine {
-    use super::plan;
+    use super::plan::{self, Dialect};
     use datafusion::arrow::array::{Array, AsArray, RecordBatch};
     use datafusion::arrow::datatypes::Int64Type;
     use datafusion::error::Result;
@@ -247,6 +185,25 @@ mod engine {
     use lockstep_detect::co_action::WindowPairs;
     use lockstep_detect::DetectConfig;
     use std::path::Path;
+
+    /// Every step before the pairs as one `WITH` clause (tables `all_actions`,
+    /// `kept`, `participating`, `bucketed`), for an engine that runs each
+    /// query from the Parquet file rather than keeping tables between queries.
+    #[cfg(feature = "ballista")]
+    fn steps(cfg: &DetectConfig) -> String {
+        format!(
+            "WITH all_actions AS ({}), kept AS ({}), participating AS ({}), bucketed AS ({}) ",
+            plan::actions(Dialect::DataFusion, "actions"),
+            plan::kept(cfg.dedup, "all_actions"),
+            plan::participating(cfg.min_participation, "kept"),
+            plan::bucketed(Dialect::DataFusion, cfg.window_us, "participating"),
+        )
+    }
+
+    /// The pairs of `bucketed`, loops flagged for the native engine to count.
+    fn pairs(cfg: &DetectConfig) -> String {
+        plan::pairs(&plan::native_pair(), cfg.window_us, "bucketed", false)
+    }
 
     async fn register(ctx: &SessionContext, dir: &Path) -> Result<()> {
         // Absolute: a cluster's executors resolve the path themselves.
@@ -294,21 +251,16 @@ mod engine {
             SessionContext::new_with_config(SessionConfig::new().with_target_partitions(threads));
         register(&ctx, dir).await?;
         let mut out = WindowPairs::default();
-        let all = materialize(&ctx, "all_actions", plan::ACTIONS).await?;
-        let kept = if cfg.dedup {
-            materialize(&ctx, "kept", plan::DEDUP).await?
-        } else {
-            materialize(&ctx, "kept", "SELECT * FROM all_actions").await?
-        };
+        let actions = plan::actions(Dialect::DataFusion, "actions");
+        let all = materialize(&ctx, "all_actions", &actions).await?;
+        let kept = materialize(&ctx, "kept", &plan::kept(cfg.dedup, "all_actions")).await?;
         out.duplicates_dropped = all - kept;
-        let part = if cfg.min_participation > 1 {
-            materialize(&ctx, "participating", &plan::participating(cfg.min_participation)).await?
-        } else {
-            materialize(&ctx, "participating", "SELECT * FROM kept").await?
-        };
+        let participating = plan::participating(cfg.min_participation, "kept");
+        let part = materialize(&ctx, "participating", &participating).await?;
         out.prefiltered_out = kept - part;
-        materialize(&ctx, "bucketed", &plan::bucketed(cfg.window_us)).await?;
-        take_pairs(&ctx.sql(&plan::pairs(cfg)).await?.collect().await?, cfg, &mut out);
+        let bucketed = plan::bucketed(Dialect::DataFusion, cfg.window_us, "participating");
+        materialize(&ctx, "bucketed", &bucketed).await?;
+        take_pairs(&ctx.sql(&pairs(cfg)).await?.collect().await?, cfg, &mut out);
         Ok(out)
     }
 
@@ -324,7 +276,7 @@ mod engine {
         use ballista::prelude::SessionContextExt;
         let ctx = SessionContext::remote(&format!("df://{scheduler}")).await?;
         register(&ctx, dir).await?;
-        let steps = plan::steps(cfg);
+        let steps = steps(cfg);
         let count = |table: &'static str| {
             let sql = format!("{steps}SELECT count(*) AS n FROM {table}");
             let ctx = &ctx;
@@ -345,7 +297,7 @@ mod engine {
         out.duplicates_dropped = all - kept;
         let part = if cfg.min_participation > 1 { count("participating").await? } else { kept };
         out.prefiltered_out = kept - part;
-        let pairs = format!("{steps}{}", plan::pairs(cfg));
+        let pairs = format!("{steps}{}", pairs(cfg));
         take_pairs(&ctx.sql(&pairs).await?.collect().await?, cfg, &mut out);
         Ok(out)
     }

@@ -22,7 +22,6 @@ mod columns;
 mod error;
 mod manifest;
 mod read;
-pub mod sql;
 mod write;
 
 pub use error::StoreError;

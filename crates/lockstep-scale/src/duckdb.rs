@@ -4,17 +4,22 @@
 //! edges it writes are lockstep's edges; `scripts/sql_equivalence.py`
 //! checks that on DuckDB.
 //!
-//! The pair join keys on the time bucket as well as the object: `bucket =
-//! floor(t / window)`, and each action meets the same object's actions in
-//! its own bucket and the next, so that a viral object is joined bucket by
-//! bucket, never as a cross product of all its actions.
+//! Its window stage is [`crate::plan`]'s, rendered in DuckDB's dialect.
 //!
 //! The script is DuckDB's dialect (`read_parquet`, `epoch_us`, `COPY`);
 //! for Spark SQL read the Parquet files as views and use `unix_micros`.
 //! One statement, the participation rule, is a fixed point: the script
 //! marks it, and a driver repeats it until it deletes no row.
 
+use crate::plan::{self, Dialect};
 use lockstep_model::Layer;
+
+/// What the script's pairs keep of each pair, for the participation rule,
+/// the edges and pairs.csv.
+const PAIR_COLUMNS: &str = "x.action_id AS older, y.action_id AS newer, \
+    x.account_id AS account_x, y.account_id AS account_y, \
+    x.object_id, x.layer, x.content_id AS content_x, y.content_id AS content_y, \
+    y.t - x.t AS delta_us";
 
 /// What the plan computes: the detect parameters it covers.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +51,6 @@ fn literal(s: &str) -> String {
 pub fn coaction_sql(dataset: &str, results: &str, p: &SqlParams) -> String {
     let table = |name: &str| literal(&format!("{}/{name}", dataset.trim_end_matches('/')));
     let out = |name: &str| literal(&format!("{}/{name}", results.trim_end_matches('/')));
-    let w = p.window_us.max(1);
     let mut s = String::new();
     s.push_str(&format!(
         "-- lockstep co-action plan (lockstep semantics), written by lockstep {}\n\
@@ -61,54 +65,34 @@ pub fn coaction_sql(dataset: &str, results: &str, p: &SqlParams) -> String {
         dataset,
         results,
     ));
+    let (w, min) = (p.window_us, p.min_participation.max(1));
     s.push_str(&format!(
         "-- 1. Actions, with time as integer microseconds.\n\
-         CREATE OR REPLACE TABLE ls_actions AS\n\
-         SELECT action_id, account_id, object_id, layer, content_id, epoch_us(time_us) AS t, self_ref\n\
-         FROM read_parquet({});\n\n",
-        table("actions.parquet")
+         CREATE OR REPLACE TABLE ls_actions AS\n{};\n\n",
+        plan::actions(Dialect::DuckDb, &format!("read_parquet({})", table("actions.parquet")))
     ));
-    s.push_str("-- 2. Exact duplicates (object, account, content, time) after their first.\n");
-    if p.dedup {
-        s.push_str(
-            "CREATE OR REPLACE TABLE ls_kept AS\n\
-             SELECT * FROM ls_actions\n\
-             QUALIFY row_number() OVER (PARTITION BY object_id, account_id, content_id, t ORDER BY action_id) = 1;\n\n",
-        );
-    } else {
-        s.push_str("CREATE OR REPLACE TABLE ls_kept AS SELECT * FROM ls_actions;\n\n");
-    }
-    s.push_str(
-        "-- 3. Accounts that act on fewer distinct objects than min_participation\n\
-         --    cannot take part; the time bucket of each action.\n",
-    );
-    let min = p.min_participation.max(1);
     s.push_str(&format!(
-        "CREATE OR REPLACE TABLE ls_bucketed AS\n\
-         SELECT k.*, CAST(floor(k.t / {w}) AS BIGINT) AS bucket\n\
-         FROM ls_kept k\n\
-         JOIN (SELECT account_id FROM ls_kept GROUP BY account_id HAVING count(DISTINCT object_id) >= {min}) USING (account_id);\n\n"
+        "-- 2. Exact duplicates (object, account, content, time) after their first{}.\n\
+         CREATE OR REPLACE TABLE ls_kept AS\n{};\n\n",
+        if p.dedup { "" } else { " (kept: no --dedup)" },
+        plan::kept(p.dedup, "ls_actions")
     ));
-    let loops = if p.keep_loops {
-        String::new()
-    } else {
-        "\n  AND x.account_id <> y.account_id AND x.content_id <> y.content_id\n  AND NOT x.self_ref AND NOT y.self_ref"
-            .to_string()
-    };
+    s.push_str(&format!(
+        "-- 3. Accounts that act on fewer distinct objects than min_participation\n\
+         --    cannot take part; the time bucket of each action, floor(t / window).\n\
+         CREATE OR REPLACE TABLE ls_participating AS\n{};\n\
+         CREATE OR REPLACE TABLE ls_bucketed AS\n{};\n\n",
+        plan::participating(min, "ls_kept"),
+        plan::bucketed(Dialect::DuckDb, w, "ls_participating")
+    ));
     s.push_str(&format!(
         "-- 4. Pairs: the same object, the newer action within the window of the\n\
-         --    older (ranked by time, then input order). The join keys on\n\
-         --    (object, bucket): each older action meets its own bucket and the next.\n\
-         CREATE OR REPLACE TABLE ls_pairs AS\n\
-         SELECT x.action_id AS older, y.action_id AS newer,\n\
-         \x20      x.account_id AS account_x, y.account_id AS account_y,\n\
-         \x20      x.object_id, x.layer, x.content_id AS content_x, y.content_id AS content_y,\n\
-         \x20      y.t - x.t AS delta_us\n\
-         FROM (SELECT b.*, b.bucket + d.step AS join_bucket FROM ls_bucketed b, (VALUES (0), (1)) AS d(step)) x\n\
-         JOIN ls_bucketed y ON y.object_id = x.object_id AND y.bucket = x.join_bucket\n\
-         WHERE (x.t < y.t OR (x.t = y.t AND x.action_id < y.action_id))\n\
-         \x20 AND y.t - x.t <= {}{loops};\n\n",
-        p.window_us
+         --    older (ranked by time, then input order), loops dropped{}. The\n\
+         --    join keys on (object, bucket): each older action meets its own\n\
+         --    bucket and the next.\n\
+         CREATE OR REPLACE TABLE ls_pairs AS\n{};\n\n",
+        if p.keep_loops { " (kept: --keep-loops)" } else { "" },
+        plan::pairs(PAIR_COLUMNS, w, "ls_bucketed", !p.keep_loops)
     ));
     if min > 1 {
         // An account's acts: its distinct objects and its distinct posts in
@@ -228,12 +212,12 @@ mod tests {
     fn the_plan_joins_on_object_and_bucket() {
         let sql = coaction_sql("/data/ds", "/data/out", &params(2));
         assert!(sql.contains("y.object_id = x.object_id AND y.bucket = x.join_bucket"));
-        assert!(sql.contains("floor(k.t / 60000000)"));
+        assert!(sql.contains("(t - (((t % 60000000) + 60000000) % 60000000)) // 60000000"));
         assert!(sql.contains("count(DISTINCT CASE WHEN delta_us <= 10000000 THEN object_id END)"));
         assert!(sql
             .contains("HAVING least(count(DISTINCT object_id), count(DISTINCT content_id)) >= 2"));
-        assert!(sql.contains("QUALIFY row_number()"));
-        assert!(sql.contains("AND NOT x.self_ref AND NOT y.self_ref"));
+        assert!(sql.contains("SELECT min(action_id) AS first FROM ls_actions"));
+        assert!(sql.contains(&format!("AND NOT {}", plan::LOOP)));
         assert_eq!(sql.matches(REPEAT_BEGIN).count(), 1);
         assert_eq!(sql.matches(REPEAT_END).count(), 1);
         assert!(sql.contains("read_parquet('/data/ds/actions.parquet')"));
