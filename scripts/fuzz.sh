@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../fuzz"
 secs="${1:-60}"
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 mkdir -p corpus/ingest corpus/timestamp
-find ../crates/lockstep-cli/tests/fixtures -type f -size -64k -exec cp {} corpus/ingest/ \;
+find ../crates/lockstep-cli/tests/fixtures ../crates/lockstep-ingest/tests/fixtures -type f -size -64k -exec cp {} corpus/ingest/ \;
 for target in ingest timestamp; do
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$secs" -max_len=8192
 done

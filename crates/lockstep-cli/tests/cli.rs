@@ -12,6 +12,11 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
 }
 
+/// A format's fixture: those belong to the readers' crate.
+fn reader_fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../lockstep-ingest/tests/fixtures").join(rel)
+}
+
 /// A real recorded API response; the corpus belongs to the readers.
 fn recorded(name: &str) -> String {
     let dir =
@@ -40,8 +45,13 @@ fn lockstep(args: &[&str]) -> Run {
         .expect("run lockstep");
     // Snapshots must not depend on where the checkout or the temp dir is.
     let fixtures = format!("{}/", fixture("").display()).replace("//", "/");
+    let readers = format!("{}/", reader_fixture("").display()).replace("//", "/");
     let scrub = |b: Vec<u8>| {
-        String::from_utf8(b).unwrap().replace(out.to_str().unwrap(), "{OUT}").replace(&fixtures, "")
+        String::from_utf8(b)
+            .unwrap()
+            .replace(out.to_str().unwrap(), "{OUT}")
+            .replace(&fixtures, "")
+            .replace(&readers, "")
     };
     Run {
         stdout: scrub(o.stdout),
@@ -286,7 +296,10 @@ fn mapped_layers_gzip_and_several_inputs() {
 
 #[test]
 fn io_archive_derives_every_layer() {
-    let r = detect("io-archive/tweets.csv", &[&KEEP_ALL[..], &["--window", "120"]].concat());
+    let tweets = reader_fixture("io-archive/tweets.csv");
+    let mut args = vec!["detect", tweets.to_str().unwrap(), "--out", "{OUT}"];
+    args.extend_from_slice(&[&KEEP_ALL[..], &["--window", "120"]].concat());
+    let r = lockstep(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     insta::assert_snapshot!("io_stdout", r.stdout);
     insta::assert_snapshot!("io_pairs", read(&r, "pairs.csv"));

@@ -7,15 +7,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn fixture(rel: &str) -> String {
-    let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel);
-    if own.exists() {
-        return own.display().to_string();
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../lockstep-cli/tests/fixtures")
-        .join(rel)
-        .display()
-        .to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel).display().to_string()
 }
 
 /// The canonical tables of one input as text: what the format derived.
@@ -93,9 +85,7 @@ fn canonical_of(rels: &[&str]) -> String {
     // Snapshots must not depend on where the checkout is (a Mastodon reply
     // outside the input is keyed by the input's path).
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/");
-    let cli = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lockstep-cli/tests/fixtures/");
     s.replace(&root.display().to_string(), "{FIXTURES}/")
-        .replace(&cli.display().to_string(), "{FIXTURES}/")
 }
 
 #[test]
