@@ -1207,4 +1207,27 @@ fn outputs_doc_names_every_column() {
         }
     }
     assert!(problems.is_empty(), "docs/outputs.md is stale:\n{}", problems.join("\n"));
+
+    // Every column the run folder's readers look up by name is one a
+    // writer writes: a renamed column fails here, not as a blank in a
+    // report or the UI.
+    let readers = [
+        "crates/lockstep-html/src/lib.rs",
+        "crates/lockstep-serve/src/run.rs",
+        "crates/lockstep-serve/src/api.rs",
+        "crates/lockstep-cli/src/evaluate.rs",
+    ];
+    let all: std::collections::BTreeSet<&String> = written.values().flatten().collect();
+    let mut looked_up = 0;
+    for file in readers {
+        let src = std::fs::read_to_string(root().join(file)).unwrap();
+        for call in ["col(\"", "need(\""] {
+            for piece in src.split(call).skip(1) {
+                let name = piece.split('"').next().unwrap_or_default().to_string();
+                looked_up += 1;
+                assert!(all.contains(&name), "{file} reads a column `{name}` that no run writes");
+            }
+        }
+    }
+    assert!(looked_up >= 20, "the readers' lookups were not found ({looked_up})");
 }
