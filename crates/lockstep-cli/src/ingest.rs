@@ -3,7 +3,7 @@ use crate::input::count;
 use crate::progress::Shown;
 use crate::ExitStatus;
 use anyhow::{bail, Context};
-use lockstep_pipeline::{Observer, Stage};
+use lockstep_pipeline::{Engine, Execution, Observer, Stage};
 use std::io::Write;
 
 pub fn run(a: IngestArgs) -> anyhow::Result<ExitStatus> {
@@ -12,6 +12,8 @@ pub fn run(a: IngestArgs) -> anyhow::Result<ExitStatus> {
     let inputs = lockstep_pipeline::input::resolve(&options, false)?;
     let mut config = lockstep_pipeline::input::ingest_config(&options)?;
     config.keep_text = true;
+    // Within the default memory limit, as `detect` reads.
+    let config = Execution::new(a.threads, None, None, Engine::Native).reading(&config);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads.unwrap_or(0))
         .build()

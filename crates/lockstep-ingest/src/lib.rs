@@ -52,6 +52,10 @@ pub struct IngestConfig {
     /// The Mastodon server whose API served the inputs (its ids are that
     /// server's), when no status of its own accounts says so.
     pub served_by: Option<String>,
+    /// Where the ids read go while they are encoded, when they take more
+    /// than a share of memory: see [`lockstep_model::RawSpill`]. Results do
+    /// not depend on it.
+    pub spill: Option<lockstep_model::RawSpill>,
 }
 
 /// What a format reader works with: where its actions go, and where its
@@ -298,7 +302,11 @@ pub fn ingest(
             size: Some(last.bytes),
         });
     }
-    Ok(Ingested { dataset: builder.finish(), files, skips })
+    let dataset = builder.finish_within(config.spill.as_ref()).map_err(|source| {
+        let dir = config.spill.as_ref().map(|s| s.parent.display().to_string());
+        IngestError::Io { file: dir.unwrap_or_default(), source }
+    })?;
+    Ok(Ingested { dataset, files, skips })
 }
 
 fn first_line(head: &[u8]) -> String {

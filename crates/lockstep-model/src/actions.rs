@@ -295,6 +295,28 @@ pub struct ActionInput<'a> {
     pub platform: &'a str,
 }
 
+/// Where a [`DatasetBuilder`] moves the ids it read before encoding them,
+/// and past what size: a read of 10^8 rows holds about 6 GB of raw ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawSpill {
+    /// Heap bytes past which the raw objects and content ids move.
+    pub past: u64,
+    /// The folder a fresh folder for the files is made in.
+    pub parent: std::path::PathBuf,
+}
+
+impl RawSpill {
+    /// A new, empty folder under `parent`, named for this process.
+    fn fresh_dir(&self) -> std::io::Result<std::path::PathBuf> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = self.parent.join(format!("lockstep-read-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir)
+    }
+}
+
 /// Builds a [`Dataset`] row by row. Accounts, objects and content ids are
 /// kept raw and dictionary-encoded in bulk by [`DatasetBuilder::finish`]
 /// (one random hash probe per row and column was most of ingest time at
@@ -441,7 +463,43 @@ impl DatasetBuilder {
     }
 
     /// The finished dataset.
-    pub fn finish(mut self) -> Dataset {
+    pub fn finish(self) -> Dataset {
+        self.finish_within(None).expect("nothing is written without a spill folder")
+    }
+
+    /// The finished dataset; with `spill`, the ids read (objects and content
+    /// ids, raw, before they are dictionary-encoded) move to files mapped
+    /// read-only when the builder holds more than `spill.past` bytes, so
+    /// that encoding the accounts does not hold all three in memory at once.
+    /// The same dataset either way.
+    pub fn finish_within(mut self, spill: Option<&RawSpill>) -> std::io::Result<Dataset> {
+        if let Some(spill) = spill.filter(|s| self.heap_bytes() > s.past) {
+            let dir = spill.fresh_dir()?;
+            let moved = self
+                .raw_objects
+                .spill_to(&dir, "objects")
+                .and_then(|()| self.raw_contents.spill_to(&dir, "contents"));
+            // The files are unlinked once mapped (or removed on error).
+            let _ = std::fs::remove_dir_all(&dir);
+            moved?;
+        }
+        Ok(self.encode())
+    }
+
+    /// Bytes held on the heap by what was read so far.
+    pub fn heap_bytes(&self) -> u64 {
+        let t = &self.ds.actions;
+        [&self.raw_accounts, &self.raw_objects, &self.raw_contents, &self.raw_texts]
+            .iter()
+            .map(|s| s.heap_bytes())
+            .sum::<u64>()
+            + (t.time_us.capacity() * 8
+                + t.layer.capacity()
+                + t.platform.capacity() * 2
+                + t.self_ref.capacity()) as u64
+    }
+
+    fn encode(mut self) -> Dataset {
         (self.ds.actions.account, self.ds.accounts) = self.raw_accounts.encode();
         drop(self.raw_accounts);
         if !self.meta_accounts.is_empty() {
@@ -557,6 +615,39 @@ mod tests {
                 }
             }
             proptest::prop_assert_eq!(full.finish().select_layers(layers), direct.finish());
+        }
+
+        /// Rows read into two builders and appended give the dataset of one
+        /// builder (ids, platforms, texts in input order); spilling the ids
+        /// read to mapped files before encoding gives it too.
+        #[test]
+        fn appended_and_spilled_builders_equal_one(
+            rows in proptest::collection::vec((0..4u8, 0..5u8, 0..11u8, 0..6u8, 0..3u8), 0..60),
+            cut in 0..60usize,
+        ) {
+            let platforms = ["", "twitter", "telegram"];
+            let mut one = DatasetBuilder::default();
+            let (mut first, mut second) = (DatasetBuilder::default(), DatasetBuilder::default());
+            let mut spilled = DatasetBuilder::default();
+            for (i, &(acc, obj, layer, content, platform)) in rows.iter().enumerate() {
+                let (account, object, content) = (format!("a{acc}"), format!("o{obj}"), format!("c{content}"));
+                let a = ActionInput { account: &account, object: &object, layer: Layer::ALL[layer as usize], content: &content, time_us: i64::from(obj), platform: platforms[platform as usize] };
+                let half = if i < cut { &mut first } else { &mut second };
+                for b in [&mut one, half, &mut spilled] {
+                    let row = b.push_action(a);
+                    if acc == 0 {
+                        b.set_post_text(row, &object);
+                    }
+                }
+            }
+            first.append(second);
+            let dir = std::env::temp_dir().join(format!("lockstep-spill-test-{}", std::process::id()));
+            let spill = RawSpill { past: 0, parent: dir.clone() };
+            let spilled = spilled.finish_within(Some(&spill)).unwrap();
+            let one = one.finish();
+            proptest::prop_assert_eq!(&first.finish(), &one);
+            proptest::prop_assert_eq!(&spilled, &one);
+            let _ = std::fs::remove_dir_all(&dir);
         }
     }
 

@@ -33,7 +33,7 @@ pub mod time;
 mod url;
 
 pub use accounts::{AccountField, AccountTable};
-pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder, NO_TEXT};
+pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder, RawSpill, NO_TEXT};
 pub use column::{Column, ColumnWriter, Plain};
 pub use interner::Interner;
 pub use layer::{Layer, LayerSet, ParseLayerError};

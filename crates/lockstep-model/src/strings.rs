@@ -148,8 +148,12 @@ impl Strings {
             .into_par_iter()
             .filter(|&i| i == 0 || self.resolve(i) != self.resolve(i - 1))
             .collect();
-        let head = |k: u32| self.resolve(heads[k as usize]);
-        let hashes: Vec<u64> = heads.par_iter().map(|&i| hash(self.resolve(i))).collect();
+        // Without runs every row is a head, and the list is not kept.
+        let heads = (heads.len() < n).then_some(heads);
+        let row_of = |k: u32| heads.as_ref().map_or(k, |h| h[k as usize]);
+        let head = |k: u32| self.resolve(row_of(k));
+        let h = heads.as_ref().map_or(n, Vec::len);
+        let hashes: Vec<u64> = (0..h as u32).into_par_iter().map(|k| hash(head(k))).collect();
         let part = |x: u64| (x >> (64 - PART_BITS)) as usize;
         let counts: Vec<[usize; PARTS]> = hashes
             .par_chunks(BLOCK)
@@ -161,13 +165,13 @@ impl Strings {
                 c
             })
             .collect();
-        // (hash, head) partition by partition, each block's in order within.
-        let mut parted = vec![(0u64, 0u32); hashes.len()];
+        // Heads partition by partition, each block's in order within.
+        let mut parted = vec![0u32; hashes.len()];
         let mut sizes = [0usize; PARTS];
         {
-            let mut per_block: Vec<Vec<&mut [(u64, u32)]>> =
+            let mut per_block: Vec<Vec<&mut [u32]>> =
                 counts.iter().map(|_| Vec::with_capacity(PARTS)).collect();
-            let mut rest: &mut [(u64, u32)] = &mut parted;
+            let mut rest: &mut [u32] = &mut parted;
             for (p, size) in sizes.iter_mut().enumerate() {
                 for (b, c) in counts.iter().enumerate() {
                     let (slice, r) = std::mem::take(&mut rest).split_at_mut(c[p]);
@@ -181,7 +185,7 @@ impl Strings {
                     let mut at = [0usize; PARTS];
                     for (j, &x) in block.iter().enumerate() {
                         let p = part(x);
-                        outs[p][at[p]] = (x, (b * BLOCK + j) as u32);
+                        outs[p][at[p]] = (b * BLOCK + j) as u32;
                         at[p] += 1;
                     }
                 },
@@ -202,16 +206,16 @@ impl Strings {
         }
         outs.into_par_iter().enumerate().for_each(|(p, out)| {
             let part = &parted[bounds[p]..bounds[p + 1]];
-            let mut table = hashbrown::HashTable::<u32>::with_capacity(part.len() / 2);
-            for (i, &(x, k)) in part.iter().enumerate() {
-                let same = |j: &u32| {
-                    let (y, f) = part[*j as usize];
-                    y == x && head(f) == head(k)
-                };
+            // Sized for every head, so that it never rehashes (a rehash
+            // reads the hashes at random).
+            let mut table = hashbrown::HashTable::<u32>::with_capacity(part.len());
+            for (i, &k) in part.iter().enumerate() {
+                let x = hashes[k as usize];
+                let same = |f: &u32| hashes[*f as usize] == x && head(*f) == head(k);
                 out[i] = match table.find(x, same) {
-                    Some(&j) => part[j as usize].1,
+                    Some(&f) => f,
                     None => {
-                        table.insert_unique(x, i as u32, |j| part[*j as usize].0);
+                        table.insert_unique(x, k, |f| hashes[*f as usize]);
                         k
                     }
                 };
@@ -277,6 +281,7 @@ impl Strings {
             dict.append(d);
         }
         let head_codes: Vec<u32> = first_of.par_iter().map(|&f| code_at[f as usize]).collect();
+        let Some(heads) = heads else { return (head_codes, dict) };
         let codes: Vec<u32> = heads
             .par_iter()
             .enumerate()

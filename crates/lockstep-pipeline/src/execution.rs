@@ -72,6 +72,17 @@ impl Execution {
         }
     }
 
+    /// `ingest` within this execution's memory: the ids read move to
+    /// mapped files in the spill folder while they are encoded, when the
+    /// dataset being read takes more than half of the limit.
+    pub fn reading(&self, ingest: &lockstep_ingest::IngestConfig) -> lockstep_ingest::IngestConfig {
+        let spill = self.memory_limit.map(|limit| lockstep_model::RawSpill {
+            past: limit / 2,
+            parent: self.spill_parent.clone(),
+        });
+        lockstep_ingest::IngestConfig { spill, ..ingest.clone() }
+    }
+
     /// The run's worker pool.
     pub fn pool(&self) -> Result<rayon::ThreadPool, crate::Error> {
         rayon::ThreadPoolBuilder::new().num_threads(self.threads).build().map_err(|e| {

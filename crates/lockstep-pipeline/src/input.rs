@@ -81,6 +81,7 @@ pub fn ingest_config(a: &InputOptions) -> Result<IngestConfig, Error> {
         keep_text: false,
         stated_times: a.stated_times,
         served_by: a.served_by.clone(),
+        spill: None,
     })
 }
 

@@ -58,7 +58,7 @@ pub fn run(
 pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result<Outcome, Error> {
     let mut clock = Clock::new(observer, Vec::new());
     clock.start(Stage::Reading);
-    let mut loaded = crate::input::read(&plan.inputs, &plan.ingest, observer)?;
+    let mut loaded = crate::input::read(&plan.inputs, &exec.reading(&plan.ingest), observer)?;
     let near = match &plan.near_text {
         None => None,
         Some(cfg) => {
