@@ -83,6 +83,41 @@ pub struct ReadCtx<'a> {
     pub seen: &'a mut std::collections::HashSet<String>,
 }
 
+/// What reading one input, or one chunk of it, fills, owned: the parts a
+/// [`ReadCtx`] borrows.
+pub(crate) struct Reading {
+    pub(crate) builder: DatasetBuilder,
+    pub(crate) report: FileReport,
+    pub(crate) skips: SkipLog,
+    pub(crate) seen: std::collections::HashSet<String>,
+}
+
+impl Reading {
+    /// Nothing read yet of input `path`, in `format`.
+    pub(crate) fn new(path: &str, format: &str) -> Reading {
+        Reading {
+            builder: DatasetBuilder::default(),
+            report: FileReport::new(path, format),
+            skips: SkipLog::default(),
+            seen: Default::default(),
+        }
+    }
+
+    /// A context that fills this, with no progress reports.
+    pub(crate) fn ctx<'a>(&'a mut self, config: &'a IngestConfig) -> ReadCtx<'a> {
+        ReadCtx {
+            builder: &mut self.builder,
+            report: &mut self.report,
+            skips: &mut self.skips,
+            config,
+            progress: &|_| {},
+            unselected: [0; Layer::ALL.len()],
+            empty: [0; Layer::ALL.len()],
+            seen: &mut self.seen,
+        }
+    }
+}
+
 impl ReadCtx<'_> {
     /// The time of a post whose input states `stated_us` to `precision_us`
     /// (60 s for an IO archive's `tweet_time`, 1 s for the X APIs'

@@ -14,7 +14,7 @@
 //! again from there, on one thread (rare: it takes a quoted line end at
 //! the cut). Reading the next block overlaps parsing this one.
 
-use crate::{IngestConfig, IngestError, ReadCtx};
+use crate::{IngestConfig, IngestError, ReadCtx, Reading};
 use csv_core::ReadRecordResult;
 use lockstep_model::{DatasetBuilder, FileReport, Layer, SkipLog};
 use rayon::prelude::*;
@@ -309,22 +309,11 @@ impl Parse<'_, '_> {
     /// Parses the records that start in `start..stop` (the last may run
     /// past `stop`), `start` taken as a record boundary.
     fn chunk(&self, start: usize, stop: usize) -> Chunk {
-        let mut builder = DatasetBuilder::default();
-        let mut report = FileReport::new(self.path, self.format);
-        let mut skips = SkipLog::default();
-        let mut seen = std::collections::HashSet::new();
-        let mut ctx = ReadCtx {
-            builder: &mut builder,
-            report: &mut report,
-            skips: &mut skips,
-            config: self.config,
-            progress: &|_| {},
-            unselected: [0; Layer::ALL.len()],
-            empty: [0; Layer::ALL.len()],
-            seen: &mut seen,
-        };
+        let mut read = Reading::new(self.path, self.format);
+        let mut ctx = read.ctx(self.config);
         let (next, newlines, complete, error) = self.records(start, stop, &mut ctx);
         let (unselected, empty) = (ctx.unselected, ctx.empty);
+        let Reading { builder, report, skips, .. } = read;
         Chunk { start, next, newlines, complete, builder, report, skips, unselected, empty, error }
     }
 

@@ -191,7 +191,7 @@ impl Layout {
 mod tests {
     use super::*;
     use crate::IngestConfig;
-    use lockstep_model::{Dataset, DatasetBuilder, FileReport, SkipLog};
+    use lockstep_model::{Dataset, FileReport, SkipLog};
     use proptest::prelude::*;
 
     type Read = (Result<(), String>, Dataset, FileReport, SkipLog, [u64; 2 * Layer::ALL.len()]);
@@ -201,26 +201,14 @@ mod tests {
         config: &IngestConfig,
         read: impl FnOnce(&mut dyn BufRead, &mut ReadCtx<'_>) -> Result<(), IngestError>,
     ) -> Read {
-        let mut builder = DatasetBuilder::default();
-        let mut report = FileReport::new("in.csv", "shares-csv");
-        let mut skips = SkipLog::default();
-        let mut seen = std::collections::HashSet::new();
-        let mut ctx = ReadCtx {
-            builder: &mut builder,
-            report: &mut report,
-            skips: &mut skips,
-            config,
-            progress: &|_| {},
-            unselected: [0; Layer::ALL.len()],
-            empty: [0; Layer::ALL.len()],
-            seen: &mut seen,
-        };
+        let mut reading = crate::Reading::new("in.csv", "shares-csv");
+        let mut ctx = reading.ctx(config);
         let mut input: &[u8] = bytes;
         let result = read(&mut input, &mut ctx).map_err(|e| format!("{e:?}"));
         let mut counts = [0; 2 * Layer::ALL.len()];
         counts[..Layer::ALL.len()].copy_from_slice(&ctx.unselected);
         counts[Layer::ALL.len()..].copy_from_slice(&ctx.empty);
-        (result, builder.finish(), report, skips, counts)
+        (result, reading.builder.finish(), reading.report, reading.skips, counts)
     }
 
     /// One field: plain, quoted (with separators, quotes and line ends
