@@ -2,7 +2,7 @@ use crate::args::IngestArgs;
 use crate::input::count;
 use crate::progress::Shown;
 use crate::ExitStatus;
-use anyhow::{bail, Context};
+use anyhow::bail;
 use lockstep_pipeline::{Engine, Execution, Observer, Stage};
 use std::io::Write;
 
@@ -13,11 +13,9 @@ pub fn run(a: IngestArgs) -> anyhow::Result<ExitStatus> {
     let mut config = lockstep_pipeline::input::ingest_config(&options)?;
     config.keep_text = true;
     // Within the default memory limit, as `detect` reads.
-    let config = Execution::new(a.threads, None, None, Engine::Native).reading(&config);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.threads.unwrap_or(0))
-        .build()
-        .context("cannot start worker threads")?;
+    let exec = Execution::new(a.threads, None, None, Engine::Native);
+    let config = exec.reading(&config);
+    let pool = exec.pool()?;
     let observer = Shown::new(a.quiet);
     let loaded = pool.install(|| lockstep_pipeline::input::read(&inputs, &config, &observer))?;
     let ing = &loaded.ingested;
