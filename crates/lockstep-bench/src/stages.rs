@@ -1,9 +1,9 @@
 //! `--stages FILE [RUNS]`: a whole `detect` run of `FILE` with the default
 //! options through the pipeline, as the CLI runs it, `RUNS` times (default
-//! 3): each stage's time, the reading's and the writing's throughput (input
-//! bytes read, output bytes written per second), and the best run.
+//! 3): each run's stage times and the reading's and the writing's
+//! throughput (input bytes read, output bytes written per second).
 
-use lockstep_pipeline::{Engine, Execution, Options, Plan, Quiet};
+use lockstep_pipeline::{Engine, Execution, Options, Plan, Quiet, Stage};
 use std::path::Path;
 
 pub fn run(path: &Path, runs: usize) {
@@ -15,8 +15,9 @@ pub fn run(path: &Path, runs: usize) {
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for r in 0..runs {
         let (outcome, written) = lockstep_pipeline::run(&plan, &exec, &out, &Quiet).expect("run");
-        let ms = |stage: &str| {
-            outcome.timings_ms.iter().filter(|(s, _)| s == stage).map(|(_, t)| t).sum::<f64>()
+        let ms = |stage: Stage| {
+            let timings = outcome.timings_ms.iter().filter(|(s, _)| s == stage.name());
+            timings.map(|(_, t)| t).sum::<f64>()
         };
         let out_bytes: u64 = written
             .iter()
@@ -29,15 +30,15 @@ pub fn run(path: &Path, runs: usize) {
         println!(
             "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.0} | {:.0} |",
             r + 1,
-            ms("reading"),
-            input_bytes / 1e3 / ms("reading"),
-            ms("detecting"),
-            ms("significance"),
-            ms("clustering"),
-            ms("campaigns"),
-            ms("writing"),
+            ms(Stage::Reading),
+            input_bytes / 1e3 / ms(Stage::Reading),
+            ms(Stage::Detecting),
+            ms(Stage::Significance),
+            ms(Stage::Clustering),
+            ms(Stage::Campaigns),
+            ms(Stage::Writing),
             out_bytes as f64 / 1e6,
-            out_bytes as f64 / 1e3 / ms("writing"),
+            out_bytes as f64 / 1e3 / ms(Stage::Writing),
             total
         );
     }

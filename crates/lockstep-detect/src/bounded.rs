@@ -674,7 +674,7 @@ impl Store {
     /// The fresh folder, made on first use.
     fn folder(&mut self) -> io::Result<&Path> {
         if !self.made {
-            self.dir = fresh_dir(&self.dir)?;
+            self.dir = lockstep_model::folder::fresh_dir(&self.dir)?;
             self.made = true;
         }
         Ok(&self.dir)
@@ -772,21 +772,6 @@ impl Drop for Store {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
-}
-
-/// A new folder in `parent` that no other run uses
-/// (`lockstep-spill-PID-N`).
-pub fn fresh_dir(parent: &Path) -> io::Result<PathBuf> {
-    std::fs::create_dir_all(parent)?;
-    for k in 0u32.. {
-        let dir = parent.join(format!("lockstep-spill-{}-{k}", std::process::id()));
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    unreachable!("u32 folder names exhausted")
 }
 
 fn read_keyed(r: &mut impl Read) -> io::Result<Option<Keyed>> {

@@ -31,6 +31,17 @@ impl ActionTable {
     pub fn is_empty(&self) -> bool {
         self.account.is_empty()
     }
+
+    /// Bytes its columns hold on the heap.
+    pub fn heap_bytes(&self) -> u64 {
+        (self.account.capacity() * 4
+            + self.object.capacity() * 4
+            + self.layer.capacity() * std::mem::size_of::<Layer>()
+            + self.content.capacity() * 4
+            + self.time_us.capacity() * 8
+            + self.platform.capacity() * 2
+            + self.self_ref.capacity()) as u64
+    }
 }
 
 /// Everything lockstep knows about the input, independent of its format.
@@ -67,17 +78,10 @@ impl Dataset {
     /// Bytes the dataset holds on the heap, about (platform names aside):
     /// what a memory budget must leave it.
     pub fn heap_bytes(&self) -> u64 {
-        let t = &self.actions;
-        let columns = t.account.capacity() * 4
-            + t.object.capacity() * 4
-            + t.layer.capacity() * std::mem::size_of::<Layer>()
-            + t.content.capacity() * 4
-            + t.time_us.capacity() * 8
-            + t.platform.capacity() * 2
-            + t.self_ref.capacity()
-            + self.content_text.capacity() * 4
+        let columns = self.content_text.capacity() * 4
             + self.original_us.capacity() * std::mem::size_of::<Option<i64>>();
-        columns as u64
+        self.actions.heap_bytes()
+            + columns as u64
             + self.accounts.heap_bytes()
             + self.account_meta.heap_bytes()
             + self.objects.heap_bytes()
@@ -305,18 +309,6 @@ pub struct RawSpill {
     pub parent: std::path::PathBuf,
 }
 
-impl RawSpill {
-    /// A new, empty folder under `parent`, named for this process.
-    fn fresh_dir(&self) -> std::io::Result<std::path::PathBuf> {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = self.parent.join(format!("lockstep-read-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        Ok(dir)
-    }
-}
-
 /// Builds a [`Dataset`] row by row. Accounts, objects and content ids are
 /// kept raw and dictionary-encoded in bulk by [`DatasetBuilder::finish`]
 /// (one random hash probe per row and column was most of ingest time at
@@ -474,7 +466,7 @@ impl DatasetBuilder {
     /// The same dataset either way.
     pub fn finish_within(mut self, spill: Option<&RawSpill>) -> std::io::Result<Dataset> {
         if let Some(spill) = spill.filter(|s| self.heap_bytes() > s.past) {
-            let dir = spill.fresh_dir()?;
+            let dir = crate::folder::fresh_dir(&spill.parent)?;
             let moved = self
                 .raw_objects
                 .spill_to(&dir, "objects")
@@ -488,15 +480,11 @@ impl DatasetBuilder {
 
     /// Bytes held on the heap by what was read so far.
     pub fn heap_bytes(&self) -> u64 {
-        let t = &self.ds.actions;
         [&self.raw_accounts, &self.raw_objects, &self.raw_contents, &self.raw_texts]
             .iter()
             .map(|s| s.heap_bytes())
             .sum::<u64>()
-            + (t.time_us.capacity() * 8
-                + t.layer.capacity()
-                + t.platform.capacity() * 2
-                + t.self_ref.capacity()) as u64
+            + self.ds.actions.heap_bytes()
     }
 
     fn encode(mut self) -> Dataset {

@@ -110,6 +110,22 @@ impl Drop for StagedFolder {
     }
 }
 
+/// A new folder in `parent` that no other run uses (`lockstep-spill-PID-N`),
+/// for files a run writes and maps while it works (spilled pairs, ids read,
+/// content ids).
+pub fn fresh_dir(parent: &Path) -> io::Result<PathBuf> {
+    std::fs::create_dir_all(parent)?;
+    for k in 0u32.. {
+        let dir = parent.join(format!("lockstep-spill-{}-{k}", std::process::id()));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("u32 folder names exhausted")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

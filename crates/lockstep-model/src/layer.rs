@@ -138,6 +138,10 @@ impl LayerSet {
     pub fn iter(self) -> impl Iterator<Item = Layer> {
         Layer::ALL.into_iter().filter(move |l| self.contains(*l))
     }
+    /// The layers named, each as [`Layer`] parses it.
+    pub fn parse_names(names: &[String]) -> Result<LayerSet, ParseLayerError> {
+        names.iter().map(|n| n.parse::<Layer>()).collect()
+    }
     /// Names joined by `sep`.
     pub fn join(self, sep: &str) -> String {
         self.iter().map(|l| l.name()).collect::<Vec<_>>().join(sep)

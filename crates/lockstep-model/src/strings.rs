@@ -245,37 +245,36 @@ impl Strings {
         drop((parted, first, hashes));
         // Codes number the heads that are their string's first, in order.
         let is_first = |k: usize| first_of[k] as usize == k;
-        let counts: Vec<u32> = (0..first_of.len())
-            .into_par_iter()
-            .step_by(BLOCK)
-            .map(|b| (b..(b + BLOCK).min(first_of.len())).filter(|&k| is_first(k)).count() as u32)
-            .collect();
+        // Each block's first strings, numbered within the block, then
+        // offset by the blocks before it.
         let mut code_at = vec![0u32; first_of.len()];
-        let mut next = 0;
-        let blocks: Vec<(&mut [u32], u32)> = code_at
-            .chunks_mut(BLOCK)
-            .zip(&counts)
-            .map(|(out, &c)| {
-                next += c;
-                (out, next - c)
-            })
-            .collect();
-        let dicts: Vec<Strings> = blocks
-            .into_par_iter()
+        let dicts: Vec<Strings> = code_at
+            .par_chunks_mut(BLOCK)
             .enumerate()
-            .map(|(b, (out, mut code))| {
+            .map(|(b, out)| {
                 let mut dict = Strings::default();
                 for (j, slot) in out.iter_mut().enumerate() {
                     let k = b * BLOCK + j;
                     if is_first(k) {
-                        *slot = code;
-                        code += 1;
-                        dict.push(head(k as u32));
+                        *slot = dict.push(head(k as u32));
                     }
                 }
                 dict
             })
             .collect();
+        let mut offsets = Vec::with_capacity(dicts.len());
+        let mut before = 0u32;
+        for d in &dicts {
+            offsets.push(before);
+            before += d.len() as u32;
+        }
+        code_at.par_chunks_mut(BLOCK).zip(offsets).enumerate().for_each(|(b, (out, offset))| {
+            for (j, slot) in out.iter_mut().enumerate() {
+                if is_first(b * BLOCK + j) {
+                    *slot += offset;
+                }
+            }
+        });
         let mut dict = Strings::default();
         for d in &dicts {
             dict.append(d);

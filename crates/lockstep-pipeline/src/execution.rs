@@ -200,7 +200,7 @@ pub fn map_contents(exec: &Execution, ds: &mut Dataset) -> Result<Option<u64>, c
         what: format!("cannot write content ids to `{}` (`--spill-dir`)", parent.display()),
         source,
     };
-    let dir = lockstep_detect::bounded::fresh_dir(parent).map_err(failed)?;
+    let dir = lockstep_model::folder::fresh_dir(parent).map_err(failed)?;
     let moved = ds.contents.spill_to(&dir, "contents");
     // The files are unlinked once mapped (or removed on error).
     let _ = std::fs::remove_dir_all(&dir);

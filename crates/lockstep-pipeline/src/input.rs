@@ -48,8 +48,7 @@ pub enum Inputs {
 /// The layers the user selected (`None`: every layer the input has).
 pub fn selected_layers(a: &InputOptions) -> Result<Option<LayerSet>, Error> {
     let Some(names) = &a.layers else { return Ok(None) };
-    let layers = names.iter().map(|n| n.parse::<Layer>()).collect::<Result<LayerSet, _>>();
-    layers.map(Some).map_err(|e| Error::Plan(e.to_string()))
+    LayerSet::parse_names(names).map(Some).map_err(|e| Error::Plan(e.to_string()))
 }
 
 /// The ingest options, checked. `near_text` is derived from the `text`

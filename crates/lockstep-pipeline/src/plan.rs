@@ -320,11 +320,7 @@ impl Plan {
                 o.window_s
             ));
         }
-        let slow_layers = o
-            .slow_layers
-            .iter()
-            .map(|n| n.parse::<Layer>())
-            .collect::<Result<LayerSet, _>>()
+        let slow_layers = LayerSet::parse_names(&o.slow_layers)
             .map_err(|e| Error::Plan(format!("`--slow-layers`: {e}")))?;
         let slow = slow.map(|window_us| SlowWindow {
             window_us,
@@ -397,8 +393,7 @@ impl Plan {
     /// for `summary.json`.
     pub fn parameters_json(&self, loaded: &input::Loaded) -> serde_json::Value {
         let o = &self.options;
-        let p = self;
-        let mut params = input::parameters(&o.input, &p.ingest);
+        let mut params = input::parameters(&o.input, &self.ingest);
         let dataset = loaded.dataset.as_ref().map(|(dir, m)| {
             json!({
                 "path": dir.display().to_string(),
@@ -411,27 +406,27 @@ impl Plan {
         let detect = json!({
             "window_s": o.window_s,
             "fast_window_s": o.fast_window_s,
-            "slow_window_s": p.detect.slow.map(|s| s.window_us as f64 / 1e6),
-            "slow_layers": p.detect.slow.map(|s| s.layers.join(",")),
-            "slow_crowd": p.detect.slow.map(|s| s.crowd),
-            "min_participation": p.detect.min_participation,
-            "edge_weight_quantile": p.threshold.quantile,
-            "min_weight": p.threshold.min_weight,
-            "semantics": p.detect.semantics.name(),
-            "keep_loops": p.detect.keep_loops,
-            "dedup": p.detect.dedup,
+            "slow_window_s": self.detect.slow.map(|s| s.window_us as f64 / 1e6),
+            "slow_layers": self.detect.slow.map(|s| s.layers.join(",")),
+            "slow_crowd": self.detect.slow.map(|s| s.crowd),
+            "min_participation": self.detect.min_participation,
+            "edge_weight_quantile": self.threshold.quantile,
+            "min_weight": self.threshold.min_weight,
+            "semantics": self.detect.semantics.name(),
+            "keep_loops": self.detect.keep_loops,
+            "dedup": self.detect.dedup,
             "raw_csv": o.raw_csv,
-            "all_pairs": p.all_pairs(),
-            "all_edges": p.all_edges(),
+            "all_pairs": self.all_pairs(),
+            "all_edges": self.all_edges(),
             "text_similarity": o.text_similarity,
             "min_text_tokens": o.min_text_tokens,
             "drop_emoji": o.drop_emoji,
             "near_text_mode": o.near_text_mode.name(),
             "near_text_pairs": o.near_text_pairs.name(),
-            "rule": p.rule_name(),
-            "fdr": p.fdr,
+            "rule": self.rule_name(),
+            "fdr": self.fdr,
             "min_idf": o.min_idf,
-            "clusters": match p.threshold.clusters {
+            "clusters": match self.threshold.clusters {
                 ClusterMethod::Components => "components",
                 ClusterMethod::Leiden { .. } => "leiden",
                 ClusterMethod::Split { .. } => "split",

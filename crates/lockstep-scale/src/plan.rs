@@ -47,6 +47,11 @@ impl Dialect {
 /// The action columns every step keeps.
 const COLUMNS: &str = "action_id, account_id, object_id, layer, content_id, t, self_ref";
 
+/// [`COLUMNS`] of the table called `alias` in a query.
+fn columns_of(alias: &str) -> String {
+    COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 /// The actions of `source` (a table, or a function reading a file), time
 /// as integer microseconds `t`.
 pub fn actions(d: Dialect, source: &str) -> String {
@@ -62,10 +67,10 @@ pub fn kept(dedup: bool, from: &str) -> String {
     if !dedup {
         return format!("SELECT {COLUMNS} FROM {from}");
     }
-    let a = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
     format!(
-        "SELECT {a} FROM {from} a JOIN (SELECT min(action_id) AS first FROM {from} \
-         GROUP BY object_id, account_id, content_id, t) f ON a.action_id = f.first"
+        "SELECT {} FROM {from} a JOIN (SELECT min(action_id) AS first FROM {from} \
+         GROUP BY object_id, account_id, content_id, t) f ON a.action_id = f.first",
+        columns_of("a")
     )
 }
 
@@ -75,10 +80,10 @@ pub fn participating(min: u32, from: &str) -> String {
     if min <= 1 {
         return format!("SELECT {COLUMNS} FROM {from}");
     }
-    let k = COLUMNS.split(", ").map(|c| format!("k.{c}")).collect::<Vec<_>>().join(", ");
     format!(
-        "SELECT {k} FROM {from} k JOIN (SELECT account_id FROM {from} GROUP BY account_id \
-         HAVING count(DISTINCT object_id) >= {min}) p ON k.account_id = p.account_id"
+        "SELECT {} FROM {from} k JOIN (SELECT account_id FROM {from} GROUP BY account_id \
+         HAVING count(DISTINCT object_id) >= {min}) p ON k.account_id = p.account_id",
+        columns_of("k")
     )
 }
 

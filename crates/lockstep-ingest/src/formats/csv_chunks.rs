@@ -16,7 +16,7 @@
 
 use crate::{IngestConfig, IngestError, ReadCtx, Reading};
 use csv_core::ReadRecordResult;
-use lockstep_model::{DatasetBuilder, FileReport, Layer, SkipLog};
+use lockstep_model::Layer;
 use rayon::prelude::*;
 use std::io::{BufRead, Read};
 
@@ -269,9 +269,8 @@ struct Chunk {
     newlines: u64,
     /// False when its last record runs past the block's end.
     complete: bool,
-    builder: DatasetBuilder,
-    report: FileReport,
-    skips: SkipLog,
+    /// What its records gave.
+    read: Reading,
     unselected: [u64; Layer::ALL.len()],
     empty: [u64; Layer::ALL.len()],
     /// The first error (strict mode), with its line in the chunk.
@@ -282,9 +281,9 @@ impl Chunk {
     /// Adds what the chunk read to `ctx`, its lines offset by the line ends
     /// before it.
     fn append_to(self, ctx: &mut ReadCtx<'_>, lines_before: u64) -> Result<(), IngestError> {
-        ctx.builder.append(self.builder);
-        ctx.report.absorb(self.report);
-        let mut skips = self.skips;
+        ctx.builder.append(self.read.builder);
+        ctx.report.absorb(self.read.report);
+        let mut skips = self.read.skips;
         for e in &mut skips.examples {
             e.line += lines_before;
         }
@@ -313,8 +312,7 @@ impl Parse<'_, '_> {
         let mut ctx = read.ctx(self.config);
         let (next, newlines, complete, error) = self.records(start, stop, &mut ctx);
         let (unselected, empty) = (ctx.unselected, ctx.empty);
-        let Reading { builder, report, skips, .. } = read;
-        Chunk { start, next, newlines, complete, builder, report, skips, unselected, empty, error }
+        Chunk { start, next, newlines, complete, read, unselected, empty, error }
     }
 
     /// The record loop of [`Parse::chunk`]: where the next record starts,
