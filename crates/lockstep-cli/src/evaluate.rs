@@ -1,6 +1,7 @@
 use crate::args::EvaluateArgs;
 use crate::ExitStatus;
 use anyhow::{bail, Context};
+use lockstep_report::files;
 use lockstep_sim::evaluate::{evaluate, Truth};
 use std::collections::HashMap;
 use std::io::Write;
@@ -47,8 +48,9 @@ pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
         truth.push(Truth { account, role: rec[i[1]].to_string(), campaign });
         Ok(())
     })?;
-    let accounts = lockstep_report::Table::required(&a.dir, "accounts.csv")?;
-    let (ac, cc) = (accounts.need("account")?, accounts.need("cluster")?);
+    let accounts = lockstep_report::Table::required(&a.dir, files::accounts::FILE)?;
+    let (ac, cc) =
+        (accounts.need(files::accounts::ACCOUNT)?, accounts.need(files::accounts::CLUSTER)?);
     let mut clusters: HashMap<String, String> = accounts
         .rows
         .iter()
@@ -57,7 +59,7 @@ pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
         .collect();
     // Clusters set aside as feed mirrors are reported, not flagged (a run
     // from before campaigns.csv had `pattern` sets none aside).
-    let mirrors = feed_mirror_clusters(&a.dir.join("campaigns.csv"))?;
+    let mirrors = feed_mirror_clusters(&a.dir.join(files::campaigns::FILE))?;
     let role_of: HashMap<&str, &str> =
         truth.iter().map(|t| (t.account.as_str(), t.role.as_str())).collect();
     let mut set_aside: std::collections::BTreeMap<String, u64> = Default::default();
@@ -137,7 +139,7 @@ pub fn run(a: EvaluateArgs) -> anyhow::Result<ExitStatus> {
 /// column; none when the file or the column is missing.
 fn feed_mirror_clusters(file: &Path) -> anyhow::Result<std::collections::HashSet<String>> {
     let Some(t) = lockstep_report::Table::read(file)? else { return Ok(Default::default()) };
-    let Some(p) = t.col("pattern") else { return Ok(Default::default()) };
-    let c = t.need("cluster")?;
+    let Some(p) = t.col(files::campaigns::PATTERN) else { return Ok(Default::default()) };
+    let c = t.need(files::campaigns::CLUSTER)?;
     Ok(t.rows.iter().filter(|r| r[p] == *"feed-mirror").map(|r| r[c].to_string()).collect())
 }

@@ -76,7 +76,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// A CSV table as header and rows.
-use lockstep_report::Table;
+use lockstep_report::{files, Table};
 
 fn table_html(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
     out.push_str("<table><thead><tr>");
@@ -147,14 +147,14 @@ th{background:#f3f4f6;white-space:nowrap}section{margin-bottom:2.5em}code{font-s
 /// returns its path.
 pub fn write_report(dir: &Path) -> Result<PathBuf, HtmlError> {
     let html = render(dir)?;
-    let path = dir.join("report.html");
+    let path = dir.join(files::REPORT_HTML);
     std::fs::write(&path, html).map_err(|source| HtmlError::Io { path: path.clone(), source })?;
     Ok(path)
 }
 
 /// The report's HTML.
 pub fn render(dir: &Path) -> Result<String, HtmlError> {
-    let summary_path = dir.join("summary.json");
+    let summary_path = dir.join(files::SUMMARY_JSON);
     let text = std::fs::read_to_string(&summary_path)
         .map_err(|source| HtmlError::Io { path: summary_path.clone(), source })?;
     let summary: serde_json::Value =
@@ -164,14 +164,14 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
         })?;
     let read = |name: &str| Table::read(&dir.join(name));
     let (campaigns, clusters, accounts, edges, pairs, points, fingerprints, near) = (
-        read("campaigns.csv")?,
-        read("clusters.csv")?,
-        read("accounts.csv")?,
-        read("edges.csv")?,
-        read("pairs.csv")?,
-        read("talking_points.csv")?,
-        read("cluster_fingerprints.csv")?,
-        read("near_text_pairs.csv")?,
+        read(files::campaigns::FILE)?,
+        read(files::clusters::FILE)?,
+        read(files::accounts::FILE)?,
+        read(files::edges::FILE)?,
+        read(files::pairs::FILE)?,
+        read(files::talking_points::FILE)?,
+        read(files::cluster_fingerprints::FILE)?,
+        read(files::near_text_pairs::FILE)?,
     );
 
     let mut out = String::new();
@@ -225,8 +225,12 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
     // (cluster, set aside, score, explanation)
     let mut ranked: Vec<(String, bool, f64, String)> = Vec::new();
     if let Some(c) = &campaigns {
-        let (ci, si, ei) = (c.col("cluster"), c.col("score"), c.col("explanation"));
-        let pi = c.col("pattern");
+        let (ci, si, ei) = (
+            c.col(files::campaigns::CLUSTER),
+            c.col(files::campaigns::SCORE),
+            c.col(files::campaigns::EXPLANATION),
+        );
+        let pi = c.col(files::campaigns::PATTERN);
         if let (Some(ci), Some(si), Some(ei)) = (ci, si, ei) {
             for row in &c.rows {
                 let aside = pi.is_some_and(|p| !row[p].is_empty());
@@ -238,7 +242,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
     // A run from before campaign scores: clusters in their own order.
     if ranked.is_empty() {
         if let Some(c) = &clusters {
-            let ci = c.need("cluster")?;
+            let ci = c.need(files::clusters::CLUSTER)?;
             ranked =
                 c.rows.iter().map(|r| (r[ci].to_string(), false, 0.0, String::new())).collect();
         }
@@ -250,7 +254,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
     });
     let size: HashMap<String, String> = match &clusters {
         Some(t) => {
-            let (c, n) = (t.need("cluster")?, t.need("accounts")?);
+            let (c, n) = (t.need(files::clusters::CLUSTER)?, t.need(files::clusters::ACCOUNTS)?);
             t.rows.iter().map(|r| (r[c].to_string(), r[n].to_string())).collect()
         }
         None => HashMap::new(),
@@ -277,7 +281,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
     // Per cluster.
     let cluster_of: HashMap<String, String> = match &accounts {
         Some(t) => {
-            let (a, c) = (t.need("account")?, t.need("cluster")?);
+            let (a, c) = (t.need(files::accounts::ACCOUNT)?, t.need(files::accounts::CLUSTER)?);
             t.rows
                 .iter()
                 .filter(|r| !r[c].is_empty())
@@ -298,7 +302,9 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
     // cluster drawn.
     let mut pairs_in: HashMap<&str, Vec<&csv::StringRecord>> = HashMap::new();
     if let Some(p) = &pairs {
-        if let (Some(aa), Some(ab)) = (p.col("account_a"), p.col("account_b")) {
+        if let (Some(aa), Some(ab)) =
+            (p.col(files::pairs::ACCOUNT_A), p.col(files::pairs::ACCOUNT_B))
+        {
             for r in &p.rows {
                 match (cluster_of.get(&r[aa]), cluster_of.get(&r[ab])) {
                     (Some(x), Some(y)) if x == y => pairs_in.entry(x.as_str()).or_default().push(r),
@@ -310,11 +316,11 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
     let texts: HashMap<(String, String), (String, String, String)> = match &near {
         Some(t) => {
             let (ca, cb, s, ta, tb) = (
-                t.need("content_a")?,
-                t.need("content_b")?,
-                t.need("similarity")?,
-                t.need("text_a")?,
-                t.need("text_b")?,
+                t.need(files::near_text_pairs::CONTENT_A)?,
+                t.need(files::near_text_pairs::CONTENT_B)?,
+                t.need(files::near_text_pairs::SIMILARITY)?,
+                t.need(files::near_text_pairs::TEXT_A)?,
+                t.need(files::near_text_pairs::TEXT_B)?,
             );
             let owned = |r: &csv::StringRecord, i: usize| r[i].to_string();
             t.rows
@@ -335,7 +341,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             escape(why)
         );
         if let Some(f) = &fingerprints {
-            let fc = f.need("cluster")?;
+            let fc = f.need(files::cluster_fingerprints::CLUSTER)?;
             if let Some(row) = f.rows.iter().find(|r| &r[fc] == c.as_str()) {
                 out.push_str("<h3>Fingerprints</h3>");
                 table_html(
@@ -354,10 +360,10 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
         let cluster_edges: Vec<(String, String, f64)> = match &edges {
             Some(t) => {
                 let (a, b, w, cl) = (
-                    t.need("account_a")?,
-                    t.need("account_b")?,
-                    t.need("weight")?,
-                    t.need("cluster")?,
+                    t.need(files::edges::ACCOUNT_A)?,
+                    t.need(files::edges::ACCOUNT_B)?,
+                    t.need(files::edges::WEIGHT)?,
+                    t.need(files::edges::CLUSTER)?,
                 );
                 t.rows
                     .iter()
@@ -375,12 +381,12 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             // Each coordinated action once, however many pairs it is in.
             let col = |n| p.col(n);
             if let (Some(aa), Some(ab), Some(ca), Some(cb), Some(ta), Some(tb)) = (
-                col("account_a"),
-                col("account_b"),
-                col("content_a"),
-                col("content_b"),
-                col("time_a"),
-                col("time_b"),
+                col(files::pairs::ACCOUNT_A),
+                col(files::pairs::ACCOUNT_B),
+                col(files::pairs::CONTENT_A),
+                col(files::pairs::CONTENT_B),
+                col(files::pairs::TIME_A),
+                col(files::pairs::TIME_B),
             ) {
                 let mut actions: Vec<(&str, &str, i64)> = Vec::new();
                 for r in cluster_pairs {
@@ -406,7 +412,9 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             }
         }
         if let Some(t) = &accounts {
-            if let (Some(a), Some(cr)) = (t.col("account"), t.col("created_utc")) {
+            if let (Some(a), Some(cr)) =
+                (t.col(files::accounts::ACCOUNT), t.col(files::accounts::CREATED_UTC))
+            {
                 let created: Vec<i64> = t
                     .rows
                     .iter()
@@ -425,7 +433,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             }
         }
         if let Some(p) = &points {
-            let pc = p.need("cluster")?;
+            let pc = p.need(files::talking_points::CLUSTER)?;
             let rows: Vec<Vec<String>> = p
                 .rows
                 .iter()
@@ -450,15 +458,15 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
         if let Some(p) = &pairs {
             let col = |n| p.need(n);
             let (layer, object, aa, ab, ca, cb, ta, tb, d) = (
-                col("layer")?,
-                col("object")?,
-                col("account_a")?,
-                col("account_b")?,
-                col("content_a")?,
-                col("content_b")?,
-                col("time_a_utc")?,
-                col("time_b_utc")?,
-                col("delta_s")?,
+                col(files::pairs::LAYER)?,
+                col(files::pairs::OBJECT)?,
+                col(files::pairs::ACCOUNT_A)?,
+                col(files::pairs::ACCOUNT_B)?,
+                col(files::pairs::CONTENT_A)?,
+                col(files::pairs::CONTENT_B)?,
+                col(files::pairs::TIME_A_UTC)?,
+                col(files::pairs::TIME_B_UTC)?,
+                col(files::pairs::DELTA_S)?,
             );
             let rows: Vec<Vec<String>> = cluster_pairs
                 .iter()

@@ -14,7 +14,11 @@ use std::path::Path;
 /// Files a run may write besides [`OUTPUT_FILES`]: the optional tables, and
 /// the report `lockstep report` writes into the folder (it describes the
 /// run it was made from, so it goes with that run).
-pub const OPTIONAL_FILES: [&str; 3] = ["bio_clusters.csv", "near_text_pairs.csv", "report.html"];
+pub const OPTIONAL_FILES: [&str; 3] =
+    [crate::files::bio_clusters::FILE, crate::files::near_text_pairs::FILE, REPORT_HTML];
+
+/// The report `lockstep report` writes into a run folder by default.
+pub const REPORT_HTML: &str = "report.html";
 
 /// Whether a run writes a file of this name: a previous run's files of
 /// these names go with it.

@@ -5,6 +5,14 @@ use crate::xml::esc;
 use crate::Results;
 use std::io::{self, Write};
 
+/// The network files of a run folder.
+pub mod network {
+    /// The network for Gephi.
+    pub const GEXF: &str = "network.gexf";
+    /// The network for other graph tools.
+    pub const GRAPHML: &str = "network.graphml";
+}
+
 pub(crate) fn gexf(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let (ds, e, net) = (r.ds, &r.det.edges, r.net);
     let cluster = cluster_lookup(r);

@@ -136,17 +136,30 @@ pub const RUN_FOLDER_VERSION: u32 = 1;
 /// always gives fingerprints), in order; `bio_clusters.csv` and
 /// `near_text_pairs.csv` come before `summary.json` when they apply.
 pub const OUTPUT_FILES: [&str; 10] = [
-    "pairs.csv",
-    "edges.csv",
-    "accounts.csv",
-    "clusters.csv",
-    "network.gexf",
-    "network.graphml",
-    "campaigns.csv",
-    "talking_points.csv",
-    "cluster_fingerprints.csv",
+    files::pairs::FILE,
+    files::edges::FILE,
+    files::accounts::FILE,
+    files::clusters::FILE,
+    files::network::GEXF,
+    files::network::GRAPHML,
+    files::campaigns::FILE,
+    files::talking_points::FILE,
+    files::cluster_fingerprints::FILE,
     SUMMARY_JSON,
 ];
+
+/// The files of a run folder and their columns, each defined next to its
+/// writer: `files::pairs::FILE`, `files::pairs::ACCOUNT_A`, ... Readers
+/// name files and columns through these.
+pub mod files {
+    pub use crate::folder::REPORT_HTML;
+    pub use crate::graphs::network;
+    pub use crate::tables::{
+        accounts, bio_clusters, campaigns, cluster_fingerprints, clusters, edges, near_text_pairs,
+        pairs, talking_points,
+    };
+    pub use crate::SUMMARY_JSON;
+}
 
 /// Writes one output to a stream.
 type Writer<'a> = &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>;
@@ -168,34 +181,35 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
     std::fs::create_dir_all(dir)
         .map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
     let writers: [(&str, Writer<'_>); 6] = [
-        ("pairs.csv", &|w| tables::pairs_csv(w, r)),
-        ("edges.csv", &|w| tables::edges_csv(w, r)),
-        ("accounts.csv", &|w| tables::accounts_csv(w, r)),
-        ("clusters.csv", &|w| tables::clusters_csv(w, r)),
-        ("network.gexf", &|w| graphs::gexf(w, r)),
-        ("network.graphml", &|w| graphs::graphml(w, r)),
+        (files::pairs::FILE, &|w| tables::pairs_csv(w, r)),
+        (files::edges::FILE, &|w| tables::edges_csv(w, r)),
+        (files::accounts::FILE, &|w| tables::accounts_csv(w, r)),
+        (files::clusters::FILE, &|w| tables::clusters_csv(w, r)),
+        (files::network::GEXF, &|w| graphs::gexf(w, r)),
+        (files::network::GRAPHML, &|w| graphs::graphml(w, r)),
     ];
     let mut written: Vec<PathBuf> =
         writers.iter().map(|(name, f)| write_file(dir, name, f)).collect::<Result<_, _>>()?;
     if let Some(sc) = r.scores {
-        written.push(write_file(dir, "campaigns.csv", &|w| tables::campaigns_csv(w, sc))?);
+        written.push(write_file(dir, files::campaigns::FILE, &|w| tables::campaigns_csv(w, sc))?);
     }
     if let Some(tp) = r.talking_points {
-        written.push(write_file(dir, "talking_points.csv", &|w| {
+        written.push(write_file(dir, files::talking_points::FILE, &|w| {
             tables::talking_points_csv(w, r, tp)
         })?);
     }
     if let Some(f) = r.fingerprints {
-        written.push(write_file(dir, "cluster_fingerprints.csv", &|w| {
+        written.push(write_file(dir, files::cluster_fingerprints::FILE, &|w| {
             tables::fingerprints_csv(w, r, f)
         })?);
     }
     if let Some(bios) = r.bios {
-        written
-            .push(write_file(dir, "bio_clusters.csv", &|w| tables::bio_clusters_csv(w, r, bios))?);
+        written.push(write_file(dir, files::bio_clusters::FILE, &|w| {
+            tables::bio_clusters_csv(w, r, bios)
+        })?);
     }
     if let Some(near) = r.near_text {
-        written.push(write_file(dir, "near_text_pairs.csv", &|w| {
+        written.push(write_file(dir, files::near_text_pairs::FILE, &|w| {
             tables::near_text_pairs_csv(w, r, near)
         })?);
     }

@@ -5,6 +5,25 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+/// A table of the run folder: its file name, a constant per column (named
+/// as the column, upper-cased) and every column in the file's order. The
+/// writer below each one writes [`COLUMNS`](pairs::COLUMNS); readers look
+/// columns up by these constants, so that a renamed column fails to
+/// compile, not to read.
+macro_rules! table {
+    ($(#[$doc:meta])* $module:ident, $file:literal, [$($col:ident = $name:literal),* $(,)?] $($extra:item)*) => {
+        $(#[$doc])*
+        pub mod $module {
+            /// The file's name in a run folder.
+            pub const FILE: &str = $file;
+            $(#[doc = concat!("`", $name, "`")] pub const $col: &str = $name;)*
+            /// Every column, in the file's order.
+            pub const COLUMNS: &[&str] = &[$($col),*];
+            $($extra)*
+        }
+    };
+}
+
 fn csv_writer(w: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
     csv::WriterBuilder::new().from_writer(w)
 }
@@ -86,6 +105,20 @@ fn io_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
+table!(
+    /// `campaigns.csv`: one row per cluster, its campaign score and the parts of it.
+    campaigns,
+    "campaigns.csv",
+    [
+        CLUSTER = "cluster",
+        SCORE = "score",
+        P_VALUE = "p_value",
+        SIGNALS = "signals",
+        PATTERN = "pattern",
+        EXPLANATION = "explanation",
+    ]
+);
+
 /// One row per cluster: its campaign score and the parts of it, and
 /// `feed-mirror` in `pattern` for a cluster set aside as one. The
 /// explanation is built from numbers and lockstep's own words (handle
@@ -96,8 +129,7 @@ pub(crate) fn campaigns_csv(
     scores: &[lockstep_campaign::Score],
 ) -> io::Result<()> {
     let mut c = csv_writer(w);
-    c.write_record(["cluster", "score", "p_value", "signals", "pattern", "explanation"])
-        .map_err(io_err)?;
+    c.write_record(campaigns::COLUMNS).map_err(io_err)?;
     for s in scores {
         c.write_record([
             s.cluster.to_string(),
@@ -112,6 +144,20 @@ pub(crate) fn campaigns_csv(
     c.flush()
 }
 
+table!(
+    /// `talking_points.csv`: what a cluster pushed on a day.
+    talking_points,
+    "talking_points.csv",
+    [
+        CLUSTER = "cluster",
+        DAY_UTC = "day_utc",
+        LAYER = "layer",
+        OBJECT = "object",
+        ACCOUNTS = "accounts",
+        SHARE = "share",
+    ]
+);
+
 /// One row per talking point: what a cluster pushed on a day.
 pub(crate) fn talking_points_csv(
     w: &mut dyn Write,
@@ -121,8 +167,7 @@ pub(crate) fn talking_points_csv(
     let g = |s| guard(s, r.formula_guard);
     let ds = r.ds;
     let mut c = csv_writer(w);
-    c.write_record(["cluster", "day_utc", "layer", "object", "accounts", "share"])
-        .map_err(io_err)?;
+    c.write_record(talking_points::COLUMNS).map_err(io_err)?;
     for p in points {
         let (y, m, d) = lockstep_model::time::civil_from_days(p.day);
         c.write_record([
@@ -142,6 +187,49 @@ fn opt(n: Option<u64>) -> String {
     n.map(|n| n.to_string()).unwrap_or_default()
 }
 
+table!(
+    /// `cluster_fingerprints.csv`: one row per cluster, its factory fingerprints.
+    cluster_fingerprints,
+    "cluster_fingerprints.csv",
+    [
+        CLUSTER = "cluster",
+        ACCOUNTS = "accounts",
+        WITH_CREATION_DATE = "with_creation_date",
+        CREATION_BATCH = "creation_batch",
+        CREATION_BATCH_START_UTC = "creation_batch_start_utc",
+        CREATION_BATCH_EXPECTED = "creation_batch_expected",
+        CREATION_BATCH_P = "creation_batch_p",
+        WITH_HANDLE = "with_handle",
+        HANDLE_TEMPLATE = "handle_template",
+        HANDLE_TEMPLATE_SHARE = "handle_template_share",
+        HANDLE_TEMPLATE_BACKGROUND = "handle_template_background",
+        ACTIONS = "actions",
+        ACTIVE_MINUTES = "active_minutes",
+        OFFICE_UTC_OFFSETS = "office_utc_offsets",
+        OFFICE_SHARE = "office_share",
+        OFFICE_BACKGROUND = "office_background",
+        CLIENT_APP = "client_app",
+        CLIENT_APP_SHARE = "client_app_share",
+        CLIENT_APP_BACKGROUND = "client_app_background",
+        WITH_IMAGE_FLAG = "with_image_flag",
+        DEFAULT_IMAGE = "default_image",
+        DEFAULT_IMAGE_BACKGROUND = "default_image_background",
+        DEFAULT_IMAGE_P = "default_image_p",
+        WITH_COUNTS = "with_counts",
+        THIN_AUDIENCE = "thin_audience",
+        THIN_AUDIENCE_BACKGROUND = "thin_audience_background",
+        THIN_AUDIENCE_P = "thin_audience_p",
+        MEDIAN_FOLLOWERS = "median_followers",
+        MEDIAN_FOLLOWING = "median_following",
+        MEDIAN_FOLLOWERS_BACKGROUND = "median_followers_background",
+        MEDIAN_FOLLOWING_BACKGROUND = "median_following_background",
+        TIMED_REPOSTS = "timed_reposts",
+        FAST_REPOSTS = "fast_reposts",
+        FAST_REPOSTS_BACKGROUND = "fast_reposts_background",
+        FAST_REPOSTS_P = "fast_reposts_p",
+    ]
+);
+
 /// One row per cluster: its factory fingerprints.
 pub(crate) fn fingerprints_csv(
     w: &mut dyn Write,
@@ -150,44 +238,7 @@ pub(crate) fn fingerprints_csv(
 ) -> io::Result<()> {
     let g = |s| guard(s, r.formula_guard);
     let mut c = csv_writer(w);
-    c.write_record([
-        "cluster",
-        "accounts",
-        "with_creation_date",
-        "creation_batch",
-        "creation_batch_start_utc",
-        "creation_batch_expected",
-        "creation_batch_p",
-        "with_handle",
-        "handle_template",
-        "handle_template_share",
-        "handle_template_background",
-        "actions",
-        "active_minutes",
-        "office_utc_offsets",
-        "office_share",
-        "office_background",
-        "client_app",
-        "client_app_share",
-        "client_app_background",
-        "with_image_flag",
-        "default_image",
-        "default_image_background",
-        "default_image_p",
-        "with_counts",
-        "thin_audience",
-        "thin_audience_background",
-        "thin_audience_p",
-        "median_followers",
-        "median_following",
-        "median_followers_background",
-        "median_following_background",
-        "timed_reposts",
-        "fast_reposts",
-        "fast_reposts_background",
-        "fast_reposts_p",
-    ])
-    .map_err(io_err)?;
+    c.write_record(cluster_fingerprints::COLUMNS).map_err(io_err)?;
     for f in fingerprints {
         let (lo, hi) = f.office_utc_offsets;
         c.write_record([
@@ -232,6 +283,20 @@ pub(crate) fn fingerprints_csv(
     c.flush()
 }
 
+table!(
+    /// `bio_clusters.csv`: one row per account in a cluster of near-duplicate bios.
+    bio_clusters,
+    "bio_clusters.csv",
+    [
+        BIO_CLUSTER = "bio_cluster",
+        ACCOUNTS = "accounts",
+        ACCOUNT = "account",
+        HANDLE = "handle",
+        SIMILARITY = "similarity",
+        BIO = "bio",
+    ]
+);
+
 /// One row per account in a cluster of near-duplicate bios.
 pub(crate) fn bio_clusters_csv(
     w: &mut dyn Write,
@@ -242,8 +307,7 @@ pub(crate) fn bio_clusters_csv(
     let ds = r.ds;
     let m = &ds.account_meta;
     let mut c = csv_writer(w);
-    c.write_record(["bio_cluster", "accounts", "account", "handle", "similarity", "bio"])
-        .map_err(io_err)?;
+    c.write_record(bio_clusters::COLUMNS).map_err(io_err)?;
     for (i, cluster) in bios.clusters.iter().enumerate() {
         for &(a, similarity) in cluster {
             let a = a as usize;
@@ -261,6 +325,24 @@ pub(crate) fn bio_clusters_csv(
     c.flush()
 }
 
+table!(
+    /// `near_text_pairs.csv`: the pairs on the `near_text` layer, with both texts.
+    near_text_pairs,
+    "near_text_pairs.csv",
+    [
+        OBJECT = "object",
+        ACCOUNT_A = "account_a",
+        ACCOUNT_B = "account_b",
+        CONTENT_A = "content_a",
+        CONTENT_B = "content_b",
+        TIME_A_UTC = "time_a_utc",
+        TIME_B_UTC = "time_b_utc",
+        SIMILARITY = "similarity",
+        TEXT_A = "text_a",
+        TEXT_B = "text_b",
+    ]
+);
+
 /// One row per coordinated pair on the `near_text` layer: both texts and
 /// their similarity, the evidence of the edit.
 pub(crate) fn near_text_pairs_csv(
@@ -272,19 +354,7 @@ pub(crate) fn near_text_pairs_csv(
     let (ds, p) = (r.ds, &r.det.pairs);
     let t = &ds.actions;
     let mut c = csv_writer(w);
-    c.write_record([
-        "object",
-        "account_a",
-        "account_b",
-        "content_a",
-        "content_b",
-        "time_a_utc",
-        "time_b_utc",
-        "similarity",
-        "text_a",
-        "text_b",
-    ])
-    .map_err(io_err)?;
+    c.write_record(near_text_pairs::COLUMNS).map_err(io_err)?;
     c.flush()?;
     drop(c);
     let near_rows: Vec<usize> = (0..p.len())
@@ -314,26 +384,32 @@ pub(crate) fn near_text_pairs_csv(
     write_blocks(w, near_rows.len(), &rows)
 }
 
+table!(
+    /// `pairs.csv`: one row per coordinated action pair.
+    pairs,
+    "pairs.csv",
+    [
+        LAYER = "layer",
+        OBJECT = "object",
+        ACCOUNT_A = "account_a",
+        ACCOUNT_B = "account_b",
+        CONTENT_A = "content_a",
+        CONTENT_B = "content_b",
+        TIME_A = "time_a",
+        TIME_B = "time_b",
+        TIME_A_UTC = "time_a_utc",
+        TIME_B_UTC = "time_b_utc",
+        DELTA_S = "delta_s",
+        FAST = "fast",
+    ]
+);
+
 /// One row per coordinated action pair; `a` is the older action.
 pub(crate) fn pairs_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let (ds, p) = (r.ds, &r.det.pairs);
     let t = &ds.actions;
     let mut c = csv_writer(w);
-    c.write_record([
-        "layer",
-        "object",
-        "account_a",
-        "account_b",
-        "content_a",
-        "content_b",
-        "time_a",
-        "time_b",
-        "time_a_utc",
-        "time_b_utc",
-        "delta_s",
-        "fast",
-    ])
-    .map_err(io_err)?;
+    c.write_record(pairs::COLUMNS).map_err(io_err)?;
     c.flush()?;
     drop(c);
     // Without all_pairs, the pairs of the edges over the threshold: on a
@@ -427,42 +503,54 @@ fn layer_objects(r: &Results<'_>, i: usize) -> String {
     out
 }
 
+table!(
+    /// `edges.csv`: one row per account pair with pairs; `idf_weight` and
+    /// the significance columns only when computed.
+    edges,
+    "edges.csv",
+    [
+        ACCOUNT_A = "account_a",
+        ACCOUNT_B = "account_b",
+        WEIGHT = "weight",
+        PAIR_ROWS = "pair_rows",
+        OBJECTS = "objects",
+        MEAN_DELTA_S = "mean_delta_s",
+        LAYERS = "layers",
+        N_CONTENT_ID = "n_content_id",
+        N_CONTENT_ID_Y = "n_content_id_y",
+        EDGE_SYMMETRY_SCORE = "edge_symmetry_score",
+        FAST_WEIGHT = "fast_weight",
+        OVER_THRESHOLD = "over_threshold",
+        CLUSTER = "cluster",
+        LAYER_OBJECTS = "layer_objects",
+        IDF_WEIGHT = "idf_weight",
+        EXPECTED_OBJECTS = "expected_objects",
+        P_VALUE = "p_value",
+        Q_VALUE = "q_value",
+        PARTNER_EXPECTED = "partner_expected",
+        PARTNER_P_VALUE = "partner_p_value",
+        PARTNER_Q_VALUE = "partner_q_value",
+        IN_OPENINGS = "in_openings",
+    ]
+    /// How many of the columns every `edges.csv` has (up to
+    /// `layer_objects`); [`IDF_WEIGHT`] and the significance columns
+    /// follow when computed.
+    pub const BASE: usize = 14;
+);
+
 pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let g = |s| guard(s, r.formula_guard);
     let (ds, e, net) = (r.ds, &r.det.edges, r.net);
     let cluster = cluster_lookup(r);
     let mut c = csv_writer(w);
-    let mut header = vec![
-        "account_a",
-        "account_b",
-        "weight",
-        "pair_rows",
-        "objects",
-        "mean_delta_s",
-        "layers",
-        "n_content_id",
-        "n_content_id_y",
-        "edge_symmetry_score",
-        "fast_weight",
-        "over_threshold",
-        "cluster",
-        "layer_objects",
-    ];
+    let mut header = edges::COLUMNS[..edges::BASE].to_vec();
     // Extra columns only when computed: the first thirteen are CooRTweet's
     // comparable ones.
     if r.idf.is_some() {
-        header.push("idf_weight");
+        header.push(edges::IDF_WEIGHT);
     }
     if r.significance.is_some() {
-        header.extend([
-            "expected_objects",
-            "p_value",
-            "q_value",
-            "partner_expected",
-            "partner_p_value",
-            "partner_q_value",
-            "in_openings",
-        ]);
+        header.extend(&edges::COLUMNS[edges::BASE + 1..]);
     }
     c.write_record(&header).map_err(io_err)?;
     for i in 0..e.len() {
@@ -507,30 +595,36 @@ pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     c.flush()
 }
 
+table!(
+    /// `accounts.csv`: one row per account with an edge.
+    accounts,
+    "accounts.csv",
+    [
+        ACCOUNT = "account",
+        CLUSTER = "cluster",
+        DEGREE = "degree",
+        STRENGTH = "strength",
+        DEGREE_ALL = "degree_all",
+        COORDINATED_OBJECTS = "coordinated_objects",
+        ACTIONS = "actions",
+        HANDLE = "handle",
+        PAIRS_IN_CLUSTER = "pairs_in_cluster",
+        MEDIAN_LAG_S = "median_lag_s",
+        LED_SHARE = "led_share",
+        CREATED_UTC = "created_utc",
+        FOLLOWERS = "followers",
+        FOLLOWING = "following",
+        DEFAULT_IMAGE = "default_image",
+        TIMED_REPOSTS = "timed_reposts",
+        FAST_REPOSTS = "fast_reposts",
+    ]
+);
+
 pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let g = |s| guard(s, r.formula_guard);
     let ds = r.ds;
     let mut c = csv_writer(w);
-    c.write_record([
-        "account",
-        "cluster",
-        "degree",
-        "strength",
-        "degree_all",
-        "coordinated_objects",
-        "actions",
-        "handle",
-        "pairs_in_cluster",
-        "median_lag_s",
-        "led_share",
-        "created_utc",
-        "followers",
-        "following",
-        "default_image",
-        "timed_reposts",
-        "fast_reposts",
-    ])
-    .map_err(io_err)?;
+    c.write_record(accounts::COLUMNS).map_err(io_err)?;
     let computed;
     let reposts = match r.fast_reposts {
         Some(given) => given,
@@ -578,21 +672,27 @@ pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()>
 /// How many top objects `clusters.csv` lists per cluster.
 const TOP_OBJECTS: usize = 5;
 
+table!(
+    /// `clusters.csv`: one row per cluster.
+    clusters,
+    "clusters.csv",
+    [
+        CLUSTER = "cluster",
+        ACCOUNTS = "accounts",
+        EDGES = "edges",
+        DENSITY = "density",
+        TOTAL_WEIGHT = "total_weight",
+        FIRST_TIME_UTC = "first_time_utc",
+        LAST_TIME_UTC = "last_time_utc",
+        TOP_OBJECTS = "top_objects",
+    ]
+);
+
 pub(crate) fn clusters_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
     let (ds, det) = (r.ds, r.det);
     let t = &ds.actions;
     let mut c = csv_writer(w);
-    c.write_record([
-        "cluster",
-        "accounts",
-        "edges",
-        "density",
-        "total_weight",
-        "first_time_utc",
-        "last_time_utc",
-        "top_objects",
-    ])
-    .map_err(io_err)?;
+    c.write_record(clusters::COLUMNS).map_err(io_err)?;
     for cl in &r.net.clusters {
         let v = cl.accounts.len() as f64;
         let density = if v > 1.0 { 2.0 * cl.edges.len() as f64 / (v * (v - 1.0)) } else { 0.0 };

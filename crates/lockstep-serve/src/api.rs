@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::run::{key, Run};
 use crate::ServeError;
+use lockstep_report::files;
 
 /// Rows a JSON table holds at most; `limit` can lower it.
 pub const MAX_ROWS: usize = 5_000;
@@ -171,20 +172,21 @@ pub fn clusters(run: &Run, p: &Params) -> Result<Rows, ServeError> {
     let t = &run.clusters;
     for c in chosen {
         let (pattern, explanation) = match (&run.campaigns, c.campaign_row) {
-            (Some(cp), Some(r)) => {
-                (cell(cp, r, "pattern").to_string(), cell(cp, r, "explanation").to_string())
-            }
+            (Some(cp), Some(r)) => (
+                cell(cp, r, files::campaigns::PATTERN).to_string(),
+                cell(cp, r, files::campaigns::EXPLANATION).to_string(),
+            ),
             _ => Default::default(),
         };
         rows.rows.push(vec![
             c.id.clone(),
             c.accounts.to_string(),
-            cell(t, c.row, "edges").to_string(),
+            cell(t, c.row, files::clusters::EDGES).to_string(),
             format!("{:.2}", c.score),
             c.layers.iter().cloned().collect::<Vec<_>>().join(";"),
-            cell(t, c.row, "first_time_utc").to_string(),
-            cell(t, c.row, "last_time_utc").to_string(),
-            cell(t, c.row, "top_objects").to_string(),
+            cell(t, c.row, files::clusters::FIRST_TIME_UTC).to_string(),
+            cell(t, c.row, files::clusters::LAST_TIME_UTC).to_string(),
+            cell(t, c.row, files::clusters::TOP_OBJECTS).to_string(),
             pattern,
             explanation,
         ]);
@@ -212,7 +214,7 @@ pub fn cluster_detail(run: &Run, p: &Params) -> Result<Value, ServeError> {
         .fingerprints
         .as_ref()
         .and_then(|t| {
-            let col = t.col("cluster")?;
+            let col = t.col(files::cluster_fingerprints::CLUSTER)?;
             let r = t.rows.iter().position(|r| r[col] == c.id)?;
             Some(t.object(r))
         })
@@ -245,7 +247,7 @@ pub fn talking_points(run: &Run, p: &Params) -> Result<Rows, ServeError> {
     let mut rows = Rows::new(&[]);
     if let Some(t) = &run.points {
         rows.columns = t.header.clone();
-        let col = t.col("cluster").unwrap_or(0);
+        let col = t.col(files::talking_points::CLUSTER).unwrap_or(0);
         rows.rows = t
             .rows
             .iter()
@@ -310,7 +312,11 @@ pub fn graph(run: &Run, p: &Params) -> Result<Graph, ServeError> {
     let max_edges = number(p, "max_edges", DEFAULT_GRAPH_EDGES)?.clamp(1, MAX_GRAPH_EDGES);
     let shown = strongest(&c.members, max);
     let col = |n: &str| run.accounts.col(n);
-    let (handle, strength, degree) = (col("handle"), col("strength"), col("degree"));
+    let (handle, strength, degree) = (
+        col(files::accounts::HANDLE),
+        col(files::accounts::STRENGTH),
+        col(files::accounts::DEGREE),
+    );
     let get = |r: u32, c: Option<usize>| {
         c.and_then(|c| run.accounts.rows[r as usize].get(c)).unwrap_or("")
     };
@@ -427,7 +433,7 @@ pub fn partners(run: &Run, p: &Params) -> Result<Rows, ServeError> {
     let mut columns = vec!["partner", "partner_handle"];
     columns.extend(present.iter().map(|(n, _)| *n));
     let mut rows = Rows::new(&columns);
-    let handle = run.accounts.col("handle");
+    let handle = run.accounts.col(files::accounts::HANDLE);
     let mut list: Vec<u32> = run.by_account[a as usize].clone();
     list.sort_by(|&x, &y| {
         let (x, y) = (x as usize, y as usize);
@@ -612,8 +618,8 @@ pub fn search(run: &Run, p: &Params, limit: usize, deadline: Instant) -> Result<
     if q.is_empty() {
         return Err(ServeError::BadRequest("`q` is empty".to_string()));
     }
-    let handle = run.accounts.col("handle");
-    let cluster_col = run.accounts.col("cluster");
+    let handle = run.accounts.col(files::accounts::HANDLE);
+    let cluster_col = run.accounts.col(files::accounts::CLUSTER);
     let mut accounts = Rows::new(&["account", "handle", "cluster"]);
     for (i, r) in run.accounts.rows.iter().enumerate() {
         let name = run.account_name(i as u32);

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::ServeError;
+use lockstep_report::files;
 
 pub use lockstep_report::read::row_object;
 pub use lockstep_report::Table;
@@ -100,14 +101,14 @@ pub(crate) struct PairCols {
 impl Run {
     /// Loads the output folder of a `lockstep detect` run.
     pub fn load(dir: &Path) -> Result<Run, ServeError> {
-        let summary_path = dir.join("summary.json");
+        let summary_path = dir.join(files::SUMMARY_JSON);
         let text = std::fs::read_to_string(&summary_path)
             .map_err(|source| ServeError::Io { path: summary_path.clone(), source })?;
         let summary: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| invalid(&summary_path, &format!("not a lockstep summary: {e}")))?;
 
-        let accounts = Table::required(dir, "accounts.csv")?;
-        let a_col = accounts.need("account")?;
+        let accounts = Table::required(dir, files::accounts::FILE)?;
+        let a_col = accounts.need(files::accounts::ACCOUNT)?;
         let account_row: HashMap<String, u32> = accounts
             .rows
             .iter()
@@ -115,7 +116,7 @@ impl Run {
             .map(|(i, r)| (r[a_col].to_string(), i as u32))
             .collect();
 
-        let edges_path = dir.join("edges.csv");
+        let edges_path = dir.join(files::edges::FILE);
         let edge_err = |e: csv::Error| invalid(&edges_path, &e);
         let mut er = csv::Reader::from_path(&edges_path).map_err(edge_err)?;
         let edges_header: Vec<String> =
@@ -123,9 +124,12 @@ impl Run {
         let col = |n: &str| edges_header.iter().position(|h| h == n);
         let need =
             |n: &str| col(n).ok_or_else(|| invalid(&edges_path, &format!("no `{n}` column")));
-        let (ea, eb) = (need("account_a")?, need("account_b")?);
-        let (over_col, layers_col, weight_col) =
-            (col("over_threshold"), col("layers"), col("weight"));
+        let (ea, eb) = (need(files::edges::ACCOUNT_A)?, need(files::edges::ACCOUNT_B)?);
+        let (over_col, layers_col, weight_col) = (
+            col(files::edges::OVER_THRESHOLD),
+            col(files::edges::LAYERS),
+            col(files::edges::WEIGHT),
+        );
         let mut edge_ends = Vec::new();
         let mut edge_offsets = Vec::new();
         let mut edge_weight = Vec::new();
@@ -164,11 +168,13 @@ impl Run {
             by_account[b as usize].push(i);
         }
 
-        let clusters = Table::required(dir, "clusters.csv")?;
-        let campaigns = Table::read(&dir.join("campaigns.csv"))?;
+        let clusters = Table::required(dir, files::clusters::FILE)?;
+        let campaigns = Table::read(&dir.join(files::campaigns::FILE))?;
         let campaign_of: HashMap<String, (usize, f64)> = campaigns
             .as_ref()
-            .and_then(|t| Some((t, t.col("cluster")?, t.col("score")?)))
+            .and_then(|t| {
+                Some((t, t.col(files::campaigns::CLUSTER)?, t.col(files::campaigns::SCORE)?))
+            })
             .map(|(t, c, s)| {
                 t.rows
                     .iter()
@@ -177,8 +183,8 @@ impl Run {
                     .collect()
             })
             .unwrap_or_default();
-        let cluster_col = accounts.col("cluster");
-        let strength_col = accounts.col("strength");
+        let cluster_col = accounts.col(files::accounts::CLUSTER);
+        let strength_col = accounts.col(files::accounts::STRENGTH);
         let mut cluster_info: Vec<ClusterInfo> = clusters
             .rows
             .iter()
@@ -238,10 +244,11 @@ impl Run {
             }
         }
 
-        let near = Table::read(&dir.join("near_text_pairs.csv"))?
+        let near = Table::read(&dir.join(files::near_text_pairs::FILE))?
             .and_then(|t| {
-                let cols =
-                    ["content_a", "content_b", "similarity", "text_a", "text_b"].map(|n| t.col(n));
+                use files::near_text_pairs as n;
+                let cols = [n::CONTENT_A, n::CONTENT_B, n::SIMILARITY, n::TEXT_A, n::TEXT_B]
+                    .map(|name| t.col(name));
                 let [Some(ca), Some(cb), Some(s), Some(ta), Some(tb)] = cols else {
                     return None;
                 };
@@ -262,8 +269,8 @@ impl Run {
         let mut run = Run {
             dir: dir.to_path_buf(),
             summary,
-            points: Table::read(&dir.join("talking_points.csv"))?,
-            fingerprints: Table::read(&dir.join("cluster_fingerprints.csv"))?,
+            points: Table::read(&dir.join(files::talking_points::FILE))?,
+            fingerprints: Table::read(&dir.join(files::cluster_fingerprints::FILE))?,
             pair_range: vec![(0, 0); edge_ends.len()],
             pair_more: HashMap::new(),
             accounts,
@@ -289,7 +296,7 @@ impl Run {
     }
 
     fn pairs_path(&self) -> PathBuf {
-        self.dir.join("pairs.csv")
+        self.dir.join(files::pairs::FILE)
     }
 
     /// One pass over pairs.csv: the byte ranges of each edge's rows.
@@ -353,7 +360,7 @@ impl Run {
 
     /// Rows of edges.csv, read from the file, in the order asked.
     pub(crate) fn edge_rows(&self, edges: &[u32]) -> Result<Vec<csv::StringRecord>, ServeError> {
-        let path = self.dir.join("edges.csv");
+        let path = self.dir.join(files::edges::FILE);
         let mut file =
             File::open(&path).map_err(|source| ServeError::Io { path: path.clone(), source })?;
         let mut buf = Vec::new();
@@ -389,16 +396,16 @@ impl Run {
                 .ok_or_else(|| invalid(&path, &format!("no `{n}` column")))
         };
         Ok(PairCols {
-            layer: need("layer")?,
-            object: need("object")?,
-            account_a: need("account_a")?,
-            account_b: need("account_b")?,
-            content_a: need("content_a")?,
-            content_b: need("content_b")?,
-            time_a: need("time_a")?,
-            time_b: need("time_b")?,
-            time_a_utc: need("time_a_utc")?,
-            time_b_utc: need("time_b_utc")?,
+            layer: need(files::pairs::LAYER)?,
+            object: need(files::pairs::OBJECT)?,
+            account_a: need(files::pairs::ACCOUNT_A)?,
+            account_b: need(files::pairs::ACCOUNT_B)?,
+            content_a: need(files::pairs::CONTENT_A)?,
+            content_b: need(files::pairs::CONTENT_B)?,
+            time_a: need(files::pairs::TIME_A)?,
+            time_b: need(files::pairs::TIME_B)?,
+            time_a_utc: need(files::pairs::TIME_A_UTC)?,
+            time_b_utc: need(files::pairs::TIME_B_UTC)?,
         })
     }
 
@@ -468,7 +475,7 @@ impl Run {
 
     /// The account column of accounts.csv.
     pub(crate) fn account_name(&self, row: u32) -> &str {
-        &self.accounts.rows[row as usize][self.accounts.col("account").unwrap_or(0)]
+        &self.accounts.rows[row as usize][self.accounts.col(files::accounts::ACCOUNT).unwrap_or(0)]
     }
 
     /// The run's output folder.
