@@ -15,6 +15,24 @@ pub struct Strings {
     mapped: Option<Box<(Column<u8>, Column<usize>)>>,
 }
 
+/// A string's first head in a partition of [`Strings::encode`]: its hash,
+/// and where its copy is in the partition's kept bytes ([`NOT_KEPT`]: read
+/// it from the column).
+struct First {
+    hash: u64,
+    head: u32,
+    at: u32,
+    len: u32,
+}
+
+/// [`First::at`] of a string not copied.
+const NOT_KEPT: u32 = u32::MAX;
+
+/// Bytes of first strings one partition of [`Strings::encode`] copies (two
+/// partitions are worked on at a time on two cores): past them, strings
+/// are compared where they are in the column.
+const FIRSTS_KEPT: usize = 16 << 20;
+
 impl PartialEq for Strings {
     /// The same strings in the same order, wherever they live.
     fn eq(&self, other: &Self) -> bool {
@@ -126,15 +144,24 @@ impl Strings {
     /// its strings in a hash table of its own, small enough for the cache;
     /// back in row order, the first rows number the codes. Strings are
     /// compared only where their hashes are equal, so the result is exact
-    /// whatever the hash.
+    /// whatever the hash. A partition gathers its hashes and strings before
+    /// its table looks them up, and copies its first strings (up to
+    /// [`FIRSTS_KEPT`] bytes) so that repeats are compared in cache: about
+    /// 50 bytes per head of the partition, one partition per thread at a
+    /// time (a 64th of the heads each).
     pub fn encode(&self) -> (Vec<u32>, Strings) {
         let state = foldhash::fast::FixedState::with_seed(0x6c6f_636b_7374_6570);
-        self.encode_with(|s| state.hash_one(s))
+        self.encode_with(|s| state.hash_one(s), FIRSTS_KEPT)
     }
 
-    /// [`Strings::encode`] with a given hash function (tests use a weak one
-    /// to make collisions common).
-    fn encode_with(&self, hash: impl Fn(&str) -> u64 + Sync) -> (Vec<u32>, Strings) {
+    /// [`Strings::encode`] with a given hash function and bytes of first
+    /// strings copied per partition (tests use a weak hash to make
+    /// collisions common, and few bytes to compare strings in the column).
+    fn encode_with(
+        &self,
+        hash: impl Fn(&str) -> u64 + Sync,
+        firsts_kept: usize,
+    ) -> (Vec<u32>, Strings) {
         /// Partitions, by the hash's top bits.
         const PART_BITS: u32 = 6;
         const PARTS: usize = 1 << PART_BITS;
@@ -206,16 +233,38 @@ impl Strings {
         }
         outs.into_par_iter().enumerate().for_each(|(p, out)| {
             let part = &parted[bounds[p]..bounds[p + 1]];
-            // Sized for every head, so that it never rehashes (a rehash
-            // reads the hashes at random).
-            let mut table = hashbrown::HashTable::<u32>::with_capacity(part.len());
+            // Sized for every head, so that it never rehashes. An entry
+            // keeps its string's hash, and a copy of the string while the
+            // partition's copies fit `firsts_kept`: a repeated string is
+            // then compared with bytes in cache, not with its first row's
+            // far away in the column.
+            let mut table = hashbrown::HashTable::<First>::with_capacity(part.len());
+            let mut kept: Vec<u8> = Vec::new();
+            // The partition's hashes and strings gathered first: loads that
+            // do not wait on each other, where the table's loop would wait
+            // on each in turn.
+            let xs: Vec<u64> = part.iter().map(|&k| hashes[k as usize]).collect();
+            let strs: Vec<&str> = part.iter().map(|&k| head(k)).collect();
             for (i, &k) in part.iter().enumerate() {
-                let x = hashes[k as usize];
-                let same = |f: &u32| hashes[*f as usize] == x && head(*f) == head(k);
+                let (x, s) = (xs[i], strs[i]);
+                let same = |f: &First| {
+                    f.hash == x
+                        && match f.at {
+                            NOT_KEPT => head(f.head) == s,
+                            at => kept.get(at as usize..at as usize + f.len as usize)
+                                == Some(s.as_bytes()),
+                        }
+                };
                 out[i] = match table.find(x, same) {
-                    Some(&f) => f,
+                    Some(f) => f.head,
                     None => {
-                        table.insert_unique(x, k, |f| hashes[*f as usize]);
+                        let (at, len) = if kept.len() + s.len() <= firsts_kept {
+                            kept.extend_from_slice(s.as_bytes());
+                            ((kept.len() - s.len()) as u32, s.len() as u32)
+                        } else {
+                            (NOT_KEPT, 0)
+                        };
+                        table.insert_unique(x, First { hash: x, head: k, at, len }, |f| f.hash);
                         k
                     }
                 };
@@ -333,8 +382,15 @@ mod tests {
                 col.push(w);
                 expected.push(interner.intern(w));
             }
-            // The real hash, and one that collides whenever lengths match.
-            for (codes, dict) in [col.encode(), col.encode_with(|s| s.len() as u64)] {
+            // The real hash, and one that collides whenever lengths match;
+            // first strings copied, some, or none.
+            let weak = |s: &str| s.len() as u64;
+            for (codes, dict) in [
+                col.encode(),
+                col.encode_with(weak, FIRSTS_KEPT),
+                col.encode_with(weak, 5),
+                col.encode_with(weak, 0),
+            ] {
                 prop_assert_eq!(&codes, &expected);
                 prop_assert_eq!(dict.len(), interner.len());
                 for id in 0..dict.len() as u32 {
