@@ -116,13 +116,17 @@ impl Spill {
     }
 }
 
-/// What this process holds now (its resident set), from
-/// `/proc/self/status`; `None` where the system does not say.
+/// What this process holds now, from `/proc/self/status`: its own
+/// resident memory (`RssAnon`), not the pages of files it maps (ids the
+/// reading moved to files), which the kernel can drop; the whole resident
+/// set where that is not given, `None` where the system says neither.
 pub fn resident_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+    let kb = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some(kb("RssAnon:").or_else(|| kb("VmRSS:"))? * 1024)
 }
 
 /// A memory limit for the whole process turned into the detection's

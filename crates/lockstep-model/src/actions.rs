@@ -488,8 +488,8 @@ impl DatasetBuilder {
     }
 
     fn encode(mut self) -> Dataset {
-        (self.ds.actions.account, self.ds.accounts) = self.raw_accounts.encode();
-        drop(self.raw_accounts);
+        (self.ds.actions.account, self.ds.accounts) =
+            std::mem::take(&mut self.raw_accounts).into_encoded();
         if !self.meta_accounts.is_empty() {
             let ids: Vec<Option<u32>> = {
                 let index: std::collections::HashMap<&str, u32> = (0..self.ds.accounts.len()
@@ -515,9 +515,10 @@ impl DatasetBuilder {
             }
         }
         self.ds.account_meta.ensure(self.ds.accounts.len());
-        (self.ds.actions.object, self.ds.objects) = self.raw_objects.encode();
-        drop(self.raw_objects);
-        (self.ds.actions.content, self.ds.contents) = self.raw_contents.encode();
+        (self.ds.actions.object, self.ds.objects) =
+            std::mem::take(&mut self.raw_objects).into_encoded();
+        (self.ds.actions.content, self.ds.contents) =
+            std::mem::take(&mut self.raw_contents).into_encoded();
         if !self.originals.is_empty() {
             let mut original = vec![None; self.ds.objects.len()];
             for &(row, time) in &self.originals {
@@ -528,8 +529,7 @@ impl DatasetBuilder {
             self.ds.original_us = original;
         }
         if !self.text_rows.is_empty() {
-            let (codes, texts) = self.raw_texts.encode();
-            drop(self.raw_texts);
+            let (codes, texts) = std::mem::take(&mut self.raw_texts).into_encoded();
             let mut content_text = vec![NO_TEXT; self.ds.contents.len()];
             for (&row, code) in self.text_rows.iter().zip(codes) {
                 let slot = &mut content_text[self.ds.actions.content[row as usize] as usize];

@@ -104,6 +104,14 @@ impl Strings {
         (self.buf.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()) as u64
     }
 
+    /// Bytes of the strings and their ends, on the heap or in files.
+    pub fn bytes(&self) -> u64 {
+        match &self.mapped {
+            None => (self.buf.len() + self.ends.len() * std::mem::size_of::<usize>()) as u64,
+            Some(m) => (m.0.len() + m.1.len() * std::mem::size_of::<usize>()) as u64,
+        }
+    }
+
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -150,18 +158,28 @@ impl Strings {
     /// 50 bytes per head of the partition, one partition per thread at a
     /// time (a 64th of the heads each).
     pub fn encode(&self) -> (Vec<u32>, Strings) {
-        let state = foldhash::fast::FixedState::with_seed(0x6c6f_636b_7374_6570);
-        self.encode_with(|s| state.hash_one(s), FIRSTS_KEPT)
+        let (codes, dict) = self.encode_with(hash_of, FIRSTS_KEPT);
+        (codes, dict.unwrap_or_else(|| self.clone()))
+    }
+
+    /// [`Strings::encode`] of a column no longer needed: when every string
+    /// is distinct the column is its own dictionary, and is returned as it
+    /// is (mapped files stay mapped) rather than copied. Content ids are
+    /// such a column: at 10^8 rows the copy was gigabytes.
+    pub fn into_encoded(self) -> (Vec<u32>, Strings) {
+        let (codes, dict) = self.encode_with(hash_of, FIRSTS_KEPT);
+        (codes, dict.unwrap_or(self))
     }
 
     /// [`Strings::encode`] with a given hash function and bytes of first
     /// strings copied per partition (tests use a weak hash to make
-    /// collisions common, and few bytes to compare strings in the column).
+    /// collisions common, and few bytes to compare strings in the column);
+    /// no dictionary when it would be the column itself.
     fn encode_with(
         &self,
         hash: impl Fn(&str) -> u64 + Sync,
         firsts_kept: usize,
-    ) -> (Vec<u32>, Strings) {
+    ) -> (Vec<u32>, Option<Strings>) {
         /// Partitions, by the hash's top bits.
         const PART_BITS: u32 = 6;
         const PARTS: usize = 1 << PART_BITS;
@@ -251,8 +269,10 @@ impl Strings {
                     f.hash == x
                         && match f.at {
                             NOT_KEPT => head(f.head) == s,
-                            at => kept.get(at as usize..at as usize + f.len as usize)
-                                == Some(s.as_bytes()),
+                            at => {
+                                kept.get(at as usize..at as usize + f.len as usize)
+                                    == Some(s.as_bytes())
+                            }
                         }
                 };
                 out[i] = match table.find(x, same) {
@@ -292,6 +312,9 @@ impl Strings {
             },
         );
         drop((parted, first, hashes));
+        if heads.is_none() && first_of.par_iter().enumerate().all(|(k, &f)| f as usize == k) {
+            return ((0..n as u32).collect(), None);
+        }
         // Codes number the heads that are their string's first, in order.
         let is_first = |k: usize| first_of[k] as usize == k;
         // Each block's first strings, numbered within the block, then
@@ -324,12 +347,16 @@ impl Strings {
                 }
             }
         });
-        let mut dict = Strings::default();
-        for d in &dicts {
-            dict.append(d);
+        // Sized once, and each block freed as it is copied: the blocks and
+        // the whole dictionary are never held twice.
+        let bytes = dicts.iter().map(|d| d.buf.len()).sum();
+        let mut dict = Strings { buf: String::with_capacity(bytes), ..Strings::default() };
+        dict.ends.reserve_exact(before as usize);
+        for d in dicts {
+            dict.append(&d);
         }
         let head_codes: Vec<u32> = first_of.par_iter().map(|&f| code_at[f as usize]).collect();
-        let Some(heads) = heads else { return (head_codes, dict) };
+        let Some(heads) = heads else { return (head_codes, Some(dict)) };
         let codes: Vec<u32> = heads
             .par_iter()
             .enumerate()
@@ -338,8 +365,13 @@ impl Strings {
                 std::iter::repeat_n(head_codes[k], end - start as usize)
             })
             .collect();
-        (codes, dict)
+        (codes, Some(dict))
     }
+}
+
+/// The encoding's hash: fixed, so that runs are reproducible.
+fn hash_of(s: &str) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x6c6f_636b_7374_6570).hash_one(s)
 }
 
 #[cfg(test)]
@@ -374,7 +406,15 @@ mod tests {
         }
 
         #[test]
-        fn encode_equals_interning(words in proptest::collection::vec("[a-c]{0,3}", 0..300)) {
+        fn encode_equals_interning(
+            // Few strings, repeated and in runs; or every string distinct
+            // (the column is then its own dictionary).
+            words in prop_oneof![
+                proptest::collection::vec("[a-c]{0,3}", 0..300),
+                proptest::collection::btree_set("[a-z]{0,6}", 0..300)
+                    .prop_map(|s| s.into_iter().rev().collect::<Vec<_>>()),
+            ],
+        ) {
             let mut col = Strings::default();
             let mut interner = Interner::default();
             let mut expected = Vec::new();
@@ -385,11 +425,13 @@ mod tests {
             // The real hash, and one that collides whenever lengths match;
             // first strings copied, some, or none.
             let weak = |s: &str| s.len() as u64;
+            let own = |(codes, dict): (Vec<u32>, Option<Strings>)| (codes, dict.unwrap_or(col.clone()));
             for (codes, dict) in [
                 col.encode(),
-                col.encode_with(weak, FIRSTS_KEPT),
-                col.encode_with(weak, 5),
-                col.encode_with(weak, 0),
+                col.clone().into_encoded(),
+                own(col.encode_with(weak, FIRSTS_KEPT)),
+                own(col.encode_with(weak, 5)),
+                own(col.encode_with(weak, 0)),
             ] {
                 prop_assert_eq!(&codes, &expected);
                 prop_assert_eq!(dict.len(), interner.len());

@@ -139,8 +139,8 @@ pub struct Memory {
     /// The limit of the whole process.
     pub limit: Option<u64>,
     /// What the process held when the detection started: the dataset and
-    /// what reading it left (the resident set; the dataset's own size
-    /// where that is unknown).
+    /// what reading it left (its own resident memory, not mapped files'
+    /// pages; the dataset's own size where that is unknown).
     pub in_use: u64,
     /// The detection's parts and runs within what is left.
     pub spill: Spill,
@@ -186,8 +186,13 @@ impl Memory {
 
 /// Moves the dataset's content ids (read only to write pairs and evidence)
 /// to a mapped file when the dataset takes more than half of the memory
-/// limit; returns the heap bytes that freed.
+/// limit; returns the heap bytes that freed. Content ids the reading
+/// already moved (all distinct, their raw column is their dictionary) stay
+/// where they are, and count as freed.
 pub fn map_contents(exec: &Execution, ds: &mut Dataset) -> Result<Option<u64>, crate::Error> {
+    if ds.contents.is_mapped() {
+        return Ok(Some(ds.contents.bytes()));
+    }
     let Some(limit) = exec.memory_limit else {
         return Ok(None);
     };
