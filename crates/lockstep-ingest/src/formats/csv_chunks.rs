@@ -149,6 +149,7 @@ impl<'r> ChunkedCsv<'r> {
             let parse = Parse {
                 block,
                 eof: self.eof,
+                plain: memchr::memchr2(b'"', b'\r', block).is_none(),
                 width,
                 header: &self.header,
                 row,
@@ -251,6 +252,11 @@ struct Parse<'a, 'f> {
     block: &'a [u8],
     /// Whether the block ends the input (its end ends the last record).
     eof: bool,
+    /// Whether the block has no quote and no carriage return: its records
+    /// are its lines and its fields what commas separate, which
+    /// [`Parse::records_plain`] splits without `csv_core`'s byte-by-byte
+    /// machine.
+    plain: bool,
     width: usize,
     header: &'a [String],
     row: &'a RowFn<'f>,
@@ -310,7 +316,11 @@ impl Parse<'_, '_> {
     fn chunk(&self, start: usize, stop: usize) -> Chunk {
         let mut read = Reading::new(self.path, self.format);
         let mut ctx = read.ctx(self.config);
-        let (next, newlines, complete, error) = self.records(start, stop, &mut ctx);
+        let (next, newlines, complete, error) = if self.plain {
+            self.records_plain(start, stop, &mut ctx)
+        } else {
+            self.records(start, stop, &mut ctx)
+        };
         let (unselected, empty) = (ctx.unselected, ctx.empty);
         Chunk { start, next, newlines, complete, read, unselected, empty, error }
     }
@@ -366,28 +376,90 @@ impl Parse<'_, '_> {
                 record.push_field(&fields[from..to]);
                 from = to;
             }
-            ctx.report.records_read += 1;
-            let result = match csv::StringRecord::from_byte_record(record) {
-                Ok(r) => {
-                    let result = if r.len() != self.width {
-                        let detail = format!("{} fields, the header has {}", r.len(), self.width);
-                        ctx.skip(line, "*", "wrong number of fields", detail)
-                    } else {
-                        (self.row)(&r, line, ctx)
-                    };
-                    record = r.into_byte_record();
-                    result
-                }
-                Err(e) => {
-                    let err = e.utf8_error();
-                    let field = self.header.get(err.field()).cloned().unwrap_or_default();
-                    let result = ctx.skip(line, &field, "invalid UTF-8", err.to_string());
-                    record = e.into_byte_record();
-                    result
-                }
-            };
+            let result;
+            (record, result) = self.one(record, line, ctx);
             if let Err(e) = result {
                 return (start + pos, core.line() - 1, true, Some(e));
+            }
+        }
+    }
+
+    /// [`Parse::records`] for a [`Parse::plain`] block: the same records,
+    /// lines and results, found with `memchr`. As `csv_core` does, empty
+    /// lines are skipped, and a record's line is counted from where its
+    /// search began (before the empty lines).
+    fn records_plain(
+        &self,
+        start: usize,
+        stop: usize,
+        ctx: &mut ReadCtx<'_>,
+    ) -> (usize, u64, bool, Option<IngestError>) {
+        let input = &self.block[start..];
+        let mut record = csv::ByteRecord::new();
+        let (mut pos, mut newlines) = (0, 0u64);
+        loop {
+            let (record_start, line) = (pos, newlines + 1);
+            if start + record_start >= stop {
+                return (start + record_start, newlines, true, None);
+            }
+            while pos < input.len() && input[pos] == b'\n' {
+                pos += 1;
+                newlines += 1;
+            }
+            let rest = &input[pos..];
+            let fields = match memchr::memchr(b'\n', rest) {
+                _ if rest.is_empty() && self.eof => return (start + pos, newlines, true, None),
+                Some(i) => {
+                    pos += i + 1;
+                    newlines += 1;
+                    &rest[..i]
+                }
+                None if self.eof => {
+                    pos = input.len();
+                    rest
+                }
+                None => return (start + record_start, line - 1, false, None),
+            };
+            record.clear();
+            let mut from = 0;
+            for comma in memchr::memchr_iter(b',', fields) {
+                record.push_field(&fields[from..comma]);
+                from = comma + 1;
+            }
+            record.push_field(&fields[from..]);
+            let result;
+            (record, result) = self.one(record, line, ctx);
+            if let Err(e) = result {
+                return (start + pos, newlines, true, Some(e));
+            }
+        }
+    }
+
+    /// One record read at `line`: counted, then skipped (wrong field
+    /// count, bad UTF-8) or given to the row reader. The record is handed
+    /// back to be filled again.
+    fn one(
+        &self,
+        record: csv::ByteRecord,
+        line: u64,
+        ctx: &mut ReadCtx<'_>,
+    ) -> (csv::ByteRecord, Result<(), IngestError>) {
+        ctx.report.records_read += 1;
+        match csv::StringRecord::from_byte_record(record) {
+            Ok(r) => {
+                let result = if r.len() != self.width {
+                    let detail = format!("{} fields, the header has {}", r.len(), self.width);
+                    ctx.skip(line, "*", "wrong number of fields", detail)
+                } else {
+                    (self.row)(&r, line, ctx)
+                };
+                (r.into_byte_record(), result)
+            }
+            Err(e) => {
+                let err = e.utf8_error();
+                let field = self.header.get(err.field()).cloned().unwrap_or_default();
+                let result = ctx.skip(line, &field, "invalid UTF-8", err.to_string());
+                (e.into_byte_record(), result)
             }
         }
     }
