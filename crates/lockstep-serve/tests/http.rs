@@ -9,12 +9,11 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
-fn start() -> SocketAddr {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("lockstep-serve-http-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// A server of a small run on a loopback port, and the run's folder
+/// (removed when the test drops it; the server reads it until then).
+fn start() -> (SocketAddr, lockstep_test_support::TempDir) {
+    let tmp = lockstep_test_support::TempDir::new("serve-http");
+    let dir = tmp.path().to_path_buf();
     let row = |o: &str, a: &str, b: &str, t| {
         ("repost".to_string(), o.to_string(), a.to_string(), b.to_string(), t, t + 5)
     };
@@ -30,7 +29,7 @@ fn start() -> SocketAddr {
     let server = lockstep_serve::Server::bind(run, ([127, 0, 0, 1], 0).into()).unwrap();
     let addr = server.local_addr().unwrap();
     std::thread::spawn(move || server.serve());
-    addr
+    (addr, tmp)
 }
 
 /// Sends `request` as is; returns the status and the whole response.
@@ -54,7 +53,7 @@ fn body(response: &str) -> &str {
 
 #[test]
 fn serves_the_ui_and_the_api_with_security_headers() {
-    let addr = start();
+    let (addr, _run) = start();
     let (status, page) = get(addr, "/");
     assert_eq!(status, 200);
     assert!(page.contains("<title>lockstep</title>"));
@@ -87,7 +86,7 @@ fn serves_the_ui_and_the_api_with_security_headers() {
 
 #[test]
 fn csv_downloads_are_attachments() {
-    let addr = start();
+    let (addr, _run) = start();
     let (status, csv) = get(addr, "/api/items?id=bob&format=csv");
     assert_eq!(status, 200);
     let lower = csv.to_lowercase();
@@ -99,7 +98,7 @@ fn csv_downloads_are_attachments() {
 
 #[test]
 fn reads_nothing_outside_its_files() {
-    let addr = start();
+    let (addr, _run) = start();
     for path in [
         "/../../../../etc/passwd",
         "/assets/../../../../etc/passwd",
@@ -126,7 +125,7 @@ fn reads_nothing_outside_its_files() {
 
 #[test]
 fn answers_only_its_loopback_name() {
-    let addr = start();
+    let (addr, _run) = start();
     let port = addr.port();
     for host in
         [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("LOCALHOST:{port}")]
@@ -150,7 +149,7 @@ fn answers_only_its_loopback_name() {
 
 #[test]
 fn takes_only_small_get_requests() {
-    let addr = start();
+    let (addr, _run) = start();
     for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
         let (status, response) =
             raw(addr, &format!("{method} /api/run HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
