@@ -17,6 +17,7 @@ pub use summary::{summary_json, RunInfo};
 use lockstep_detect::Detection;
 use lockstep_graph::Network;
 use lockstep_model::Dataset;
+use rayon::prelude::*;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -162,7 +163,7 @@ pub mod files {
 }
 
 /// Writes one output to a stream.
-type Writer<'a> = &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>;
+type Writer<'a> = &'a (dyn Fn(&mut dyn Write) -> std::io::Result<()> + Sync);
 
 fn write_file(dir: &Path, name: &str, f: Writer<'_>) -> Result<PathBuf, ReportError> {
     let path = dir.join(name);
@@ -180,39 +181,39 @@ fn write_file(dir: &Path, name: &str, f: Writer<'_>) -> Result<PathBuf, ReportEr
 pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir)
         .map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
-    let writers: [(&str, Writer<'_>); 6] = [
-        (files::pairs::FILE, &|w| tables::pairs_csv(w, r)),
-        (files::edges::FILE, &|w| tables::edges_csv(w, r)),
-        (files::accounts::FILE, &|w| tables::accounts_csv(w, r)),
-        (files::clusters::FILE, &|w| tables::clusters_csv(w, r)),
-        (files::network::GEXF, &|w| graphs::gexf(w, r)),
-        (files::network::GRAPHML, &|w| graphs::graphml(w, r)),
+    type Boxed<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Sync + 'a>;
+    let mut writers: Vec<(&str, Boxed<'_>)> = vec![
+        (files::pairs::FILE, Box::new(|w| tables::pairs_csv(w, r))),
+        (files::edges::FILE, Box::new(|w| tables::edges_csv(w, r))),
+        (files::accounts::FILE, Box::new(|w| tables::accounts_csv(w, r))),
+        (files::clusters::FILE, Box::new(|w| tables::clusters_csv(w, r))),
+        (files::network::GEXF, Box::new(|w| graphs::gexf(w, r))),
+        (files::network::GRAPHML, Box::new(|w| graphs::graphml(w, r))),
     ];
-    let mut written: Vec<PathBuf> =
-        writers.iter().map(|(name, f)| write_file(dir, name, f)).collect::<Result<_, _>>()?;
     if let Some(sc) = r.scores {
-        written.push(write_file(dir, files::campaigns::FILE, &|w| tables::campaigns_csv(w, sc))?);
+        writers.push((files::campaigns::FILE, Box::new(|w| tables::campaigns_csv(w, sc))));
     }
     if let Some(tp) = r.talking_points {
-        written.push(write_file(dir, files::talking_points::FILE, &|w| {
-            tables::talking_points_csv(w, r, tp)
-        })?);
+        let f = |w: &mut dyn Write| tables::talking_points_csv(w, r, tp);
+        writers.push((files::talking_points::FILE, Box::new(f)));
     }
     if let Some(f) = r.fingerprints {
-        written.push(write_file(dir, files::cluster_fingerprints::FILE, &|w| {
-            tables::fingerprints_csv(w, r, f)
-        })?);
+        let f = |w: &mut dyn Write| tables::fingerprints_csv(w, r, f);
+        writers.push((files::cluster_fingerprints::FILE, Box::new(f)));
     }
     if let Some(bios) = r.bios {
-        written.push(write_file(dir, files::bio_clusters::FILE, &|w| {
-            tables::bio_clusters_csv(w, r, bios)
-        })?);
+        let f = |w: &mut dyn Write| tables::bio_clusters_csv(w, r, bios);
+        writers.push((files::bio_clusters::FILE, Box::new(f)));
     }
     if let Some(near) = r.near_text {
-        written.push(write_file(dir, files::near_text_pairs::FILE, &|w| {
-            tables::near_text_pairs_csv(w, r, near)
-        })?);
+        let f = |w: &mut dyn Write| tables::near_text_pairs_csv(w, r, near);
+        writers.push((files::near_text_pairs::FILE, Box::new(f)));
     }
+    // The files are independent: written at once (pairs.csv, the largest,
+    // formats its rows on all cores as well), listed in this order.
+    let written: Vec<Result<PathBuf, ReportError>> =
+        writers.par_iter().map(|(name, f)| write_file(dir, name, f.as_ref())).collect();
+    let written: Vec<PathBuf> = written.into_iter().collect::<Result<_, _>>()?;
     Ok(written)
 }
 
