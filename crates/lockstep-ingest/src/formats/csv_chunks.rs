@@ -266,6 +266,11 @@ struct Parse<'a, 'f> {
     format: &'a str,
 }
 
+/// How a chunk's record loop ended: where the record after its last one
+/// starts, the line ends before it, whether its last record ended in the
+/// block, and the first error.
+type Records = (usize, u64, bool, Option<IngestError>);
+
 /// What a chunk read, to be appended in input order.
 struct Chunk {
     /// Where it started, and where the record after its last one starts.
@@ -325,15 +330,8 @@ impl Parse<'_, '_> {
         Chunk { start, next, newlines, complete, read, unselected, empty, error }
     }
 
-    /// The record loop of [`Parse::chunk`]: where the next record starts,
-    /// the line ends before it, whether the last record ended in the
-    /// block, and the first error.
-    fn records(
-        &self,
-        start: usize,
-        stop: usize,
-        ctx: &mut ReadCtx<'_>,
-    ) -> (usize, u64, bool, Option<IngestError>) {
+    /// The record loop of [`Parse::chunk`].
+    fn records(&self, start: usize, stop: usize, ctx: &mut ReadCtx<'_>) -> Records {
         let input = &self.block[start..];
         let mut core = csv_core::Reader::new();
         // A fresh parser drops a byte order mark at its start, which only
@@ -388,12 +386,7 @@ impl Parse<'_, '_> {
     /// lines and results, found with `memchr`. As `csv_core` does, empty
     /// lines are skipped, and a record's line is counted from where its
     /// search began (before the empty lines).
-    fn records_plain(
-        &self,
-        start: usize,
-        stop: usize,
-        ctx: &mut ReadCtx<'_>,
-    ) -> (usize, u64, bool, Option<IngestError>) {
+    fn records_plain(&self, start: usize, stop: usize, ctx: &mut ReadCtx<'_>) -> Records {
         let input = &self.block[start..];
         let mut record = csv::ByteRecord::new();
         let (mut pos, mut newlines) = (0, 0u64);
