@@ -466,14 +466,10 @@ impl DatasetBuilder {
     /// The same dataset either way.
     pub fn finish_within(mut self, spill: Option<&RawSpill>) -> std::io::Result<Dataset> {
         if let Some(spill) = spill.filter(|s| self.heap_bytes() > s.past) {
-            let dir = crate::folder::fresh_dir(&spill.parent)?;
-            let moved = self
-                .raw_objects
-                .spill_to(&dir, "objects")
-                .and_then(|()| self.raw_contents.spill_to(&dir, "contents"));
-            // The files are unlinked once mapped (or removed on error).
-            let _ = std::fs::remove_dir_all(&dir);
-            moved?;
+            crate::folder::with_mapped_files(&spill.parent, |dir| {
+                self.raw_objects.spill_to(dir, "objects")?;
+                self.raw_contents.spill_to(dir, "contents")
+            })?;
         }
         Ok(self.encode())
     }

@@ -126,6 +126,19 @@ pub fn fresh_dir(parent: &Path) -> io::Result<PathBuf> {
     unreachable!("u32 folder names exhausted")
 }
 
+/// Runs `write` in a [`fresh_dir`] of `parent` and removes the folder
+/// whatever it returns: for files that are mapped as soon as written, and
+/// so need no name after (the mapping keeps them until it is dropped).
+pub fn with_mapped_files<T>(
+    parent: &Path,
+    write: impl FnOnce(&Path) -> io::Result<T>,
+) -> io::Result<T> {
+    let dir = fresh_dir(parent)?;
+    let written = write(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    written
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -205,11 +205,8 @@ pub fn map_contents(exec: &Execution, ds: &mut Dataset) -> Result<Option<u64>, c
         what: format!("cannot write content ids to `{}` (`--spill-dir`)", parent.display()),
         source,
     };
-    let dir = lockstep_model::folder::fresh_dir(parent).map_err(failed)?;
-    let moved = ds.contents.spill_to(&dir, "contents");
-    // The files are unlinked once mapped (or removed on error).
-    let _ = std::fs::remove_dir_all(&dir);
-    moved.map_err(failed)?;
+    lockstep_model::folder::with_mapped_files(parent, |dir| ds.contents.spill_to(dir, "contents"))
+        .map_err(failed)?;
     Ok(Some(freed))
 }
 

@@ -374,9 +374,7 @@ impl Parse<'_, '_> {
                 record.push_field(&fields[from..to]);
                 from = to;
             }
-            let result;
-            (record, result) = self.one(record, line, ctx);
-            if let Err(e) = result {
+            if let Err(e) = self.one(&mut record, line, ctx) {
                 return (start + pos, core.line() - 1, true, Some(e));
             }
         }
@@ -400,8 +398,10 @@ impl Parse<'_, '_> {
                 newlines += 1;
             }
             let rest = &input[pos..];
+            if rest.is_empty() && self.eof {
+                return (start + pos, newlines, true, None);
+            }
             let fields = match memchr::memchr(b'\n', rest) {
-                _ if rest.is_empty() && self.eof => return (start + pos, newlines, true, None),
                 Some(i) => {
                     pos += i + 1;
                     newlines += 1;
@@ -420,25 +420,23 @@ impl Parse<'_, '_> {
                 from = comma + 1;
             }
             record.push_field(&fields[from..]);
-            let result;
-            (record, result) = self.one(record, line, ctx);
-            if let Err(e) = result {
+            if let Err(e) = self.one(&mut record, line, ctx) {
                 return (start + pos, newlines, true, Some(e));
             }
         }
     }
 
-    /// One record read at `line`: counted, then skipped (wrong field
-    /// count, bad UTF-8) or given to the row reader. The record is handed
-    /// back to be filled again.
+    /// One record read at `line` (`record`, whose buffer is kept for the
+    /// next): counted, then skipped (wrong field count, bad UTF-8) or given
+    /// to the row reader.
     fn one(
         &self,
-        record: csv::ByteRecord,
+        record: &mut csv::ByteRecord,
         line: u64,
         ctx: &mut ReadCtx<'_>,
-    ) -> (csv::ByteRecord, Result<(), IngestError>) {
+    ) -> Result<(), IngestError> {
         ctx.report.records_read += 1;
-        match csv::StringRecord::from_byte_record(record) {
+        match csv::StringRecord::from_byte_record(std::mem::take(record)) {
             Ok(r) => {
                 let result = if r.len() != self.width {
                     let detail = format!("{} fields, the header has {}", r.len(), self.width);
@@ -446,13 +444,15 @@ impl Parse<'_, '_> {
                 } else {
                     (self.row)(&r, line, ctx)
                 };
-                (r.into_byte_record(), result)
+                *record = r.into_byte_record();
+                result
             }
             Err(e) => {
                 let err = e.utf8_error();
                 let field = self.header.get(err.field()).cloned().unwrap_or_default();
                 let result = ctx.skip(line, &field, "invalid UTF-8", err.to_string());
-                (e.into_byte_record(), result)
+                *record = e.into_byte_record();
+                result
             }
         }
     }
