@@ -89,7 +89,8 @@ impl Dataset {
             + self.texts.heap_bytes()
     }
 
-    /// The object's string as it appeared in the input (without the layer).
+    /// The object's string as it appeared in the input (without its
+    /// [`layer_key`]).
     pub fn object_name(&self, object: u32) -> &str {
         &self.objects.resolve(object)[1..]
     }
@@ -277,6 +278,15 @@ impl Dataset {
     }
 }
 
+/// The letter an object's dictionary string starts with: its layer's, so
+/// that equal strings on two layers are two objects ([`Dataset::object_layer`]
+/// reads it back).
+fn layer_key(layer: Layer) -> &'static str {
+    const KEYS: [&str; Layer::ALL.len()] =
+        ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+    KEYS[layer as usize]
+}
+
 /// One action as a format reader sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct ActionInput<'a> {
@@ -316,7 +326,6 @@ pub struct RawSpill {
 #[derive(Debug, Default)]
 pub struct DatasetBuilder {
     ds: Dataset,
-    key: String,
     raw_accounts: Strings,
     raw_objects: Strings,
     raw_contents: Strings,
@@ -342,26 +351,19 @@ impl DatasetBuilder {
     /// Adds one action and returns its row.
     pub fn push_action(&mut self, a: ActionInput<'_>) -> usize {
         self.set_platform(a.platform);
-        let ns = &self.ns;
-        let scratch = &mut self.scratch;
-        let mut push = |col: &mut Strings, s: &str| {
-            scratch.clear();
-            scratch.push_str(ns);
-            scratch.push_str(s);
-            col.push(scratch);
-        };
-        push(&mut self.raw_accounts, a.account);
-        push(&mut self.raw_contents, a.content);
-        self.key.clear();
-        self.key.push((b'a' + a.layer as u8) as char);
-        if matches!(
+        let ns = self.ns.as_str();
+        // Pushed in parts, not assembled first: a copy less per field.
+        self.raw_accounts.push_parts(&[ns, a.account]);
+        self.raw_contents.push_parts(&[ns, a.content]);
+        let on_platform = matches!(
             a.layer,
             Layer::Repost | Layer::Reply | Layer::Quote | Layer::Mention | Layer::Like
-        ) {
-            self.key.push_str(ns);
-        }
-        self.key.push_str(a.object);
-        self.raw_objects.push(&self.key);
+        );
+        self.raw_objects.push_parts(&[
+            layer_key(a.layer),
+            if on_platform { ns } else { "" },
+            a.object,
+        ]);
         let platform = match self.platform_id {
             Some(p) => p,
             None => *self.platform_id.insert(self.ds.platforms.intern(a.platform)),

@@ -52,12 +52,55 @@ impl std::fmt::Debug for Strings {
     }
 }
 
+/// A [`Strings`]' bytes and ends wherever they live, for loops over every
+/// string: no check of where they live or of UTF-8 boundaries per string
+/// ([`Strings::resolve`]'s were a good part of [`Strings::encode`]).
+#[derive(Clone, Copy)]
+struct View<'a> {
+    bytes: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl<'a> View<'a> {
+    /// The bytes of string `i`.
+    #[inline]
+    fn at(self, i: usize) -> &'a [u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
 impl Strings {
+    fn view(&self) -> View<'_> {
+        match &self.mapped {
+            None => View { bytes: self.buf.as_bytes(), ends: &self.ends },
+            Some(m) => View { bytes: &m.0, ends: &m.1 },
+        }
+    }
+
+    /// Appends the bytes of a whole string of a [`View`] (checked, as
+    /// mapped bytes are).
+    fn push_bytes(&mut self, s: &[u8]) -> u32 {
+        self.push(std::str::from_utf8(s).expect("strings written as UTF-8"))
+    }
+
     /// Appends `s`; returns its index. Panics after [`Strings::spill_to`].
     pub fn push(&mut self, s: &str) -> u32 {
         assert!(self.mapped.is_none(), "strings pushed after they moved to a file");
         let id = u32::try_from(self.ends.len()).expect("more than 2^32 strings");
         self.buf.push_str(s);
+        self.ends.push(self.buf.len());
+        id
+    }
+
+    /// Appends the concatenation of `parts` as one string; returns its
+    /// index. Panics after [`Strings::spill_to`].
+    pub fn push_parts(&mut self, parts: &[&str]) -> u32 {
+        assert!(self.mapped.is_none(), "strings pushed after they moved to a file");
+        let id = u32::try_from(self.ends.len()).expect("more than 2^32 strings");
+        for p in parts {
+            self.buf.push_str(p);
+        }
         self.ends.push(self.buf.len());
         id
     }
@@ -177,7 +220,7 @@ impl Strings {
     /// no dictionary when it would be the column itself.
     fn encode_with(
         &self,
-        hash: impl Fn(&str) -> u64 + Sync,
+        hash: impl Fn(&[u8]) -> u64 + Sync,
         firsts_kept: usize,
     ) -> (Vec<u32>, Option<Strings>) {
         /// Partitions, by the hash's top bits.
@@ -186,17 +229,18 @@ impl Strings {
         /// Rows per block of the partitioning.
         const BLOCK: usize = 1 << 16;
         let n = self.len();
+        let view = self.view();
         // Rows repeat the row before them in runs (the account and post id
         // of every action of one post): only the first row of each run,
         // its head, is hashed and looked up.
         let heads: Vec<u32> = (0..n as u32)
             .into_par_iter()
-            .filter(|&i| i == 0 || self.resolve(i) != self.resolve(i - 1))
+            .filter(|&i| i == 0 || view.at(i as usize) != view.at(i as usize - 1))
             .collect();
         // Without runs every row is a head, and the list is not kept.
         let heads = (heads.len() < n).then_some(heads);
         let row_of = |k: u32| heads.as_ref().map_or(k, |h| h[k as usize]);
-        let head = |k: u32| self.resolve(row_of(k));
+        let head = |k: u32| view.at(row_of(k) as usize);
         let h = heads.as_ref().map_or(n, Vec::len);
         let hashes: Vec<u64> = (0..h as u32).into_par_iter().map(|k| hash(head(k))).collect();
         let part = |x: u64| (x >> (64 - PART_BITS)) as usize;
@@ -262,24 +306,21 @@ impl Strings {
             // do not wait on each other, where the table's loop would wait
             // on each in turn.
             let xs: Vec<u64> = part.iter().map(|&k| hashes[k as usize]).collect();
-            let strs: Vec<&str> = part.iter().map(|&k| head(k)).collect();
+            let strs: Vec<&[u8]> = part.iter().map(|&k| head(k)).collect();
             for (i, &k) in part.iter().enumerate() {
                 let (x, s) = (xs[i], strs[i]);
                 let same = |f: &First| {
                     f.hash == x
                         && match f.at {
                             NOT_KEPT => head(f.head) == s,
-                            at => {
-                                kept.get(at as usize..at as usize + f.len as usize)
-                                    == Some(s.as_bytes())
-                            }
+                            at => kept.get(at as usize..at as usize + f.len as usize) == Some(s),
                         }
                 };
                 out[i] = match table.find(x, same) {
                     Some(f) => f.head,
                     None => {
                         let (at, len) = if kept.len() + s.len() <= firsts_kept {
-                            kept.extend_from_slice(s.as_bytes());
+                            kept.extend_from_slice(s);
                             ((kept.len() - s.len()) as u32, s.len() as u32)
                         } else {
                             (NOT_KEPT, 0)
@@ -328,7 +369,7 @@ impl Strings {
                 for (j, slot) in out.iter_mut().enumerate() {
                     let k = b * BLOCK + j;
                     if is_first(k) {
-                        *slot = dict.push(head(k as u32));
+                        *slot = dict.push_bytes(head(k as u32));
                     }
                 }
                 dict
@@ -370,7 +411,7 @@ impl Strings {
 }
 
 /// The encoding's hash: fixed, so that runs are reproducible.
-fn hash_of(s: &str) -> u64 {
+fn hash_of(s: &[u8]) -> u64 {
     foldhash::fast::FixedState::with_seed(0x6c6f_636b_7374_6570).hash_one(s)
 }
 
@@ -424,7 +465,7 @@ mod tests {
             }
             // The real hash, and one that collides whenever lengths match;
             // first strings copied, some, or none.
-            let weak = |s: &str| s.len() as u64;
+            let weak = |s: &[u8]| s.len() as u64;
             let own = |(codes, dict): (Vec<u32>, Option<Strings>)| (codes, dict.unwrap_or(col.clone()));
             for (codes, dict) in [
                 col.encode(),
