@@ -171,7 +171,7 @@ impl ReadCtx<'_> {
     /// even in strict mode).
     pub fn unused(&mut self, line: u64, field: &str, reason: &str, detail: String) {
         self.skips.record(&self.report.path, line, field, reason, detail);
-        *self.report.skipped.entry(reason.to_string()).or_default() += 1;
+        lockstep_model::count(&mut self.report.skipped, reason, 1);
     }
 
     /// Whether actions on `layer` are wanted.

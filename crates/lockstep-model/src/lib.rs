@@ -38,6 +38,6 @@ pub use column::{Column, ColumnWriter, Plain};
 pub use interner::Interner;
 pub use layer::{Layer, LayerSet, ParseLayerError};
 pub use platform::namespace;
-pub use provenance::{FileReport, Ingested, SkipExample, SkipLog, MAX_EXAMPLES};
+pub use provenance::{count, FileReport, Ingested, SkipExample, SkipLog, MAX_EXAMPLES};
 pub use strings::Strings;
 pub use url::url_domain;

@@ -105,6 +105,22 @@ pub struct SkipExample {
     pub detail: String,
 }
 
+/// Adds `n` to `key`'s count in `counts` and returns the count; the key is
+/// allocated only when it is new (the records skipped for one reason can
+/// be most of an input, one call each).
+pub fn count(counts: &mut BTreeMap<String, u64>, key: &str, n: u64) -> u64 {
+    match counts.get_mut(key) {
+        Some(c) => {
+            *c += n;
+            *c
+        }
+        None => {
+            counts.insert(key.to_string(), n);
+            n
+        }
+    }
+}
+
 /// Counts of skipped records over a run, with the first examples of each
 /// reason.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -118,9 +134,7 @@ pub struct SkipLog {
 impl SkipLog {
     /// Counts a skipped record under its reason, keeping the first examples.
     pub fn record(&mut self, file: &str, line: u64, field: &str, reason: &str, detail: String) {
-        let n = self.counts.entry(reason.to_string()).or_default();
-        *n += 1;
-        if *n as usize <= MAX_EXAMPLES {
+        if count(&mut self.counts, reason, 1) as usize <= MAX_EXAMPLES {
             let detail: String = detail.chars().take(120).collect();
             self.examples.push(SkipExample {
                 file: file.to_string(),

@@ -228,7 +228,7 @@ fn own_acts(
     objects.extend(quotes.into_iter().map(|id| (Layer::Quote, id)));
     let mut count = |reason: &str, n: u64| {
         if n > 0 {
-            *ctx.report.objects_not_acts.entry(reason.to_string()).or_default() += n;
+            lockstep_model::count(&mut ctx.report.objects_not_acts, reason, n);
         }
     };
     count(CARRIED_BY_REPOST, carried);

@@ -64,6 +64,9 @@ struct Layout {
     timestamp: usize,
     /// Each mapped layer's column, and the column's name.
     layers: Vec<(Layer, usize, String)>,
+    /// The layers' column names, `|`-separated: the field of a record
+    /// with no object.
+    layer_columns: String,
     platform: Option<usize>,
     /// The post text, kept when asked: the `text` cell of a row that is
     /// not a repost (a repost's text is the original's).
@@ -115,6 +118,7 @@ impl Layout {
             platform: platform_col.map(|_| idx[idx.len() - 1]),
             text: layers.iter().find(|l| l.0 == Layer::Text).map(|l| l.1),
             repost: layers.iter().find(|l| l.0 == Layer::Repost).map(|l| l.1),
+            layer_columns: layers.iter().map(|l| l.2.as_str()).collect::<Vec<_>>().join("|"),
             layers,
         })
     }
@@ -180,8 +184,7 @@ impl Layout {
         if used {
             ctx.report.records_used += 1;
         } else {
-            let cols: Vec<&str> = self.layers.iter().map(|(_, _, c)| c.as_str()).collect();
-            ctx.unused(line, &cols.join("|"), "no object on a selected layer", String::new());
+            ctx.unused(line, &self.layer_columns, "no object on a selected layer", String::new());
         }
         Ok(())
     }

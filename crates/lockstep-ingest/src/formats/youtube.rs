@@ -149,7 +149,7 @@ fn rendered_links(
                 path["/watch?".len()..].split('&').any(|kv| kv.strip_prefix("v=") == Some(v))
             });
         if own_moment {
-            *ctx.report.objects_not_acts.entry(LINK_TO_PLATFORM.to_string()).or_default() += 1;
+            lockstep_model::count(&mut ctx.report.objects_not_acts, LINK_TO_PLATFORM, 1);
             continue;
         }
         push_url(objects, &url);
