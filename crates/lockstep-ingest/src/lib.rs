@@ -118,6 +118,63 @@ impl Reading {
     }
 }
 
+/// What one chunk of an input, read on a thread of its own, gave: added to
+/// the input's context in input order ([`ChunkRead::append_to`]), it is
+/// what one thread reading on would have given.
+pub(crate) struct ChunkRead {
+    read: Reading,
+    unselected: [u64; Layer::ALL.len()],
+    empty: [u64; Layer::ALL.len()],
+    /// The first error (strict mode), with its line in the chunk.
+    error: Option<IngestError>,
+}
+
+impl ChunkRead {
+    /// Reads a chunk of input `path` (in `format`) with `read` into a
+    /// reading of its own.
+    pub(crate) fn of(
+        path: &str,
+        format: &str,
+        config: &IngestConfig,
+        read: impl FnOnce(&mut ReadCtx<'_>) -> Result<(), IngestError>,
+    ) -> ChunkRead {
+        let mut reading = Reading::new(path, format);
+        let mut ctx = reading.ctx(config);
+        let error = read(&mut ctx).err();
+        let (unselected, empty) = (ctx.unselected, ctx.empty);
+        ChunkRead { read: reading, unselected, empty, error }
+    }
+
+    /// Adds what the chunk read to `ctx`, its lines offset by the line ends
+    /// before it; its error, if it had one.
+    pub(crate) fn append_to(
+        self,
+        ctx: &mut ReadCtx<'_>,
+        lines_before: u64,
+    ) -> Result<(), IngestError> {
+        ctx.builder.append(self.read.builder);
+        ctx.report.absorb(self.read.report);
+        let mut skips = self.read.skips;
+        for e in &mut skips.examples {
+            e.line += lines_before;
+        }
+        ctx.skips.append(skips);
+        for (to, from) in ctx.unselected.iter_mut().zip(self.unselected) {
+            *to += from;
+        }
+        for (to, from) in ctx.empty.iter_mut().zip(self.empty) {
+            *to += from;
+        }
+        match self.error {
+            Some(IngestError::BadRecord { file, line, field, message }) => {
+                Err(IngestError::BadRecord { file, line: line + lines_before, field, message })
+            }
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
 impl ReadCtx<'_> {
     /// The time of a post whose input states `stated_us` to `precision_us`
     /// (60 s for an IO archive's `tweet_time`, 1 s for the X APIs'

@@ -81,6 +81,26 @@ impl AccountTable {
         self.default_image[to] = src.default_image[from].take();
     }
 
+    /// Fills the empty fields of row `to` from row `from` of `later`, the
+    /// table of records that follow this one's: the first value seen wins,
+    /// as it does within one table ([`AccountTable::set_text`]).
+    pub fn fill_row_from(&mut self, later: &mut AccountTable, from: usize, to: usize) {
+        fn fill<T>(to: &mut Option<T>, from: &mut Option<T>) {
+            if to.is_none() {
+                *to = from.take();
+            }
+        }
+        fill(&mut self.handle[to], &mut later.handle[from]);
+        fill(&mut self.display_name[to], &mut later.display_name[from]);
+        fill(&mut self.bio[to], &mut later.bio[from]);
+        fill(&mut self.created_at_us[to], &mut later.created_at_us[from]);
+        fill(&mut self.followers[to], &mut later.followers[from]);
+        fill(&mut self.following[to], &mut later.following[from]);
+        fill(&mut self.language[to], &mut later.language[from]);
+        fill(&mut self.client_app[to], &mut later.client_app[from]);
+        fill(&mut self.default_image[to], &mut later.default_image[from]);
+    }
+
     /// Sets a text field if it is still empty and `value` is not blank:
     /// the first value seen wins, so the result does not depend on how many
     /// later rows repeat it.

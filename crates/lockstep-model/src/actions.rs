@@ -421,10 +421,15 @@ impl DatasetBuilder {
     /// they had been pushed here. Ids stay in input order: strings are
     /// appended raw and encoded by [`DatasetBuilder::finish`], and
     /// `later`'s platforms are interned here in its first-seen order.
-    /// Account metadata is not merged: readers that give it read on one
-    /// thread (panics if `later` has any).
-    pub fn append(&mut self, later: DatasetBuilder) {
-        assert!(later.meta_accounts.is_empty(), "account metadata is read on one thread");
+    /// Account metadata merges field by field, the first value seen
+    /// winning, as formats set it within one builder (a format whose
+    /// metadata is last-wins, Bluesky's firehose, reads on one thread).
+    pub fn append(&mut self, mut later: DatasetBuilder) {
+        for row in 0..later.meta_accounts.len() {
+            let id = self.meta_accounts.intern(later.meta_accounts.resolve(row as u32)) as usize;
+            self.meta.ensure(id + 1);
+            self.meta.fill_row_from(&mut later.meta, row, id);
+        }
         let offset = u32::try_from(self.len()).expect("fewer than 2^32 actions");
         self.raw_accounts.append(&later.raw_accounts);
         self.raw_objects.append(&later.raw_objects);
@@ -604,7 +609,8 @@ mod tests {
         }
 
         /// Rows read into two builders and appended give the dataset of one
-        /// builder (ids, platforms, texts in input order); spilling the ids
+        /// builder (ids, platforms, texts in input order, account metadata
+        /// and the ids of accounts with metadata only); spilling the ids
         /// read to mapped files before encoding gives it too.
         #[test]
         fn appended_and_spilled_builders_equal_one(
@@ -623,6 +629,15 @@ mod tests {
                     let row = b.push_action(a);
                     if acc == 0 {
                         b.set_post_text(row, &object);
+                    }
+                    // Metadata, first value wins, for accounts with actions
+                    // and (`m` names) without.
+                    if obj < 2 {
+                        let name = if obj == 0 { account.clone() } else { format!("m{acc}") };
+                        let (r, meta) = b.account_meta(platforms[platform as usize], &name);
+                        meta.set_text(r, AccountField::Bio, &format!("b{layer}"));
+                        let r = r as usize;
+                        meta.followers[r] = meta.followers[r].or(Some(u64::from(layer)));
                     }
                 }
             }

@@ -14,9 +14,8 @@
 //! again from there, on one thread (rare: it takes a quoted line end at
 //! the cut). Reading the next block overlaps parsing this one.
 
-use crate::{IngestConfig, IngestError, ReadCtx, Reading};
+use crate::{ChunkRead, IngestConfig, IngestError, ReadCtx};
 use csv_core::ReadRecordResult;
-use lockstep_model::Layer;
 use rayon::prelude::*;
 use std::io::{BufRead, Read};
 
@@ -182,7 +181,7 @@ impl<'r> ChunkedCsv<'r> {
                 let chunk = if chunk.start == at { chunk } else { parse.chunk(at, w[1]) };
                 let (complete, newlines) = (chunk.complete, chunk.newlines);
                 at = chunk.next;
-                chunk.append_to(ctx, self.lines_before)?;
+                chunk.read.append_to(ctx, self.lines_before)?;
                 self.lines_before += newlines;
                 if !complete {
                     break; // a record runs past the block: read on
@@ -281,53 +280,24 @@ struct Chunk {
     /// False when its last record runs past the block's end.
     complete: bool,
     /// What its records gave.
-    read: Reading,
-    unselected: [u64; Layer::ALL.len()],
-    empty: [u64; Layer::ALL.len()],
-    /// The first error (strict mode), with its line in the chunk.
-    error: Option<IngestError>,
-}
-
-impl Chunk {
-    /// Adds what the chunk read to `ctx`, its lines offset by the line ends
-    /// before it.
-    fn append_to(self, ctx: &mut ReadCtx<'_>, lines_before: u64) -> Result<(), IngestError> {
-        ctx.builder.append(self.read.builder);
-        ctx.report.absorb(self.read.report);
-        let mut skips = self.read.skips;
-        for e in &mut skips.examples {
-            e.line += lines_before;
-        }
-        ctx.skips.append(skips);
-        for (to, from) in ctx.unselected.iter_mut().zip(self.unselected) {
-            *to += from;
-        }
-        for (to, from) in ctx.empty.iter_mut().zip(self.empty) {
-            *to += from;
-        }
-        match self.error {
-            Some(IngestError::BadRecord { file, line, field, message }) => {
-                Err(IngestError::BadRecord { file, line: line + lines_before, field, message })
-            }
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
+    read: ChunkRead,
 }
 
 impl Parse<'_, '_> {
     /// Parses the records that start in `start..stop` (the last may run
     /// past `stop`), `start` taken as a record boundary.
     fn chunk(&self, start: usize, stop: usize) -> Chunk {
-        let mut read = Reading::new(self.path, self.format);
-        let mut ctx = read.ctx(self.config);
-        let (next, newlines, complete, error) = if self.plain {
-            self.records_plain(start, stop, &mut ctx)
-        } else {
-            self.records(start, stop, &mut ctx)
-        };
-        let (unselected, empty) = (ctx.unselected, ctx.empty);
-        Chunk { start, next, newlines, complete, read, unselected, empty, error }
+        let (mut next, mut newlines, mut complete) = (0, 0, true);
+        let read = ChunkRead::of(self.path, self.format, self.config, |ctx| {
+            let error;
+            (next, newlines, complete, error) = if self.plain {
+                self.records_plain(start, stop, ctx)
+            } else {
+                self.records(start, stop, ctx)
+            };
+            error.map_or(Ok(()), Err)
+        });
+        Chunk { start, next, newlines, complete, read }
     }
 
     /// The record loop of [`Parse::chunk`].

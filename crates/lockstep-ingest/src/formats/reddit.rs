@@ -14,7 +14,7 @@
 //! no text. Time: `created_utc` (a number or a string). Account metadata:
 //! `author_created_utc` when present.
 
-use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
+use super::json::{for_each_json_par, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::lenient::{Bool, NumText, Seen, Str};
 use super::{push_objects, push_url};
 use crate::text::{links_in as links, normalize_exact, unescape_lt_gt_amp};
@@ -84,8 +84,7 @@ impl Format for RedditDump {
         looks_like_json(head) && head_has_keys(head, &["subreddit", "created_utc"])
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
-        let mut objects: Vec<(Layer, String)> = Vec::new();
-        for_each_json_in(input, ctx, ENVELOPES, |json, line, ctx| {
+        for_each_json_par(input, ctx, ENVELOPES, &|json, line, ctx| {
             let Some(v) = parse_record::<Post<'_>>(json, line, ctx)? else { return Ok(()) };
             let Some(id) = v.id.get() else {
                 return ctx.skip(line, "id", "not a post", String::new());
@@ -105,7 +104,7 @@ impl Format for RedditDump {
                 let (row, meta) = ctx.builder.account_meta(PLATFORM, author);
                 meta.created_at_us[row as usize].get_or_insert(created);
             }
-            objects.clear();
+            let mut objects: Vec<(Layer, String)> = Vec::new();
             let comment = v.body.0;
             let mut words: Option<String> = None;
             let content = if comment {

@@ -14,7 +14,7 @@
 //! `limit`, ...) and tweets without a user (deleted authors) are counted as
 //! skipped.
 
-use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record, Envelope};
+use super::json::{for_each_json_par, head_has_keys, looks_like_json, parse_record, Envelope};
 use super::{push_objects, push_url, Post};
 use crate::text::{
     html_text, is_withheld_placeholder, normalize_exact, normalize_tag, unescape_lt_gt_amp,
@@ -167,8 +167,7 @@ impl Format for XApiV1 {
                 || head_has_keys(head, &["statuses", "search_metadata"]))
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
-        let mut objects: Vec<(Layer, String)> = Vec::new();
-        for_each_json_in(input, ctx, ENVELOPES, |json, line, ctx| {
+        for_each_json_par(input, ctx, ENVELOPES, &|json, line, ctx| {
             let Some(tweet) = parse_record::<Tweet<'_>>(json, line, ctx)? else { return Ok(()) };
             let Some(tweet_id) = id_of(&tweet.id_str, tweet.id) else {
                 // Stream notices ({"delete": ...}, {"limit": ...}) have no id.
@@ -221,7 +220,7 @@ impl Format for XApiV1 {
                     user.created_at.as_deref().and_then(|c| parse_twitter_date(c).ok());
             }
 
-            objects.clear();
+            let mut objects: Vec<(Layer, String)> = Vec::new();
             let retweet = tweet.retweeted_status.as_ref();
             if let Some(id) = retweet.and_then(|rt| id_of(&rt.id_str, rt.id)) {
                 objects.push((Layer::Repost, id));

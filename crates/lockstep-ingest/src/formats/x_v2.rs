@@ -14,7 +14,7 @@
 //! `referenced_tweets[]` or `includes.tweets[]` (`created_at`). Tweets without
 //! `author_id` are counted as skipped.
 
-use super::json::{for_each_json, head_has_keys, looks_like_json, parse_record};
+use super::json::{for_each_json_par, head_has_keys, looks_like_json, parse_record};
 use super::lenient::{List, Obj, OneOrMany, Str, U64};
 use super::{push_objects, push_url, Post};
 use crate::text::{is_withheld_placeholder, normalize_exact, normalize_tag, unescape_lt_gt_amp};
@@ -198,8 +198,7 @@ impl Format for XApiV2 {
                 || head_has_keys(head, &["edit_history_tweet_ids"]))
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
-        let mut objects: Vec<(Layer, String)> = Vec::new();
-        for_each_json(input, ctx, |json, line, ctx| {
+        for_each_json_par(input, ctx, &[], &|json, line, ctx| {
             let Some(v) = parse_record::<Tweet<'_>>(json, line, ctx)? else { return Ok(()) };
             // A page holds tweets under `data` and their authors under
             // `includes.users`; a flattened line is one tweet.
@@ -255,7 +254,7 @@ impl Format for XApiV2 {
                         meta.set_text(row, AccountField::ClientApp, app);
                     }
                 }
-                objects.clear();
+                let mut objects: Vec<(Layer, String)> = Vec::new();
                 let mut is_retweet = false;
                 let mut original_us = None;
                 for r in &t.referenced_tweets.0 {

@@ -17,7 +17,7 @@
 //! `authorDisplayName`. Time: `publishedAt`. Comments without a channel id
 //! (deleted or hidden authors) are counted as skipped.
 
-use super::json::{for_each_json, looks_like_json, parse_record};
+use super::json::{for_each_json_par, looks_like_json, parse_record};
 use super::lenient::{List, Obj, Seen, Str};
 use super::{push_objects, push_url, Post, LINK_TO_PLATFORM};
 use crate::text::{
@@ -170,10 +170,9 @@ impl Format for YoutubeComments {
         looks_like_json(head) && String::from_utf8_lossy(head).contains("\"youtube#comment")
     }
     fn read(&self, input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(), IngestError> {
-        let mut objects: Vec<(Layer, String)> = Vec::new();
         let empty = Item::default();
         let no_snippet = Snippet::default();
-        for_each_json(input, ctx, |json, line, ctx| {
+        for_each_json_par(input, ctx, &[], &|json, line, ctx| {
             let Some(v) = parse_record::<Item<'_>>(json, line, ctx)? else { return Ok(()) };
             let mut found = Vec::new();
             comments(&v, &empty, &mut found);
@@ -209,7 +208,7 @@ impl Format for YoutubeComments {
                     let (row, meta) = ctx.builder.account_meta(PLATFORM, author);
                     meta.set_text(row, AccountField::Handle, name);
                 }
-                objects.clear();
+                let mut objects: Vec<(Layer, String)> = Vec::new();
                 let video = s.video_id.get();
                 let replied = match (s.parent_id.get(), video, s.channel_id.get()) {
                     (Some(parent), _, _) => Some(format!("comment:{parent}")),
