@@ -130,8 +130,13 @@ def run(wd, report, artefacts):
     check("<img src=x onerror=alert(1)>" in text, "the <img onerror> payload is shown as text")
     check("evil[U+202E]gnp.exe" in text, "the right-to-left override is shown, not obeyed")
     sections = wd.js("return [...document.querySelectorAll('h2')].map(h => h.textContent)")
-    check(sections[:2] == ["The run", "Clusters, by campaign score"] and len(sections) >= 3,
+    check(sections[:2] == ["Summary", "Clusters, by campaign score"] and len(sections) >= 4
+          and sections[-1] == "Appendix: inputs, parameters and counts",
           f"the sections are there ({sections})")
+    first_page = wd.js("return document.getElementById('summary').innerText")
+    check("What this cannot say" in first_page and "<script>" not in wd.js(
+        "return document.getElementById('summary').innerHTML"),
+          "the first page is there, its text inert")
     svgs = wd.js("return document.querySelectorAll('section.cluster svg').length")
     check(svgs >= 3, f"each cluster has its drawings ({svgs} SVG)")
     # Click through to a cluster from the ranking, as a reader would.

@@ -5,12 +5,14 @@
 //! value comes from posts written by adversaries and is escaped
 //! ([`escape`]) wherever it lands: text, attributes, SVG.
 //!
-//! Sections: the run (version, parameters, inputs with SHA-256, records
-//! read/used/skipped), the clusters ranked by campaign score, and per
-//! cluster its fingerprints, a drawing of its network, its coordinated
+//! Sections: a first page for a reader with two minutes (what was
+//! analysed, the campaigns worth a look in plain words with their
+//! strength, and what the method cannot say), the clusters ranked by
+//! campaign score, per cluster its fingerprints, a drawing of its network, its coordinated
 //! actions per day and by hour of the week, its accounts' creation dates,
 //! its talking points and the evidence pairs (with both texts where
-//! `near_text` gave them).
+//! `near_text` gave them), and an appendix: the run's version, parameters,
+//! inputs with SHA-256 and records read/used/skipped.
 #![warn(missing_docs)]
 
 mod plots;
@@ -186,41 +188,6 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
         escape(version)
     );
 
-    // The run.
-    out.push_str("<section id=\"run\"><h2>The run</h2><h3>Inputs</h3>");
-    let inputs = summary["inputs"].as_array().cloned().unwrap_or_default();
-    table_html(
-        &mut out,
-        &["path", "format", "SHA-256", "records read", "used", "skipped"],
-        inputs.iter().map(|f| {
-            ["path", "format", "sha256", "records_read", "records_used", "records_skipped"]
-                .iter()
-                .map(|k| value_text(&f[*k]))
-                .collect()
-        }),
-    );
-    out.push_str("<h3>Parameters</h3>");
-    let params = summary["parameters"].as_object().cloned().unwrap_or_default();
-    table_html(
-        &mut out,
-        &["parameter", "value"],
-        params.iter().map(|(k, v)| vec![k.clone(), value_text(v)]),
-    );
-    out.push_str("<h3>Counts</h3>");
-    let mut counts = Vec::new();
-    for (section, keys) in [
-        ("records", &["read", "used", "skipped"][..]),
-        ("dataset", &["actions", "accounts", "objects"][..]),
-        ("detection", &["pairs", "accounts", "objects"][..]),
-        ("coordinated", &["edges", "vertices", "clusters"][..]),
-    ] {
-        for k in keys {
-            counts.push(vec![format!("{section} {k}"), value_text(&summary[section][*k])]);
-        }
-    }
-    table_html(&mut out, &["count", "value"], counts.into_iter());
-    out.push_str("</section>\n");
-
     // Clusters ranked by score, feed mirrors (set aside) after campaigns.
     // (cluster, set aside, score, explanation)
     let mut ranked: Vec<(String, bool, f64, String)> = Vec::new();
@@ -259,6 +226,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
         }
         None => HashMap::new(),
     };
+    first_page(&mut out, &summary, &ranked, &size);
     out.push_str("<section id=\"clusters\"><h2>Clusters, by campaign score</h2>");
     out.push_str("<p>The score is -log10 of Fisher's combination of its signals' p-values; read the parts. Clusters set aside as feed mirrors come last.</p>");
     out.push_str("<table><thead><tr><th>cluster</th><th>accounts</th><th>score</th><th>explanation</th></tr></thead><tbody>");
@@ -514,8 +482,215 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
         }
         out.push_str("</section>\n");
     }
+    // The appendix: what the run read and how.
+    out.push_str(
+        "<section id=\"run\"><h2>Appendix: inputs, parameters and counts</h2><h3>Inputs</h3>",
+    );
+    let inputs = summary["inputs"].as_array().cloned().unwrap_or_default();
+    table_html(
+        &mut out,
+        &["path", "format", "SHA-256", "records read", "used", "skipped"],
+        inputs.iter().map(|f| {
+            ["path", "format", "sha256", "records_read", "records_used", "records_skipped"]
+                .iter()
+                .map(|k| value_text(&f[*k]))
+                .collect()
+        }),
+    );
+    out.push_str("<h3>Parameters</h3>");
+    let params = summary["parameters"].as_object().cloned().unwrap_or_default();
+    table_html(
+        &mut out,
+        &["parameter", "value"],
+        params.iter().map(|(k, v)| vec![k.clone(), value_text(v)]),
+    );
+    out.push_str("<h3>Counts</h3>");
+    let mut counts = Vec::new();
+    for (section, keys) in [
+        ("records", &["read", "used", "skipped"][..]),
+        ("dataset", &["actions", "accounts", "objects"][..]),
+        ("detection", &["pairs", "accounts", "objects"][..]),
+        ("coordinated", &["edges", "vertices", "clusters"][..]),
+    ] {
+        for k in keys {
+            counts.push(vec![format!("{section} {k}"), value_text(&summary[section][*k])]);
+        }
+    }
+    table_html(&mut out, &["count", "value"], counts.into_iter());
+    out.push_str("</section>\n");
+
     out.push_str("</body></html>\n");
     Ok(out)
+}
+
+/// Campaigns with at least this score are named on the first page: their
+/// signals together would come by chance with a probability of 1% or less.
+pub const WORTH_A_LOOK: f64 = 2.0;
+
+/// Campaigns named on the first page (the rest are in the table after it).
+const FIRST_PAGE_CAMPAIGNS: usize = 10;
+
+/// A campaign score in words.
+fn strength(score: f64) -> &'static str {
+    match score {
+        s if s >= 10.0 => "very strong",
+        s if s >= 5.0 => "strong",
+        s if s >= WORTH_A_LOOK => "moderate",
+        _ => "weak",
+    }
+}
+
+/// The first page: what was analysed, what was found and how strong, and
+/// what the method cannot say, for a reader with two minutes.
+fn first_page(
+    out: &mut String,
+    summary: &serde_json::Value,
+    ranked: &[(String, bool, f64, String)],
+    size: &HashMap<String, String>,
+) {
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
+    let count = |v: &serde_json::Value| group_digits(n(v));
+    out.push_str("<section id=\"summary\"><h2>Summary</h2><h3>What was analysed</h3>");
+    let inputs = summary["inputs"].as_array().cloned().unwrap_or_default();
+    let mut formats: Vec<String> =
+        inputs.iter().filter_map(|f| f["format"].as_str().map(str::to_string)).collect();
+    formats.sort();
+    formats.dedup();
+    let platforms: Vec<String> = summary["dataset"]["actions_by_platform"]
+        .as_object()
+        .map(|m| m.keys().filter(|k| *k != "unknown").cloned().collect())
+        .unwrap_or_default();
+    let day =
+        |k: &str| summary["dataset"][k].as_str().map(|t| t.get(..10).unwrap_or(t).to_string());
+    let period = match (day("first_action_utc"), day("last_action_utc")) {
+        (Some(a), Some(b)) if a == b => format!(", on {a} (UTC)"),
+        (Some(a), Some(b)) => format!(", from {a} to {b} (UTC)"),
+        _ => String::new(),
+    };
+    let _ = write!(
+        out,
+        "<p>{} records from {} input{} ({}){}{}: {} actions by {} accounts on {} objects.</p>",
+        count(&summary["records"]["used"]),
+        inputs.len(),
+        if inputs.len() == 1 { "" } else { "s" },
+        escape(&formats.join(", ")),
+        if platforms.is_empty() {
+            String::new()
+        } else {
+            format!(", on {}", escape(&platforms.join(", ")))
+        },
+        period,
+        count(&summary["dataset"]["actions"]),
+        count(&summary["dataset"]["accounts"]),
+        count(&summary["dataset"]["objects"]),
+    );
+    out.push_str("<h3>What was found</h3>");
+    let coordinated = &summary["coordinated"];
+    let _ = write!(
+        out,
+        "<p>{} accounts acted in concert beyond the run's threshold, in {} clusters.",
+        count(&coordinated["vertices"]),
+        count(&coordinated["clusters"]),
+    );
+    let worth: Vec<&(String, bool, f64, String)> =
+        ranked.iter().filter(|(_, aside, score, _)| !aside && *score >= WORTH_A_LOOK).collect();
+    let mirrors = ranked.iter().filter(|r| r.1).count();
+    if worth.is_empty() {
+        let _ = write!(
+            out,
+            " No cluster scores {WORTH_A_LOOK} or more as a campaign: none stands out from what chance would give.</p>"
+        );
+    } else {
+        let _ = write!(
+            out,
+            " {} score{} as campaigns worth a look (a score of {WORTH_A_LOOK} or more){}:</p><ol>",
+            worth.len(),
+            if worth.len() == 1 { "s" } else { "" },
+            if worth.len() > FIRST_PAGE_CAMPAIGNS {
+                format!("; the {FIRST_PAGE_CAMPAIGNS} strongest")
+            } else {
+                String::new()
+            },
+        );
+        for (c, _, score, why) in worth.iter().take(FIRST_PAGE_CAMPAIGNS) {
+            let accounts = size.get(c).map_or("?", String::as_str);
+            let _ = write!(
+                out,
+                "<li><a href=\"#cluster-{c}\">Cluster {c}</a>: {accounts} accounts; {} evidence (score {score:.1}, by chance about 1 in 10<sup>{score:.0}</sup>). {}</li>",
+                strength(*score),
+                escape(&signals_in_brief(why)),
+                c = escape(c),
+                accounts = escape(accounts),
+            );
+        }
+        out.push_str("</ol>");
+    }
+    if mirrors > 0 {
+        let _ = write!(
+            out,
+            "<p>{mirrors} {} set aside as {} (accounts that repost one feed as it publishes), listed last.</p>",
+            if mirrors == 1 { "cluster is" } else { "clusters are" },
+            if mirrors == 1 { "a feed mirror" } else { "feed mirrors" }
+        );
+    }
+    out.push_str("<h3>How strong</h3><p>A cluster is a group of accounts linked by acting on the same objects within the run's window more often than the threshold allows. Its campaign score weighs the signs of a common operation (office hours, accounts created together, shared talking points and others) against the rest of the data: the score is -log10 of the probability that its signals together come by chance, so 2 means 1 in 100 and 10 means 1 in 10<sup>10</sup>. In words: below 2 weak, from 2 moderate, from 5 strong, from 10 very strong.</p>");
+    out.push_str("<h3>What this cannot say</h3><p>Acting in concert is evidence of a common driver, not proof that accounts are fake or of who runs them: fans, newsrooms and activists also act together, and a cluster's evidence below is what a reader should weigh. Classifiers that judge one account at a time are weak; this report looks at groups, and every number in it can be traced to the posts in the run's files.</p></section>\n");
+}
+
+/// Signals of a first-page line: at most this many.
+const BRIEF_SIGNALS: usize = 3;
+
+/// A campaign's explanation (`office hours 11.3 (...); fast reposts 0.4
+/// (...)`, strongest first) cut to its signals that alone score 1 or more
+/// (1 in 10 by chance), at most [`BRIEF_SIGNALS`], saying how many more
+/// its section has. An explanation not in that form is given whole.
+fn signals_in_brief(why: &str) -> String {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in why.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ';' if depth == 0 => {
+                parts.push(why[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(why[start..].trim());
+    let score =
+        |part: &str| -> Option<f64> { part.split(" (").next()?.rsplit(' ').next()?.parse().ok() };
+    if parts.iter().any(|p| score(p).is_none()) {
+        return why.to_string();
+    }
+    let strong: Vec<&str> =
+        parts.iter().copied().filter(|p| score(p).is_some_and(|s| s >= 1.0)).collect();
+    let shown = &strong[..strong.len().min(BRIEF_SIGNALS)];
+    let mut out = shown.join("; ");
+    let more = parts.len() - shown.len();
+    if more > 0 {
+        let _ = write!(
+            out,
+            "{}{more} more signal{} in its section",
+            if shown.is_empty() { "" } else { "; " },
+            if more == 1 { "" } else { "s" }
+        );
+    }
+    out
+}
+
+/// `1234567` as `1,234,567`.
+fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn cluster_num(c: &str) -> u64 {
@@ -572,6 +747,94 @@ mod tests {
         assert!(campaign < mirror, "the mirror outranks the campaign");
         assert!(html.contains("285.05 (feed mirror)"), "{html}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn first_page_names_the_campaigns_worth_a_look_in_words() {
+        let dir = std::env::temp_dir().join(format!("lockstep-html-first-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("summary.json"),
+            r#"{"lockstep_version": "0.1.0", "inputs": [{"format": "x-api-v2"}, {"format": "<i>csv</i>"}],
+               "records": {"used": 1234567},
+               "dataset": {"actions": 2000, "accounts": 30, "objects": 40,
+                           "actions_by_platform": {"twitter": 2000},
+                           "first_action_utc": "2024-03-04T00:00:03Z", "last_action_utc": "2024-03-31T10:00:00Z"},
+               "coordinated": {"vertices": 9, "clusters": 3}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("clusters.csv"),
+            "cluster,accounts
+1,4
+2,3
+3,2
+",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("accounts.csv"),
+            "account,cluster
+a,1
+b,2
+c,3
+",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("campaigns.csv"),
+            "cluster,score,p_value,signals,pattern,explanation
+1,12.40,0,2,,office hours <script>x</script>
+2,1.50,0,1,,weak one
+3,300,0,2,feed-mirror,mirror
+",
+        )
+        .unwrap();
+        let html = render(&dir).unwrap();
+        let first =
+            &html[html.find("id=\"summary\"").unwrap()..html.find("id=\"clusters\"").unwrap()];
+        assert!(first.contains("1,234,567 records from 2 inputs (&lt;i&gt;csv&lt;/i&gt;, x-api-v2), on twitter, from 2024-03-04 to 2024-03-31 (UTC)"), "{first}");
+        assert!(first.contains("9 accounts acted in concert beyond the run's threshold, in 3 clusters. 1 scores as campaigns worth a look"), "{first}");
+        assert!(
+            first.contains("Cluster 1</a>: 4 accounts; very strong evidence (score 12.4"),
+            "{first}"
+        );
+        assert!(
+            first.contains("office hours &lt;script&gt;x&lt;/script&gt;")
+                && !first.contains("<script>")
+        );
+        assert!(!first.contains("weak one"), "a score under {WORTH_A_LOOK} is not named");
+        assert!(first.contains("1 cluster is set aside as a feed mirror"), "{first}");
+        assert!(first.contains("What this cannot say"));
+        // The run's inputs and parameters come last, as an appendix.
+        assert!(html.find("id=\"run\"").unwrap() > html.find("id=\"clusters\"").unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn first_page_lines_keep_the_strong_signals() {
+        let why = "office hours 11.3 (70% of 82 minutes; 30% of all); fast reposts 4.2 (a (b) c); creation batch 1.0 (x); client app 2.5 (y); handle template 0.0 (z)";
+        assert_eq!(
+            signals_in_brief(why),
+            "office hours 11.3 (70% of 82 minutes; 30% of all); fast reposts 4.2 (a (b) c); creation batch 1.0 (x); 2 more signals in its section"
+        );
+        assert_eq!(signals_in_brief("coordination 0.4 (q)"), "1 more signal in its section");
+        assert_eq!(
+            signals_in_brief("set aside as a feed mirror: x"),
+            "set aside as a feed mirror: x"
+        );
+    }
+
+    #[test]
+    fn scores_in_words_and_digits_in_groups() {
+        assert_eq!(
+            [0.5, 2.0, 4.9, 5.0, 10.0].map(strength),
+            ["weak", "moderate", "moderate", "strong", "very strong"]
+        );
+        assert_eq!(
+            [0, 999, 1000, 35125, 1234567].map(group_digits),
+            ["0", "999", "1,000", "35,125", "1,234,567"]
+        );
     }
 
     #[test]

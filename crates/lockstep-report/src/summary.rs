@@ -47,6 +47,20 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             layers.insert(l.name().into(), json!(n));
         }
     }
+    let mut platforms = serde_json::Map::new();
+    let mut per_platform = vec![0u64; ds.platforms.len()];
+    for &p in &ds.actions.platform {
+        per_platform[p as usize] += 1;
+    }
+    for (p, n) in per_platform.into_iter().enumerate() {
+        if n > 0 {
+            let name = ds.platforms.resolve(p as u32);
+            platforms.insert(if name.is_empty() { "unknown" } else { name }.into(), json!(n));
+        }
+    }
+    let times = &ds.actions.time_us;
+    let (first, last) = (times.iter().min(), times.iter().max());
+    let iso = |t: Option<&i64>| t.map(|&t| lockstep_model::time::fmt_iso(t));
     let mut v = json!({
         "lockstep_version": env!("CARGO_PKG_VERSION"),
         "run_folder_version": crate::RUN_FOLDER_VERSION,
@@ -64,6 +78,9 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
         "dataset": {
             "actions": ds.actions.len(),
             "actions_by_layer": layers,
+            "actions_by_platform": platforms,
+            "first_action_utc": iso(first),
+            "last_action_utc": iso(last),
             "accounts": ds.accounts.len(),
             "objects": ds.objects.len(),
             "content_ids": ds.contents.len(),
