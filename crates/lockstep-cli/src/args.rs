@@ -21,9 +21,10 @@ pub enum Command {
     /// manifest) that `detect` reads without parsing again.
     Ingest(IngestArgs),
     /// Write `report.html` into a `detect` output folder: one self-contained
-    /// file (no script, no network) with the run, the clusters by campaign
-    /// score, and each cluster's fingerprints, network, talking points and
-    /// evidence.
+    /// file (no script, no network) that opens with a summary of what was
+    /// found, then the clusters by campaign score, each campaign's
+    /// fingerprints, network, talking points and evidence, and the run's
+    /// inputs and parameters.
     Report(ReportArgs),
     /// Serve a local web UI over a `detect` output folder: the clusters
     /// with filters, an interactive account graph, each account's partners,
@@ -395,6 +396,10 @@ pub struct ReportArgs {
     /// The output folder of a `lockstep detect` run.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Draw every cluster (up to 50), not only the campaigns worth a look
+    /// (a campaign score of 2 or more).
+    #[arg(long)]
+    pub all_clusters: bool,
 }
 
 #[derive(Debug, Args)]

@@ -75,7 +75,8 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
         args::Command::Ingest(a) => ingest::run(a),
         args::Command::Report(a) => {
             lockstep_report::check_run_folder(&a.dir)?;
-            let path = lockstep_html::write_report(&a.dir)?;
+            let options = lockstep_html::ReportOptions { all_clusters: a.all_clusters };
+            let path = lockstep_html::write_report(&a.dir, options)?;
             use std::io::Write;
             writeln!(std::io::stdout().lock(), "wrote `{}`", path.display())?;
             Ok(ExitStatus::Success)

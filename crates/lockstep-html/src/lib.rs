@@ -21,10 +21,24 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Clusters drawn in full (the rest are listed).
+/// Clusters drawn in full at most (the rest are listed).
 pub const MAX_CLUSTERS: usize = 50;
-/// Evidence pairs shown per cluster (the rest are in pairs.csv).
-pub const MAX_PAIRS: usize = 200;
+/// Evidence pairs shown per cluster (the rest are in pairs.csv): enough to
+/// see the pattern, few enough that a campaign prints on a page or two.
+pub const MAX_PAIRS: usize = 25;
+
+/// Talking points shown per cluster, the most shared first (the rest are
+/// in talking_points.csv).
+pub const MAX_TALKING_POINTS: usize = 12;
+
+/// What a report shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions {
+    /// Draw every cluster (up to [`MAX_CLUSTERS`]), not only the campaigns
+    /// worth a look ([`WORTH_A_LOOK`]); a run without campaign scores
+    /// draws every cluster anyway.
+    pub all_clusters: bool,
+}
 
 /// Why the report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -143,19 +157,27 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;max-width:
 table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}\
 td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left;vertical-align:top;overflow-wrap:break-word}\
 th{background:#f3f4f6;white-space:nowrap}section{margin-bottom:2.5em}code{font-size:0.9em}\
-@media print{section.cluster{page-break-inside:avoid}}";
+@media print{body{margin:0;max-width:none;font-size:10pt}\
+#summary,#clusters{break-after:page}section.cluster{break-before:page}\
+h2,h3{break-after:avoid}tr,svg,li{break-inside:avoid}thead{display:table-header-group}\
+a{color:inherit;text-decoration:none}svg{max-width:100%;height:auto}}";
 
 /// Writes `report.html` into `dir` (a `lockstep detect` output folder) and
 /// returns its path.
-pub fn write_report(dir: &Path) -> Result<PathBuf, HtmlError> {
-    let html = render(dir)?;
+pub fn write_report(dir: &Path, options: ReportOptions) -> Result<PathBuf, HtmlError> {
+    let html = render_with(dir, options)?;
     let path = dir.join(files::REPORT_HTML);
     std::fs::write(&path, html).map_err(|source| HtmlError::Io { path: path.clone(), source })?;
     Ok(path)
 }
 
-/// The report's HTML.
+/// The report's HTML, with the default options.
 pub fn render(dir: &Path) -> Result<String, HtmlError> {
+    render_with(dir, ReportOptions::default())
+}
+
+/// The report's HTML.
+pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlError> {
     let summary_path = dir.join(files::SUMMARY_JSON);
     let text = std::fs::read_to_string(&summary_path)
         .map_err(|source| HtmlError::Io { path: summary_path.clone(), source })?;
@@ -227,11 +249,29 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
         None => HashMap::new(),
     };
     first_page(&mut out, &summary, &ranked, &size);
+    // The clusters drawn in full: the campaigns worth a look, unless every
+    // cluster is asked for or the run has no scores to choose by.
+    let scored = campaigns.is_some();
+    let drawn: Vec<&(String, bool, f64, String)> = ranked
+        .iter()
+        .filter(|(_, aside, score, _)| {
+            options.all_clusters || !scored || (!aside && *score >= WORTH_A_LOOK)
+        })
+        .take(MAX_CLUSTERS)
+        .collect();
+    let is_drawn: std::collections::HashSet<&str> = drawn.iter().map(|r| r.0.as_str()).collect();
     out.push_str("<section id=\"clusters\"><h2>Clusters, by campaign score</h2>");
-    out.push_str("<p>The score is -log10 of Fisher's combination of its signals' p-values; read the parts. Clusters set aside as feed mirrors come last.</p>");
+    out.push_str("<p>The score is -log10 of Fisher's combination of its signals' p-values; read the parts. Clusters set aside as feed mirrors come last.");
+    if scored && !options.all_clusters {
+        let _ = write!(
+            out,
+            " The clusters scoring {WORTH_A_LOOK} or more have a section of their own below; the others are listed here only (<code>lockstep report --all-clusters</code> draws every cluster, up to {MAX_CLUSTERS})."
+        );
+    }
+    out.push_str("</p>");
     out.push_str("<table><thead><tr><th>cluster</th><th>accounts</th><th>score</th><th>explanation</th></tr></thead><tbody>");
-    for (i, (c, aside, score, why)) in ranked.iter().enumerate() {
-        let name = if i < MAX_CLUSTERS {
+    for (c, aside, score, why) in &ranked {
+        let name = if is_drawn.contains(c.as_str()) {
             format!("<a href=\"#cluster-{}\">{}</a>", escape(c), escape(c))
         } else {
             escape(c)
@@ -298,7 +338,7 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
         }
         None => HashMap::new(),
     };
-    for (c, _, _, why) in ranked.iter().take(MAX_CLUSTERS) {
+    for (c, _, _, why) in drawn {
         let accs = members.get(c).cloned().unwrap_or_default();
         let _ = write!(
             out,
@@ -312,15 +352,24 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
             let fc = f.need(files::cluster_fingerprints::CLUSTER)?;
             if let Some(row) = f.rows.iter().find(|r| &r[fc] == c.as_str()) {
                 out.push_str("<h3>Fingerprints</h3>");
+                // Three measures a row: the table is a third as long.
+                let pairs: Vec<(String, String)> = f
+                    .header
+                    .iter()
+                    .zip(row.iter())
+                    .enumerate()
+                    .filter(|(i, _)| *i != fc)
+                    .map(|(_, (h, v))| (h.clone(), v.to_string()))
+                    .collect();
                 table_html(
                     &mut out,
-                    &["measure", "value"],
-                    f.header
-                        .iter()
-                        .zip(row.iter())
-                        .enumerate()
-                        .filter(|(i, _)| *i != fc)
-                        .map(|(_, (h, v))| vec![h.clone(), v.to_string()]),
+                    &["measure", "value", "measure", "value", "measure", "value"],
+                    pairs.chunks(3).map(|row| {
+                        let mut cells: Vec<String> =
+                            row.iter().flat_map(|(h, v)| [h.clone(), v.clone()]).collect();
+                        cells.resize(6, String::new());
+                        cells
+                    }),
                 );
             }
         }
@@ -415,11 +464,28 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
                 })
                 .collect();
             if !rows.is_empty() {
-                out.push_str("<h3>Talking points</h3>");
+                // The most shared first (share, then accounts, then day).
+                let mut rows = rows;
+                let num = |r: &[String], i: usize| r.get(i).and_then(|v| v.parse::<f64>().ok());
+                rows.sort_by(|a, b| {
+                    num(b, 4)
+                        .partial_cmp(&num(a, 4))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(
+                            num(b, 3).partial_cmp(&num(a, 3)).unwrap_or(std::cmp::Ordering::Equal),
+                        )
+                        .then_with(|| a.cmp(b))
+                });
+                let _ = write!(
+                    out,
+                    "<h3>Talking points</h3><p>The {} most shared of its {} talking points (all of them are in talking_points.csv).</p>",
+                    rows.len().min(MAX_TALKING_POINTS),
+                    rows.len()
+                );
                 table_html(
                     &mut out,
                     &["day (UTC)", "layer", "object", "accounts", "share"],
-                    rows.into_iter(),
+                    rows.into_iter().take(MAX_TALKING_POINTS),
                 );
             }
         }
@@ -460,7 +526,12 @@ pub fn render(dir: &Path) -> Result<String, HtmlError> {
                     ]
                 })
                 .collect();
-            let _ = write!(out, "<h3>Evidence</h3><p>The first {} coordinated pairs inside the cluster (all of them are in pairs.csv).</p>", rows.len());
+            let _ = write!(
+                out,
+                "<h3>Evidence</h3><p>The first {} of the {} coordinated pairs inside the cluster (all of them are in pairs.csv).</p>",
+                rows.len(),
+                cluster_pairs.len()
+            );
             table_html(
                 &mut out,
                 &[
@@ -806,6 +877,12 @@ c,3
         assert!(!first.contains("weak one"), "a score under {WORTH_A_LOOK} is not named");
         assert!(first.contains("1 cluster is set aside as a feed mirror"), "{first}");
         assert!(first.contains("What this cannot say"));
+        // Only the campaign worth a look has a section of its own, unless
+        // every cluster is asked for.
+        assert!(html.contains("id=\"cluster-1\"") && !html.contains("id=\"cluster-2\""));
+        assert!(!html.contains("id=\"cluster-3\""), "a feed mirror has no section");
+        let all = render_with(&dir, ReportOptions { all_clusters: true }).unwrap();
+        assert!(["1", "2", "3"].iter().all(|c| all.contains(&format!("id=\"cluster-{c}\""))));
         // The run's inputs and parameters come last, as an appendix.
         assert!(html.find("id=\"run\"").unwrap() > html.find("id=\"clusters\"").unwrap());
         std::fs::remove_dir_all(&dir).unwrap();
