@@ -224,26 +224,7 @@ fn header_end(buf: &[u8], eof: bool) -> Option<usize> {
 /// end (a record boundary unless the line end is quoted), from 0 to the
 /// block's length.
 fn cuts(block: &[u8], n: usize, min_chunk: usize) -> Vec<usize> {
-    let step = (block.len() / n.max(1)).max(min_chunk);
-    let mut out = vec![0];
-    let mut from = step;
-    while from < block.len() {
-        match memchr::memchr(b'\n', &block[from..]) {
-            Some(i) => {
-                let cut = boundary_at(block, from + i);
-                if cut >= block.len() {
-                    break;
-                }
-                if cut > *out.last().expect("a first cut") {
-                    out.push(cut);
-                }
-                from += i + 1 + step;
-            }
-            None => break,
-        }
-    }
-    out.push(block.len());
-    out
+    super::chunk_cuts(block, n, min_chunk, |j| boundary_at(block, j))
 }
 
 /// What parsing one chunk needs.

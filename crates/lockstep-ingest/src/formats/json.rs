@@ -175,7 +175,7 @@ pub(crate) fn for_each_json_par(
             None => continue, // one line longer than a block: read on
         };
         let block = &carry[..end];
-        let cuts = line_cuts(block, chunks_per_block, min_chunk);
+        let cuts = super::chunk_cuts(block, chunks_per_block, min_chunk, |j| j + 1);
         let parse = || -> Vec<(ChunkRead, u64)> {
             cuts.par_windows(2)
                 .map(|w| {
@@ -197,25 +197,6 @@ pub(crate) fn for_each_json_par(
         }
     }
     append(ctx, parsed)
-}
-
-/// About `n` cuts of `block` at line ends (chunks of at least
-/// `min_chunk` bytes), from 0 to its length.
-fn line_cuts(block: &[u8], n: usize, min_chunk: usize) -> Vec<usize> {
-    let step = (block.len() / n.max(1)).max(min_chunk);
-    let mut out = vec![0];
-    let mut from = step;
-    while from < block.len() {
-        match memchr::memchr(b'\n', &block[from..]) {
-            Some(i) if from + i + 1 < block.len() => {
-                out.push(from + i + 1);
-                from += i + 1 + step;
-            }
-            _ => break,
-        }
-    }
-    out.push(block.len());
-    out
 }
 
 /// How a JSON input holds its records.

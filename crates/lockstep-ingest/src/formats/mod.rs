@@ -323,6 +323,37 @@ pub(crate) fn account_and_content<'r>(
     Ok(Some((account, content)))
 }
 
+/// Where `block` is cut into about `n` chunks of at least `min_chunk`
+/// bytes, read on all cores: after a line end (at `j`), where `boundary(j)`
+/// says the next record starts; from 0 to the block's length.
+pub(crate) fn chunk_cuts(
+    block: &[u8],
+    n: usize,
+    min_chunk: usize,
+    boundary: impl Fn(usize) -> usize,
+) -> Vec<usize> {
+    let step = (block.len() / n.max(1)).max(min_chunk);
+    let mut out = vec![0];
+    let mut from = step;
+    while from < block.len() {
+        match memchr::memchr(b'\n', &block[from..]) {
+            Some(i) => {
+                let cut = boundary(from + i);
+                if cut >= block.len() {
+                    break;
+                }
+                if cut > *out.last().expect("a first cut") {
+                    out.push(cut);
+                }
+                from += i + 1 + step;
+            }
+            None => break,
+        }
+    }
+    out.push(block.len());
+    out
+}
+
 /// Whether a header line contains every name in `names` as a CSV column.
 pub(crate) fn header_has(head: &[u8], names: &[&str]) -> bool {
     let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
