@@ -148,7 +148,30 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
             mirrors.join(", ")
         )?;
     }
-    writeln!(out, "wrote {} files to `{}`", written.len(), a.out.display())?;
+    // How big what was written is (summary.json aside: its timings vary).
+    let mut sizes = Vec::new();
+    for name in written.iter().filter_map(|p| p.file_name()) {
+        if name != lockstep_report::SUMMARY_JSON {
+            let path = a.out.join(name);
+            let len = std::fs::metadata(&path)
+                .map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?
+                .len();
+            sizes.push((name.to_string_lossy().into_owned(), len));
+        }
+    }
+    let total: u64 = sizes.iter().map(|s| s.1).sum();
+    let largest = sizes.iter().max_by_key(|s| s.1);
+    writeln!(
+        out,
+        "wrote {} files to `{}`: {} of tables and graphs{}",
+        written.len(),
+        a.out.display(),
+        fmt_bytes(total),
+        largest.map_or(String::new(), |(name, len)| format!(
+            ", the largest {name} ({})",
+            fmt_bytes(*len)
+        ))
+    )?;
     let ingested = &outcome.loaded.ingested;
     if ingested.dataset.actions.is_empty() {
         // Said after the reads and the skips above, and with the empty

@@ -85,6 +85,16 @@ impl Outcome {
         observer.end();
         self.timings_ms = clock.timings_ms;
         let mut written = written?;
+        let outputs = written
+            .iter()
+            .map(|p| {
+                let size = std::fs::metadata(p).map_err(|source| {
+                    lockstep_report::ReportError::Io { path: p.clone(), source }
+                })?;
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                Ok((name.unwrap_or_default(), size.len()))
+            })
+            .collect::<Result<Vec<_>, lockstep_report::ReportError>>()?;
         let ingested = &self.loaded.ingested;
         let run_info = lockstep_report::RunInfo {
             parameters: plan.parameters_json(&self.loaded),
@@ -92,6 +102,7 @@ impl Outcome {
             skips: &ingested.skips,
             timings_ms: self.timings_ms.clone(),
             execution: self.out_of_core.as_ref().map(|(m, s)| m.json(s)),
+            outputs,
         };
         written.push(lockstep_report::write_summary(dir, &self.results(plan), &run_info)?);
         Ok(written)

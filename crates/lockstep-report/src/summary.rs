@@ -15,6 +15,9 @@ pub struct RunInfo<'a> {
     /// How the run was executed, when that is worth a record (it ran out
     /// of core, say); results never depend on it.
     pub execution: Option<Value>,
+    /// The files written before `summary.json`, in order, with their sizes
+    /// in bytes.
+    pub outputs: Vec<(String, u64)>,
 }
 
 fn file_json(f: &FileReport) -> Value {
@@ -169,6 +172,7 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             "largest_cluster": b.clusters.first().map_or(0, Vec::len),
         })),
         "timings_ms": run.timings_ms.iter().map(|(k, v)| json!({"stage": k, "ms": (v * 10.0).round() / 10.0})).collect::<Vec<_>>(),
+        "outputs": run.outputs.iter().map(|(file, bytes)| json!({"file": file, "bytes": bytes})).collect::<Vec<_>>(),
     });
     if let Some(e) = &run.execution {
         v["execution"] = e.clone();

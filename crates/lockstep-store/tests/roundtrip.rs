@@ -107,6 +107,7 @@ fn outputs(
         skips: &ing.skips,
         timings_ms: Vec::new(),
         execution: None,
+        outputs: Vec::new(),
     };
     files.push((
         "summary.json".into(),
