@@ -342,16 +342,34 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
         let accs = members.get(c).cloned().unwrap_or_default();
         let _ = write!(
             out,
-            "<section class=\"cluster\" id=\"cluster-{}\"><h2>Cluster {}</h2><p>{} accounts. {}</p>",
+            "<section class=\"cluster\" id=\"cluster-{}\"><h2>Cluster {}</h2><p>{} accounts.",
             escape(c),
             escape(c),
             accs.len(),
-            escape(why)
         );
+        // Its signals, one sentence each with its numbers against the
+        // background, strongest first.
+        match signals(why) {
+            Some(parts) => {
+                out.push_str("</p><h3>Signals</h3><ul>");
+                for (part, score) in parts {
+                    let _ = write!(
+                        out,
+                        "<li><strong>{}</strong>: {}</li>",
+                        strength(score),
+                        escape(part)
+                    );
+                }
+                out.push_str("</ul>");
+            }
+            None => {
+                let _ = write!(out, " {}</p>", escape(why));
+            }
+        }
         if let Some(f) = &fingerprints {
             let fc = f.need(files::cluster_fingerprints::CLUSTER)?;
             if let Some(row) = f.rows.iter().find(|r| &r[fc] == c.as_str()) {
-                out.push_str("<h3>Fingerprints</h3>");
+                out.push_str("<h3>Fingerprints</h3><details><summary>Every measure of the cluster and its background (cluster_fingerprints.csv)</summary>");
                 // Three measures a row: the table is a third as long.
                 let pairs: Vec<(String, String)> = f
                     .header
@@ -371,6 +389,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                         cells
                     }),
                 );
+                out.push_str("</details>");
             }
         }
         let in_cluster: std::collections::HashSet<&str> = accs.iter().map(String::as_str).collect();
@@ -716,6 +735,26 @@ const BRIEF_SIGNALS: usize = 3;
 /// (1 in 10 by chance), at most [`BRIEF_SIGNALS`], saying how many more
 /// its section has. An explanation not in that form is given whole.
 fn signals_in_brief(why: &str) -> String {
+    let Some(parts) = signals(why) else { return why.to_string() };
+    let strong: Vec<&str> = parts.iter().filter(|p| p.1 >= 1.0).map(|p| p.0).collect();
+    let shown = &strong[..strong.len().min(BRIEF_SIGNALS)];
+    let mut out = shown.join("; ");
+    let more = parts.len() - shown.len();
+    if more > 0 {
+        let _ = write!(
+            out,
+            "{}{more} more signal{} in its section",
+            if shown.is_empty() { "" } else { "; " },
+            if more == 1 { "" } else { "s" }
+        );
+    }
+    out
+}
+
+/// The signals of a campaign's explanation (`office hours 11.3 (...);
+/// fast reposts 0.4 (...)`), each with its score; `None` when the
+/// explanation is not in that form (a feed mirror's, or an older run's).
+fn signals(why: &str) -> Option<Vec<(&str, f64)>> {
     let mut parts = Vec::new();
     let (mut depth, mut start) = (0i32, 0);
     for (i, c) in why.char_indices() {
@@ -730,25 +769,13 @@ fn signals_in_brief(why: &str) -> String {
         }
     }
     parts.push(why[start..].trim());
-    let score =
-        |part: &str| -> Option<f64> { part.split(" (").next()?.rsplit(' ').next()?.parse().ok() };
-    if parts.iter().any(|p| score(p).is_none()) {
-        return why.to_string();
-    }
-    let strong: Vec<&str> =
-        parts.iter().copied().filter(|p| score(p).is_some_and(|s| s >= 1.0)).collect();
-    let shown = &strong[..strong.len().min(BRIEF_SIGNALS)];
-    let mut out = shown.join("; ");
-    let more = parts.len() - shown.len();
-    if more > 0 {
-        let _ = write!(
-            out,
-            "{}{more} more signal{} in its section",
-            if shown.is_empty() { "" } else { "; " },
-            if more == 1 { "" } else { "s" }
-        );
-    }
-    out
+    parts
+        .into_iter()
+        .map(|part| {
+            let score = part.split(" (").next()?.rsplit(' ').next()?.parse().ok()?;
+            Some((part, score))
+        })
+        .collect()
 }
 
 /// `1234567` as `1,234,567`.
@@ -854,11 +881,10 @@ c,3
         .unwrap();
         std::fs::write(
             dir.join("campaigns.csv"),
-            "cluster,score,p_value,signals,pattern,explanation
-1,12.40,0,2,,office hours <script>x</script>
-2,1.50,0,1,,weak one
-3,300,0,2,feed-mirror,mirror
-",
+            "cluster,score,p_value,signals,pattern,explanation\n\
+             1,12.40,0,2,,\"office hours 12.4 (<script>x</script>; 70%); fast reposts 0.2 (y)\"\n\
+             2,1.50,0,1,,weak one\n\
+             3,300,0,2,feed-mirror,mirror\n",
         )
         .unwrap();
         let html = render(&dir).unwrap();
@@ -871,9 +897,14 @@ c,3
             "{first}"
         );
         assert!(
-            first.contains("office hours &lt;script&gt;x&lt;/script&gt;")
-                && !first.contains("<script>")
+            first.contains(
+                "office hours 12.4 (&lt;script&gt;x&lt;/script&gt;; 70%); 1 more signal in its section"
+            ),
+            "{first}"
         );
+        assert!(!html.contains("<script>"));
+        // The campaign's section says each signal in words, strongest first.
+        assert!(html.contains("<h3>Signals</h3><ul><li><strong>very strong</strong>: office hours 12.4 (&lt;script&gt;x&lt;/script&gt;; 70%)</li><li><strong>weak</strong>: fast reposts 0.2 (y)</li></ul>"), "{html}");
         assert!(!first.contains("weak one"), "a score under {WORTH_A_LOOK} is not named");
         assert!(first.contains("1 cluster is set aside as a feed mirror"), "{first}");
         assert!(first.contains("What this cannot say"));
