@@ -15,16 +15,19 @@ pub mod network {
     pub const GRAPHML: &str = "network.graphml";
 }
 
+/// A first and a last time, microseconds since the epoch.
+type Span = (i64, i64);
+
 /// When each over-threshold edge acted in concert (its first pair's older
 /// action to its last pair's newer one), and each of their accounts (the
-/// span of its edges'), in microseconds: the spells of the dynamic GEXF.
-fn spells(r: &Results<'_>) -> (Vec<Option<(i64, i64)>>, HashMap<u32, (i64, i64)>) {
+/// span of its edges'): the spells of the dynamic GEXF.
+fn spells(r: &Results<'_>) -> (Vec<Option<Span>>, HashMap<u32, Span>) {
     let (e, p, t) = (&r.det.edges, &r.det.pairs, &r.ds.actions);
-    let widen = |a: Option<(i64, i64)>, (s, f): (i64, i64)| match a {
+    let widen = |a: Option<Span>, (s, f): Span| match a {
         Some((s0, f0)) => (s0.min(s), f0.max(f)),
         None => (s, f),
     };
-    let mut nodes: HashMap<u32, (i64, i64)> = HashMap::new();
+    let mut nodes: HashMap<u32, Span> = HashMap::new();
     let edges = (0..e.len())
         .map(|i| {
             if !r.net.over[i] {
@@ -46,7 +49,7 @@ fn spells(r: &Results<'_>) -> (Vec<Option<(i64, i64)>>, HashMap<u32, (i64, i64)>
 }
 
 /// ` start="..." end="..."` of a spell (nothing without one).
-fn spell_attrs(span: Option<(i64, i64)>) -> String {
+fn spell_attrs(span: Option<Span>) -> String {
     span.map_or(String::new(), |(s, f)| format!(r#" start="{}" end="{}""#, fmt_iso(s), fmt_iso(f)))
 }
 
