@@ -7,12 +7,14 @@
 //!
 //! Sections: a first page for a reader with two minutes (what was
 //! analysed, the campaigns worth a look in plain words with their
-//! strength, and what the method cannot say), the clusters ranked by
-//! campaign score, per cluster its fingerprints, a drawing of its network, its coordinated
-//! actions per day and by hour of the week, its accounts' creation dates,
-//! its talking points and the evidence pairs (with both texts where
-//! `near_text` gave them), and an appendix: the run's version, parameters,
-//! inputs with SHA-256 and records read/used/skipped.
+//! strength, and what the method cannot say); the clusters ranked by
+//! campaign score; per campaign worth a look (every cluster with
+//! [`ReportOptions::all_clusters`]) its signals, fingerprints, a drawing
+//! of its network, its coordinated actions per day and by hour of the
+//! week, its accounts' creation dates, its talking points and evidence
+//! pairs (with both texts where `near_text` gave them); and an appendix:
+//! the run's version, parameters, inputs with SHA-256 and records
+//! read/used/skipped.
 #![warn(missing_docs)]
 
 mod plots;
@@ -693,9 +695,10 @@ fn first_page(
     } else {
         let _ = write!(
             out,
-            " {} score{} as campaigns worth a look (a score of {WORTH_A_LOOK} or more){}:</p><ol>",
+            " {} {} as {} worth a look (a score of {WORTH_A_LOOK} or more){}:</p><ol>",
             worth.len(),
-            if worth.len() == 1 { "s" } else { "" },
+            if worth.len() == 1 { "scores" } else { "score" },
+            if worth.len() == 1 { "a campaign" } else { "campaigns" },
             if worth.len() > FIRST_PAGE_CAMPAIGNS {
                 format!("; the {FIRST_PAGE_CAMPAIGNS} strongest")
             } else {
@@ -891,7 +894,7 @@ c,3
         let first =
             &html[html.find("id=\"summary\"").unwrap()..html.find("id=\"clusters\"").unwrap()];
         assert!(first.contains("1,234,567 records from 2 inputs (&lt;i&gt;csv&lt;/i&gt;, x-api-v2), on twitter, from 2024-03-04 to 2024-03-31 (UTC)"), "{first}");
-        assert!(first.contains("9 accounts acted in concert beyond the run's threshold, in 3 clusters. 1 scores as campaigns worth a look"), "{first}");
+        assert!(first.contains("9 accounts acted in concert beyond the run's threshold, in 3 clusters. 1 scores as a campaign worth a look"), "{first}");
         assert!(
             first.contains("Cluster 1</a>: 4 accounts; very strong evidence (score 12.4"),
             "{first}"
