@@ -17,6 +17,7 @@
 //! read/used/skipped.
 #![warn(missing_docs)]
 
+mod network;
 mod plots;
 
 use std::collections::{BTreeMap, HashMap};
@@ -115,46 +116,6 @@ fn table_html(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<
 /// A circular drawing of a cluster: accounts on a circle, edges as
 /// translucent lines from 0.5 to 2.5 wide by weight (relative to the
 /// cluster's heaviest), so that a dense cluster stays legible.
-fn svg_network(out: &mut String, accounts: &[String], edges: &[(String, String, f64)]) {
-    let n = accounts.len().max(1);
-    let (w, h, r) = (520.0, 420.0, 150.0);
-    let pos: HashMap<&str, (f64, f64)> = accounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let angle = std::f64::consts::TAU * i as f64 / n as f64;
-            (a.as_str(), (w / 2.0 + r * angle.cos(), h / 2.0 + r * angle.sin()))
-        })
-        .collect();
-    let _ = write!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\"><title>accounts and their coordinated edges</title>"
-    );
-    let heaviest = edges.iter().map(|e| e.2).fold(1.0f64, f64::max);
-    for (a, b, weight) in edges {
-        if let (Some(&(x1, y1)), Some(&(x2, y2))) = (pos.get(a.as_str()), pos.get(b.as_str())) {
-            let _ = write!(
-                out,
-                "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#4b5563\" stroke-opacity=\"0.35\" stroke-width=\"{:.2}\"/>",
-                0.5 + 2.0 * weight / heaviest
-            );
-        }
-    }
-    for a in accounts {
-        let (x, y) = pos[a.as_str()];
-        let label: String = a.chars().take(14).collect();
-        let _ = write!(
-            out,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\" fill=\"#b91c1c\"><title>{}</title></circle><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}</text>",
-            escape(a),
-            x + 7.0,
-            y + 3.0,
-            escape(&label)
-        );
-    }
-    out.push_str("</svg>");
-}
-
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#111}\
 table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}\
 td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left;vertical-align:top;overflow-wrap:break-word}\
@@ -300,6 +261,20 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
         }
         None => HashMap::new(),
     };
+    // Leaders: accounts that acted first in at least two thirds of their
+    // pairs inside their cluster (accounts.csv's `led_share`).
+    let leaders: std::collections::HashSet<&str> = match &accounts {
+        Some(t) => match (t.col(files::accounts::ACCOUNT), t.col(files::accounts::LED_SHARE)) {
+            (Some(a), Some(l)) => t
+                .rows
+                .iter()
+                .filter(|r| r[l].parse::<f64>().is_ok_and(|share| share >= 2.0 / 3.0))
+                .map(|r| &r[a])
+                .collect(),
+            _ => Default::default(),
+        },
+        None => Default::default(),
+    };
     let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (a, c) in &cluster_of {
         members.entry(c.clone()).or_default().push(a.clone());
@@ -412,7 +387,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
             None => Vec::new(),
         };
         out.push_str("<h3>Network</h3>");
-        svg_network(&mut out, &accs, &cluster_edges);
+        network::svg(&mut out, &accs, &cluster_edges, &leaders);
         let cluster_pairs: &[&csv::StringRecord] =
             pairs_in.get(c.as_str()).map_or(&[], Vec::as_slice);
         if let Some(p) = &pairs {
