@@ -17,6 +17,7 @@
 //! read/used/skipped.
 #![warn(missing_docs)]
 
+mod links;
 mod network;
 mod plots;
 
@@ -98,6 +99,11 @@ pub fn escape(s: &str) -> String {
 use lockstep_report::{files, Table};
 
 fn table_html(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    table_of_cells(out, header, rows.map(|row| row.iter().map(|v| escape(v)).collect()));
+}
+
+/// A table whose cells are HTML already: the caller escaped every value.
+fn table_of_cells(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
     out.push_str("<table><thead><tr>");
     for h in header {
         let _ = write!(out, "<th>{}</th>", escape(h));
@@ -106,16 +112,26 @@ fn table_html(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<
     for row in rows {
         out.push_str("<tr>");
         for v in row {
-            let _ = write!(out, "<td>{}</td>", escape(&v));
+            let _ = write!(out, "<td>{v}</td>");
         }
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table>");
 }
 
-/// A circular drawing of a cluster: accounts on a circle, edges as
-/// translucent lines from 0.5 to 2.5 wide by weight (relative to the
-/// cluster's heaviest), so that a dense cluster stays legible.
+/// A post id as a cell: a link to the post where its platform has a
+/// public address for it ([`links::post_link`]), else text.
+fn post_cell(id: &str) -> String {
+    match links::post_link(id) {
+        Some(url) => format!(
+            "<a href=\"{}\" rel=\"noopener noreferrer nofollow\">{}</a>",
+            escape(&url),
+            escape(id)
+        ),
+        None => escape(id),
+    }
+}
+
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#111}\
 table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}\
 td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left;vertical-align:top;overflow-wrap:break-word}\
@@ -507,28 +523,28 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                         .cloned()
                         .unwrap_or_default();
                     vec![
-                        r[layer].to_string(),
-                        r[object].to_string(),
-                        r[aa].to_string(),
-                        r[ab].to_string(),
-                        r[ca].to_string(),
-                        r[cb].to_string(),
-                        r[ta].to_string(),
-                        r[tb].to_string(),
-                        r[d].to_string(),
-                        sim,
-                        text_a,
-                        text_b,
+                        escape(&r[layer]),
+                        escape(&r[object]),
+                        escape(&r[aa]),
+                        escape(&r[ab]),
+                        post_cell(&r[ca]),
+                        post_cell(&r[cb]),
+                        escape(&r[ta]),
+                        escape(&r[tb]),
+                        escape(&r[d]),
+                        escape(&sim),
+                        escape(&text_a),
+                        escape(&text_b),
                     ]
                 })
                 .collect();
             let _ = write!(
                 out,
-                "<h3>Evidence</h3><p>The first {} of the {} coordinated pairs inside the cluster (all of them are in pairs.csv).</p>",
+                "<h3>Evidence</h3><p>The first {} of the {} coordinated pairs inside the cluster (all of them are in pairs.csv). Posts link to their platform where it has a public address for them.</p>",
                 rows.len(),
                 cluster_pairs.len()
             );
-            table_html(
+            table_of_cells(
                 &mut out,
                 &[
                     "layer",
