@@ -149,16 +149,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         )?;
     }
     // How big what was written is (summary.json aside: its timings vary).
-    let mut sizes = Vec::new();
-    for name in written.iter().filter_map(|p| p.file_name()) {
-        if name != lockstep_report::SUMMARY_JSON {
-            let path = a.out.join(name);
-            let len = std::fs::metadata(&path)
-                .map_err(|e| anyhow::anyhow!("`{}`: {e}", path.display()))?
-                .len();
-            sizes.push((name.to_string_lossy().into_owned(), len));
-        }
-    }
+    let sizes = &outcome.outputs;
     let total: u64 = sizes.iter().map(|s| s.1).sum();
     let largest = sizes.iter().max_by_key(|s| s.1);
     writeln!(

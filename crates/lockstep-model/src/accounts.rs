@@ -68,37 +68,25 @@ impl AccountTable {
         self.default_image.resize(n, None);
     }
 
-    /// Moves row `from` of `src` to row `to` of `self` (which must have it).
-    pub fn move_row_from(&mut self, src: &mut AccountTable, from: usize, to: usize) {
-        self.handle[to] = src.handle[from].take();
-        self.display_name[to] = src.display_name[from].take();
-        self.bio[to] = src.bio[from].take();
-        self.created_at_us[to] = src.created_at_us[from].take();
-        self.followers[to] = src.followers[from].take();
-        self.following[to] = src.following[from].take();
-        self.language[to] = src.language[from].take();
-        self.client_app[to] = src.client_app[from].take();
-        self.default_image[to] = src.default_image[from].take();
-    }
-
-    /// Fills the empty fields of row `to` from row `from` of `later`, the
-    /// table of records that follow this one's: the first value seen wins,
-    /// as it does within one table ([`AccountTable::set_text`]).
-    pub fn fill_row_from(&mut self, later: &mut AccountTable, from: usize, to: usize) {
+    /// Moves row `from` of `src` into the empty fields of row `to` (which
+    /// `self` must have): into a fresh row, the whole row moves; into a row
+    /// of earlier records, the first value seen wins, as it does within one
+    /// table ([`AccountTable::set_text`]).
+    pub fn fill_row_from(&mut self, src: &mut AccountTable, from: usize, to: usize) {
         fn fill<T>(to: &mut Option<T>, from: &mut Option<T>) {
             if to.is_none() {
                 *to = from.take();
             }
         }
-        fill(&mut self.handle[to], &mut later.handle[from]);
-        fill(&mut self.display_name[to], &mut later.display_name[from]);
-        fill(&mut self.bio[to], &mut later.bio[from]);
-        fill(&mut self.created_at_us[to], &mut later.created_at_us[from]);
-        fill(&mut self.followers[to], &mut later.followers[from]);
-        fill(&mut self.following[to], &mut later.following[from]);
-        fill(&mut self.language[to], &mut later.language[from]);
-        fill(&mut self.client_app[to], &mut later.client_app[from]);
-        fill(&mut self.default_image[to], &mut later.default_image[from]);
+        fill(&mut self.handle[to], &mut src.handle[from]);
+        fill(&mut self.display_name[to], &mut src.display_name[from]);
+        fill(&mut self.bio[to], &mut src.bio[from]);
+        fill(&mut self.created_at_us[to], &mut src.created_at_us[from]);
+        fill(&mut self.followers[to], &mut src.followers[from]);
+        fill(&mut self.following[to], &mut src.following[from]);
+        fill(&mut self.language[to], &mut src.language[from]);
+        fill(&mut self.client_app[to], &mut src.client_app[from]);
+        fill(&mut self.default_image[to], &mut src.default_image[from]);
     }
 
     /// Sets a text field if it is still empty and `value` is not blank:

@@ -235,7 +235,7 @@ impl Dataset {
         account_meta.ensure(account_order.len());
         let mut old_meta = self.account_meta.clone();
         for (new, &old) in account_order.iter().enumerate() {
-            account_meta.move_row_from(&mut old_meta, old as usize, new);
+            account_meta.fill_row_from(&mut old_meta, old as usize, new);
         }
         let mut platforms = Interner::default();
         for &p in &platform_order {
@@ -514,7 +514,7 @@ impl DatasetBuilder {
                 .collect();
             self.ds.account_meta.ensure(self.ds.accounts.len());
             for (row, id) in ids.into_iter().enumerate() {
-                self.ds.account_meta.move_row_from(&mut self.meta, row, id as usize);
+                self.ds.account_meta.fill_row_from(&mut self.meta, row, id as usize);
             }
         }
         self.ds.account_meta.ensure(self.ds.accounts.len());

@@ -42,6 +42,9 @@ pub struct Outcome {
     pub out_of_core: Option<(Memory, SpillStats)>,
     /// Milliseconds per stage, in stage order.
     pub timings_ms: Vec<(String, f64)>,
+    /// The files [`Outcome::write`] wrote before `summary.json`, in order,
+    /// with their sizes in bytes (empty before it).
+    pub outputs: Vec<(String, u64)>,
 }
 
 impl Outcome {
@@ -85,7 +88,7 @@ impl Outcome {
         observer.end();
         self.timings_ms = clock.timings_ms;
         let mut written = written?;
-        let outputs = written
+        self.outputs = written
             .iter()
             .map(|p| {
                 let size = std::fs::metadata(p).map_err(|source| {
@@ -102,7 +105,7 @@ impl Outcome {
             skips: &ingested.skips,
             timings_ms: self.timings_ms.clone(),
             execution: self.out_of_core.as_ref().map(|(m, s)| m.json(s)),
-            outputs,
+            outputs: self.outputs.clone(),
         };
         written.push(lockstep_report::write_summary(dir, &self.results(plan), &run_info)?);
         Ok(written)

@@ -191,5 +191,6 @@ pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result
         scores,
         out_of_core,
         timings_ms: clock.timings_ms,
+        outputs: Vec::new(),
     })
 }

@@ -61,9 +61,11 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
             platforms.insert(if name.is_empty() { "unknown" } else { name }.into(), json!(n));
         }
     }
-    let times = &ds.actions.time_us;
-    let (first, last) = (times.iter().min(), times.iter().max());
-    let iso = |t: Option<&i64>| t.map(|&t| lockstep_model::time::fmt_iso(t));
+    let span = ds.actions.time_us.iter().fold(None, |span: Option<(i64, i64)>, &t| {
+        Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
+    });
+    let (first, last) = (span.map(|s| s.0), span.map(|s| s.1));
+    let iso = |t: Option<i64>| t.map(lockstep_model::time::fmt_iso);
     let mut v = json!({
         "lockstep_version": env!("CARGO_PKG_VERSION"),
         "run_folder_version": crate::RUN_FOLDER_VERSION,
