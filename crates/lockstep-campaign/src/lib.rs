@@ -21,11 +21,15 @@
 #![warn(missing_docs)]
 
 pub mod mirror;
+pub mod vocabulary;
 pub use mirror::{mark_feed_mirrors, FeedMirror};
+pub use vocabulary::{layer_tag, Phase, Tag, Technique, WORTH_A_LOOK};
 
 use lockstep_detect::Detection;
 use lockstep_graph::Network;
-use lockstep_model::Dataset;
+#[cfg(test)]
+use lockstep_model::Layer;
+use lockstep_model::{Dataset, LayerSet};
 use std::collections::BTreeMap;
 
 /// The share of a cluster's active minutes in office hours above which
@@ -144,16 +148,78 @@ pub fn roles(ds: &Dataset, det: &Detection, net: &Network) -> Vec<Option<Role>> 
         .collect()
 }
 
+/// A sign that a cluster is one operation, measured against the rest of
+/// the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Signal {
+    /// Its edges' co-actions beyond chance (significance stage).
+    Coordination,
+    /// Accounts created within days of each other.
+    CreationBatch,
+    /// Handles of one shape.
+    HandleTemplate,
+    /// One client app.
+    ClientApp,
+    /// Default profile pictures.
+    DefaultPicture,
+    /// Reposts within seconds of their original.
+    FastReposts,
+    /// Few followers per following.
+    ThinAudience,
+    /// Work in office hours.
+    OfficeHours,
+}
+
+impl Signal {
+    /// Every signal, in the order of [`Signal::name`]'s columns.
+    pub const ALL: [Signal; 8] = [
+        Signal::Coordination,
+        Signal::CreationBatch,
+        Signal::HandleTemplate,
+        Signal::ClientApp,
+        Signal::DefaultPicture,
+        Signal::FastReposts,
+        Signal::ThinAudience,
+        Signal::OfficeHours,
+    ];
+
+    /// Its name, as explanations and campaign_signals.csv give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Coordination => "coordination",
+            Signal::CreationBatch => "creation batch",
+            Signal::HandleTemplate => "handle template",
+            Signal::ClientApp => "client app",
+            Signal::DefaultPicture => "default picture",
+            Signal::FastReposts => "fast reposts",
+            Signal::ThinAudience => "thin audience",
+            Signal::OfficeHours => "office hours",
+        }
+    }
+
+    /// The signal of a name [`Signal::name`] gives.
+    pub fn from_name(name: &str) -> Option<Signal> {
+        Signal::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
 /// One signal's part in a cluster's score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Part {
     /// The signal.
-    pub signal: &'static str,
+    pub signal: Signal,
     /// `log10` of its p-value (kept as a logarithm: a strong signal's
     /// p-value is below the smallest `f64`).
     pub log10_p: f64,
     /// What it saw, in words.
     pub words: String,
+}
+
+impl Part {
+    /// `-log10` of its p-value: the signal's own score.
+    pub fn score(&self) -> f64 {
+        neg_log10(self.log10_p)
+    }
 }
 
 /// A cluster's campaign score.
@@ -173,6 +239,8 @@ pub struct Score {
     /// Accounts of the component the cluster was cut from by Leiden, when
     /// it was ([`lockstep_graph::Cluster::cut_from`]).
     pub cut_from: Option<usize>,
+    /// The layers its edges' co-actions are on.
+    pub layers: LayerSet,
 }
 
 impl Score {
@@ -184,7 +252,7 @@ impl Score {
         } else {
             self.parts
                 .iter()
-                .map(|p| format!("{} {:.1} ({})", p.signal, neg_log10(p.log10_p), p.words))
+                .map(|p| format!("{} {:.1} ({})", p.signal.name(), p.score(), p.words))
                 .collect::<Vec<_>>()
                 .join("; ")
         };
@@ -196,6 +264,26 @@ impl Score {
             Some(m) => format!("{}. Signals: {parts}", m.explain()),
             None => parts,
         }
+    }
+
+    /// What the cluster evidences in the shared vocabularies, each tag
+    /// once, in order of phase, then technique: when it scores
+    /// [`WORTH_A_LOOK`], its co-actions' tags, and the tag of each signal
+    /// that alone scores that much. None for a feed mirror: it is set
+    /// aside as no finding.
+    pub fn tags(&self) -> Vec<Tag> {
+        if self.score < WORTH_A_LOOK || self.feed_mirror.is_some() {
+            return Vec::new();
+        }
+        let mut tags: Vec<Tag> = self.layers.iter().filter_map(layer_tag).collect();
+        tags.extend(
+            self.parts.iter().filter(|p| p.score() >= WORTH_A_LOOK).map(|p| p.signal.tag()),
+        );
+        tags.sort_by(|a, b| {
+            (a.phase, a.technique.id, a.behaviour).cmp(&(b.phase, b.technique.id, b.behaviour))
+        });
+        tags.dedup();
+        tags
     }
 
     /// `feed-mirror` for a cluster set aside as one, else empty: the
@@ -314,7 +402,7 @@ pub fn scores(
                     let acts =
                         c.edges.iter().map(|&i| det.edges.tested_weight(i)).max().unwrap_or(0);
                     parts.push(Part {
-                        signal: "coordination",
+                        signal: Signal::Coordination,
                         log10_p,
                         words: format!(
                             "its strongest pair co-acted {acts} times; best p {best:.1e} over {} edges",
@@ -333,7 +421,7 @@ pub fn scores(
                     (binomial_log10_tail(f.with_creation, share, f.batch) + (f.with_creation as f64).log10()).min(0.0)
                 };
                 parts.push(Part {
-                    signal: "creation batch",
+                    signal: Signal::CreationBatch,
                     log10_p,
                     words: format!(
                         "{} of {} accounts created within 3 days, {:.1} expected",
@@ -344,7 +432,7 @@ pub fn scores(
             if let (Some(t), true) = (&f.template, f.with_handle >= 2) {
                 let (k, log10_p) = commonest(f.with_handle, f.template_share, f.template_background);
                 parts.push(Part {
-                    signal: "handle template",
+                    signal: Signal::HandleTemplate,
                     log10_p,
                     words: format!(
                         "{k} of {} handles shaped {t:?}, {:.0}% of all handles",
@@ -356,7 +444,7 @@ pub fn scores(
             if let (Some(app), true) = (&f.client, f.with_client >= 2) {
                 let (k, log10_p) = commonest(f.with_client, f.client_share, f.client_background);
                 parts.push(Part {
-                    signal: "client app",
+                    signal: Signal::ClientApp,
                     log10_p,
                     words: format!(
                         "{k} of {} accounts post with {app:?}, {:.0}% of all accounts",
@@ -367,7 +455,7 @@ pub fn scores(
             }
             if f.with_image_flag >= 2 {
                 parts.push(Part {
-                    signal: "default picture",
+                    signal: Signal::DefaultPicture,
                     log10_p: binomial_log10_tail(f.with_image_flag, f.default_image_background, f.default_image),
                     words: format!(
                         "{} of {} accounts keep the default profile picture, {:.0}% of all accounts",
@@ -379,7 +467,7 @@ pub fn scores(
             }
             if f.timed_reposts >= 2 && f.fast_reposts_background > 0.0 {
                 parts.push(Part {
-                    signal: "fast reposts",
+                    signal: Signal::FastReposts,
                     log10_p: binomial_log10_tail(
                         f.timed_reposts as usize,
                         f.fast_reposts_background,
@@ -398,7 +486,7 @@ pub fn scores(
                 (f.median_counts, f.median_counts_background, f.with_counts >= 2 && f.thin_audience_background > 0.0)
             {
                 parts.push(Part {
-                    signal: "thin audience",
+                    signal: Signal::ThinAudience,
                     log10_p: binomial_log10_tail(f.with_counts, f.thin_audience_background, f.thin_audience),
                     words: format!(
                         "{} of {} accounts in the dataset's lowest tenth by followers per following ({:.0}% of all); median {fol} followers, {fing} following (all: {bf}, {bg})",
@@ -423,7 +511,7 @@ pub fn scores(
                 };
                 let (lo, hi) = f.office_utc_offsets;
                 parts.push(Part {
-                    signal: "office hours",
+                    signal: Signal::OfficeHours,
                     log10_p,
                     words: format!(
                         "{:.0}% of {} active minutes on weekdays 09-18 at UTC{lo:+}..{hi:+}, {:.0}% of all actions",
@@ -433,7 +521,9 @@ pub fn scores(
                     ),
                 });
             }
-            parts.sort_by(|a, b| a.log10_p.total_cmp(&b.log10_p).then(a.signal.cmp(b.signal)));
+            parts.sort_by(|a, b| {
+                a.log10_p.total_cmp(&b.log10_p).then(a.signal.name().cmp(b.signal.name()))
+            });
             let log10_p = fisher_log10(&parts.iter().map(|x| x.log10_p).collect::<Vec<_>>());
             Score {
                 cluster: c.id,
@@ -442,6 +532,7 @@ pub fn scores(
                 parts,
                 feed_mirror: None,
                 cut_from: c.cut_from,
+                layers: c.edges.iter().map(|&i| det.edges.layers[i]).fold(LayerSet::default(), |a, b| LayerSet(a.0 | b.0)),
             }
         })
         .collect()
@@ -483,8 +574,49 @@ mod tests {
     }
 
     #[test]
+    fn tags_name_what_a_cluster_worth_a_look_evidences() {
+        let part = |signal, log10_p| Part { signal, log10_p, words: String::new() };
+        let mut s = Score {
+            cluster: 1,
+            score: 5.0,
+            p: 1e-5,
+            parts: vec![
+                part(Signal::OfficeHours, -4.0),
+                part(Signal::CreationBatch, -2.5),
+                part(Signal::DefaultPicture, -2.0),
+                part(Signal::FastReposts, -1.9),
+            ],
+            feed_mirror: None,
+            cut_from: None,
+            layers: [Layer::Repost, Layer::NearText, Layer::Custom].into_iter().collect(),
+        };
+        let ids = |s: &Score| {
+            s.tags().iter().map(|t| (t.phase.number(), t.technique.id)).collect::<Vec<_>>()
+        };
+        // Creation batch and default picture both evidence T0146 in the
+        // same phase, with other words: both kept. Fast reposts, under 2
+        // alone, evidence nothing; the custom layer has no tag.
+        assert_eq!(
+            ids(&s),
+            [(1, "T0146"), (1, "T0146"), (4, "T0049.001"), (7, "T0049"), (7, "T0084.001")]
+        );
+        s.score = 1.9;
+        assert!(s.tags().is_empty(), "a cluster under the bar is tagged with nothing");
+        s.score = 5.0;
+        s.feed_mirror = Some(FeedMirror {
+            domain: "site.example".into(),
+            accounts: 4,
+            lowest_share: 1.0,
+            co_actions: 10,
+            on_site: 10,
+            strongest: None,
+        });
+        assert!(s.tags().is_empty(), "a feed mirror is set aside, not tagged");
+    }
+
+    #[test]
     fn a_cut_cluster_says_so_first() {
-        let part = Part { signal: "office hours", log10_p: -3.0, words: "w".into() };
+        let part = Part { signal: Signal::OfficeHours, log10_p: -3.0, words: "w".into() };
         let s = Score {
             cluster: 1,
             score: 3.0,
@@ -492,6 +624,7 @@ mod tests {
             parts: vec![part],
             feed_mirror: None,
             cut_from: Some(940),
+            layers: LayerSet::default(),
         };
         assert_eq!(
             s.explain(),

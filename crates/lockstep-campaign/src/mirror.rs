@@ -223,7 +223,7 @@ pub fn mark_feed_mirrors(
 fn strongest_fingerprint(s: &Score) -> Option<(&'static str, f64)> {
     s.parts
         .iter()
-        .filter(|p| p.signal != "coordination")
-        .map(|p| (p.signal, crate::neg_log10(p.log10_p)))
+        .filter(|p| p.signal != crate::Signal::Coordination)
+        .map(|p| (p.signal.name(), p.score()))
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(a.0)))
 }

@@ -103,7 +103,7 @@ fn scores_explain_their_parts() {
         &lockstep_stats::Audience::of(&ds),
     );
     let s = &lockstep_campaign::scores(&det, &net, &f, Some(&sig))[0];
-    let names: Vec<&str> = s.parts.iter().map(|p| p.signal).collect();
+    let names: Vec<&str> = s.parts.iter().map(|p| p.signal.name()).collect();
     assert_eq!(names, ["coordination", "office hours"]);
     assert!(s.score > 5.0, "{}", s.score);
     let words = s.explain();

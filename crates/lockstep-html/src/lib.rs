@@ -96,6 +96,7 @@ pub fn escape(s: &str) -> String {
 }
 
 /// A CSV table as header and rows.
+use lockstep_campaign::vocabulary::disarm;
 use lockstep_report::{files, Table};
 
 fn table_html(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
@@ -136,6 +137,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;max-width:
 table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}\
 td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left;vertical-align:top;overflow-wrap:break-word}\
 th{background:#f3f4f6;white-space:nowrap}section{margin-bottom:2.5em}code{font-size:0.9em}\
+.tag{color:#555;font-size:0.85em}.evidences{border-left:3px solid #999;padding-left:0.6em}\
 @media print{body{margin:0;max-width:none;font-size:10pt}\
 #summary,#clusters{break-after:page}section.cluster{break-before:page}\
 h2,h3{break-after:avoid}tr,svg,li{break-inside:avoid}thead{display:table-header-group}\
@@ -166,6 +168,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
             message: format!("not a lockstep summary: {e}"),
         })?;
     let read = |name: &str| Table::read(&dir.join(name));
+    let signal_rows = signal_rows(read(files::campaign_signals::FILE)?.as_ref())?;
     let (campaigns, clusters, accounts, edges, pairs, points, fingerprints, near) = (
         read(files::campaigns::FILE)?,
         read(files::clusters::FILE)?,
@@ -192,6 +195,8 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
     // Clusters ranked by score, feed mirrors (set aside) after campaigns.
     // (cluster, set aside, score, explanation)
     let mut ranked: Vec<(String, bool, f64, String)> = Vec::new();
+    // (kill chain phases, DISARM ids) by cluster, from campaigns.csv.
+    let mut evidenced: HashMap<String, (String, String)> = HashMap::new();
     if let Some(c) = &campaigns {
         let (ci, si, ei) = (
             c.col(files::campaigns::CLUSTER),
@@ -199,11 +204,16 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
             c.col(files::campaigns::EXPLANATION),
         );
         let pi = c.col(files::campaigns::PATTERN);
+        let (ki, di) = (c.col(files::campaigns::KILL_CHAIN), c.col(files::campaigns::DISARM));
         if let (Some(ci), Some(si), Some(ei)) = (ci, si, ei) {
             for row in &c.rows {
                 let aside = pi.is_some_and(|p| !row[p].is_empty());
                 let score = row[si].parse().unwrap_or(0.0);
                 ranked.push((row[ci].to_string(), aside, score, row[ei].to_string()));
+                if let (Some(ki), Some(di)) = (ki, di) {
+                    evidenced
+                        .insert(row[ci].to_string(), (row[ki].to_string(), row[di].to_string()));
+                }
             }
         }
     }
@@ -227,7 +237,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
         }
         None => HashMap::new(),
     };
-    first_page(&mut out, &summary, &ranked, &size);
+    first_page(&mut out, &summary, &ranked, &size, &signal_rows);
     // The clusters drawn in full: the campaigns worth a look, unless every
     // cluster is asked for or the run has no scores to choose by.
     let scored = campaigns.is_some();
@@ -341,16 +351,20 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
             accs.len(),
         );
         // Its signals, one sentence each with its numbers against the
-        // background, strongest first.
-        match signals(why) {
-            Some(parts) => {
+        // background, strongest first, and what each evidences.
+        match signal_rows.get(c.as_str()) {
+            Some(rows) => {
                 out.push_str("</p><h3>Signals</h3><ul>");
-                for (part, score) in parts {
+                for r in rows {
                     let _ = write!(
                         out,
-                        "<li><strong>{}</strong>: {}</li>",
-                        strength(score),
-                        escape(part)
+                        "<li><strong>{}</strong>: {} <span class=\"tag\">({}: {}; DISARM {} {})</span></li>",
+                        strength(r.score),
+                        escape(&r.sentence()),
+                        escape(&r.phase),
+                        escape(&r.behaviour),
+                        escape(&r.disarm_id),
+                        escape(&r.disarm_name),
                     );
                 }
                 out.push_str("</ul>");
@@ -358,6 +372,21 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
             None => {
                 let _ = write!(out, " {}</p>", escape(why));
             }
+        }
+        if let Some((phases, ids)) = evidenced.get(c.as_str()).filter(|(p, _)| !p.is_empty()) {
+            let techniques: Vec<String> = ids
+                .split(files::campaigns::LIST_SEPARATOR)
+                .map(|id| match disarm::ALL.iter().find(|t| t.id == id) {
+                    Some(t) => format!("{id} {}", t.name),
+                    None => id.to_string(),
+                })
+                .collect();
+            let _ = write!(
+                out,
+                "<p class=\"evidences\">What this evidences, in the Online Operations Kill Chain: {}; in DISARM: {}. These name what the signals above show, not who runs the accounts.</p>",
+                escape(phases),
+                escape(&techniques.join("; ")),
+            );
         }
         if let Some(f) = &fingerprints {
             let fc = f.need(files::cluster_fingerprints::CLUSTER)?;
@@ -608,7 +637,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
 
 /// Campaigns with at least this score are named on the first page: their
 /// signals together would come by chance with a probability of 1% or less.
-pub const WORTH_A_LOOK: f64 = 2.0;
+pub use lockstep_campaign::WORTH_A_LOOK;
 
 /// Campaigns named on the first page (the rest are in the table after it).
 const FIRST_PAGE_CAMPAIGNS: usize = 10;
@@ -630,6 +659,7 @@ fn first_page(
     summary: &serde_json::Value,
     ranked: &[(String, bool, f64, String)],
     size: &HashMap<String, String>,
+    signal_rows: &HashMap<String, Vec<SignalRow>>,
 ) {
     let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
     let count = |v: &serde_json::Value| group_digits(n(v));
@@ -702,7 +732,10 @@ fn first_page(
                 out,
                 "<li><a href=\"#cluster-{c}\">Cluster {c}</a>: {accounts} accounts; {} evidence (score {score:.1}, by chance about 1 in 10<sup>{score:.0}</sup>). {}</li>",
                 strength(*score),
-                escape(&signals_in_brief(why)),
+                escape(&match signal_rows.get(c.as_str()) {
+                    Some(rows) => signals_in_brief(rows),
+                    None => why.clone(),
+                }),
                 c = escape(c),
                 accounts = escape(accounts),
             );
@@ -721,55 +754,82 @@ fn first_page(
     out.push_str("<h3>What this cannot say</h3><p>Acting in concert is evidence of a common driver, not proof that accounts are fake or of who runs them: fans, newsrooms and activists also act together, and a cluster's evidence below is what a reader should weigh. Classifiers that judge one account at a time are weak; this report looks at groups, and every number in it can be traced to the posts in the run's files.</p></section>\n");
 }
 
+/// A signal of a cluster, as campaign_signals.csv has it.
+#[derive(Debug, Clone, PartialEq)]
+struct SignalRow {
+    signal: String,
+    score: f64,
+    evidence: String,
+    phase: String,
+    behaviour: String,
+    disarm_id: String,
+    disarm_name: String,
+}
+
+impl SignalRow {
+    /// The signal as the explanation gives it: `office hours 11.3 (...)`.
+    fn sentence(&self) -> String {
+        format!("{} {:.1} ({})", self.signal, self.score, self.evidence)
+    }
+}
+
+/// campaign_signals.csv's rows by cluster, in file order (strongest
+/// first); empty for a run from before the file.
+fn signal_rows(t: Option<&Table>) -> Result<HashMap<String, Vec<SignalRow>>, HtmlError> {
+    use files::campaign_signals as f;
+    let mut by: HashMap<String, Vec<SignalRow>> = HashMap::new();
+    let Some(t) = t else { return Ok(by) };
+    let col = [
+        f::CLUSTER,
+        f::SIGNAL,
+        f::SCORE,
+        f::EVIDENCE,
+        f::KILL_CHAIN_PHASE,
+        f::BEHAVIOUR,
+        f::DISARM_ID,
+        f::DISARM_NAME,
+    ]
+    .map(|name| t.need(name));
+    let [c, s, sc, e, p, b, di, dn] = col;
+    let (c, s, sc, e, p, b, di, dn) = (c?, s?, sc?, e?, p?, b?, di?, dn?);
+    for r in &t.rows {
+        by.entry(r[c].to_string()).or_default().push(SignalRow {
+            signal: r[s].to_string(),
+            score: r[sc].parse().unwrap_or(0.0),
+            evidence: r[e].to_string(),
+            phase: r[p].to_string(),
+            behaviour: r[b].to_string(),
+            disarm_id: r[di].to_string(),
+            disarm_name: r[dn].to_string(),
+        });
+    }
+    Ok(by)
+}
+
 /// Signals of a first-page line: at most this many.
 const BRIEF_SIGNALS: usize = 3;
 
-/// A campaign's explanation (`office hours 11.3 (...); fast reposts 0.4
-/// (...)`, strongest first) cut to its signals that alone score 1 or more
-/// (1 in 10 by chance), at most [`BRIEF_SIGNALS`], saying how many more
-/// its section has. An explanation not in that form is given whole.
-fn signals_in_brief(why: &str) -> String {
-    let Some(parts) = signals(why) else { return why.to_string() };
-    let strong: Vec<&str> = parts.iter().filter(|p| p.1 >= 1.0).map(|p| p.0).collect();
-    let shown = &strong[..strong.len().min(BRIEF_SIGNALS)];
-    let mut out = shown.join("; ");
-    let more = parts.len() - shown.len();
+/// A campaign's signals (strongest first) cut to those that alone score 1
+/// or more (1 in 10 by chance), at most [`BRIEF_SIGNALS`], saying how many
+/// more its section has.
+fn signals_in_brief(rows: &[SignalRow]) -> String {
+    let strong: Vec<String> = rows
+        .iter()
+        .filter(|r| r.score >= 1.0)
+        .take(BRIEF_SIGNALS)
+        .map(SignalRow::sentence)
+        .collect();
+    let mut out = strong.join("; ");
+    let more = rows.len() - strong.len();
     if more > 0 {
         let _ = write!(
             out,
             "{}{more} more signal{} in its section",
-            if shown.is_empty() { "" } else { "; " },
+            if strong.is_empty() { "" } else { "; " },
             if more == 1 { "" } else { "s" }
         );
     }
     out
-}
-
-/// The signals of a campaign's explanation (`office hours 11.3 (...);
-/// fast reposts 0.4 (...)`), each with its score; `None` when the
-/// explanation is not in that form (a feed mirror's, or an older run's).
-fn signals(why: &str) -> Option<Vec<(&str, f64)>> {
-    let mut parts = Vec::new();
-    let (mut depth, mut start) = (0i32, 0);
-    for (i, c) in why.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ';' if depth == 0 => {
-                parts.push(why[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    parts.push(why[start..].trim());
-    parts
-        .into_iter()
-        .map(|part| {
-            let score = part.split(" (").next()?.rsplit(' ').next()?.parse().ok()?;
-            Some((part, score))
-        })
-        .collect()
 }
 
 /// `1234567` as `1,234,567`.
@@ -881,6 +941,14 @@ c,3
              3,300,0,2,feed-mirror,mirror\n",
         )
         .unwrap();
+        // Signals come from their own table; the explanation is not parsed.
+        std::fs::write(
+            dir.join("campaign_signals.csv"),
+            "cluster,signal,score,evidence,kill_chain_phase,behaviour,disarm_id,disarm_name\n\
+             1,office hours,12.40,<script>x</script>; 70%,Coordinating and planning,working to a regular shift pattern,T0049.001,Trolls Amplify and Manipulate\n\
+             1,fast reposts,0.20,y,Indiscriminate engagement,reposting within seconds,T0049.003,<b>Bots</b>\n",
+        )
+        .unwrap();
         let html = render(&dir).unwrap();
         let first =
             &html[html.find("id=\"summary\"").unwrap()..html.find("id=\"clusters\"").unwrap()];
@@ -898,7 +966,7 @@ c,3
         );
         assert!(!html.contains("<script>"));
         // The campaign's section says each signal in words, strongest first.
-        assert!(html.contains("<h3>Signals</h3><ul><li><strong>very strong</strong>: office hours 12.4 (&lt;script&gt;x&lt;/script&gt;; 70%)</li><li><strong>weak</strong>: fast reposts 0.2 (y)</li></ul>"), "{html}");
+        assert!(html.contains("<h3>Signals</h3><ul><li><strong>very strong</strong>: office hours 12.4 (&lt;script&gt;x&lt;/script&gt;; 70%) <span class=\"tag\">(Coordinating and planning: working to a regular shift pattern; DISARM T0049.001 Trolls Amplify and Manipulate)</span></li><li><strong>weak</strong>: fast reposts 0.2 (y) <span class=\"tag\">(Indiscriminate engagement: reposting within seconds; DISARM T0049.003 &lt;b&gt;Bots&lt;/b&gt;)</span></li></ul>"), "{html}");
         assert!(!first.contains("weak one"), "a score under {WORTH_A_LOOK} is not named");
         assert!(first.contains("1 cluster is set aside as a feed mirror"), "{first}");
         assert!(first.contains("What this cannot say"));
@@ -915,15 +983,29 @@ c,3
 
     #[test]
     fn first_page_lines_keep_the_strong_signals() {
-        let why = "office hours 11.3 (70% of 82 minutes; 30% of all); fast reposts 4.2 (a (b) c); creation batch 1.0 (x); client app 2.5 (y); handle template 0.0 (z)";
+        let row = |signal: &str, score: f64, evidence: &str| SignalRow {
+            signal: signal.into(),
+            score,
+            evidence: evidence.into(),
+            phase: String::new(),
+            behaviour: String::new(),
+            disarm_id: String::new(),
+            disarm_name: String::new(),
+        };
+        let rows = [
+            row("office hours", 11.3, "70% of 82 minutes; 30% of all"),
+            row("fast reposts", 4.2, "a (b) c"),
+            row("creation batch", 1.0, "x"),
+            row("client app", 2.5, "y"),
+            row("handle template", 0.0, "z"),
+        ];
         assert_eq!(
-            signals_in_brief(why),
+            signals_in_brief(&rows),
             "office hours 11.3 (70% of 82 minutes; 30% of all); fast reposts 4.2 (a (b) c); creation batch 1.0 (x); 2 more signals in its section"
         );
-        assert_eq!(signals_in_brief("coordination 0.4 (q)"), "1 more signal in its section");
         assert_eq!(
-            signals_in_brief("set aside as a feed mirror: x"),
-            "set aside as a feed mirror: x"
+            signals_in_brief(&[row("coordination", 0.4, "q")]),
+            "1 more signal in its section"
         );
     }
 

@@ -136,7 +136,7 @@ pub const RUN_FOLDER_VERSION: u32 = 1;
 /// The files [`write_tables`] and [`write_summary`] always write (the CLI
 /// always gives fingerprints), in order; `bio_clusters.csv` and
 /// `near_text_pairs.csv` come before `summary.json` when they apply.
-pub const OUTPUT_FILES: [&str; 10] = [
+pub const OUTPUT_FILES: [&str; 11] = [
     files::pairs::FILE,
     files::edges::FILE,
     files::accounts::FILE,
@@ -144,6 +144,7 @@ pub const OUTPUT_FILES: [&str; 10] = [
     files::network::GEXF,
     files::network::GRAPHML,
     files::campaigns::FILE,
+    files::campaign_signals::FILE,
     files::talking_points::FILE,
     files::cluster_fingerprints::FILE,
     SUMMARY_JSON,
@@ -156,8 +157,8 @@ pub mod files {
     pub use crate::folder::REPORT_HTML;
     pub use crate::graphs::network;
     pub use crate::tables::{
-        accounts, bio_clusters, campaigns, cluster_fingerprints, clusters, edges, near_text_pairs,
-        pairs, talking_points,
+        accounts, bio_clusters, campaign_signals, campaigns, cluster_fingerprints, clusters, edges,
+        near_text_pairs, pairs, talking_points,
     };
     pub use crate::SUMMARY_JSON;
 }
@@ -192,6 +193,8 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
     ];
     if let Some(sc) = r.scores {
         writers.push((files::campaigns::FILE, Box::new(|w| tables::campaigns_csv(w, sc))));
+        let f = |w: &mut dyn Write| tables::campaign_signals_csv(w, sc);
+        writers.push((files::campaign_signals::FILE, Box::new(f)));
     }
     if let Some(tp) = r.talking_points {
         let f = |w: &mut dyn Write| tables::talking_points_csv(w, r, tp);

@@ -116,14 +116,19 @@ table!(
         SIGNALS = "signals",
         PATTERN = "pattern",
         EXPLANATION = "explanation",
+        KILL_CHAIN = "kill_chain",
+        DISARM = "disarm",
     ]
+    /// What separates the phases of `kill_chain` and the ids of `disarm`.
+    pub const LIST_SEPARATOR: &str = "; ";
 );
 
-/// One row per cluster: its campaign score and the parts of it, and
-/// `feed-mirror` in `pattern` for a cluster set aside as one. The
-/// explanation is built from numbers and lockstep's own words (handle
-/// templates are quoted), so it needs the formula guard no more than the
-/// numbers do.
+/// One row per cluster: its campaign score and the parts of it,
+/// `feed-mirror` in `pattern` for a cluster set aside as one, and what it
+/// evidences ([`lockstep_campaign::Score::tags`]): the kill chain's phases
+/// and the DISARM technique ids, each once. The explanation is built from
+/// numbers and lockstep's own words (handle templates are quoted), so it
+/// needs the formula guard no more than the numbers do.
 pub(crate) fn campaigns_csv(
     w: &mut dyn Write,
     scores: &[lockstep_campaign::Score],
@@ -131,6 +136,12 @@ pub(crate) fn campaigns_csv(
     let mut c = csv_writer(w);
     c.write_record(campaigns::COLUMNS).map_err(io_err)?;
     for s in scores {
+        let tags = s.tags();
+        let mut phases: Vec<&str> = tags.iter().map(|t| t.phase.name()).collect();
+        phases.dedup();
+        let mut ids: Vec<&str> = tags.iter().map(|t| t.technique.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
         c.write_record([
             s.cluster.to_string(),
             format!("{:.2}", s.score),
@@ -138,8 +149,56 @@ pub(crate) fn campaigns_csv(
             s.parts.len().to_string(),
             s.pattern().to_string(),
             guard(&s.explain(), true).into_owned(),
+            phases.join(campaigns::LIST_SEPARATOR),
+            ids.join(campaigns::LIST_SEPARATOR),
         ])
         .map_err(io_err)?;
+    }
+    c.flush()
+}
+
+table!(
+    /// `campaign_signals.csv`: one row per signal measured in a cluster.
+    campaign_signals,
+    "campaign_signals.csv",
+    [
+        CLUSTER = "cluster",
+        SIGNAL = "signal",
+        SCORE = "score",
+        EVIDENCE = "evidence",
+        KILL_CHAIN_PHASE = "kill_chain_phase",
+        BEHAVIOUR = "behaviour",
+        DISARM_ID = "disarm_id",
+        DISARM_NAME = "disarm_name",
+    ]
+);
+
+/// One row per signal measured in a cluster, strongest first within the
+/// cluster, clusters in campaigns.csv's order: the parts of its score, each
+/// with what it saw and what it evidences (whether it alone scores
+/// [`lockstep_campaign::WORTH_A_LOOK`] is for the reader to see in
+/// `score`).
+pub(crate) fn campaign_signals_csv(
+    w: &mut dyn Write,
+    scores: &[lockstep_campaign::Score],
+) -> io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(campaign_signals::COLUMNS).map_err(io_err)?;
+    for s in scores {
+        for p in &s.parts {
+            let tag = p.signal.tag();
+            c.write_record([
+                s.cluster.to_string(),
+                p.signal.name().to_string(),
+                format!("{:.2}", p.score()),
+                guard(&p.words, true).into_owned(),
+                tag.phase.name().to_string(),
+                tag.behaviour.to_string(),
+                tag.technique.id.to_string(),
+                tag.technique.name.to_string(),
+            ])
+            .map_err(io_err)?;
+        }
     }
     c.flush()
 }
