@@ -39,6 +39,10 @@ pub enum Command {
     /// `simulate --scenario ... --truth`): precision, recall, F1, recall
     /// per campaign, false positives by role, adjusted Rand index.
     Evaluate(EvaluateArgs),
+    /// Write a run's campaigns as a STIX 2.1 bundle for threat-intelligence
+    /// platforms: a grouping per campaign worth a look, its accounts, links
+    /// and sites as observed data, and the DISARM techniques it evidences.
+    Export(ExportArgs),
     /// Write the co-action stage as SQL over a dataset's Parquet tables
     /// (DuckDB's dialect), for teams that run DuckDB or Spark: the same
     /// pairs and edges as `detect` (lockstep semantics).
@@ -398,6 +402,22 @@ pub struct ReportArgs {
     pub dir: PathBuf,
     /// Draw every cluster (up to 50), not only the campaigns worth a look
     /// (a campaign score of 2 or more).
+    #[arg(long)]
+    pub all_clusters: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The output folder of a `lockstep detect` run.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Where to write the bundle (default: `bundle.stix.json` in DIR; `-`
+    /// for standard output). Its objects' time is now, or
+    /// `SOURCE_DATE_EPOCH` (seconds) when set, for reproducible bundles.
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Export every cluster, not only the campaigns worth a look (a
+    /// campaign score of 2 or more, feed mirrors aside).
     #[arg(long)]
     pub all_clusters: bool,
 }

@@ -3,6 +3,7 @@
 mod args;
 mod detect;
 mod evaluate;
+mod export;
 mod export_sql;
 mod ingest;
 mod input;
@@ -82,6 +83,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         args::Command::Serve(a) => serve::run(a),
+        args::Command::Export(a) => export::run(a),
         args::Command::ExportSql(a) => export_sql::run(a),
         args::Command::Simulate(a) => simulate::run(a),
         args::Command::Evaluate(a) => evaluate::run(a),

@@ -35,12 +35,18 @@ struct Run {
 use lockstep_test_support::TempDir;
 
 fn lockstep(args: &[&str]) -> Run {
+    lockstep_with_env(args, &[])
+}
+
+/// [`lockstep`] with these variables in its environment.
+fn lockstep_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let dir = TempDir::new("run");
     let out = dir.0.join("out");
     let o = Command::new(env!("CARGO_BIN_EXE_lockstep"))
         .args(args.iter().map(|a| a.replace("{OUT}", out.to_str().unwrap())))
         .current_dir(root())
         .env("LOCKSTEP_NO_PROGRESS", "1")
+        .envs(env.iter().copied())
         .output()
         .expect("run lockstep");
     // Snapshots must not depend on where the checkout or the temp dir is.
@@ -417,6 +423,98 @@ fn hostile_values_are_defused() {
         })
         .collect();
     insta::assert_snapshot!("hostile_report_sections", headings.join("\n"));
+
+    // The STIX bundle names the accounts as they were read: the formula
+    // guard of the CSV files is undone, and the payloads stay strings.
+    let bundle = r.out.with_extension("stix.json");
+    let export = lockstep(&[
+        "export",
+        r.out.to_str().unwrap(),
+        "--all-clusters",
+        "--out",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    let users: Vec<&str> = b["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["type"] == "user-account")
+        .map(|o| o["user_id"].as_str().unwrap())
+        .collect();
+    assert!(users.contains(&"@admin") && users.contains(&"<script>alert(1)</script>"), "{users:?}");
+    assert!(!users.contains(&"'@admin"), "{users:?}");
+}
+
+/// `lockstep export`: a STIX 2.1 bundle of the campaigns worth a look,
+/// the same bytes for the same run and time, on a simulated world with a
+/// batch-created office-hours farm (CI validates such a bundle with OASIS's
+/// validator, scripts/validate_stix.sh).
+#[test]
+fn export_writes_a_stix_bundle_of_the_campaigns() {
+    let dir = TempDir::new("stix");
+    let world = dir.0.join("world.jsonl");
+    let world = world.to_str().unwrap();
+    let sim = lockstep(&[
+        "simulate",
+        "--scenario",
+        "mixed",
+        "--accounts",
+        "2000",
+        "--days",
+        "7",
+        "--seed",
+        "1",
+        "--out",
+        world,
+    ]);
+    assert_eq!(sim.code, 0, "{}", sim.stderr);
+    let out = dir.0.join("out");
+    let out = out.to_str().unwrap();
+    assert_eq!(lockstep(&["detect", world, "--out", out, "--quiet"]).code, 0);
+    let time = [("SOURCE_DATE_EPOCH", "1765000000")];
+    let first = lockstep_with_env(&["export", out], &time);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stdout.contains("bundle.stix.json`: 1 cluster, 40 accounts, "),
+        "{}",
+        first.stdout
+    );
+    let path = Path::new(out).join("bundle.stix.json");
+    let bytes = std::fs::read(&path).unwrap();
+    let again = lockstep_with_env(&["export", out, "--out", "-"], &time);
+    assert_eq!(again.stdout.as_bytes(), bytes, "same run, same time: same bytes");
+    let b: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let objects = b["objects"].as_array().unwrap();
+    let of = |kind: &str| objects.iter().filter(|o| o["type"] == kind).collect::<Vec<_>>();
+    assert_eq!(of("identity").len(), 1);
+    let grouping = of("grouping")[0];
+    assert_eq!(grouping["context"], "suspicious-activity");
+    assert_eq!(grouping["created"], "2025-12-06T05:46:40.000Z");
+    let description = grouping["description"].as_str().unwrap();
+    assert!(description.contains("office hours"), "{description}");
+    assert!(description.contains("not proof"), "{description}");
+    // The farm works office hours and was created in one batch: the
+    // techniques are referenced, and every reference is in the bundle.
+    let ids: std::collections::HashSet<&str> =
+        objects.iter().map(|o| o["id"].as_str().unwrap()).collect();
+    let refs = grouping["object_refs"].as_array().unwrap();
+    assert!(refs.iter().all(|r| ids.contains(r.as_str().unwrap())));
+    let techniques: Vec<&str> = of("attack-pattern")
+        .iter()
+        .map(|o| o["external_references"][0]["external_id"].as_str().unwrap())
+        .collect();
+    assert!(techniques.contains(&"T0049.001") && techniques.contains(&"T0146"), "{techniques:?}");
+    let accounts = of("user-account");
+    assert_eq!(accounts.len(), 40);
+    assert!(accounts.iter().all(|a| a["account_type"] == "twitter"));
+    assert!(of("domain-name").iter().any(|d| d["value"] == "site9100.example"));
+    // Not a run folder: a clear error.
+    let r = lockstep(&["export", dir.0.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("summary.json") || r.stderr.contains("run folder"), "{}", r.stderr);
 }
 
 /// One run over two platforms: an X account and a Telegram channel that
@@ -758,6 +856,7 @@ fn cli_reference_is_current() {
         ("lockstep serve", &["serve", "--help"][..]),
         ("lockstep simulate", &["simulate", "--help"][..]),
         ("lockstep evaluate", &["evaluate", "--help"][..]),
+        ("lockstep export", &["export", "--help"][..]),
         ("lockstep export-sql", &["export-sql", "--help"][..]),
         ("lockstep formats", &["formats"][..]),
     ] {

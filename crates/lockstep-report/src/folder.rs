@@ -12,13 +12,21 @@ use lockstep_model::folder::StagedFolder;
 use std::path::Path;
 
 /// Files a run may write besides [`OUTPUT_FILES`]: the optional tables, and
-/// the report `lockstep report` writes into the folder (it describes the
-/// run it was made from, so it goes with that run).
-pub const OPTIONAL_FILES: [&str; 3] =
-    [crate::files::bio_clusters::FILE, crate::files::near_text_pairs::FILE, REPORT_HTML];
+/// what `lockstep report` and `lockstep export` write into the folder (they
+/// describe the run they were made from, so they go with that run).
+pub const OPTIONAL_FILES: [&str; 4] = [
+    crate::files::bio_clusters::FILE,
+    crate::files::near_text_pairs::FILE,
+    REPORT_HTML,
+    STIX_BUNDLE,
+];
 
 /// The report `lockstep report` writes into a run folder by default.
 pub const REPORT_HTML: &str = "report.html";
+
+/// The STIX 2.1 bundle `lockstep export` writes into a run folder by
+/// default.
+pub const STIX_BUNDLE: &str = "bundle.stix.json";
 
 /// Whether a run writes a file of this name: a previous run's files of
 /// these names go with it.

@@ -13,6 +13,7 @@ mod xml;
 pub use folder::{check_run_folder, RunFolder};
 pub use read::Table;
 pub use summary::{summary_json, RunInfo};
+pub use tables::unguard;
 
 use lockstep_detect::Detection;
 use lockstep_graph::Network;
@@ -154,7 +155,7 @@ pub const OUTPUT_FILES: [&str; 11] = [
 /// writer: `files::pairs::FILE`, `files::pairs::ACCOUNT_A`, ... Readers
 /// name files and columns through these.
 pub mod files {
-    pub use crate::folder::REPORT_HTML;
+    pub use crate::folder::{REPORT_HTML, STIX_BUNDLE};
     pub use crate::graphs::network;
     pub use crate::tables::{
         accounts, bio_clusters, campaign_signals, campaigns, cluster_fingerprints, clusters, edges,

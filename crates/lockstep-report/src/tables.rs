@@ -39,6 +39,15 @@ pub(crate) fn guard(s: &str, on: bool) -> Cow<'_, str> {
     }
 }
 
+/// A cell as it was before [`guard`], for readers of a run written with
+/// the guard on (`raw_csv` false in summary.json's parameters).
+pub fn unguard(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => s,
+    }
+}
+
 /// A CSV row appended to a byte buffer, quoted exactly as the `csv` crate
 /// quotes (`QuoteStyle::Necessary`, `\n` terminator: a field with `,`,
 /// `"`, `\r` or `\n` is quoted, quotes doubled), for tables of millions of
@@ -838,7 +847,7 @@ pub(crate) fn fmt_f(x: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{guard, Row};
+    use super::{guard, unguard, Row};
     use proptest::prelude::*;
 
     proptest! {
@@ -873,6 +882,9 @@ mod tests {
         assert_eq!(guard("-1+2", true), "'-1+2");
         assert_eq!(guard("plain", true), "plain");
         assert_eq!(guard("=raw", false), "=raw");
+        for cell in ["=HYPERLINK(\"x\")", "@admin", "-1", "\tx", "plain", "'quoted", "''=x", ""] {
+            assert_eq!(unguard(&guard(cell, true)), cell, "{cell:?}");
+        }
     }
 }
 
