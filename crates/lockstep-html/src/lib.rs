@@ -383,7 +383,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                 .collect();
             let _ = write!(
                 out,
-                "<p class=\"evidences\">What this evidences, in the Online Operations Kill Chain: {}; in DISARM: {}. These name what the signals above show, not who runs the accounts.</p>",
+                "<p class=\"evidences\">What this evidences, in the Online Operations Kill Chain: {}; in DISARM: {}. These name what its evidence shows, not who runs the accounts.</p>",
                 escape(phases),
                 escape(&techniques.join("; ")),
             );
