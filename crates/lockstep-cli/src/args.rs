@@ -39,6 +39,10 @@ pub enum Command {
     /// `simulate --scenario ... --truth`): precision, recall, F1, recall
     /// per campaign, false positives by role, adjusted Rand index.
     Evaluate(EvaluateArgs),
+    /// Run `detect` and the same detection over a grid of windows and weight
+    /// thresholds (one read, shared work): how stable each cluster is across
+    /// the grid, in stability.csv, sweep.csv and the report.
+    Sweep(Box<SweepArgs>),
     /// Write a run's campaigns as a STIX 2.1 bundle for threat-intelligence
     /// platforms: a grouping per campaign worth a look, its accounts, links
     /// and sites as observed data, and the DISARM techniques it evidences.
@@ -404,6 +408,37 @@ pub struct ReportArgs {
     /// (a campaign score of 2 or more).
     #[arg(long)]
     pub all_clusters: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  lockstep sweep tweets.jsonl --out out/
+  lockstep sweep tweets.jsonl --out out/ --windows 30,60,300 --min-weights 2,5 --fdrs 0.01
+
+The run folder is `detect`'s (with its flags, at their setting) and also holds
+stability.csv (each cluster: at how many other settings it holds) and sweep.csv
+(each setting). `lockstep report out/` shows each campaign's stability.")]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    /// Windows to sweep, in seconds.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "30,60,120,300,600",
+        value_name = "SECONDS,..."
+    )]
+    pub windows: Vec<f64>,
+
+    /// Weight thresholds to sweep.
+    #[arg(long, value_delimiter = ',', default_value = "2,4,8", value_name = "N,...")]
+    pub min_weights: Vec<u64>,
+
+    /// False discovery rates to sweep, where edges are tested (the default
+    /// rule; with `--rule naive` there is none to sweep).
+    #[arg(long, value_delimiter = ',', default_value = "0.001,0.01,0.05", value_name = "Q,...")]
+    pub fdrs: Vec<f64>,
 }
 
 #[derive(Debug, Args)]

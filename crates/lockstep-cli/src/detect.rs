@@ -9,7 +9,7 @@ use lockstep_text::TextLayer;
 use std::io::Write;
 
 /// The flags as the pipeline's options.
-fn options(a: &DetectArgs) -> Options {
+pub fn options(a: &DetectArgs) -> Options {
     Options {
         input: crate::input::options(&a.input),
         window_s: a.window,
@@ -113,10 +113,21 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
     }
     let observer = crate::progress::Shown::new(a.quiet);
     let (outcome, written) = lockstep_pipeline::run(&plan, &exec, &a.out, &observer)?;
-    let results = outcome.results(&plan);
+    tell(&plan, &outcome, &written, &a.out)
+}
+
+/// What a run found and wrote, on stdout; an error status when it read no
+/// action.
+pub fn tell(
+    plan: &Plan,
+    outcome: &lockstep_pipeline::Outcome,
+    written: &[std::path::PathBuf],
+    dir: &std::path::Path,
+) -> anyhow::Result<ExitStatus> {
+    let results = outcome.results(plan);
     let mut out = std::io::stdout().lock();
     crate::input::print_reads(&mut out, &outcome.loaded)?;
-    print_summary(&mut out, &results, &plan)?;
+    print_summary(&mut out, &results, plan)?;
     if let Some((m, s)) = &outcome.out_of_core {
         writeln!(out, "{}", describe_memory(m, s))?;
     }
@@ -156,7 +167,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         out,
         "wrote {} files to `{}`: {} of tables and graphs{}",
         written.len(),
-        a.out.display(),
+        dir.display(),
         fmt_bytes(total),
         largest.map_or(String::new(), |(name, len)| format!(
             ", the largest {name} ({})",
@@ -170,7 +181,7 @@ pub fn run(a: DetectArgs) -> anyhow::Result<ExitStatus> {
         eprintln!(
             "error: no actions in the input: {} read, none gave an action on a selected layer (the reasons are above, and in `{}`)",
             count(ingested.files.iter().map(|f| f.records_read).sum(), "record"),
-            a.out.join(lockstep_report::SUMMARY_JSON).display()
+            dir.join(lockstep_report::SUMMARY_JSON).display()
         );
         eprintln!("hint: {}", no_actions_hint(ingested));
         return Ok(ExitStatus::Error);

@@ -11,6 +11,7 @@ mod memory;
 mod progress;
 mod serve;
 mod simulate;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -83,6 +84,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         args::Command::Serve(a) => serve::run(a),
+        args::Command::Sweep(a) => sweep::run(*a),
         args::Command::Export(a) => export::run(a),
         args::Command::ExportSql(a) => export_sql::run(a),
         args::Command::Simulate(a) => simulate::run(a),

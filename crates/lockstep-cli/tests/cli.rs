@@ -448,6 +448,70 @@ fn hostile_values_are_defused() {
     assert!(!users.contains(&"'@admin"), "{users:?}");
 }
 
+/// `lockstep sweep`: the run's folder, and each cluster's stability over
+/// the grid; the planted farm holds at every setting of a small grid.
+#[test]
+fn sweep_measures_each_clusters_stability() {
+    let dir = TempDir::new("sweep");
+    let world = dir.0.join("world.jsonl");
+    let world = world.to_str().unwrap();
+    let sim = lockstep(&[
+        "simulate",
+        "--scenario",
+        "mixed",
+        "--accounts",
+        "2000",
+        "--days",
+        "7",
+        "--seed",
+        "1",
+        "--out",
+        world,
+    ]);
+    assert_eq!(sim.code, 0, "{}", sim.stderr);
+    let grid = ["--windows", "60,120", "--min-weights", "2,8", "--fdrs", "0.01,0.05"];
+    let r = lockstep(&[&["sweep", world, "--out", "{OUT}"][..], &grid].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("swept 7 other settings (windows 60, 120 s, weights 2, 8, rates 0.01, 0.05)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("  cluster 1 (score "), "{}", r.stdout);
+    // sweep.csv: every setting once, the run's own marked.
+    let sweep = read(&r, "sweep.csv");
+    let rows: Vec<&str> = sweep.lines().skip(1).collect();
+    assert_eq!(rows.len(), 8, "{sweep}");
+    assert_eq!(rows.iter().filter(|l| l.contains(",true,")).count(), 1, "{sweep}");
+    assert!(rows.iter().any(|l| l.starts_with("60,2,0.01,true,")), "{sweep}");
+    // The farm (cluster 1, 40 accounts) holds at all 7.
+    let stability = read(&r, "stability.csv");
+    assert!(stability.lines().nth(1).unwrap().starts_with("1,40,7,7,1,"), "{stability}");
+    // The same run's files as `detect` gives, but for the sweep's own.
+    let d = detect(world, &[]);
+    for name in ["pairs.csv", "edges.csv", "accounts.csv", "clusters.csv", "campaigns.csv"] {
+        assert_eq!(read(&r, name), read(&d, name), "{name}");
+    }
+    let summary = summary(&r);
+    let stages: Vec<&str> = summary["timings_ms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages.last(), Some(&"writing"));
+    assert!(stages.contains(&"sweeping"), "{stages:?}");
+    // The report says it.
+    assert_eq!(lockstep(&["report", r.out.to_str().unwrap()]).code, 0);
+    let html = read(&r, "report.html");
+    assert!(html.contains("<h3>Stability</h3><p>Swept over 7 other settings (windows 60–120 s, weights 2–8, false discovery rates 0.01–0.05): the cluster holds in 7,"), "{html}");
+    // A bad grid is refused before any work.
+    let bad = lockstep(&["sweep", world, "--out", "{OUT}", "--fdrs", "2"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("`--fdrs`"), "{}", bad.stderr);
+}
+
 /// `lockstep export`: a STIX 2.1 bundle of the campaigns worth a look,
 /// the same bytes for the same run and time, on a simulated world with a
 /// batch-created office-hours farm (CI validates such a bundle with OASIS's
@@ -856,6 +920,7 @@ fn cli_reference_is_current() {
         ("lockstep serve", &["serve", "--help"][..]),
         ("lockstep simulate", &["simulate", "--help"][..]),
         ("lockstep evaluate", &["evaluate", "--help"][..]),
+        ("lockstep sweep", &["sweep", "--help"][..]),
         ("lockstep export", &["export", "--help"][..]),
         ("lockstep export-sql", &["export-sql", "--help"][..]),
         ("lockstep formats", &["formats"][..]),
@@ -1249,6 +1314,14 @@ fn outputs_doc_names_every_column() {
             &[&["--map", map, "--layers", "near_text"][..], &KEEP_ALL].concat(),
         ),
         detect("near-text/templated_bios.csv", &KEEP_ALL),
+        lockstep(
+            &[
+                &["sweep", fixture("near-text/templated_bios.csv").to_str().unwrap()][..],
+                &["--out", "{OUT}", "--windows", "60,120", "--min-weights", "1,2"],
+                &KEEP_ALL,
+            ]
+            .concat(),
+        ),
     ];
     let mut written: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for r in &runs {

@@ -7,6 +7,9 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod stability;
+pub use stability::Sweep;
+
 use lockstep_detect::Detection;
 use lockstep_model::Dataset;
 use rayon::prelude::*;

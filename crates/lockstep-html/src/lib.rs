@@ -169,6 +169,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
         })?;
     let read = |name: &str| Table::read(&dir.join(name));
     let signal_rows = signal_rows(read(files::campaign_signals::FILE)?.as_ref())?;
+    let stability = Stability::read(dir)?;
     let (campaigns, clusters, accounts, edges, pairs, points, fingerprints, near) = (
         read(files::campaigns::FILE)?,
         read(files::clusters::FILE)?,
@@ -237,7 +238,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
         }
         None => HashMap::new(),
     };
-    first_page(&mut out, &summary, &ranked, &size, &signal_rows);
+    first_page(&mut out, &summary, &ranked, &size, &signal_rows, &stability);
     // The clusters drawn in full: the campaigns worth a look, unless every
     // cluster is asked for or the run has no scores to choose by.
     let scored = campaigns.is_some();
@@ -387,6 +388,9 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                 escape(phases),
                 escape(&techniques.join("; ")),
             );
+        }
+        if let Some(text) = stability.sentence(c) {
+            let _ = write!(out, "<h3>Stability</h3><p>{}</p>", escape(&text));
         }
         if let Some(f) = &fingerprints {
             let fc = f.need(files::cluster_fingerprints::CLUSTER)?;
@@ -660,6 +664,7 @@ fn first_page(
     ranked: &[(String, bool, f64, String)],
     size: &HashMap<String, String>,
     signal_rows: &HashMap<String, Vec<SignalRow>>,
+    stability: &Stability,
 ) {
     let n = |v: &serde_json::Value| v.as_u64().unwrap_or(0);
     let count = |v: &serde_json::Value| group_digits(n(v));
@@ -730,8 +735,9 @@ fn first_page(
             let accounts = size.get(c).map_or("?", String::as_str);
             let _ = write!(
                 out,
-                "<li><a href=\"#cluster-{c}\">Cluster {c}</a>: {accounts} accounts; {} evidence (score {score:.1}, by chance about 1 in 10<sup>{score:.0}</sup>). {}</li>",
+                "<li><a href=\"#cluster-{c}\">Cluster {c}</a>: {accounts} accounts; {} evidence (score {score:.1}, by chance about 1 in 10<sup>{score:.0}</sup>){}. {}</li>",
                 strength(*score),
+                escape(&stability.brief(c)),
                 escape(&match signal_rows.get(c.as_str()) {
                     Some(rows) => signals_in_brief(rows),
                     None => why.clone(),
@@ -752,6 +758,89 @@ fn first_page(
     }
     out.push_str("<h3>How strong</h3><p>A cluster is a group of accounts linked by acting on the same objects within the run's window more often than the threshold allows. Its campaign score weighs the signs of a common operation (office hours, accounts created together, shared talking points and others) against the rest of the data: the score is -log10 of the probability that its signals together come by chance, so 2 means 1 in 100 and 10 means 1 in 10<sup>10</sup>. In words: below 2 weak, from 2 moderate, from 5 strong, from 10 very strong.</p>");
     out.push_str("<h3>What this cannot say</h3><p>Acting in concert is evidence of a common driver, not proof that accounts are fake or of who runs them: fans, newsrooms and activists also act together, and a cluster's evidence below is what a reader should weigh. Classifiers that judge one account at a time are weak; this report looks at groups, and every number in it can be traced to the posts in the run's files.</p></section>\n");
+}
+
+/// How each cluster holds across other settings (stability.csv and
+/// sweep.csv of `lockstep sweep`); empty for a run without a sweep.
+#[derive(Debug, Default)]
+struct Stability {
+    /// The grid in words: `windows 30–600 s, weights 2–8, ...`.
+    grid: String,
+    /// By cluster: (settings, held, mean overlap, weakest setting in words).
+    by_cluster: HashMap<String, (String, String, String, String)>,
+}
+
+impl Stability {
+    fn read(dir: &Path) -> Result<Stability, HtmlError> {
+        use files::{stability as st, sweep as sw};
+        let (Some(t), Some(g)) =
+            (Table::read(&dir.join(st::FILE))?, Table::read(&dir.join(sw::FILE))?)
+        else {
+            return Ok(Stability::default());
+        };
+        let span = |col: usize, unit: &str| {
+            let mut v: Vec<f64> = g.rows.iter().filter_map(|r| r[col].parse().ok()).collect();
+            v.sort_by(f64::total_cmp);
+            match (v.first(), v.last()) {
+                (Some(a), Some(b)) if a == b => Some(format!("{a}{unit}")),
+                (Some(a), Some(b)) => Some(format!("{a}–{b}{unit}")),
+                _ => None,
+            }
+        };
+        let parts = [
+            span(g.need(sw::WINDOW_S)?, " s").map(|x| format!("windows {x}")),
+            span(g.need(sw::MIN_WEIGHT)?, "").map(|x| format!("weights {x}")),
+            span(g.need(sw::FDR)?, "").map(|x| format!("false discovery rates {x}")),
+        ];
+        let grid = parts.into_iter().flatten().collect::<Vec<_>>().join(", ");
+        let col = |name| t.need(name);
+        let (c, n, h, m) =
+            (col(st::CLUSTER)?, col(st::SETTINGS)?, col(st::HELD)?, col(st::MEAN_OVERLAP)?);
+        let (ww, wm, wf, wo) = (
+            col(st::WEAKEST_WINDOW_S)?,
+            col(st::WEAKEST_MIN_WEIGHT)?,
+            col(st::WEAKEST_FDR)?,
+            col(st::WEAKEST_OVERLAP)?,
+        );
+        let by_cluster = t
+            .rows
+            .iter()
+            .map(|r| {
+                let fdr =
+                    if r[wf].is_empty() { String::new() } else { format!(", FDR {}", &r[wf]) };
+                let weakest = if r[ww].is_empty() {
+                    String::new()
+                } else {
+                    format!("window {} s, weight {}{fdr} (overlap {})", &r[ww], &r[wm], &r[wo])
+                };
+                (r[c].to_string(), (r[n].to_string(), r[h].to_string(), r[m].to_string(), weakest))
+            })
+            .collect();
+        Ok(Stability { grid, by_cluster })
+    }
+
+    /// `; holds in 40 of 44 other settings`, or nothing without a sweep.
+    fn brief(&self, cluster: &str) -> String {
+        match self.by_cluster.get(cluster) {
+            Some((n, held, _, _)) => format!("; holds in {held} of {n} other settings"),
+            None => String::new(),
+        }
+    }
+
+    /// The cluster's stability in a sentence.
+    fn sentence(&self, cluster: &str) -> Option<String> {
+        let (n, held, mean, weakest) = self.by_cluster.get(cluster)?;
+        let mean: f64 = mean.parse().unwrap_or(0.0);
+        let mut s = format!(
+            "Swept over {n} other settings ({}): the cluster holds in {held}, that is, a cluster there shares at least half of the accounts of the two together (mean best overlap {mean:.2}).",
+            self.grid
+        );
+        if !weakest.is_empty() {
+            let _ = write!(s, " Weakest at {weakest}.");
+        }
+        s.push_str(" A finding that holds across the grid does not hang on one choice of window or threshold.");
+        Some(s)
+    }
 }
 
 /// A signal of a cluster, as campaign_signals.csv has it.
@@ -941,6 +1030,16 @@ c,3
              3,300,0,2,feed-mirror,mirror\n",
         )
         .unwrap();
+        std::fs::write(
+            dir.join("stability.csv"),
+            "cluster,accounts,settings,held,stability,mean_overlap,weakest_window_s,weakest_min_weight,weakest_fdr,weakest_overlap\n1,4,44,40,0.909091,0.93,600,8,0.001,0.4\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("sweep.csv"),
+            "window_s,min_weight,fdr,reference,edges,accounts,clusters,clusters_held\n30,2,0.001,false,1,2,1,1\n600,8,0.05,false,1,2,1,1\n",
+        )
+        .unwrap();
         // Signals come from their own table; the explanation is not parsed.
         std::fs::write(
             dir.join("campaign_signals.csv"),
@@ -955,8 +1054,13 @@ c,3
         assert!(first.contains("1,234,567 records from 2 inputs (&lt;i&gt;csv&lt;/i&gt;, x-api-v2), on twitter, from 2024-03-04 to 2024-03-31 (UTC)"), "{first}");
         assert!(first.contains("9 accounts acted in concert beyond the run's threshold, in 3 clusters. 1 scores as a campaign worth a look"), "{first}");
         assert!(
-            first.contains("Cluster 1</a>: 4 accounts; very strong evidence (score 12.4"),
+            first.contains("Cluster 1</a>: 4 accounts; very strong evidence (score 12.4, by chance about 1 in 10<sup>12</sup>); holds in 40 of 44 other settings."),
             "{first}"
+        );
+        assert!(html.contains("<h3>Stability</h3><p>Swept over 44 other settings (windows 30–600 s, weights 2–8, false discovery rates 0.001–0.05): the cluster holds in 40,"), "{html}");
+        assert!(
+            html.contains("Weakest at window 600 s, weight 8, FDR 0.001 (overlap 0.4)."),
+            "{html}"
         );
         assert!(
             first.contains(

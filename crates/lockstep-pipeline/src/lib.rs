@@ -11,6 +11,7 @@ pub mod input;
 mod outcome;
 pub mod plan;
 mod stages;
+mod sweep;
 
 pub use execution::{
     default_limit, fs_type_in, in_memory_fs, machine_memory, map_contents, Engine, Execution,
@@ -20,6 +21,7 @@ pub use input::{InputOptions, Inputs, Loaded};
 pub use outcome::Outcome;
 pub use plan::{Clusters, NearTextMode, NearTextPairs, Options, Plan, Rule};
 pub use stages::{compute, run};
+pub use sweep::{sweep, Grid};
 
 use std::path::{Path, PathBuf};
 
@@ -70,6 +72,8 @@ pub enum Stage {
     Clustering,
     /// Fingerprints, talking points, roles and scores.
     Campaigns,
+    /// Other settings' clusters (`lockstep sweep`).
+    Sweeping,
     /// Writing the run folder.
     Writing,
 }
@@ -85,6 +89,7 @@ impl Stage {
             Stage::Significance => "significance",
             Stage::Clustering => "clustering",
             Stage::Campaigns => "campaigns",
+            Stage::Sweeping => "sweeping",
             Stage::Writing => "writing",
         }
     }

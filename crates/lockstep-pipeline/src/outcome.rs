@@ -45,6 +45,9 @@ pub struct Outcome {
     /// The files [`Outcome::write`] wrote before `summary.json`, in order,
     /// with their sizes in bytes (empty before it).
     pub outputs: Vec<(String, u64)>,
+    /// The clusters' stability over other settings, when the run swept
+    /// them ([`crate::sweep`]).
+    pub sweep: Option<lockstep_graph::Sweep>,
 }
 
 impl Outcome {
@@ -68,6 +71,7 @@ impl Outcome {
             talking_points: Some(&self.talking_points),
             scores: Some(&self.scores),
             roles: Some(&self.roles),
+            sweep: self.sweep.as_ref(),
             ..lockstep_report::Results::new(self.dataset(), &self.det, &self.net)
         }
     }

@@ -57,6 +57,31 @@ pub fn run(
 /// caller installs `exec.pool()`), writing nothing.
 pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result<Outcome, Error> {
     let mut clock = Clock::new(observer, Vec::new());
+    let prepared = prepare(plan, exec, observer, &mut clock)?;
+    analyse(plan, exec, observer, prepared, clock)
+}
+
+/// What every setting of a run shares: the inputs read, `near_text`
+/// derived, content ids mapped.
+pub(crate) struct Prepared {
+    loaded: crate::input::Loaded,
+    near: Option<TextLayer>,
+    pub(crate) contents_mapped: Option<u64>,
+}
+
+impl Prepared {
+    pub(crate) fn dataset(&self) -> &lockstep_model::Dataset {
+        &self.loaded.ingested.dataset
+    }
+}
+
+/// Reads the inputs and derives what does not depend on the window.
+pub(crate) fn prepare(
+    plan: &Plan,
+    exec: &Execution,
+    observer: &dyn Observer,
+    clock: &mut Clock<'_>,
+) -> Result<Prepared, Error> {
     clock.start(Stage::Reading);
     let mut loaded = crate::input::read(&plan.inputs, &exec.reading(&plan.ingest), observer)?;
     let near = match &plan.near_text {
@@ -89,13 +114,24 @@ pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result
         Engine::Plan(_) => None,
         Engine::Native => map_contents(exec, &mut loaded.ingested.dataset)?,
     };
-    let ds = &loaded.ingested.dataset;
-    let bios = ds.account_meta.bio.iter().any(Option::is_some).then(|| {
-        clock.start(Stage::Bios);
-        lockstep_text::near_duplicate_bios(ds, &plan.text)
-    });
+    Ok(Prepared { loaded, near, contents_mapped })
+}
 
-    clock.start(Stage::Detecting);
+/// The detection's memory, when it ran out of core.
+type OutOfCore = Option<(Memory, lockstep_detect::bounded::SpillStats)>;
+
+/// Pairs and edges of `plan`'s window on what was read (and, where it
+/// was derived, `near_text`; `contents_mapped`: the bytes of content ids
+/// mapped to a file).
+pub(crate) fn detection(
+    plan: &Plan,
+    exec: &Execution,
+    observer: &dyn Observer,
+    loaded: &crate::input::Loaded,
+    near: &Option<TextLayer>,
+    contents_mapped: Option<u64>,
+) -> Result<(lockstep_detect::Detection, OutOfCore), Error> {
+    let ds = &loaded.ingested.dataset;
     let mut out_of_core = None;
     let det = if let Engine::Plan(engine) = &exec.engine {
         let name = engine.name();
@@ -124,7 +160,7 @@ pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result
         let spill = &memory.spill;
         let cfg = &plan.detect;
         let similar = plan.options.near_text_pairs == NearTextPairs::Similar;
-        let (det, spilled) = match &near {
+        let (det, spilled) = match near {
             Some(TextLayer::SimilarPosts(s)) => {
                 detect_bounded(ds, cfg, |a, b| s.similar(ds, a, b), spill)
             }
@@ -151,6 +187,53 @@ pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result
         }
         det
     };
+    Ok((det, out_of_core))
+}
+
+/// The thresholded network of `plan` over a detection, its edges tested
+/// (`significance`, under the tested rule) and weighted by rarity (`idf`).
+pub(crate) fn network(
+    plan: &Plan,
+    ds: &lockstep_model::Dataset,
+    det: &lockstep_detect::Detection,
+    significance: Option<&lockstep_stats::Significance>,
+    idf: &[f64],
+) -> lockstep_graph::Network {
+    let min_idf = plan.min_idf();
+    let passes = |i: usize| {
+        significance.zip(plan.fdr).is_none_or(|(s, fdr)| s.q_both(i) <= fdr)
+            && min_idf.is_none_or(|w| idf[i] >= w)
+    };
+    if plan.fdr.is_some() || min_idf.is_some() {
+        lockstep_graph::build_with(ds, det, &plan.threshold, passes)
+    } else {
+        lockstep_graph::build(ds, det, &plan.threshold)
+    }
+}
+
+/// Everything after reading: bios, detection, significance, the network
+/// and the campaigns.
+pub(crate) fn analyse(
+    plan: &Plan,
+    exec: &Execution,
+    observer: &dyn Observer,
+    prepared: Prepared,
+    mut clock: Clock<'_>,
+) -> Result<Outcome, Error> {
+    let ds = prepared.dataset();
+    let bios = ds.account_meta.bio.iter().any(Option::is_some).then(|| {
+        clock.start(Stage::Bios);
+        lockstep_text::near_duplicate_bios(ds, &plan.text)
+    });
+    clock.start(Stage::Detecting);
+    let (det, out_of_core) = detection(
+        plan,
+        exec,
+        observer,
+        &prepared.loaded,
+        &prepared.near,
+        prepared.contents_mapped,
+    )?;
     let audience = lockstep_stats::Audience::of(ds);
     let significance = plan.fdr.map(|_| {
         clock.start(Stage::Significance);
@@ -158,16 +241,7 @@ pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result
     });
     let idf = lockstep_stats::idf_weights(ds, &det, &audience);
     clock.start(Stage::Clustering);
-    let min_idf = plan.min_idf();
-    let passes = |i: usize| {
-        significance.as_ref().zip(plan.fdr).is_none_or(|(s, fdr)| s.q_both(i) <= fdr)
-            && min_idf.is_none_or(|w| idf[i] >= w)
-    };
-    let net = if plan.fdr.is_some() || min_idf.is_some() {
-        lockstep_graph::build_with(ds, &det, &plan.threshold, passes)
-    } else {
-        lockstep_graph::build(ds, &det, &plan.threshold)
-    };
+    let net = network(plan, ds, &det, significance.as_ref(), &idf);
     clock.start(Stage::Campaigns);
     let reposts = lockstep_fingerprint::fast_reposts(ds);
     let fingerprints = lockstep_fingerprint::fingerprints_with(ds, &net, &reposts);
@@ -176,6 +250,7 @@ pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result
     let mut scores = lockstep_campaign::scores(&det, &net, &fingerprints, significance.as_ref());
     lockstep_campaign::mark_feed_mirrors(ds, &det, &net, &fingerprints, &mut scores);
     clock.stop();
+    let Prepared { loaded, near, .. } = prepared;
     Ok(Outcome {
         loaded,
         near,
@@ -192,5 +267,6 @@ pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result
         out_of_core,
         timings_ms: clock.timings_ms,
         outputs: Vec::new(),
+        sweep: None,
     })
 }

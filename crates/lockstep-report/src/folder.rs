@@ -14,9 +14,11 @@ use std::path::Path;
 /// Files a run may write besides [`OUTPUT_FILES`]: the optional tables, and
 /// what `lockstep report` and `lockstep export` write into the folder (they
 /// describe the run they were made from, so they go with that run).
-pub const OPTIONAL_FILES: [&str; 4] = [
+pub const OPTIONAL_FILES: [&str; 6] = [
     crate::files::bio_clusters::FILE,
     crate::files::near_text_pairs::FILE,
+    crate::files::stability::FILE,
+    crate::files::sweep::FILE,
     REPORT_HTML,
     STIX_BUNDLE,
 ];

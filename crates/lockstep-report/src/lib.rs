@@ -87,6 +87,9 @@ pub struct Results<'a> {
     pub roles: Option<&'a [Option<lockstep_campaign::Role>]>,
     /// Each edge's objects weighted by rarity (IDF), when computed.
     pub idf: Option<&'a [f64]>,
+    /// The clusters' stability over other settings, when the run swept
+    /// them (`lockstep sweep`).
+    pub sweep: Option<&'a lockstep_graph::Sweep>,
     /// The clusters' factory fingerprints, when computed.
     pub fingerprints: Option<&'a [lockstep_fingerprint::ClusterFingerprint]>,
     /// Write every pair to pairs.csv; otherwise only the pairs of the
@@ -115,6 +118,7 @@ impl<'a> Results<'a> {
             significance: None,
             fingerprints: None,
             idf: None,
+            sweep: None,
             talking_points: None,
             roles: None,
             scores: None,
@@ -159,7 +163,7 @@ pub mod files {
     pub use crate::graphs::network;
     pub use crate::tables::{
         accounts, bio_clusters, campaign_signals, campaigns, cluster_fingerprints, clusters, edges,
-        near_text_pairs, pairs, talking_points,
+        near_text_pairs, pairs, stability, sweep, talking_points,
     };
     pub use crate::SUMMARY_JSON;
 }
@@ -212,6 +216,12 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
     if let Some(near) = r.near_text {
         let f = |w: &mut dyn Write| tables::near_text_pairs_csv(w, r, near);
         writers.push((files::near_text_pairs::FILE, Box::new(f)));
+    }
+    if let Some(sweep) = r.sweep {
+        let f = |w: &mut dyn Write| tables::stability_csv(w, r, sweep);
+        writers.push((files::stability::FILE, Box::new(f)));
+        let f = |w: &mut dyn Write| tables::sweep_csv(w, sweep);
+        writers.push((files::sweep::FILE, Box::new(f)));
     }
     // The files are independent: written at once (pairs.csv, the largest,
     // formats its rows on all cores as well), listed in this order.

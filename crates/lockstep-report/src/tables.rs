@@ -213,6 +213,95 @@ pub(crate) fn campaign_signals_csv(
 }
 
 table!(
+    /// `sweep.csv` (`lockstep sweep`): one row per setting of the grid.
+    sweep,
+    "sweep.csv",
+    [
+        WINDOW_S = "window_s",
+        MIN_WEIGHT = "min_weight",
+        FDR = "fdr",
+        REFERENCE = "reference",
+        EDGES = "edges",
+        ACCOUNTS = "accounts",
+        CLUSTERS = "clusters",
+        CLUSTERS_HELD = "clusters_held",
+    ]
+);
+
+/// One row per setting swept, in sweep order: what it gave, and how many of
+/// the reference setting's clusters hold there.
+pub(crate) fn sweep_csv(w: &mut dyn Write, sweep: &lockstep_graph::Sweep) -> io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(sweep::COLUMNS).map_err(io_err)?;
+    for s in &sweep.settings {
+        let held = s.overlap.iter().filter(|&&j| j >= lockstep_graph::stability::HOLDS).count();
+        c.write_record([
+            lockstep_model::time::fmt_secs(s.window_us),
+            s.min_weight.to_string(),
+            s.fdr.map_or(String::new(), fmt_f),
+            s.reference.to_string(),
+            s.edges.to_string(),
+            s.accounts.to_string(),
+            s.clusters.to_string(),
+            held.to_string(),
+        ])
+        .map_err(io_err)?;
+    }
+    c.flush()
+}
+
+table!(
+    /// `stability.csv` (`lockstep sweep`): one row per cluster, how it
+    /// holds across the other settings.
+    stability,
+    "stability.csv",
+    [
+        CLUSTER = "cluster",
+        ACCOUNTS = "accounts",
+        SETTINGS = "settings",
+        HELD = "held",
+        STABILITY = "stability",
+        MEAN_OVERLAP = "mean_overlap",
+        WEAKEST_WINDOW_S = "weakest_window_s",
+        WEAKEST_MIN_WEIGHT = "weakest_min_weight",
+        WEAKEST_FDR = "weakest_fdr",
+        WEAKEST_OVERLAP = "weakest_overlap",
+    ]
+);
+
+/// One row per cluster of the run: over the other settings swept, at how
+/// many some cluster overlaps it by [`lockstep_graph::stability::HOLDS`]
+/// or more (Jaccard of accounts), their share, the mean best overlap, and
+/// the setting where it overlaps least.
+pub(crate) fn stability_csv(
+    w: &mut dyn Write,
+    r: &Results<'_>,
+    sweep: &lockstep_graph::Sweep,
+) -> io::Result<()> {
+    let mut c = csv_writer(w);
+    c.write_record(stability::COLUMNS).map_err(io_err)?;
+    let settings = sweep.others().count();
+    for (i, cl) in r.net.clusters.iter().enumerate() {
+        let held = sweep.held(i);
+        let weakest = sweep.weakest(i);
+        c.write_record([
+            cl.id.to_string(),
+            cl.accounts.len().to_string(),
+            settings.to_string(),
+            held.to_string(),
+            if settings == 0 { String::new() } else { fmt_f(held as f64 / settings as f64) },
+            fmt_f(sweep.mean_overlap(i)),
+            weakest.map_or(String::new(), |s| lockstep_model::time::fmt_secs(s.window_us)),
+            weakest.map_or(String::new(), |s| s.min_weight.to_string()),
+            weakest.and_then(|s| s.fdr).map_or(String::new(), fmt_f),
+            weakest.map_or(String::new(), |s| fmt_f(s.overlap[i])),
+        ])
+        .map_err(io_err)?;
+    }
+    c.flush()
+}
+
+table!(
     /// `talking_points.csv`: what a cluster pushed on a day.
     talking_points,
     "talking_points.csv",
