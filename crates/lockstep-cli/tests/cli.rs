@@ -448,27 +448,24 @@ fn hostile_values_are_defused() {
     assert!(!users.contains(&"'@admin"), "{users:?}");
 }
 
+/// A small simulated world with operations in `dir`: 2,000 organic
+/// accounts over 7 days, a batch-created office-hours farm of 40 among
+/// them.
+fn small_world(dir: &TempDir) -> PathBuf {
+    let world = dir.0.join("world.jsonl");
+    let args = ["--scenario", "mixed", "--accounts", "2000", "--days", "7", "--seed", "1"];
+    let sim = lockstep(&[&["simulate"][..], &args, &["--out", world.to_str().unwrap()]].concat());
+    assert_eq!(sim.code, 0, "{}", sim.stderr);
+    world
+}
+
 /// `lockstep sweep`: the run's folder, and each cluster's stability over
 /// the grid; the planted farm holds at every setting of a small grid.
 #[test]
 fn sweep_measures_each_clusters_stability() {
     let dir = TempDir::new("sweep");
-    let world = dir.0.join("world.jsonl");
+    let world = small_world(&dir);
     let world = world.to_str().unwrap();
-    let sim = lockstep(&[
-        "simulate",
-        "--scenario",
-        "mixed",
-        "--accounts",
-        "2000",
-        "--days",
-        "7",
-        "--seed",
-        "1",
-        "--out",
-        world,
-    ]);
-    assert_eq!(sim.code, 0, "{}", sim.stderr);
     let grid = ["--windows", "60,120", "--min-weights", "2,8", "--fdrs", "0.01,0.05"];
     let r = lockstep(&[&["sweep", world, "--out", "{OUT}"][..], &grid].concat());
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -519,22 +516,8 @@ fn sweep_measures_each_clusters_stability() {
 #[test]
 fn export_writes_a_stix_bundle_of_the_campaigns() {
     let dir = TempDir::new("stix");
-    let world = dir.0.join("world.jsonl");
+    let world = small_world(&dir);
     let world = world.to_str().unwrap();
-    let sim = lockstep(&[
-        "simulate",
-        "--scenario",
-        "mixed",
-        "--accounts",
-        "2000",
-        "--days",
-        "7",
-        "--seed",
-        "1",
-        "--out",
-        world,
-    ]);
-    assert_eq!(sim.code, 0, "{}", sim.stderr);
     let out = dir.0.join("out");
     let out = out.to_str().unwrap();
     assert_eq!(lockstep(&["detect", world, "--out", out, "--quiet"]).code, 0);

@@ -29,7 +29,11 @@ use std::path::{Path, PathBuf};
 pub const MAX_CLUSTERS: usize = 50;
 /// Evidence pairs shown per cluster (the rest are in pairs.csv): enough to
 /// see the pattern, few enough that a campaign prints on a page or two.
-pub const MAX_PAIRS: usize = 25;
+pub const MAX_PAIRS: usize = 20;
+
+/// The evidence table's columns before its texts' (similarity, text a,
+/// text b).
+const TEXT_COLUMNS: usize = 9;
 
 /// Talking points shown per cluster, the most shared first (the rest are
 /// in talking_points.csv).
@@ -120,6 +124,11 @@ fn table_of_cells(out: &mut String, header: &[&str], rows: impl Iterator<Item = 
     out.push_str("</tbody></table>");
 }
 
+/// A value kept on one line (a time: broken, it reads as two).
+fn nowrap(v: &str) -> String {
+    format!("<span class=\"nowrap\">{}</span>", escape(v))
+}
+
 /// A post id as a cell: a link to the post where its platform has a
 /// public address for it ([`links::post_link`]), else text.
 fn post_cell(id: &str) -> String {
@@ -137,11 +146,11 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;max-width:
 table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:0.85em}\
 td,th{border:1px solid #ccc;padding:0.2em 0.5em;text-align:left;vertical-align:top;overflow-wrap:break-word}\
 th{background:#f3f4f6;white-space:nowrap}section{margin-bottom:2.5em}code{font-size:0.9em}\
-.tag{color:#555;font-size:0.85em}.evidences{border-left:3px solid #999;padding-left:0.6em}\
+.tag{color:#555;font-size:0.85em}.nowrap{white-space:nowrap}.evidences{border-left:3px solid #999;padding-left:0.6em}\
 @media print{body{margin:0;max-width:none;font-size:10pt}\
 #summary,#clusters{break-after:page}section.cluster{break-before:page}\
 h2,h3{break-after:avoid}tr,svg,li{break-inside:avoid}thead{display:table-header-group}\
-a{color:inherit;text-decoration:none}svg{max-width:100%;height:auto}}";
+a{color:inherit;text-decoration:none}svg{max-width:100%;height:auto}svg.network{max-height:8cm;width:auto}table{font-size:8pt}}";
 
 /// Writes `report.html` into `dir` (a `lockstep detect` output folder) and
 /// returns its path.
@@ -547,7 +556,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                 col(files::pairs::TIME_B_UTC)?,
                 col(files::pairs::DELTA_S)?,
             );
-            let rows: Vec<Vec<String>> = cluster_pairs
+            let mut rows: Vec<Vec<String>> = cluster_pairs
                 .iter()
                 .take(MAX_PAIRS)
                 .map(|r| {
@@ -562,8 +571,8 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                         escape(&r[ab]),
                         post_cell(&r[ca]),
                         post_cell(&r[cb]),
-                        escape(&r[ta]),
-                        escape(&r[tb]),
+                        nowrap(&r[ta]),
+                        nowrap(&r[tb]),
                         escape(&r[d]),
                         escape(&sim),
                         escape(&text_a),
@@ -577,24 +586,27 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                 rows.len(),
                 cluster_pairs.len()
             );
-            table_of_cells(
-                &mut out,
-                &[
-                    "layer",
-                    "object",
-                    "account a",
-                    "account b",
-                    "post a",
-                    "post b",
-                    "time a",
-                    "time b",
-                    "delta s",
-                    "text similarity",
-                    "text a",
-                    "text b",
-                ],
-                rows.into_iter(),
-            );
+            let mut header = vec![
+                "layer",
+                "object",
+                "account a",
+                "account b",
+                "post a",
+                "post b",
+                "time a",
+                "time b",
+                "delta s",
+                "text similarity",
+                "text a",
+                "text b",
+            ];
+            // Without a text among the rows shown, the text columns go: the
+            // times then fit on one line, and a campaign on two pages.
+            if rows.iter().all(|r| r[TEXT_COLUMNS..].iter().all(String::is_empty)) {
+                header.truncate(TEXT_COLUMNS);
+                rows.iter_mut().for_each(|r| r.truncate(TEXT_COLUMNS));
+            }
+            table_of_cells(&mut out, &header, rows.into_iter());
         }
         out.push_str("</section>\n");
     }

@@ -113,7 +113,7 @@ pub(crate) fn svg(
     let named: HashSet<usize> = by_activity.iter().copied().take(LABELS).collect();
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\"><title>accounts and their coordinated edges</title>"
+        "<svg class=\"network\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\"><title>accounts and their coordinated edges</title>"
     );
     for &(i, j, w) in &indexed {
         let ((x1, y1), (x2, y2)) = (pos[i], pos[j]);
