@@ -27,10 +27,8 @@ pub use vocabulary::{layer_tag, Phase, Tag, Technique, WORTH_A_LOOK};
 
 use lockstep_detect::Detection;
 use lockstep_graph::Network;
-#[cfg(test)]
-use lockstep_model::Layer;
-use lockstep_model::{Dataset, LayerSet};
-use std::collections::BTreeMap;
+use lockstep_model::{Dataset, Layer, LayerSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// The share of a cluster's active minutes in office hours above which
 /// office hours are a signal at all.
@@ -51,6 +49,11 @@ pub struct TalkingPoint {
     pub accounts: usize,
     /// Their share of the cluster.
     pub share: f64,
+    /// For a text (or near-duplicate text) object, the first post of the
+    /// cluster that day whose words the ingest kept
+    /// ([`Dataset::post_text`]): the talking point as written, not in its
+    /// normalised form.
+    pub written: Option<u32>,
 }
 
 /// An account's place in its cluster's timing.
@@ -99,7 +102,27 @@ pub fn talking_points(ds: &Dataset, net: &Network, per_day: usize) -> Vec<Talkin
         objects.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
         for (accounts, object) in objects.into_iter().take(per_day) {
             let share = accounts as f64 / size[&cluster] as f64;
-            out.push(TalkingPoint { cluster, day, object, accounts, share });
+            out.push(TalkingPoint { cluster, day, object, accounts, share, written: None });
+        }
+    }
+    // The first post as written (input order) of each text talking point.
+    let texts = |o: u32| matches!(ds.object_layer(o), Layer::Text | Layer::NearText);
+    let mut wanted: HashMap<(u32, i64, u32), usize> = out
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| texts(p.object))
+        .map(|(i, p)| ((p.cluster, p.day, p.object), i))
+        .collect();
+    for r in 0..t.len() {
+        if wanted.is_empty() {
+            break;
+        }
+        let c = cluster_of[t.account[r] as usize];
+        if c == 0 || !texts(t.object[r]) || ds.post_text(t.content[r]).is_none() {
+            continue;
+        }
+        if let Some(i) = wanted.remove(&(c, t.time_us[r].div_euclid(DAY_US), t.object[r])) {
+            out[i].written = Some(t.content[r]);
         }
     }
     out

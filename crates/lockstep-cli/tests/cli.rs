@@ -710,6 +710,18 @@ fn near_text_finds_edited_copies_in_four_languages() {
     // pair whose two edits put it under 0.8 (linked only through the
     // original: kept with `--near-text-pairs cluster`).
     assert_eq!(pairs, 23);
+    // The texts as their posts wrote them (capitals, hamza, the Persian
+    // alef with madda), not as compared; the talking points too.
+    assert!(evidence.contains(",Everyone must know that the government slashed"), "{evidence}");
+    let naive = detect(
+        "near-text/multilingual.csv",
+        &[&["--map", map, "--layers", "near_text", "--rule", "naive"][..], &KEEP_ALL].concat(),
+    );
+    let points = read(&naive, "talking_points.csv");
+    for written in ["Everyone must know", "Все должны знать", "#آموزش", "على الجميع أن يعرفوا"]
+    {
+        assert!(points.contains(written), "{written}: {points}");
+    }
     let chained = detect(
         "near-text/multilingual.csv",
         &[&["--map", map, "--layers", "near_text", "--near-text-pairs", "cluster"][..], &KEEP_ALL]

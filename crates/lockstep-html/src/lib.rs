@@ -504,42 +504,50 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
             }
         }
         if let Some(p) = &points {
-            let pc = p.need(files::talking_points::CLUSTER)?;
-            let rows: Vec<Vec<String>> = p
-                .rows
-                .iter()
-                .filter(|r| &r[pc] == c.as_str())
-                .map(|r| {
-                    r.iter()
-                        .enumerate()
-                        .filter(|(i, _)| *i != pc)
-                        .map(|(_, v)| v.to_string())
-                        .collect()
-                })
-                .collect();
+            use files::talking_points as tp;
+            let col = |n| p.need(n);
+            let (pc, day, layer, object, accounts, share) = (
+                col(tp::CLUSTER)?,
+                col(tp::DAY_UTC)?,
+                col(tp::LAYER)?,
+                col(tp::OBJECT)?,
+                col(tp::ACCOUNTS)?,
+                col(tp::SHARE)?,
+            );
+            // Older runs have no `as_written`: their objects are shown.
+            let written = p.col(tp::AS_WRITTEN);
+            let mut rows: Vec<&csv::StringRecord> =
+                p.rows.iter().filter(|r| &r[pc] == c.as_str()).collect();
             if !rows.is_empty() {
                 // The most shared first (share, then accounts, then day).
-                let mut rows = rows;
-                let num = |r: &[String], i: usize| r.get(i).and_then(|v| v.parse::<f64>().ok());
+                let num = |r: &csv::StringRecord, i: usize| r[i].parse::<f64>().unwrap_or(0.0);
                 rows.sort_by(|a, b| {
-                    num(b, 4)
-                        .partial_cmp(&num(a, 4))
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then(
-                            num(b, 3).partial_cmp(&num(a, 3)).unwrap_or(std::cmp::Ordering::Equal),
-                        )
-                        .then_with(|| a.cmp(b))
+                    num(b, share)
+                        .total_cmp(&num(a, share))
+                        .then(num(b, accounts).total_cmp(&num(a, accounts)))
+                        .then_with(|| a.iter().cmp(b.iter()))
                 });
                 let _ = write!(
                     out,
-                    "<h3>Talking points</h3><p>The {} most shared of its {} talking points (all of them are in talking_points.csv).</p>",
+                    "<h3>Talking points</h3><p>The {} most shared of its {} talking points (all of them are in talking_points.csv); texts as the first of its posts that day wrote them.</p>",
                     rows.len().min(MAX_TALKING_POINTS),
                     rows.len()
                 );
-                table_html(
+                let cells = rows.into_iter().take(MAX_TALKING_POINTS).map(|r| {
+                    let what =
+                        written.map(|w| &r[w]).filter(|w| !w.is_empty()).unwrap_or(&r[object]);
+                    vec![
+                        escape(&r[day]),
+                        escape(&r[layer]),
+                        format!("<span dir=\"auto\">{}</span>", escape(what)),
+                        escape(&r[accounts]),
+                        escape(&r[share]),
+                    ]
+                });
+                table_of_cells(
                     &mut out,
-                    &["day (UTC)", "layer", "object", "accounts", "share"],
-                    rows.into_iter().take(MAX_TALKING_POINTS),
+                    &["day (UTC)", "layer", "what was pushed", "accounts", "share"],
+                    cells,
                 );
             }
         }

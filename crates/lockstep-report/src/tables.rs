@@ -312,10 +312,12 @@ table!(
         OBJECT = "object",
         ACCOUNTS = "accounts",
         SHARE = "share",
+        AS_WRITTEN = "as_written",
     ]
 );
 
-/// One row per talking point: what a cluster pushed on a day.
+/// One row per talking point: what a cluster pushed on a day, and for a
+/// text, the first of its posts that day as written.
 pub(crate) fn talking_points_csv(
     w: &mut dyn Write,
     r: &Results<'_>,
@@ -334,6 +336,7 @@ pub(crate) fn talking_points_csv(
             g(ds.object_name(p.object)).into_owned(),
             p.accounts.to_string(),
             fmt_f(p.share),
+            g(p.written.and_then(|c| ds.post_text(c)).unwrap_or_default()).into_owned(),
         ])
         .map_err(io_err)?;
     }
@@ -500,8 +503,9 @@ table!(
     ]
 );
 
-/// One row per coordinated pair on the `near_text` layer: both texts and
-/// their similarity, the evidence of the edit.
+/// One row per coordinated pair on the `near_text` layer: both texts (as
+/// written where the ingest kept them, else as compared) and their
+/// similarity, the evidence of the edit.
 pub(crate) fn near_text_pairs_csv(
     w: &mut dyn Write,
     r: &Results<'_>,
@@ -531,8 +535,8 @@ pub(crate) fn near_text_pairs_csv(
                 &fmt_iso(t.time_us[a]),
                 &fmt_iso(t.time_us[b]),
                 &format!("{:.6}", e.similarity),
-                &*g(e.text_a),
-                &*g(e.text_b),
+                &*g(ds.post_text(t.content[a]).unwrap_or(e.text_a)),
+                &*g(ds.post_text(t.content[b]).unwrap_or(e.text_b)),
             ])
             .map_err(io_err)?;
         }

@@ -248,6 +248,12 @@ pub(crate) fn push_objects(
     own_acts(ctx, post, objects);
     objects.sort();
     objects.dedup();
+    // The post's words as written: kept for every post when asked, and by
+    // default for a post on the text layer, whose object is only its
+    // normalised form (talking points show them as written).
+    let keep_text = ctx.config.keep_text
+        || (ctx.wants(lockstep_model::Layer::Text)
+            && objects.iter().any(|(l, _)| *l == lockstep_model::Layer::Text));
     let mut used = false;
     for (layer, object) in objects.iter() {
         if !ctx.wants(*layer) {
@@ -266,7 +272,7 @@ pub(crate) fn push_objects(
         if let (lockstep_model::Layer::Repost, Some(t)) = (layer, post.original_us) {
             ctx.builder.set_original_time(row, t);
         }
-        if !used && ctx.config.keep_text {
+        if !used && keep_text {
             if let Some(text) = post.text.filter(|t| !t.trim().is_empty()) {
                 ctx.builder.set_post_text(row, text);
             }

@@ -173,7 +173,12 @@ impl Layout {
                 platform,
             });
             ctx.report.actions += 1;
-            if !used && ctx.config.keep_text && self.repost.is_none_or(|r| rec[r].trim().is_empty())
+            // The post's words as written: for every post when asked, and
+            // by default where the text layer is read (its object is only
+            // the normalised form; talking points show them as written).
+            if !used
+                && (ctx.config.keep_text || (self.text.is_some() && ctx.wants(Layer::Text)))
+                && self.repost.is_none_or(|r| rec[r].trim().is_empty())
             {
                 if let Some(text) = self.text.map(|t| rec[t].trim()).filter(|t| !t.is_empty()) {
                     ctx.builder.set_post_text(row, text);
