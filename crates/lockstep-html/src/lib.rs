@@ -268,7 +268,11 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
         );
     }
     out.push_str("</p>");
-    out.push_str("<table><thead><tr><th>cluster</th><th>accounts</th><th>score</th><th>explanation</th></tr></thead><tbody>");
+    if ranked.is_empty() {
+        out.push_str("<p>The run has no cluster.</p>");
+    } else {
+        out.push_str("<table><thead><tr><th>cluster</th><th>accounts</th><th>score</th><th>explanation</th></tr></thead><tbody>");
+    }
     for (c, aside, score, why) in &ranked {
         let name = if is_drawn.contains(c.as_str()) {
             format!("<a href=\"#cluster-{}\">{}</a>", escape(c), escape(c))
@@ -283,7 +287,10 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
             escape(why)
         );
     }
-    out.push_str("</tbody></table></section>\n");
+    if !ranked.is_empty() {
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</section>\n");
 
     // Per cluster.
     let cluster_of: HashMap<String, String> = match &accounts {
@@ -724,12 +731,18 @@ fn first_page(
     );
     out.push_str("<h3>What was found</h3>");
     let coordinated = &summary["coordinated"];
-    let _ = write!(
-        out,
-        "<p>{} accounts acted in concert beyond the run's threshold, in {} clusters.",
-        count(&coordinated["vertices"]),
-        count(&coordinated["clusters"]),
-    );
+    match n(&coordinated["clusters"]) {
+        0 => out.push_str("<p>No accounts acted in concert beyond the run's threshold."),
+        clusters => {
+            let _ = write!(
+                out,
+                "<p>{} accounts acted in concert beyond the run's threshold, in {} {}.",
+                count(&coordinated["vertices"]),
+                group_digits(clusters),
+                if clusters == 1 { "cluster" } else { "clusters" },
+            );
+        }
+    }
     let worth: Vec<&(String, bool, f64, String)> =
         ranked.iter().filter(|(_, aside, score, _)| !aside && *score >= WORTH_A_LOOK).collect();
     let mirrors = ranked.iter().filter(|r| r.1).count();
@@ -1102,6 +1115,34 @@ c,3
         assert!(["1", "2", "3"].iter().all(|c| all.contains(&format!("id=\"cluster-{c}\""))));
         // The run's inputs and parameters come last, as an appendix.
         assert!(html.find("id=\"run\"").unwrap() > html.find("id=\"clusters\"").unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_run_without_clusters_says_so() {
+        let dir = std::env::temp_dir().join(format!("lockstep-html-none-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("summary.json"),
+            r#"{"lockstep_version": "0.1.0", "inputs": [], "coordinated": {"vertices": 0, "clusters": 0}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("campaigns.csv"),
+            "cluster,score,p_value,signals,pattern,explanation\n",
+        )
+        .unwrap();
+        let html = render(&dir).unwrap();
+        assert!(
+            html.contains(
+                "<p>No accounts acted in concert beyond the run's threshold. No cluster scores"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p>The run has no cluster.</p>")
+                && !html.contains("<th>explanation</th>")
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
