@@ -901,19 +901,10 @@ fn signal_rows(t: Option<&Table>) -> Result<HashMap<String, Vec<SignalRow>>, Htm
     use files::campaign_signals as f;
     let mut by: HashMap<String, Vec<SignalRow>> = HashMap::new();
     let Some(t) = t else { return Ok(by) };
-    let col = [
-        f::CLUSTER,
-        f::SIGNAL,
-        f::SCORE,
-        f::EVIDENCE,
-        f::KILL_CHAIN_PHASE,
-        f::BEHAVIOUR,
-        f::DISARM_ID,
-        f::DISARM_NAME,
-    ]
-    .map(|name| t.need(name));
-    let [c, s, sc, e, p, b, di, dn] = col;
-    let (c, s, sc, e, p, b, di, dn) = (c?, s?, sc?, e?, p?, b?, di?, dn?);
+    let col = |name| t.need(name);
+    let (c, s, sc, e) = (col(f::CLUSTER)?, col(f::SIGNAL)?, col(f::SCORE)?, col(f::EVIDENCE)?);
+    let (p, b) = (col(f::KILL_CHAIN_PHASE)?, col(f::BEHAVIOUR)?);
+    let (di, dn) = (col(f::DISARM_ID)?, col(f::DISARM_NAME)?);
     for r in &t.rows {
         by.entry(r[c].to_string()).or_default().push(SignalRow {
             signal: r[s].to_string(),

@@ -82,18 +82,17 @@ pub fn sweep(
         _ => vec![None],
     };
     // Every setting's plan first, so that a bad one fails before any work:
-    // per window, the plan that detects, and the plans that threshold.
+    // per window, the plans of its thresholds (the first detects for all).
     let weights = distinct(&grid.min_weights);
-    let mut plans: Vec<(Plan, Vec<Plan>)> = Vec::new();
+    let mut plans: Vec<Vec<Plan>> = Vec::new();
     for w in distinct(&grid.windows_s) {
-        let at = setting_plan(options, w, weights[0], None)?;
         let mut by = Vec::new();
         for &m in &weights {
             for &q in &rates {
                 by.push(setting_plan(options, w, m, q)?);
             }
         }
-        plans.push((at, by));
+        plans.push(by);
     }
     let own = key(&plan);
 
@@ -110,17 +109,16 @@ pub fn sweep(
         let mut grid_clock = Clock::new(observer, Vec::new());
         grid_clock.start(Stage::Sweeping);
         let accounts = outcome.dataset().accounts.len();
+        let audience = lockstep_stats::Audience::of(outcome.dataset());
         let mut swept = vec![summarise(own, true, &outcome.net, &outcome.net.clusters, accounts)];
-        for (at, by) in &plans {
-            let o = &outcome;
-            let own_window = at.detect.window_us == own.0;
+        for by in &plans {
+            let (o, at) = (&outcome, &by[0]);
             // The run's own window is the run's detection, tested.
-            let other = if own_window {
+            let other = if at.detect.window_us == own.0 {
                 None
             } else {
                 let ds = o.dataset();
                 let (det, _) = detection(at, exec, observer, &o.loaded, &o.near, contents_mapped)?;
-                let audience = lockstep_stats::Audience::of(ds);
                 let significance =
                     plan.fdr.map(|_| lockstep_stats::significance(ds, &det, &at.detect, &audience));
                 let idf = lockstep_stats::idf_weights(ds, &det, &audience);

@@ -34,7 +34,7 @@ use lockstep_campaign::{Signal, WORTH_A_LOOK};
 use lockstep_report::{files, Table};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Why an export failed.
@@ -355,38 +355,54 @@ pub fn bundle(dir: &Path, options: &Options) -> Result<(Value, Exported), StixEr
         accounts.need(files::accounts::CLUSTER)?,
         accounts.col(files::accounts::HANDLE),
     );
+    // Each table's rows by cluster, in one pass each.
+    let by_cluster = |rows: &'_ [csv::StringRecord], col: usize| {
+        let mut by: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in rows.iter().enumerate() {
+            by.entry(r[col].to_string()).or_default().push(i);
+        }
+        by
+    };
+    let cluster_row = by_cluster(&clusters.rows, cc);
+    let members = by_cluster(&accounts.rows, ac);
+    let talking = match &points {
+        Some(p) => {
+            let col = |n| p.need(n);
+            let cols = (col(files::talking_points::LAYER)?, col(files::talking_points::OBJECT)?);
+            Some((p, cols, by_cluster(&p.rows, col(files::talking_points::CLUSTER)?)))
+        }
+        None => None,
+    };
     for campaign in &chosen {
-        let Some(crow) = clusters.rows.iter().find(|r| r[cc] == *campaign.cluster) else {
+        let Some(&[row]) = cluster_row.get(&campaign.cluster).map(Vec::as_slice) else {
             return Err(invalid(
                 &clusters.path,
-                format!("no cluster {} (campaigns.csv names it)", campaign.cluster),
+                format!("no single cluster {} (campaigns.csv names it)", campaign.cluster),
             ));
         };
+        let crow = &clusters.rows[row];
         let mut refs: Vec<String> = Vec::new();
+        let mut referred: HashSet<String> = HashSet::new();
         let mut new_objects: Vec<Value> = Vec::new();
         let mut push = |o: Value, refs: &mut Vec<String>| {
             let id = o["id"].as_str().expect("every object has an id").to_string();
             if seen.insert(id.clone()) {
                 new_objects.push(o);
             }
-            if !refs.contains(&id) {
+            if referred.insert(id.clone()) {
                 refs.push(id);
             }
         };
-        let mut n_accounts = 0;
-        for r in accounts.rows.iter().filter(|r| r[ac] == *campaign.cluster) {
+        let rows = members.get(&campaign.cluster).map_or(&[][..], Vec::as_slice);
+        for r in rows.iter().map(|&i| &accounts.rows[i]) {
             push(user_account(&cell(&r[aa]), &cell(ah.map_or("", |h| &r[h]))), &mut refs);
-            n_accounts += 1;
         }
-        if let Some(p) = &points {
-            let (pc, pl, po) = (
-                p.need(files::talking_points::CLUSTER)?,
-                p.need(files::talking_points::LAYER)?,
-                p.need(files::talking_points::OBJECT)?,
-            );
-            for r in p.rows.iter().filter(|r| r[pc] == *campaign.cluster) {
-                let object = cell(&r[po]);
-                match &r[pl] {
+        let n_accounts = rows.len();
+        if let Some((p, (pl, po), by)) = &talking {
+            let rows = by.get(&campaign.cluster).map_or(&[][..], Vec::as_slice);
+            for r in rows.iter().map(|&i| &p.rows[i]) {
+                let object = cell(&r[*po]);
+                match &r[*pl] {
                     "url" if is_url(&object) => push(value_observable("url", &object), &mut refs),
                     "domain" if is_domain(&object) => {
                         push(value_observable("domain-name", &object), &mut refs)
