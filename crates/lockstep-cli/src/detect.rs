@@ -53,8 +53,12 @@ pub fn options(a: &DetectArgs) -> Options {
         raw_csv: a.raw_csv,
         all_pairs: a.all_pairs,
         all_edges: a.all_edges,
+        compress_pairs: a.compress_pairs,
     }
 }
+
+/// From this size of pairs.csv on, a run suggests `--compress-pairs`.
+const SUGGEST_COMPRESSION_BYTES: u64 = 1 << 30;
 
 /// The detection's memory in words, when it ran out of core.
 fn describe_memory(m: &Memory, s: &SpillStats) -> String {
@@ -174,6 +178,15 @@ pub fn tell(
             fmt_bytes(*len)
         ))
     )?;
+    let pairs = sizes.iter().find(|s| s.0 == lockstep_report::files::pairs::FILE);
+    if let Some((name, len)) = pairs.filter(|s| s.1 >= SUGGEST_COMPRESSION_BYTES) {
+        writeln!(
+            out,
+            "{name} is {}: --compress-pairs writes it as {} at about a sixth of the size, and report, serve and export read it in place",
+            fmt_bytes(*len),
+            lockstep_report::files::pairs::COMPRESSED
+        )?;
+    }
     let ingested = &outcome.loaded.ingested;
     if ingested.dataset.actions.is_empty() {
         // Said after the reads and the skips above, and with the empty

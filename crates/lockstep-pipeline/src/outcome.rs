@@ -62,6 +62,7 @@ impl Outcome {
             formula_guard: !plan.options.raw_csv,
             all_pairs: plan.all_pairs(),
             all_edges: plan.all_edges(),
+            compress_pairs: plan.options.compress_pairs,
             fast_reposts: Some(&self.reposts),
             near_text: self.near.as_ref(),
             bios: self.bios.as_ref(),

@@ -150,6 +150,8 @@ pub struct Options {
     pub all_pairs: bool,
     /// edges.csv holds every edge.
     pub all_edges: bool,
+    /// pairs.csv is written compressed, as pairs.csv.zst.
+    pub compress_pairs: bool,
 }
 
 impl Options {
@@ -182,6 +184,7 @@ impl Options {
             raw_csv: false,
             all_pairs: false,
             all_edges: false,
+            compress_pairs: false,
         }
     }
 }

@@ -11,10 +11,12 @@ use crate::{ReportError, OUTPUT_FILES, SUMMARY_JSON};
 use lockstep_model::folder::StagedFolder;
 use std::path::Path;
 
-/// Files a run may write besides [`OUTPUT_FILES`]: the optional tables, and
+/// Files a run may write besides [`OUTPUT_FILES`]: the optional tables
+/// (and `pairs.csv.zst` in place of `pairs.csv`), and
 /// what `lockstep report` and `lockstep export` write into the folder (they
 /// describe the run they were made from, so they go with that run).
-pub const OPTIONAL_FILES: [&str; 6] = [
+pub const OPTIONAL_FILES: [&str; 7] = [
+    crate::files::pairs::COMPRESSED,
     crate::files::bio_clusters::FILE,
     crate::files::near_text_pairs::FILE,
     crate::files::stability::FILE,

@@ -6,6 +6,7 @@
 pub mod folder;
 mod graphs;
 pub mod read;
+pub mod seekable;
 mod summary;
 mod tables;
 mod xml;
@@ -102,6 +103,8 @@ pub struct Results<'a> {
     /// accounts in clusters (over the threshold or not: what a cluster's
     /// view counts).
     pub all_edges: bool,
+    /// Write pairs.csv compressed, as `pairs.csv.zst` ([`seekable`]).
+    pub compress_pairs: bool,
 }
 
 impl<'a> Results<'a> {
@@ -124,6 +127,7 @@ impl<'a> Results<'a> {
             scores: None,
             all_pairs: true,
             all_edges: true,
+            compress_pairs: false,
             fast_reposts: None,
         }
     }
@@ -140,7 +144,8 @@ pub const RUN_FOLDER_VERSION: u32 = 1;
 
 /// The files [`write_tables`] and [`write_summary`] always write (the CLI
 /// always gives fingerprints), in order; `bio_clusters.csv` and
-/// `near_text_pairs.csv` come before `summary.json` when they apply.
+/// `near_text_pairs.csv` come before `summary.json` when they apply, and
+/// `pairs.csv.zst` replaces `pairs.csv` when it is compressed.
 pub const OUTPUT_FILES: [&str; 11] = [
     files::pairs::FILE,
     files::edges::FILE,
@@ -175,7 +180,13 @@ fn write_file(dir: &Path, name: &str, f: Writer<'_>) -> Result<PathBuf, ReportEr
     let path = dir.join(name);
     let res = File::create(&path).and_then(|fh| {
         let mut w = BufWriter::with_capacity(1 << 20, fh);
-        f(&mut w)?;
+        if name == files::pairs::COMPRESSED {
+            let mut z = seekable::Writer::new(w);
+            f(&mut z)?;
+            w = z.finish()?;
+        } else {
+            f(&mut w)?;
+        }
         w.flush()
     });
     res.map_err(|source| ReportError::Io { path: path.clone(), source })?;
@@ -189,7 +200,10 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
         .map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
     type Boxed<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Sync + 'a>;
     let mut writers: Vec<(&str, Boxed<'_>)> = vec![
-        (files::pairs::FILE, Box::new(|w| tables::pairs_csv(w, r))),
+        (
+            if r.compress_pairs { files::pairs::COMPRESSED } else { files::pairs::FILE },
+            Box::new(|w| tables::pairs_csv(w, r)),
+        ),
         (files::edges::FILE, Box::new(|w| tables::edges_csv(w, r))),
         (files::accounts::FILE, Box::new(|w| tables::accounts_csv(w, r))),
         (files::clusters::FILE, Box::new(|w| tables::clusters_csv(w, r))),

@@ -3,8 +3,84 @@
 //! name its writer gives it and a missing one is an error naming the file,
 //! never a guess at its position.
 
+use crate::seekable::{RangeReader, SeekTable};
 use crate::ReportError;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+
+/// A table file of a run as it was written: plain CSV, or compressed in
+/// zstd's seekable format under its name plus `.zst`
+/// ([`crate::seekable`]). Readers see the CSV bytes either way, and ranges
+/// of them by their offset in the CSV.
+#[derive(Debug)]
+pub struct Stored {
+    path: PathBuf,
+    table: Option<SeekTable>,
+}
+
+/// The name of a table compressed ([`crate::seekable`]).
+pub fn compressed_name(name: &str) -> String {
+    format!("{name}.zst")
+}
+
+impl Stored {
+    /// The file `name` of the run in `dir`, plain or compressed; `None`
+    /// when neither is there.
+    pub fn find(dir: &Path, name: &str) -> Result<Option<Stored>, ReportError> {
+        let plain = dir.join(name);
+        if plain.exists() {
+            return Ok(Some(Stored { path: plain, table: None }));
+        }
+        let path = dir.join(compressed_name(name));
+        if !path.exists() {
+            return Ok(None);
+        }
+        let table = File::open(&path).and_then(|mut f| SeekTable::read(&mut f));
+        let table = table.map_err(|e| invalid(&path, &e))?;
+        Ok(Some(Stored { path, table: Some(table) }))
+    }
+
+    /// The file on disk.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn open(&self) -> Result<File, ReportError> {
+        File::open(&self.path).map_err(|source| ReportError::Io { path: self.path.clone(), source })
+    }
+
+    /// The CSV bytes from the start.
+    pub fn reader(&self) -> Result<Box<dyn Read + Send>, ReportError> {
+        let file = self.open()?;
+        Ok(match &self.table {
+            None => Box::new(BufReader::with_capacity(1 << 16, file)),
+            Some(_) => Box::new(zstd::Decoder::new(file).map_err(|e| invalid(&self.path, &e))?),
+        })
+    }
+
+    /// The CSV bytes `start..end`, through `file` (opened by
+    /// [`Stored::file`], kept for many ranges).
+    pub fn range<'a>(
+        &'a self,
+        file: &'a mut BufReader<File>,
+        start: u64,
+        end: u64,
+    ) -> std::io::Result<Box<dyn Read + 'a>> {
+        Ok(match &self.table {
+            None => {
+                file.seek(SeekFrom::Start(start))?;
+                Box::new(file.take(end.saturating_sub(start)))
+            }
+            Some(t) => Box::new(RangeReader::new(file, t, start, end)),
+        })
+    }
+
+    /// The file, for [`Stored::range`].
+    pub fn file(&self) -> Result<BufReader<File>, ReportError> {
+        Ok(BufReader::with_capacity(1 << 16, self.open()?))
+    }
+}
 
 /// A CSV file of a run, in memory.
 #[derive(Debug, Default)]
@@ -22,13 +98,19 @@ fn invalid(path: &Path, e: &dyn std::fmt::Display) -> ReportError {
 }
 
 impl Table {
-    /// The table at `path`; `None` when the run did not write it (optional
-    /// tables, or a run from before they existed).
+    /// The table at `path`, or compressed beside it ([`Stored`]); `None`
+    /// when the run did not write it (optional tables, or a run from before
+    /// they existed).
     pub fn read(path: &Path) -> Result<Option<Table>, ReportError> {
-        if !path.exists() {
+        let (dir, name) = match (path.parent(), path.file_name().and_then(|n| n.to_str())) {
+            (Some(dir), Some(name)) => (dir, name),
+            _ => return Err(invalid(path, &"not a file")),
+        };
+        let Some(stored) = Stored::find(dir, name)? else {
             return Ok(None);
-        }
-        let mut r = csv::Reader::from_path(path).map_err(|e| invalid(path, &e))?;
+        };
+        let path = stored.path();
+        let mut r = csv::Reader::from_reader(stored.reader()?);
         let header =
             r.headers().map_err(|e| invalid(path, &e))?.iter().map(str::to_string).collect();
         let mut rows = Vec::new();

@@ -563,6 +563,9 @@ table!(
         DELTA_S = "delta_s",
         FAST = "fast",
     ]
+    /// The file's name when written compressed (`--compress-pairs`): the
+    /// same bytes in zstd's seekable format ([`crate::seekable`]).
+    pub const COMPRESSED: &str = "pairs.csv.zst";
 );
 
 /// One row per coordinated action pair; `a` is the older action.

@@ -2,11 +2,11 @@
 //! [`crate::api`]. The small tables live in memory; `pairs.csv`, which can
 //! hold millions of rows, stays on disk: loading records where each edge's
 //! rows are (the file groups them by account pair) and a query reads those
-//! bytes again.
+//! bytes again; from `pairs.csv.zst`, the frames that hold them.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -14,6 +14,7 @@ use crate::ServeError;
 use lockstep_report::files;
 
 pub use lockstep_report::read::row_object;
+use lockstep_report::read::Stored;
 pub use lockstep_report::Table;
 
 fn invalid(path: &Path, e: &dyn std::fmt::Display) -> ServeError {
@@ -74,6 +75,8 @@ pub struct Run {
     pub(crate) fingerprints: Option<Table>,
     /// near_text_pairs.csv by (content_a, content_b): similarity, text_a, text_b.
     pub(crate) near: HashMap<(String, String), [String; 3]>,
+    /// pairs.csv, plain or compressed.
+    pub(crate) pairs: Stored,
     pub(crate) pairs_header: Vec<String>,
     /// The byte range of each edge's rows in pairs.csv (detect writes
     /// them together), and any further ranges of an edge whose rows are
@@ -244,6 +247,12 @@ impl Run {
             }
         }
 
+        let pairs = Stored::find(dir, files::pairs::FILE)?.ok_or_else(|| {
+            invalid(
+                &dir.join(files::pairs::FILE),
+                &"missing (every `lockstep detect` run writes it)",
+            )
+        })?;
         let near = Table::read(&dir.join(files::near_text_pairs::FILE))?
             .and_then(|t| {
                 use files::near_text_pairs as n;
@@ -288,6 +297,7 @@ impl Run {
             cluster_index,
             campaigns,
             near,
+            pairs,
             pairs_header: Vec::new(),
             pairs_rows: 0,
         };
@@ -296,16 +306,21 @@ impl Run {
     }
 
     fn pairs_path(&self) -> PathBuf {
-        self.dir.join(files::pairs::FILE)
+        self.pairs.path().to_path_buf()
     }
 
     /// One pass over pairs.csv: the byte ranges of each edge's rows.
     fn index_pairs(&mut self) -> Result<(), ServeError> {
         let path = self.pairs_path();
-        let mut r = csv::Reader::from_path(&path).map_err(|e| invalid(&path, &e))?;
+        let mut r = csv::Reader::from_reader(self.pairs.reader()?);
         self.pairs_header =
             r.headers().map_err(|e| invalid(&path, &e))?.iter().map(str::to_string).collect();
         let cols = self.pair_cols()?;
+        // With --all-pairs and not --all-edges, pairs.csv has rows of edges
+        // that edges.csv leaves out: no edge query shows them, and scans
+        // (search, an item's actions) still read them. With every edge
+        // written, such a row means the files are not of one run.
+        let all_edges = self.summary["parameters"]["all_edges"].as_bool().unwrap_or(true);
         let mut rec = csv::ByteRecord::new();
         let mut start = r.position().byte();
         let mut line = 1u64;
@@ -320,12 +335,20 @@ impl Run {
                 (Some(&a), Some(&b)) => self.edge_of.get(&key(a, b)).copied(),
                 _ => None,
             };
-            let edge = edge.ok_or_else(|| {
-                invalid(
-                    &path,
-                    &format!("line {line}: the accounts of this pair have no edge in edges.csv"),
-                )
-            })?;
+            let Some(edge) = edge else {
+                if all_edges {
+                    return Err(invalid(
+                        &path,
+                        &format!("line {line}: the accounts of this pair have no edge in edges.csv"),
+                    ));
+                }
+                if let Some((e, s)) = open.take() {
+                    self.add_pair_range(e, s, start);
+                }
+                start = end;
+                self.pairs_rows += 1;
+                continue;
+            };
             match open {
                 Some((e, _)) if e == edge => {}
                 _ => {
@@ -430,13 +453,12 @@ impl Run {
         }
         let path = self.pairs_path();
         let io = |source| ServeError::Io { path: path.clone(), source };
-        let mut file = BufReader::with_capacity(1 << 16, File::open(&path).map_err(io)?);
+        let mut file = self.pairs.file()?;
         let mut rec = csv::StringRecord::new();
         let mut n = 0u64;
         for (s, t) in merged {
-            file.seek(SeekFrom::Start(s)).map_err(io)?;
-            let mut r =
-                csv::ReaderBuilder::new().has_headers(false).from_reader((&mut file).take(t - s));
+            let range = self.pairs.range(&mut file, s, t).map_err(io)?;
+            let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(range);
             while r.read_record(&mut rec).map_err(|e| invalid(&path, &e))? {
                 if !each(&rec) {
                     return Ok(true);
@@ -459,7 +481,7 @@ impl Run {
         mut each: impl FnMut(&csv::StringRecord),
     ) -> Result<bool, ServeError> {
         let path = self.pairs_path();
-        let mut r = csv::Reader::from_path(&path).map_err(|e| invalid(&path, &e))?;
+        let mut r = csv::Reader::from_reader(self.pairs.reader()?);
         let mut rec = csv::StringRecord::new();
         let mut n = 0u64;
         while r.read_record(&mut rec).map_err(|e| invalid(&path, &e))? {

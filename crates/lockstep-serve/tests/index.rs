@@ -2,7 +2,8 @@
 //! in pairs.csv (grouped by pair, as detect writes it, or not), the
 //! evidence of an edge and the actions of an account are the rows a scan
 //! finds; an account's partners and an edge's row, read back from
-//! edges.csv by offset, are the rows a scan of edges.csv finds.
+//! edges.csv by offset, are the rows a scan of edges.csv finds. The same
+//! from pairs.csv.zst, in frames small enough that ranges cross them.
 
 mod common;
 
@@ -18,6 +19,17 @@ fn scan(dir: &std::path::Path) -> Vec<Vec<String>> {
 fn scan_file(path: &std::path::Path) -> Vec<Vec<String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     r.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+}
+
+/// pairs.csv replaced by pairs.csv.zst in frames of `frame` bytes.
+fn compress(dir: &std::path::Path, frame: usize) {
+    use std::io::Write;
+    let plain = dir.join("pairs.csv");
+    let out = std::fs::File::create(dir.join("pairs.csv.zst")).unwrap();
+    let mut w = lockstep_report::seekable::Writer::with_frames_of(out, frame);
+    w.write_all(&std::fs::read(&plain).unwrap()).unwrap();
+    w.finish().unwrap();
+    std::fs::remove_file(plain).unwrap();
 }
 
 fn params(kv: &[(&str, &str)]) -> api::Params {
@@ -43,7 +55,11 @@ fn rows() -> impl Strategy<Value = Vec<common::PairRow>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
-    fn index_matches_a_scan(pairs in rows(), grouped in any::<bool>()) {
+    fn index_matches_a_scan(
+        pairs in rows(),
+        grouped in any::<bool>(),
+        frame in prop::option::of(1usize..300),
+    ) {
         let mut pairs = pairs;
         if grouped {
             // detect's order: by account pair, then time.
@@ -55,8 +71,11 @@ proptest! {
         let tmp_guard = lockstep_test_support::TempDir::new("serve-index");
         let tmp = tmp_guard.path().join("run");
         common::write_run(&tmp, &pairs);
-        let run = lockstep_serve::Run::load(&tmp).unwrap();
         let all = scan(&tmp);
+        if let Some(frame) = frame {
+            compress(&tmp, frame);
+        }
+        let run = lockstep_serve::Run::load(&tmp).unwrap();
         let mut accounts: Vec<&str> = pairs.iter().flat_map(|p| [p.2.as_str(), p.3.as_str()]).collect();
         accounts.sort();
         accounts.dedup();
