@@ -806,6 +806,22 @@ fn near_text_finds_edited_copies_in_four_languages() {
     {
         assert!(points.contains(written), "{written}: {points}");
     }
+    // The CSV labels no language: each is detected from the words, the
+    // Persian line told from the Arabic one.
+    let mut languages: Vec<String> = csv::Reader::from_reader(points.as_bytes())
+        .deserialize::<std::collections::HashMap<String, String>>()
+        .map(|r| {
+            let r = r.unwrap();
+            format!("{} {}", r["language"], r["language_from"])
+        })
+        .collect();
+    languages.sort();
+    assert_eq!(languages, ["ar words", "en words", "fa words", "ru words"]);
+    let report = lockstep(&["report", naive.out.to_str().unwrap(), "--all-clusters"]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let html = read(&naive, "report.html");
+    assert!(html.contains("<span dir=\"auto\" lang=\"fa\">"), "{html}");
+    assert!(html.contains("<td>ru, detected</td>"), "{html}");
     let chained = detect(
         "near-text/multilingual.csv",
         &[&["--map", map, "--layers", "near_text", "--near-text-pairs", "cluster"][..], &KEEP_ALL]

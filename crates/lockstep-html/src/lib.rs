@@ -73,6 +73,13 @@ pub enum HtmlError {
     },
 }
 
+/// Whether a cell of talking_points.csv's `language` is a language tag as
+/// lockstep writes them (two or three ASCII letters): anything else in an
+/// edited file is not put into a `lang` attribute.
+fn is_language_tag(s: &str) -> bool {
+    (2..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase())
+}
+
 /// Text for HTML text and attribute values (and SVG): `& < > " '` as
 /// entities; control characters other than tab and newline, and the
 /// bidirectional overrides adversaries use to disguise text, as visible
@@ -521,8 +528,10 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                 col(tp::ACCOUNTS)?,
                 col(tp::SHARE)?,
             );
-            // Older runs have no `as_written`: their objects are shown.
+            // Older runs have no `as_written` or `language`: their objects
+            // are shown, without a language.
             let written = p.col(tp::AS_WRITTEN);
+            let language = p.col(tp::LANGUAGE).zip(p.col(tp::LANGUAGE_FROM));
             let mut rows: Vec<&csv::StringRecord> =
                 p.rows.iter().filter(|r| &r[pc] == c.as_str()).collect();
             if !rows.is_empty() {
@@ -534,28 +543,54 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                         .then(num(b, accounts).total_cmp(&num(a, accounts)))
                         .then_with(|| a.iter().cmp(b.iter()))
                 });
+                rows.truncate(MAX_TALKING_POINTS);
+                fn tag_of(
+                    r: &csv::StringRecord,
+                    language: Option<(usize, usize)>,
+                ) -> Option<(&str, &str)> {
+                    language.map(|(l, from)| (&r[l], &r[from])).filter(|(l, _)| is_language_tag(l))
+                }
+                let any_language = rows.iter().any(|r| tag_of(r, language).is_some());
                 let _ = write!(
                     out,
-                    "<h3>Talking points</h3><p>The {} most shared of its {} talking points (all of them are in talking_points.csv); texts as the first of its posts that day wrote them.</p>",
-                    rows.len().min(MAX_TALKING_POINTS),
-                    rows.len()
+                    "<h3>Talking points</h3><p>The {} most shared of its {} talking points (all of them are in talking_points.csv); texts as the first of its posts that day wrote them{}.</p>",
+                    rows.len(),
+                    p.rows.iter().filter(|r| &r[pc] == c.as_str()).count(),
+                    if any_language {
+                        ", with their language as the platform labelled the post, or, marked “detected”, as its words show where the platform gave none"
+                    } else {
+                        ""
+                    }
                 );
-                let cells = rows.into_iter().take(MAX_TALKING_POINTS).map(|r| {
+                let cells = rows.into_iter().map(|r| {
                     let what =
                         written.map(|w| &r[w]).filter(|w| !w.is_empty()).unwrap_or(&r[object]);
-                    vec![
+                    let tag = tag_of(r, language);
+                    let lang =
+                        tag.map_or(String::new(), |(l, _)| format!(" lang=\"{}\"", escape(l)));
+                    let mut row = vec![
                         escape(&r[day]),
                         escape(&r[layer]),
-                        format!("<span dir=\"auto\">{}</span>", escape(what)),
-                        escape(&r[accounts]),
-                        escape(&r[share]),
-                    ]
+                        format!("<span dir=\"auto\"{lang}>{}</span>", escape(what)),
+                    ];
+                    if any_language {
+                        row.push(match tag {
+                            Some((l, from)) if from == tp::FROM_WORDS => {
+                                format!("{}, detected", escape(l))
+                            }
+                            Some((l, _)) => escape(l),
+                            None => String::new(),
+                        });
+                    }
+                    row.extend([escape(&r[accounts]), escape(&r[share])]);
+                    row
                 });
-                table_of_cells(
-                    &mut out,
-                    &["day (UTC)", "layer", "what was pushed", "accounts", "share"],
-                    cells,
-                );
+                let header: &[&str] = if any_language {
+                    &["day (UTC)", "layer", "what was pushed", "language", "accounts", "share"]
+                } else {
+                    &["day (UTC)", "layer", "what was pushed", "accounts", "share"]
+                };
+                table_of_cells(&mut out, header, cells);
             }
         }
         if let Some(p) = &pairs {
@@ -973,6 +1008,16 @@ fn value_text(v: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_language_tags_become_lang_attributes() {
+        for tag in ["ru", "fil", "en"] {
+            assert!(is_language_tag(tag), "{tag}");
+        }
+        for cell in ["", "r", "RU", "ru-RU", "e\"n", "\"><script>", "ру", "engl"] {
+            assert!(!is_language_tag(cell), "{cell}");
+        }
+    }
 
     #[test]
     fn older_runs_without_scores_list_their_clusters() {

@@ -3,6 +3,7 @@
 
 use lockstep_ingest::{ingest, FileSource, IngestConfig, Source};
 use lockstep_model::time::fmt_iso;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -654,4 +655,36 @@ fn bluesky_api_reads_posts_reposts_once() {
         "2024-11-20T09:00:05Z bsky:did:plc:aaa1 | bsky:repost:did:plc:aaa1:at://did:plc:ccc3/app.bsky.feed.post/3la9 | repost | bsky:at://did:plc:ccc3/app.bsky.feed.post/3la9"
     ), "{text}");
     assert!(text.contains("| url | https://klima.example/a |"), "{text}");
+}
+
+/// The platforms' own labels of a post's language come with its kept
+/// text: X v2 (`lang`, with its deprecated `in` for Indonesian) and v1.1,
+/// Mastodon (`language`) on real recorded responses
+/// (tests/fixtures/recorded/README.md), Bluesky (`langs`) and X's archives
+/// (`tweet_language`) on fixtures in their shape. A repost keeps no text,
+/// so no language.
+#[test]
+fn platform_language_labels_come_with_kept_texts() {
+    let languages = |rel: &str| {
+        let src: Vec<Box<dyn Source>> = vec![Box::new(FileSource::new(fixture(rel)))];
+        let ds = ingest(&src, &IngestConfig::default(), &|_| {}).unwrap().dataset;
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for c in 0..ds.contents.len() as u32 {
+            if let Some(l) = ds.post_language(c) {
+                assert!(ds.post_text(c).is_some(), "{rel}: a language without a text");
+                *seen.entry(l.to_string()).or_default() += 1;
+            }
+        }
+        seen
+    };
+    let kpop = languages("recorded/twarc2-kpop.jsonl.gz");
+    // X's `in` is read as `id`, Indonesian.
+    assert!(kpop.get("en") > Some(&5) && kpop.get("id") == Some(&5), "{kpop:?}");
+    assert!(!kpop.contains_key("in") && !kpop.contains_key("und"), "{kpop:?}");
+    let v1 = languages("recorded/tweepy-v1-search.json.gz");
+    assert!(v1.contains_key("en"), "{v1:?}");
+    assert_eq!(languages("recorded/mastodonpy-context.json.gz").get("de"), Some(&2));
+    assert_eq!(languages("bluesky-api/search_posts.jsonl").keys().collect::<Vec<_>>(), ["de"]);
+    assert!(languages("io-archive/tweets.csv").contains_key("en"));
+    assert!(languages("telegram/channel_result.json").is_empty(), "Telegram labels nothing");
 }

@@ -1,4 +1,4 @@
-use crate::{AccountTable, Interner, Layer, LayerSet, Strings};
+use crate::{AccountTable, Interner, LanguageTag, Layer, LayerSet, Strings};
 
 /// One row per action, as a struct of arrays. Row `i` of every column
 /// belongs to action `i`.
@@ -64,6 +64,9 @@ pub struct Dataset {
     /// Per content id, its text in [`Dataset::texts`], or [`NO_TEXT`]
     /// (empty when no text was kept).
     pub content_text: Vec<u32>,
+    /// Per content id, the language its platform labelled its kept text
+    /// with (empty when no kept text had a label).
+    pub content_language: Vec<LanguageTag>,
     /// Per object, when its original post was posted, where the input
     /// says so (a repost's original: X API v1.1 `retweeted_status`, v2
     /// `includes.tweets`, Mastodon `reblog`); empty when no input said.
@@ -79,6 +82,7 @@ impl Dataset {
     /// what a memory budget must leave it.
     pub fn heap_bytes(&self) -> u64 {
         let columns = self.content_text.capacity() * 4
+            + self.content_language.capacity() * std::mem::size_of::<LanguageTag>()
             + self.original_us.capacity() * std::mem::size_of::<Option<i64>>();
         self.actions.heap_bytes()
             + columns as u64
@@ -150,6 +154,11 @@ impl Dataset {
             Some(&t) if t != NO_TEXT => Some(self.texts.resolve(t)),
             _ => None,
         }
+    }
+
+    /// The language the platform labelled a content id's kept text with.
+    pub fn post_language(&self, content: u32) -> Option<&str> {
+        self.content_language.get(content as usize).and_then(LanguageTag::as_str)
     }
 
     /// Per object, when its original post was posted: as the input said
@@ -246,6 +255,14 @@ impl Dataset {
         } else {
             content_order.iter().map(|&c| self.content_text[c as usize]).collect()
         };
+        let mut content_language: Vec<LanguageTag> = if self.content_language.is_empty() {
+            Vec::new()
+        } else {
+            content_order.iter().map(|&c| self.content_language[c as usize]).collect()
+        };
+        if content_language.iter().all(LanguageTag::is_none) {
+            content_language = Vec::new();
+        }
         let mut original_us: Vec<Option<i64>> = if self.original_us.is_empty() {
             Vec::new()
         } else {
@@ -257,6 +274,7 @@ impl Dataset {
         let mut selected = Dataset {
             texts: self.texts.clone(),
             content_text,
+            content_language,
             original_us,
             actions: ActionTable {
                 account,
@@ -340,9 +358,11 @@ pub struct DatasetBuilder {
     ns: String,
     platform_id: Option<u32>,
     scratch: String,
-    /// Post texts, with the row of the post's first action.
+    /// Post texts, with the row of the post's first action and the
+    /// platform's label of its language.
     raw_texts: Strings,
     text_rows: Vec<u32>,
+    text_languages: Vec<LanguageTag>,
     /// Originals' times, with the row of an action on the original.
     originals: Vec<(u32, i64)>,
 }
@@ -403,11 +423,13 @@ impl DatasetBuilder {
         (row, &mut self.meta)
     }
 
-    /// Keeps `text` as the post text of the content id of action `row`
-    /// (the first text given for a content id wins).
-    pub fn set_post_text(&mut self, row: usize, text: &str) {
+    /// Keeps `text` as the post text of the content id of action `row`,
+    /// with the language its platform labelled it with (the first text
+    /// given for a content id wins, and its label with it).
+    pub fn set_post_text(&mut self, row: usize, text: &str, language: LanguageTag) {
         self.raw_texts.push(text);
         self.text_rows.push(u32::try_from(row).expect("fewer than 2^32 actions"));
+        self.text_languages.push(language);
     }
 
     /// Records that the object of action `row` (a repost's original) was
@@ -448,6 +470,7 @@ impl DatasetBuilder {
         t.self_ref.extend_from_slice(&from.self_ref);
         self.raw_texts.append(&later.raw_texts);
         self.text_rows.extend(later.text_rows.iter().map(|r| r + offset));
+        self.text_languages.extend_from_slice(&later.text_languages);
         self.originals.extend(later.originals.iter().map(|&(r, t)| (r + offset, t)));
     }
 
@@ -534,13 +557,21 @@ impl DatasetBuilder {
         if !self.text_rows.is_empty() {
             let (codes, texts) = std::mem::take(&mut self.raw_texts).into_encoded();
             let mut content_text = vec![NO_TEXT; self.ds.contents.len()];
-            for (&row, code) in self.text_rows.iter().zip(codes) {
-                let slot = &mut content_text[self.ds.actions.content[row as usize] as usize];
-                if *slot == NO_TEXT {
-                    *slot = code;
+            let mut content_language = vec![LanguageTag::NONE; self.ds.contents.len()];
+            for ((&row, code), &language) in
+                self.text_rows.iter().zip(codes).zip(&self.text_languages)
+            {
+                let content = self.ds.actions.content[row as usize] as usize;
+                if content_text[content] == NO_TEXT {
+                    content_text[content] = code;
+                    content_language[content] = language;
                 }
             }
+            if content_language.iter().all(LanguageTag::is_none) {
+                content_language = Vec::new();
+            }
             (self.ds.texts, self.ds.content_text) = (texts, content_text);
+            self.ds.content_language = content_language;
             self.ds.canonical_texts();
         }
         self.ds
@@ -628,7 +659,8 @@ mod tests {
                 for b in [&mut one, half, &mut spilled] {
                     let row = b.push_action(a);
                     if acc == 0 {
-                        b.set_post_text(row, &object);
+                        let language = ["", "ru", "uk", "und"][usize::from(layer % 4)];
+                        b.set_post_text(row, &object, LanguageTag::parse(language));
                     }
                     // Metadata, first value wins, for accounts with actions
                     // and (`m` names) without.
@@ -656,20 +688,24 @@ mod tests {
     fn post_texts_follow_their_content_ids() {
         let mut b = DatasetBuilder::default();
         let r0 = b.push_action(act("alice", "x", "1"));
-        b.set_post_text(r0, "same words");
+        b.set_post_text(r0, "same words", LanguageTag::parse("en"));
         b.push_action(act("bob", "x", "2"));
         let r2 = b.push_action(ActionInput { layer: Layer::Repost, ..act("carol", "y", "3") });
-        b.set_post_text(r2, "same words");
+        b.set_post_text(r2, "same words", LanguageTag::NONE);
         let r3 = b.push_action(act("alice", "z", "1"));
-        b.set_post_text(r3, "a later text for the same post is ignored");
+        b.set_post_text(r3, "a later text for the same post is ignored", LanguageTag::parse("fr"));
         let ds = b.finish();
         assert_eq!(ds.post_text(0), Some("same words"));
+        assert_eq!(ds.post_language(0), Some("en"));
         assert_eq!(ds.post_text(1), None);
+        assert_eq!(ds.post_language(1), None);
         assert_eq!(ds.post_text(2), Some("same words"));
+        assert_eq!(ds.post_language(2), None);
         assert_eq!(ds.texts.len(), 1, "texts are stored once");
         let only_repost = ds.select_layers(LayerSet::from_iter([Layer::Repost]));
         assert_eq!(only_repost.post_text(0), Some("same words"));
         assert_eq!(only_repost.content_text.len(), 1);
+        assert!(only_repost.content_language.is_empty(), "no label left");
     }
 
     #[test]

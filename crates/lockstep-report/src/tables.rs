@@ -313,11 +313,19 @@ table!(
         ACCOUNTS = "accounts",
         SHARE = "share",
         AS_WRITTEN = "as_written",
+        LANGUAGE = "language",
+        LANGUAGE_FROM = "language_from",
     ]
+    /// `language_from` when the platform labelled the post's language.
+    pub const FROM_PLATFORM: &str = "platform";
+    /// `language_from` when the language was detected from the words.
+    pub const FROM_WORDS: &str = "words";
 );
 
 /// One row per talking point: what a cluster pushed on a day, and for a
-/// text, the first of its posts that day as written.
+/// text, the first of its posts that day as written, with its language:
+/// the platform's label, else detected from its words when the detector is
+/// sure ([`lockstep_text::language`]).
 pub(crate) fn talking_points_csv(
     w: &mut dyn Write,
     r: &Results<'_>,
@@ -329,6 +337,13 @@ pub(crate) fn talking_points_csv(
     c.write_record(talking_points::COLUMNS).map_err(io_err)?;
     for p in points {
         let (y, m, d) = lockstep_model::time::civil_from_days(p.day);
+        let text = p.written.and_then(|c| ds.post_text(c));
+        let labelled = p.written.and_then(|c| ds.post_language(c));
+        let (language, from) = match (labelled, text.and_then(lockstep_text::language)) {
+            (Some(tag), _) => (tag, talking_points::FROM_PLATFORM),
+            (None, Some(detected)) => (detected.tag, talking_points::FROM_WORDS),
+            (None, None) => ("", ""),
+        };
         c.write_record([
             p.cluster.to_string(),
             format!("{y:04}-{m:02}-{d:02}"),
@@ -336,7 +351,9 @@ pub(crate) fn talking_points_csv(
             g(ds.object_name(p.object)).into_owned(),
             p.accounts.to_string(),
             fmt_f(p.share),
-            g(p.written.and_then(|c| ds.post_text(c)).unwrap_or_default()).into_owned(),
+            g(text.unwrap_or_default()).into_owned(),
+            language.to_string(),
+            from.to_string(),
         ])
         .map_err(io_err)?;
     }

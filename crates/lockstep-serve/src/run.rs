@@ -339,7 +339,9 @@ impl Run {
                 if all_edges {
                     return Err(invalid(
                         &path,
-                        &format!("line {line}: the accounts of this pair have no edge in edges.csv"),
+                        &format!(
+                            "line {line}: the accounts of this pair have no edge in edges.csv"
+                        ),
                     ));
                 }
                 if let Some((e, s)) = open.take() {

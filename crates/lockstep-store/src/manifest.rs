@@ -7,7 +7,7 @@ pub const MANIFEST: &str = "dataset.json";
 
 /// The version of the dataset layout this build writes and reads. A change
 /// of any table's columns or meaning bumps it.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// `dataset.json`: what the dataset holds and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 use crate::columns::{sha256_file, TableReader};
 use crate::write::{ACCOUNTS, ACTIONS, CONTENTS, OBJECTS};
 use crate::{Manifest, StoreError, FORMAT_VERSION, MANIFEST};
-use lockstep_model::{AccountTable, Dataset, Interner, Layer, Strings};
+use lockstep_model::{AccountTable, Dataset, Interner, LanguageTag, Layer, Strings};
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DataType, Int32Type, Int64Type};
 use rayon::prelude::*;
 use std::path::Path;
@@ -55,8 +55,9 @@ pub fn read_dataset(dir: &Path) -> Result<(Manifest, Dataset), StoreError> {
         || read_accounts(&accounts),
         || rayon::join(|| read_objects(&objects), || read_contents(&contents)),
     );
-    let ((names, meta), (objects, object_layers, original_us), (contents, (texts, content_text))) =
+    let ((names, meta), (objects, object_layers, original_us), contents) =
         (accounts?, objects?, contents?);
+    let Contents { names: contents, texts, content_text, content_language } = contents;
     let mut ds = Dataset {
         accounts: names,
         account_meta: meta,
@@ -64,6 +65,7 @@ pub fn read_dataset(dir: &Path) -> Result<(Manifest, Dataset), StoreError> {
         contents,
         texts,
         content_text,
+        content_language,
         original_us,
         ..Default::default()
     };
@@ -132,8 +134,17 @@ fn read_names(t: &TableReader, id_field: &str) -> Result<Strings, StoreError> {
     Ok(out)
 }
 
-/// Content ids and their post texts (empty when none was kept).
-fn read_contents(t: &TableReader) -> Result<(Strings, (Strings, Vec<u32>)), StoreError> {
+/// The contents table, as [`Dataset`] holds it.
+struct Contents {
+    names: Strings,
+    texts: Strings,
+    content_text: Vec<u32>,
+    content_language: Vec<LanguageTag>,
+}
+
+/// Content ids, their post texts and those texts' languages (each empty
+/// when none was kept).
+fn read_contents(t: &TableReader) -> Result<Contents, StoreError> {
     let names = read_names(t, "content_id")?;
     let (mut texts, mut content_text) = (Strings::default(), Vec::new());
     t.column::<ByteArrayType>(2, |row, v| {
@@ -146,7 +157,24 @@ fn read_contents(t: &TableReader) -> Result<(Strings, (Strings, Vec<u32>)), Stor
     if texts.is_empty() {
         content_text.clear();
     }
-    Ok((names, (texts, content_text)))
+    let mut content_language = Vec::new();
+    t.column::<ByteArrayType>(3, |row, v| {
+        content_language.push(match v {
+            Some(v) => {
+                let tag = LanguageTag::parse(utf8(t, row, "language", v)?);
+                if tag.is_none() {
+                    return Err(t.bad(row, "language", "not a language tag"));
+                }
+                tag
+            }
+            None => LanguageTag::NONE,
+        });
+        Ok(())
+    })?;
+    if content_language.iter().all(LanguageTag::is_none) {
+        content_language.clear();
+    }
+    Ok(Contents { names, texts, content_text, content_language })
 }
 
 /// Names, layers and the originals' times (empty when none is known).

@@ -41,6 +41,7 @@ pub(crate) const CONTENTS: &str = "message contents {
   REQUIRED INT32 content_id (INTEGER(32,false));
   REQUIRED BYTE_ARRAY name (STRING);
   OPTIONAL BYTE_ARRAY text (STRING);
+  OPTIONAL BYTE_ARRAY language (STRING);
 }";
 
 /// Whether a dataset folder holds a file of this name.
@@ -244,6 +245,10 @@ fn write_contents(dir: &Path, ds: &Dataset) -> Result<TableInfo, StoreError> {
             c.required::<ByteArrayType>(&v)?;
             let texts: Vec<Option<&str>> = r.clone().map(|i| ds.post_text(i as u32)).collect();
             let (v, d) = optional(&texts, |t| ByteArray::from(*t));
+            c.optional::<ByteArrayType>(&v, &d)?;
+            let languages: Vec<Option<&str>> =
+                r.clone().map(|i| ds.post_language(i as u32)).collect();
+            let (v, d) = optional(&languages, |t| ByteArray::from(*t));
             c.optional::<ByteArrayType>(&v, &d)
         })?;
     }

@@ -4,7 +4,9 @@
 use lockstep_detect::{DetectConfig, Semantics};
 use lockstep_graph::ThresholdConfig;
 use lockstep_ingest::{FileReport, IngestConfig, MemorySource, Source};
-use lockstep_model::{AccountField, ActionInput, Dataset, DatasetBuilder, Layer, LayerSet};
+use lockstep_model::{
+    AccountField, ActionInput, Dataset, DatasetBuilder, LanguageTag, Layer, LayerSet,
+};
 use lockstep_store::{read_dataset, write_dataset, StoreError};
 use lockstep_test_support::TempDir;
 use proptest::prelude::*;
@@ -39,7 +41,12 @@ fn build(rows: &[(u8, u8, u8, u8, i64, u8)], meta: &[(u8, u8, u64)]) -> Dataset 
             platform: platforms[platform as usize % 3],
         });
         if content % 3 == 0 {
-            b.set_post_text(row, NAMES[(obj as usize + content as usize) % 8]);
+            let language = ["ru", "", "pt-BR", "und"][obj as usize % 4];
+            b.set_post_text(
+                row,
+                NAMES[(obj as usize + content as usize) % 8],
+                LanguageTag::parse(language),
+            );
         }
     }
     b.finish()

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod bios;
+mod language;
 mod lsh;
 mod near_text;
 pub mod normalize;
@@ -15,6 +16,7 @@ mod tokens;
 mod window;
 
 pub use bios::{near_duplicate_bios, BioClusters};
+pub use language::{language, Language};
 pub use lsh::{lsh_similar_pairs, near_duplicates, LshParams, NearConfig, NearDuplicates};
 pub use near_text::{derive as derive_near_text, NearText, NearTextConfig, TextPair};
 pub use qut::qut_tokens;

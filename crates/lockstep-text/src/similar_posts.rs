@@ -122,7 +122,7 @@ mod tests {
                 time_us: 0,
                 platform: "",
             });
-            b.set_post_text(row, text);
+            b.set_post_text(row, text, lockstep_model::LanguageTag::NONE);
         }
         b.finish()
     }

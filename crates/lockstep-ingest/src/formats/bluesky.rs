@@ -19,7 +19,7 @@ use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{AccountField, Layer};
+use lockstep_model::{AccountField, LanguageTag, Layer};
 use serde::Deserialize;
 use std::io::BufRead;
 
@@ -74,6 +74,15 @@ pub(super) struct Record {
     created_at: Option<String>,
     /// A profile's picture (a blob): only whether there is one is read.
     avatar: Option<serde::de::IgnoredAny>,
+    /// The author's labels of a post's languages (BCP 47), main one first.
+    langs: Vec<String>,
+}
+
+impl Record {
+    /// The post's main language, as its author labelled it.
+    pub(super) fn language(&self) -> LanguageTag {
+        self.langs.first().map_or(LanguageTag::NONE, |l| LanguageTag::parse(l))
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -257,6 +266,7 @@ impl Format for BlueskyJetstream {
                 time_us,
                 platform: PLATFORM,
                 text,
+                language: if text.is_some() { record.language() } else { LanguageTag::NONE },
                 original_us: None,
             };
             push_objects(ctx, &post, &mut objects);

@@ -23,7 +23,7 @@ use super::json::{for_each_json_in, head_has_keys, looks_like_json, parse_record
 use super::{push_objects, Post};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{AccountField, Layer};
+use lockstep_model::{AccountField, LanguageTag, Layer};
 use serde::Deserialize;
 use std::io::BufRead;
 
@@ -173,7 +173,7 @@ impl Format for BlueskyApi {
             for act in found {
                 objects.clear();
                 let mut original_us = None;
-                let (author, content, at, text) = match act {
+                let (author, content, at, text, language) = match act {
                     Act::Hidden(h) => {
                         let uri = nonempty(&h.uri).unwrap_or_default().to_string();
                         ctx.unused(line, "uri", "post not found or blocked", uri);
@@ -185,7 +185,9 @@ impl Format for BlueskyApi {
                             post_objects(r, &mut objects);
                         }
                         let uri = nonempty(&p.uri).unwrap_or_default().to_string();
-                        (&p.author, uri, &p.indexed_at, record.and_then(|r| nonempty(&r.text)))
+                        let text = record.and_then(|r| nonempty(&r.text));
+                        let language = record.map_or(LanguageTag::NONE, Record::language);
+                        (&p.author, uri, &p.indexed_at, text, language)
                     }
                     Act::Repost { reason, subject } => {
                         let Some(subject_uri) = nonempty(&subject.uri) else {
@@ -200,7 +202,7 @@ impl Format for BlueskyApi {
                             (Some(uri), _) => uri.to_string(),
                             (None, by) => format!("repost:{}:{subject_uri}", by.unwrap_or("")),
                         };
-                        (&reason.by, content, &reason.indexed_at, None)
+                        (&reason.by, content, &reason.indexed_at, None, LanguageTag::NONE)
                     }
                 };
                 let Some(author) = author.as_ref().filter(|a| nonempty(&a.did).is_some()) else {
@@ -221,6 +223,7 @@ impl Format for BlueskyApi {
                     time_us,
                     platform: PLATFORM,
                     text,
+                    language,
                     original_us,
                 };
                 push_objects(ctx, &post, &mut objects);

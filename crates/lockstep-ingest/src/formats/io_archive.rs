@@ -19,7 +19,7 @@ use crate::lists::split_list;
 use crate::text::{normalize_exact, normalize_tag, unescape_lt_gt_amp};
 use crate::timestamp::{parse_timestamp, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{AccountField, Layer};
+use lockstep_model::{AccountField, LanguageTag, Layer};
 use std::io::BufRead;
 
 /// The IO archive tweets format.
@@ -62,6 +62,7 @@ impl Format for IoArchive {
             created: col("account_creation_date"),
             language: col("account_language"),
             text: col("tweet_text"),
+            text_language: col("tweet_language"),
             client: col("tweet_client_name"),
             reply: col("in_reply_to_tweetid"),
             quote: col("quoted_tweet_tweetid"),
@@ -153,6 +154,7 @@ impl Format for IoArchive {
                 time_us,
                 platform: PLATFORM,
                 text,
+                language: LanguageTag::parse(get(c.text_language)),
                 original_us: None,
             };
             push_objects(ctx, &post, &mut objects);
@@ -174,6 +176,7 @@ struct Cols {
     created: Option<usize>,
     language: Option<usize>,
     text: Option<usize>,
+    text_language: Option<usize>,
     client: Option<usize>,
     reply: Option<usize>,
     quote: Option<usize>,

@@ -12,7 +12,7 @@ use crate::mapping::{ColumnMap, Role};
 use crate::text::{canonical_url, normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::Layer;
+use lockstep_model::{LanguageTag, Layer};
 use serde_json::Value;
 use std::io::BufRead;
 
@@ -130,6 +130,7 @@ impl Format for MappedJson {
                 time_us,
                 platform: &platform,
                 text: words.as_deref(),
+                language: LanguageTag::NONE,
                 original_us: None,
             };
             push_objects(ctx, &post, &mut objects);

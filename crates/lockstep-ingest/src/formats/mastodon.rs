@@ -25,7 +25,7 @@ use super::{push_objects, push_url, Post};
 use crate::text::{html_text, normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{AccountField, Layer};
+use lockstep_model::{AccountField, LanguageTag, Layer};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -55,6 +55,8 @@ struct Status {
     tags: Vec<Tag>,
     card: Option<Card>,
     application: Option<App>,
+    /// The author's label of the status's language (ISO 639-1).
+    language: Option<String>,
     /// Set on an account (a search's `accounts`), not on a status.
     acct: Option<String>,
 }
@@ -260,6 +262,7 @@ impl Format for Mastodon {
                 }
             }
             let words = (!boost).then(|| html_text(html));
+            let language = st.language.as_deref().map_or(LanguageTag::NONE, LanguageTag::parse);
             if let Some(words) = &words {
                 let text = normalize_exact(words);
                 if !text.is_empty() {
@@ -278,6 +281,7 @@ impl Format for Mastodon {
                     content_id,
                     time_us,
                     text: words,
+                    language,
                     original_us,
                     objects: std::mem::take(&mut objects),
                     parent,
@@ -291,6 +295,7 @@ impl Format for Mastodon {
                 time_us,
                 platform: PLATFORM,
                 text: words.as_deref(),
+                language,
                 original_us,
             };
             push_objects(ctx, &post, &mut objects);
@@ -313,6 +318,7 @@ impl Format for Mastodon {
                 time_us: r.time_us,
                 platform: PLATFORM,
                 text: r.text.as_deref(),
+                language: r.language,
                 original_us: r.original_us,
             };
             push_objects(ctx, &post, &mut r.objects);
@@ -328,6 +334,7 @@ struct Reply {
     content_id: String,
     time_us: i64,
     text: Option<String>,
+    language: LanguageTag,
     original_us: Option<i64>,
     objects: Vec<(Layer, String)>,
     parent: String,

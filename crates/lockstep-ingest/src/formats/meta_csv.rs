@@ -20,7 +20,7 @@ use super::{account_and_content, header_has, push_objects, push_url, CsvInput, P
 use crate::text::{hashtags_in, normalize_exact};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{AccountField, Layer};
+use lockstep_model::{AccountField, LanguageTag, Layer};
 use std::io::BufRead;
 
 /// The Meta CSV format (CrowdTangle, Content Library).
@@ -178,7 +178,16 @@ impl Format for MetaCsv {
                 }
             }
             let text = text_cols.iter().map(|&i| rec[i].trim()).find(|t| !t.is_empty());
-            let post = Post { line, account, content, time_us, platform, text, original_us: None };
+            let post = Post {
+                line,
+                account,
+                content,
+                time_us,
+                platform,
+                text,
+                language: LanguageTag::NONE,
+                original_us: None,
+            };
             push_objects(ctx, &post, &mut objects);
             Ok(())
         })

@@ -19,6 +19,7 @@ pub mod x_v2;
 pub mod youtube;
 
 use crate::{IngestError, ReadCtx};
+use lockstep_model::LanguageTag;
 use std::io::BufRead;
 
 /// How often readers report progress, in records.
@@ -157,6 +158,8 @@ pub(crate) struct Post<'a> {
     /// The post's own words, as written (not a repost's), kept for the
     /// evidence when the ingest keeps texts.
     pub text: Option<&'a str>,
+    /// The language the platform labelled the post's words with.
+    pub language: LanguageTag,
     /// When a repost's original was posted, where the record says.
     pub original_us: Option<i64>,
 }
@@ -274,7 +277,7 @@ pub(crate) fn push_objects(
         }
         if !used && keep_text {
             if let Some(text) = post.text.filter(|t| !t.trim().is_empty()) {
-                ctx.builder.set_post_text(row, text);
+                ctx.builder.set_post_text(row, text, post.language);
             }
         }
         used = true;

@@ -20,7 +20,7 @@ use super::{push_objects, push_url};
 use crate::text::{links_in as links, normalize_exact, unescape_lt_gt_amp};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::Layer;
+use lockstep_model::{LanguageTag, Layer};
 use serde::Deserialize;
 use std::io::BufRead;
 
@@ -149,6 +149,7 @@ impl Format for RedditDump {
                 time_us,
                 platform: PLATFORM,
                 text: words.as_deref(),
+                language: LanguageTag::NONE,
                 original_us: None,
             };
             push_objects(ctx, &post, &mut objects);

@@ -9,7 +9,7 @@ use crate::mapping::{ColumnMap, Role};
 use crate::text::{canonical_url, normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{ActionInput, Layer};
+use lockstep_model::{ActionInput, LanguageTag, Layer};
 use std::io::BufRead;
 
 /// The shares CSV format.
@@ -181,7 +181,7 @@ impl Layout {
                 && self.repost.is_none_or(|r| rec[r].trim().is_empty())
             {
                 if let Some(text) = self.text.map(|t| rec[t].trim()).filter(|t| !t.is_empty()) {
-                    ctx.builder.set_post_text(row, text);
+                    ctx.builder.set_post_text(row, text, LanguageTag::NONE);
                 }
             }
             used = true;

@@ -27,7 +27,7 @@ use super::{push_objects, push_url, Post};
 use crate::text::{normalize_exact, normalize_tag};
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{AccountField, Layer};
+use lockstep_model::{AccountField, LanguageTag, Layer};
 use serde::Deserialize;
 use serde_json::Value;
 use std::io::BufRead;
@@ -300,6 +300,7 @@ fn message(
         time_us,
         platform: PLATFORM,
         text: (!forwarded).then_some(body.as_str()),
+        language: LanguageTag::NONE,
         original_us: None,
     };
     push_objects(ctx, &post, objects);

@@ -21,7 +21,7 @@ use crate::text::{
 };
 use crate::timestamp::{parse_twitter_date, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{AccountField, Layer};
+use lockstep_model::{AccountField, LanguageTag, Layer};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::io::BufRead;
@@ -68,6 +68,10 @@ struct Tweet<'a> {
     entities: Option<Entities<'a>>,
     #[serde(borrow)]
     source: Option<Cow<'a, str>>,
+    /// X's label of the tweet's language (BCP 47, `und` when it could not
+    /// tell).
+    #[serde(borrow)]
+    lang: Option<Cow<'a, str>>,
 }
 
 /// An embedded tweet, for its id.
@@ -273,6 +277,7 @@ impl Format for XApiV1 {
                 time_us,
                 platform: PLATFORM,
                 text: full,
+                language: tweet.lang.as_deref().map_or(LanguageTag::NONE, LanguageTag::parse),
                 original_us: retweet
                     .and_then(|rt| rt.created_at.as_deref())
                     .and_then(|c| parse_twitter_date(c).ok()),

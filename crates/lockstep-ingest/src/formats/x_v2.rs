@@ -20,7 +20,7 @@ use super::{push_objects, push_url, Post};
 use crate::text::{is_withheld_placeholder, normalize_exact, normalize_tag, unescape_lt_gt_amp};
 use crate::timestamp::{parse_timestamp, x_id_time_us};
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{AccountField, Layer};
+use lockstep_model::{AccountField, LanguageTag, Layer};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -55,6 +55,10 @@ struct Tweet<'a> {
     /// The client app's name (a plain name in v2, not v1.1's HTML link).
     #[serde(borrow)]
     source: Str<'a>,
+    /// X's label of the tweet's language (BCP 47, `und` when it could not
+    /// tell).
+    #[serde(borrow)]
+    lang: Str<'a>,
     /// A page's tweets (absent on a flattened line, which is one tweet).
     #[serde(borrow)]
     data: OneOrMany<Tweet<'a>>,
@@ -318,6 +322,7 @@ impl Format for XApiV2 {
                     time_us,
                     platform: PLATFORM,
                     text: own,
+                    language: t.lang.get().map_or(LanguageTag::NONE, LanguageTag::parse),
                     original_us,
                 };
                 push_objects(ctx, &post, &mut objects);

@@ -26,7 +26,7 @@ use crate::text::{
 };
 use crate::timestamp::parse_timestamp;
 use crate::{Format, IngestError, ReadCtx};
-use lockstep_model::{AccountField, Layer};
+use lockstep_model::{AccountField, LanguageTag, Layer};
 use serde::Deserialize;
 use std::io::BufRead;
 
@@ -236,6 +236,7 @@ impl Format for YoutubeComments {
                     time_us,
                     platform: PLATFORM,
                     text: Some(text),
+                    language: LanguageTag::NONE,
                     original_us: None,
                 };
                 push_objects(ctx, &post, &mut objects);
