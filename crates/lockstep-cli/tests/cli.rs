@@ -80,6 +80,10 @@ fn read(run: &Run, name: &str) -> String {
     std::fs::read_to_string(run.out.join(name)).unwrap()
 }
 
+fn summary_of(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
 fn summary(run: &Run) -> serde_json::Value {
     serde_json::from_str(&read(run, "summary.json")).unwrap()
 }
@@ -579,6 +583,8 @@ fn compressed_pairs_are_read_in_place() {
     let r = lockstep(&[&base[..], &[packed, "--compress-pairs"]].concat());
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("the largest pairs.csv.zst"), "{}", r.stdout);
+    let version = |d: &str| summary_of(Path::new(d))["run_folder_version"].as_u64();
+    assert_eq!((version(plain), version(packed)), (Some(1), Some(2)));
     let (plain, packed) = (Path::new(plain), Path::new(packed));
     assert!(!packed.join("pairs.csv").exists());
     let zst = std::fs::read(packed.join("pairs.csv.zst")).unwrap();

@@ -108,6 +108,15 @@ pub struct Results<'a> {
 }
 
 impl<'a> Results<'a> {
+    /// The run folder layout these results are written in.
+    pub fn run_folder_version(&self) -> u32 {
+        if self.compress_pairs {
+            2
+        } else {
+            1
+        }
+    }
+
     /// The detection and its network alone: formula guard on, no optional
     /// part (set those with struct update syntax).
     pub fn new(ds: &'a Dataset, det: &'a Detection, net: &'a Network) -> Self {
@@ -139,8 +148,11 @@ pub const SUMMARY_JSON: &str = "summary.json";
 /// The layout of the run folder (files and columns), in `summary.json`:
 /// raised when a file or column changes meaning or goes, so that a reader
 /// refuses a folder written by a newer lockstep instead of misreading it.
-/// A run from before the field counts as version 1.
-pub const RUN_FOLDER_VERSION: u32 = 1;
+/// A run from before the field counts as version 1. Version 2 has
+/// `pairs.csv.zst` in place of `pairs.csv`; a run writes the oldest version
+/// its files fit ([`Results::run_folder_version`]), so that an older
+/// lockstep reads every folder it can.
+pub const RUN_FOLDER_VERSION: u32 = 2;
 
 /// The files [`write_tables`] and [`write_summary`] always write (the CLI
 /// always gives fingerprints), in order; `bio_clusters.csv` and

@@ -68,7 +68,7 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
     let iso = |t: Option<i64>| t.map(lockstep_model::time::fmt_iso);
     let mut v = json!({
         "lockstep_version": env!("CARGO_PKG_VERSION"),
-        "run_folder_version": crate::RUN_FOLDER_VERSION,
+        "run_folder_version": r.run_folder_version(),
         "parameters": run.parameters,
         "inputs": run.files.iter().map(file_json).collect::<Vec<_>>(),
         "records": {
