@@ -43,6 +43,12 @@ pub enum Command {
     /// thresholds (one read, shared work): how stable each cluster is across
     /// the grid, in stability.csv, sweep.csv and the report.
     Sweep(Box<SweepArgs>),
+    /// Watch a stream of records (JSON lines on standard input, or a file
+    /// as it grows) and raise coordinated clusters as they form: the run
+    /// folder of the last `--horizon` of the stream, rewritten every
+    /// `--refresh` seconds of stream time, and an alert per cluster that
+    /// appears or grows.
+    Watch(Box<WatchArgs>),
     /// Write a run's campaigns as a STIX 2.1 bundle for threat-intelligence
     /// platforms: a grouping per campaign worth a look, its accounts, links
     /// and sites as observed data, and the DISARM techniques it evidences.
@@ -53,6 +59,38 @@ pub enum Command {
     ExportSql(ExportSqlArgs),
     /// List the input formats, in the order they are sniffed.
     Formats,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  lockstep watch - --out live/ < recorded-stream.jsonl
+  lockstep watch collector.jsonl --follow --out live/
+  some-collector | lockstep watch - --format bluesky-jetstream --out live/
+
+Every `detect` flag applies to each refresh. The run folder is `detect`'s on the
+horizon's records, rewritten whole at each refresh; alerts.jsonl gets a line per
+cluster that appeared or grew, and reports/ the createReport input for each
+Bluesky account of one. See docs/detect.md, \"Watching a stream\".")]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub detect: DetectArgs,
+
+    /// How much of the stream to keep, in seconds of its time before its
+    /// latest record: memory follows the horizon's traffic. The tested
+    /// rule compares accounts with themselves shifted by whole days, so a
+    /// week, not a day: within a day there is no other day to shift to.
+    #[arg(long, default_value_t = 604_800.0, value_name = "SECONDS")]
+    pub horizon: f64,
+
+    /// How often to rewrite the run folder and look for new clusters, in
+    /// seconds of the stream's time.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub refresh: f64,
+
+    /// At the end of the file, wait for it to grow (as `tail -f`) instead
+    /// of stopping.
+    #[arg(long)]
+    pub follow: bool,
 }
 
 /// `auto` and the name of every registered format.

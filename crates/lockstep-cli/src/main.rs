@@ -12,6 +12,7 @@ mod progress;
 mod serve;
 mod simulate;
 mod sweep;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -85,6 +86,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
         }
         args::Command::Serve(a) => serve::run(a),
         args::Command::Sweep(a) => sweep::run(*a),
+        args::Command::Watch(a) => watch::run(*a),
         args::Command::Export(a) => export::run(a),
         args::Command::ExportSql(a) => export_sql::run(a),
         args::Command::Simulate(a) => simulate::run(a),

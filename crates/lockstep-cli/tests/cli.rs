@@ -568,6 +568,82 @@ fn export_writes_a_stix_bundle_of_the_campaigns() {
     assert!(r.stderr.contains("summary.json") || r.stderr.contains("run folder"), "{}", r.stderr);
 }
 
+/// `lockstep watch` on a recorded stream, replayed at full speed: its run
+/// folder is `detect`'s on the records within the horizon of the last one
+/// (batch = stream), and the planted farm is raised as it forms and as it
+/// grows, each alert with its evidence.
+#[test]
+fn watch_gives_detect_on_the_horizons_records() {
+    let dir = TempDir::new("watch");
+    let world = small_world(&dir);
+    let text = std::fs::read_to_string(&world).unwrap();
+    let time_ms = |line: &str| -> i64 {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        v["timestamp_ms"].as_str().unwrap().parse().unwrap()
+    };
+    let latest = text.lines().map(time_ms).max().unwrap();
+    let horizon_s = 5 * 86_400;
+    let within: String = text
+        .lines()
+        .filter(|l| time_ms(l) > latest - horizon_s * 1000)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(within.len() < text.len() * 9 / 10, "the horizon cuts the stream");
+    let within_path = dir.0.join("within.jsonl");
+    std::fs::write(&within_path, within).unwrap();
+    let (watched, batch) = (dir.0.join("watched"), dir.0.join("batch"));
+    let o = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["watch", "-", "--out", watched.to_str().unwrap()])
+        .args(["--horizon", &horizon_s.to_string(), "--refresh", "21600", "--quiet"])
+        .stdin(std::fs::File::open(&world).unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("45,378 records"), "{stdout}");
+    let b = lockstep(&["detect", within_path.to_str().unwrap(), "--out", batch.to_str().unwrap()]);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    for name in [
+        "pairs.csv",
+        "edges.csv",
+        "clusters.csv",
+        "accounts.csv",
+        "campaigns.csv",
+        "campaign_signals.csv",
+        "talking_points.csv",
+        "cluster_fingerprints.csv",
+        "network.gexf",
+        "network.graphml",
+    ] {
+        let (w, b) =
+            (std::fs::read(watched.join(name)).unwrap(), std::fs::read(batch.join(name)).unwrap());
+        assert!(w == b, "{name} differs");
+    }
+    assert!(std::fs::read_to_string(batch.join("clusters.csv")).unwrap().lines().count() > 1);
+    let alerts: Vec<serde_json::Value> = std::fs::read_to_string(watched.join("alerts.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(alerts[0]["change"], "appeared", "{alerts:?}");
+    // The farm (accounts 9000000 on, made in one batch) is raised once it
+    // has acted on enough days to stand out.
+    let farm = alerts.iter().find(|a| {
+        let accounts = a["accounts"].as_array().unwrap();
+        accounts.len() >= 10 && accounts.iter().all(|n| n.as_str().unwrap().starts_with("x:9"))
+    });
+    let farm = farm.unwrap_or_else(|| panic!("{alerts:?}"));
+    assert!(farm["explanation"].as_str().unwrap().contains("creation batch"), "{farm}");
+    for a in &alerts {
+        let evidence = a["evidence"].as_array().unwrap();
+        assert!(!evidence.is_empty() && evidence.len() <= 20);
+    }
+    // A network source is refused with what to do instead.
+    let r = lockstep(&["watch", "wss://jetstream.example/subscribe", "--out", "{OUT}"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("pipe the stream"), "{}", r.stderr);
+}
+
 /// `--compress-pairs`: pairs.csv.zst holds pairs.csv's bytes (read by a
 /// plain zstd decoder) and every other file is the same; the report, the
 /// STIX export and `serve`'s evidence read it in place and say the same.
@@ -1022,6 +1098,7 @@ fn cli_reference_is_current() {
         ("lockstep simulate", &["simulate", "--help"][..]),
         ("lockstep evaluate", &["evaluate", "--help"][..]),
         ("lockstep sweep", &["sweep", "--help"][..]),
+        ("lockstep watch", &["watch", "--help"][..]),
         ("lockstep export", &["export", "--help"][..]),
         ("lockstep export-sql", &["export-sql", "--help"][..]),
         ("lockstep formats", &["formats"][..]),

@@ -89,6 +89,25 @@ impl AccountTable {
         fill(&mut self.default_image[to], &mut src.default_image[from]);
     }
 
+    /// [`AccountTable::fill_row_from`] without taking the values: row
+    /// `from` of `src` stays as it is.
+    pub fn copy_row_from(&mut self, src: &AccountTable, from: usize, to: usize) {
+        fn fill<T: Clone>(to: &mut Option<T>, from: Option<&T>) {
+            if to.is_none() {
+                *to = from.cloned();
+            }
+        }
+        fill(&mut self.handle[to], src.handle.get(from).and_then(Option::as_ref));
+        fill(&mut self.display_name[to], src.display_name.get(from).and_then(Option::as_ref));
+        fill(&mut self.bio[to], src.bio.get(from).and_then(Option::as_ref));
+        fill(&mut self.created_at_us[to], src.created_at_us.get(from).and_then(Option::as_ref));
+        fill(&mut self.followers[to], src.followers.get(from).and_then(Option::as_ref));
+        fill(&mut self.following[to], src.following.get(from).and_then(Option::as_ref));
+        fill(&mut self.language[to], src.language.get(from).and_then(Option::as_ref));
+        fill(&mut self.client_app[to], src.client_app.get(from).and_then(Option::as_ref));
+        fill(&mut self.default_image[to], src.default_image.get(from).and_then(Option::as_ref));
+    }
+
     /// Sets a text field if it is still empty and `value` is not blank:
     /// the first value seen wins, so the result does not depend on how many
     /// later rows repeat it.

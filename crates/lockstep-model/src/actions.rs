@@ -423,6 +423,49 @@ impl DatasetBuilder {
         (row, &mut self.meta)
     }
 
+    /// Adds actions `rows` (ascending) of a dataset read before, as if
+    /// their records were read here: names as that dataset holds them
+    /// (already in their platform's namespace), the post texts of their
+    /// contents, the originals' times of their objects and the metadata of
+    /// their accounts, first value winning as ever. How `lockstep watch`
+    /// builds the dataset of its horizon from the chunks it read.
+    pub fn extend_from(&mut self, ds: &Dataset, rows: &[usize]) {
+        let t = &ds.actions;
+        let mut accounts: Vec<u32> = Vec::with_capacity(rows.len());
+        for &r in rows {
+            let row = self.len();
+            self.raw_accounts.push(ds.accounts.resolve(t.account[r]));
+            self.raw_contents.push(ds.contents.resolve(t.content[r]));
+            self.raw_objects.push(ds.objects.resolve(t.object[r]));
+            let platform = self.ds.platforms.intern(ds.platforms.resolve(u32::from(t.platform[r])));
+            let a = &mut self.ds.actions;
+            a.layer.push(t.layer[r]);
+            a.time_us.push(t.time_us[r]);
+            a.platform.push(u16::try_from(platform).expect("more than 65,535 platforms"));
+            a.self_ref.push(t.self_ref[r]);
+            if let Some(text) = ds.post_text(t.content[r]) {
+                let language = ds.content_language.get(t.content[r] as usize).copied();
+                self.set_post_text(row, text, language.unwrap_or_default());
+            }
+            if let Some(Some(time)) = ds.original_us.get(t.object[r] as usize) {
+                self.set_original_time(row, *time);
+            }
+            accounts.push(t.account[r]);
+        }
+        // The builder's own platform cache no longer names the last row's.
+        self.ns_platform.clear();
+        self.ns.clear();
+        self.platform_id = None;
+        accounts.sort_unstable();
+        accounts.dedup();
+        for a in accounts {
+            let name = ds.accounts.resolve(a);
+            let to = self.meta_accounts.intern(name) as usize;
+            self.meta.ensure(to + 1);
+            self.meta.copy_row_from(&ds.account_meta, a as usize, to);
+        }
+    }
+
     /// Keeps `text` as the post text of the content id of action `row`,
     /// with the language its platform labelled it with (the first text
     /// given for a content id wins, and its label with it).

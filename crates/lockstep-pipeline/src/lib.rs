@@ -20,7 +20,7 @@ pub use execution::{
 pub use input::{InputOptions, Inputs, Loaded};
 pub use outcome::Outcome;
 pub use plan::{Clusters, NearTextMode, NearTextPairs, Options, Plan, Rule};
-pub use stages::{compute, run};
+pub use stages::{compute, run, run_loaded};
 pub use sweep::{sweep, Grid};
 
 use std::path::{Path, PathBuf};

@@ -57,8 +57,31 @@ pub fn run(
 /// caller installs `exec.pool()`), writing nothing.
 pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result<Outcome, Error> {
     let mut clock = Clock::new(observer, Vec::new());
-    let prepared = prepare(plan, exec, observer, &mut clock)?;
+    clock.start(Stage::Reading);
+    let loaded = crate::input::read(&plan.inputs, &exec.reading(&plan.ingest), observer)?;
+    let prepared = prepare(plan, exec, &mut clock, loaded)?;
     analyse(plan, exec, observer, prepared, clock)
+}
+
+/// [`run`] on what was read already (`lockstep watch`: the actions of
+/// its horizon): `plan`'s inputs are not read.
+pub fn run_loaded(
+    plan: &Plan,
+    exec: &Execution,
+    out: &Path,
+    observer: &dyn Observer,
+    loaded: crate::input::Loaded,
+) -> Result<(Outcome, Vec<PathBuf>), Error> {
+    let folder = lockstep_report::RunFolder::begin(out)?;
+    let pool = exec.pool()?;
+    let mut outcome = pool.install(|| {
+        let mut clock = Clock::new(observer, Vec::new());
+        let prepared = prepare(plan, exec, &mut clock, loaded)?;
+        analyse(plan, exec, observer, prepared, clock)
+    })?;
+    let written = pool.install(|| outcome.write(folder.dir(), plan, observer))?;
+    folder.commit()?;
+    Ok((outcome, written))
 }
 
 /// What every setting of a run shares: the inputs read, `near_text`
@@ -75,15 +98,13 @@ impl Prepared {
     }
 }
 
-/// Reads the inputs and derives what does not depend on the window.
+/// Derives from what was read what does not depend on the window.
 pub(crate) fn prepare(
     plan: &Plan,
     exec: &Execution,
-    observer: &dyn Observer,
     clock: &mut Clock<'_>,
+    mut loaded: crate::input::Loaded,
 ) -> Result<Prepared, Error> {
-    clock.start(Stage::Reading);
-    let mut loaded = crate::input::read(&plan.inputs, &exec.reading(&plan.ingest), observer)?;
     let near = match &plan.near_text {
         None => None,
         Some(cfg) => {

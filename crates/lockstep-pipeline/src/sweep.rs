@@ -100,7 +100,9 @@ pub fn sweep(
     let pool = exec.pool()?;
     let (outcome, written) = pool.install(|| -> Result<_, Error> {
         let mut clock = Clock::new(observer, Vec::new());
-        let prepared = prepare(&plan, exec, observer, &mut clock)?;
+        clock.start(Stage::Reading);
+        let loaded = crate::input::read(&plan.inputs, &exec.reading(&plan.ingest), observer)?;
+        let prepared = prepare(&plan, exec, &mut clock, loaded)?;
         let contents_mapped = prepared.contents_mapped;
         // The run's own setting in full first: each other setting is then
         // summarised against its clusters as soon as it is clustered, and

@@ -1,0 +1,406 @@
+//! `lockstep watch`: read a stream of records as they come, keep the
+//! actions of a horizon, and every `--refresh` seconds of stream time write
+//! the horizon's run folder (as `detect` would on those records) and raise
+//! the clusters that formed or grew since the last look.
+
+use crate::args::WatchArgs;
+use crate::detect::thousands;
+use crate::memory::fmt_bytes;
+use crate::ExitStatus;
+use anyhow::Context;
+use lockstep_ingest::{IngestConfig, MemorySource, Source};
+use lockstep_model::time::fmt_iso;
+use lockstep_model::{FileReport, Ingested, SkipLog};
+use lockstep_pipeline::{Execution, Loaded, Outcome, Plan};
+use lockstep_watch::alerts::{Change, Tracker};
+use lockstep_watch::Horizon;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The alerts, one JSON object per line, appended; a file of the run
+/// folder that no run writes, so that each refresh carries it over.
+pub const ALERTS: &str = "alerts.jsonl";
+
+/// The reports ready for atproto's `com.atproto.moderation.createReport`,
+/// one file per account of a raised Bluesky cluster.
+pub const REPORTS: &str = "reports";
+
+/// A chunk is cut at this many records, or after [`CHUNK_TIME`].
+const CHUNK_RECORDS: usize = 5_000;
+const CHUNK_TIME: Duration = Duration::from_secs(1);
+/// How long `--follow` waits for a file to grow.
+const FOLLOW_POLL: Duration = Duration::from_millis(200);
+/// Evidence pairs in an alert: the strongest edges' first pairs.
+const ALERT_PAIRS: usize = 20;
+
+/// The stream read so far.
+struct Stream {
+    report: FileReport,
+    skips: SkipLog,
+    sha: Sha256,
+    lines: u64,
+    format: Option<String>,
+}
+
+pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
+    let d = &a.detect;
+    if d.explain {
+        anyhow::bail!("`--explain` describes a `detect` run: run `lockstep detect ... --explain`");
+    }
+    let [source] = &d.input.inputs[..] else {
+        anyhow::bail!("`lockstep watch` reads one stream: a file, or `-` for standard input");
+    };
+    let name = source.display().to_string();
+    if name.contains("://") {
+        anyhow::bail!(
+            "`{name}`: reading a WebSocket (Bluesky's Jetstream) or server-sent events (Mastodon) directly is not built yet; pipe the stream's JSON lines in and read `-`"
+        );
+    }
+    let plan = Plan::new(crate::detect::options(d))?;
+    let exec = Execution::new(d.threads, d.memory_limit, d.spill_dir.clone(), d.engine.clone());
+    let horizon_us = lockstep_pipeline::plan::seconds_to_us("--horizon", a.horizon)?;
+    let refresh_us = lockstep_pipeline::plan::seconds_to_us("--refresh", a.refresh)?;
+    if horizon_us <= 0 || refresh_us <= 0 {
+        anyhow::bail!("`--horizon` and `--refresh` must be positive");
+    }
+    let mut input: Box<dyn BufRead> = if name == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(source).with_context(|| format!("cannot open `{name}`"))?;
+        Box::new(std::io::BufReader::with_capacity(1 << 20, file))
+    };
+    let mut watcher = Watcher {
+        plan: &plan,
+        exec: &exec,
+        out: &d.out,
+        quiet: d.quiet,
+        horizon: Horizon::new(horizon_us),
+        tracker: Tracker::default(),
+        stream: Stream {
+            report: FileReport::new(&name, "auto"),
+            skips: SkipLog::default(),
+            sha: Sha256::new(),
+            lines: 0,
+            format: plan.ingest.format.clone(),
+        },
+        alerts: 0,
+        refreshes: 0,
+    };
+    let mut next_refresh: Option<i64> = None;
+    let mut chunk: Vec<u8> = Vec::new();
+    let (mut records, mut started) = (0usize, Instant::now());
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n =
+            input.read_until(b'\n', &mut line).with_context(|| format!("cannot read `{name}`"))?;
+        let at_end = n == 0;
+        if n > 0 {
+            chunk.extend_from_slice(&line);
+            records += 1;
+        }
+        let cut = records >= CHUNK_RECORDS || (records > 0 && started.elapsed() >= CHUNK_TIME);
+        if (cut || at_end) && records > 0 {
+            watcher.read_chunk(&std::mem::take(&mut chunk), &name)?;
+            records = 0;
+            started = Instant::now();
+            // Refreshed by the stream's time, so that a replay at full speed
+            // looks at the stream where a live watch would have.
+            if let Some(latest) = watcher.horizon.latest_us() {
+                let due = *next_refresh.get_or_insert(latest + refresh_us);
+                if latest >= due {
+                    watcher.refresh()?;
+                    next_refresh = Some(latest - latest.rem_euclid(refresh_us) + refresh_us);
+                }
+            }
+        }
+        if at_end {
+            if a.follow {
+                std::thread::sleep(FOLLOW_POLL);
+                continue;
+            }
+            break;
+        }
+    }
+    if watcher.stream.lines == 0 {
+        anyhow::bail!("`{name}` held no record");
+    }
+    watcher.refresh()?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "watched `{name}`: {} records, {} refreshes of `{}`, {} alerts in `{}`",
+        thousands(watcher.stream.lines),
+        watcher.refreshes,
+        d.out.display(),
+        watcher.alerts,
+        d.out.join(ALERTS).display()
+    )?;
+    Ok(ExitStatus::Success)
+}
+
+struct Watcher<'a> {
+    plan: &'a Plan,
+    exec: &'a Execution,
+    out: &'a Path,
+    quiet: bool,
+    horizon: Horizon,
+    tracker: Tracker,
+    stream: Stream,
+    alerts: u64,
+    refreshes: u64,
+}
+
+impl Watcher<'_> {
+    /// Reads a chunk of records with `detect`'s format readers (the format
+    /// the first chunk was recognised as, for every later one) into the
+    /// horizon.
+    fn read_chunk(&mut self, bytes: &[u8], name: &str) -> anyhow::Result<()> {
+        self.stream.sha.update(bytes);
+        let config =
+            IngestConfig { format: self.stream.format.clone(), ..self.plan.ingest.clone() };
+        let src: Vec<Box<dyn Source>> = vec![Box::new(MemorySource::new(name, bytes))];
+        let mut read = lockstep_ingest::ingest(&src, &config, &|_| {})?;
+        let file = read.files.remove(0);
+        self.stream.format.get_or_insert_with(|| file.format.clone());
+        let lines_before = self.stream.lines;
+        self.stream.lines += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        if self.stream.report.format == "auto" {
+            self.stream.report.format = file.format.clone();
+        }
+        self.stream.report.bytes += file.bytes;
+        self.stream.report.absorb(file);
+        // Skips are numbered by the line of the stream, not of the chunk.
+        for e in &mut read.skips.examples {
+            e.line += lines_before;
+        }
+        self.stream.skips.append(read.skips);
+        self.horizon.push(read.dataset);
+        Ok(())
+    }
+
+    /// Writes the horizon's run folder and raises what changed.
+    fn refresh(&mut self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        let mut report = self.stream.report.clone();
+        report.sha256 = format!("{:x}", self.stream.sha.clone().finalize());
+        let ingested = Ingested {
+            dataset: self.horizon.dataset(),
+            files: vec![report],
+            skips: self.stream.skips.clone(),
+        };
+        let loaded = Loaded { ingested, dataset: None };
+        let (outcome, _) = lockstep_pipeline::run_loaded(
+            self.plan,
+            self.exec,
+            self.out,
+            &lockstep_pipeline::Quiet,
+            loaded,
+        )?;
+        self.refreshes += 1;
+        let raised = self.raise(&outcome)?;
+        if !self.quiet {
+            let latest = self.horizon.latest_us().unwrap_or_default();
+            let behind = now_us().saturating_sub(latest);
+            let worth = outcome
+                .scores
+                .iter()
+                .filter(|s| s.feed_mirror.is_none() && s.score >= lockstep_campaign::WORTH_A_LOOK)
+                .count();
+            eprintln!(
+                "watch: stream at {} ({} behind the clock); {} records read, {} late; the horizon holds {} actions in {} chunks ({}); {} clusters, {worth} worth a look; {raised} alerts; written in {:.1} s",
+                fmt_iso(latest),
+                fmt_duration(behind),
+                thousands(self.stream.lines),
+                thousands(self.horizon.late()),
+                thousands(outcome.dataset().actions.len() as u64),
+                thousands(self.horizon.chunks() as u64),
+                fmt_bytes(self.horizon.heap_bytes()),
+                outcome.net.clusters.len(),
+                started.elapsed().as_secs_f64(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Appends an alert per cluster that appeared or grew, and writes the
+    /// atproto reports of its Bluesky accounts; how many were raised.
+    fn raise(&mut self, outcome: &Outcome) -> anyhow::Result<u64> {
+        let ds = outcome.dataset();
+        let clusters = &outcome.net.clusters;
+        let score_of = |id: u32| outcome.scores.iter().find(|s| s.cluster == id);
+        let looks: Vec<(BTreeSet<String>, bool)> = clusters
+            .iter()
+            .map(|c| {
+                let names = c.accounts.iter().map(|&a| ds.account_name(a).to_string()).collect();
+                let worth = score_of(c.id).is_some_and(|s| {
+                    s.feed_mirror.is_none() && s.score >= lockstep_campaign::WORTH_A_LOOK
+                });
+                (names, worth)
+            })
+            .collect();
+        let changes = self.tracker.look(&looks);
+        let mut raised = 0;
+        let path = self.out.join(ALERTS);
+        for ((c, (names, _)), change) in clusters.iter().zip(&looks).zip(changes) {
+            let Some(change) = change else { continue };
+            self.alerts += 1;
+            raised += 1;
+            let score = score_of(c.id);
+            let alert = json!({
+                "alert": self.alerts,
+                "change": change.name(),
+                "grew_from": match change { Change::Grew { from } => Some(from), Change::Appeared => None },
+                "stream_time_utc": self.horizon.latest_us().map(fmt_iso),
+                "cluster": c.id,
+                "accounts": names,
+                "score": score.map(|s| s.score),
+                "explanation": score.map(|s| s.explain()),
+                "evidence": evidence(outcome, c),
+            });
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .with_context(|| format!("cannot write `{}`", path.display()))?;
+            writeln!(f, "{alert}").with_context(|| format!("cannot write `{}`", path.display()))?;
+            write_reports(&self.out.join(REPORTS), names, &alert)?;
+        }
+        Ok(raised)
+    }
+}
+
+/// One `com.atproto.moderation.createReport` input per Bluesky account of
+/// an alert, into `dir`, for a moderator to review and submit: lockstep
+/// sends nothing.
+fn write_reports(
+    dir: &Path,
+    names: &BTreeSet<String>,
+    alert: &serde_json::Value,
+) -> anyhow::Result<()> {
+    let dids: Vec<&str> = names.iter().filter_map(|n| n.strip_prefix("bsky:")).collect();
+    if dids.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    for did in dids {
+        let body = json!({
+            "reasonType": "com.atproto.moderation.defs#reasonOther",
+            "reason": report_reason(alert, names.len()),
+            "subject": {"$type": "com.atproto.admin.defs#repoRef", "did": did},
+        });
+        let file: PathBuf =
+            dir.join(format!("alert-{}-{}.json", alert["alert"], did.replace(':', "_")));
+        std::fs::write(&file, format!("{body:#}\n"))
+            .with_context(|| format!("cannot write `{}`", file.display()))?;
+    }
+    Ok(())
+}
+
+/// The report's words: what lockstep found, and what it cannot say, within
+/// atproto's 2,000 characters.
+fn report_reason(alert: &serde_json::Value, accounts: usize) -> String {
+    let mut reason = format!(
+        "Coordinated activity (lockstep watch, alert {}, cluster {} {} at {}): this account is one of {accounts} that acted on the same posts and links within seconds of each other more often than chance allows (campaign score {:.1}). {} This is evidence of a common driver, not proof that the account is fake or of who runs it; review the evidence before acting.",
+        alert["alert"],
+        alert["cluster"],
+        alert["change"].as_str().unwrap_or_default(),
+        alert["stream_time_utc"].as_str().unwrap_or_default(),
+        alert["score"].as_f64().unwrap_or(0.0),
+        alert["explanation"].as_str().unwrap_or_default(),
+    );
+    if reason.chars().count() > 2000 {
+        reason = reason.chars().take(1999).collect::<String>() + "…";
+    }
+    reason
+}
+
+/// The first pairs of a cluster's heaviest edges, with their posts and
+/// times.
+fn evidence(outcome: &Outcome, c: &lockstep_graph::Cluster) -> Vec<serde_json::Value> {
+    let (ds, det) = (outcome.dataset(), &outcome.det);
+    let t = &ds.actions;
+    let mut edges = c.edges.clone();
+    edges.sort_by(|&x, &y| det.edges.weight[y].cmp(&det.edges.weight[x]).then(x.cmp(&y)));
+    let mut out = Vec::new();
+    for e in edges {
+        for k in det.edges.pair_range(e, &det.pairs) {
+            if out.len() == ALERT_PAIRS {
+                return out;
+            }
+            let (a, b) = (det.pairs.older[k] as usize, det.pairs.newer[k] as usize);
+            out.push(json!({
+                "layer": t.layer[a].name(),
+                "object": ds.object_name(t.object[a]),
+                "account_a": ds.account_name(t.account[a]),
+                "content_a": ds.content_name(t.content[a]),
+                "time_a_utc": fmt_iso(t.time_us[a]),
+                "account_b": ds.account_name(t.account[b]),
+                "content_b": ds.content_name(t.content[b]),
+                "time_b_utc": fmt_iso(t.time_us[b]),
+            }));
+        }
+    }
+    out
+}
+
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+fn fmt_duration(us: i64) -> String {
+    let s = us / 1_000_000;
+    match s {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7_200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3_600),
+        s => format!("{} days", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_for_bluesky_accounts_within_atprotos_limits() {
+        let dir = lockstep_test_support::TempDir::new("reports");
+        let names: BTreeSet<String> = ["bsky:did:plc:abc", "bsky:did:web:example.com", "x:12"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let alert = json!({
+            "alert": 3, "cluster": 1, "change": "appeared",
+            "stream_time_utc": "2024-03-08T14:00:00Z", "score": 12.5,
+            "explanation": "office hours 67.6 ".repeat(200),
+        });
+        write_reports(dir.path(), &names, &alert).unwrap();
+        let mut files: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        assert_eq!(files, ["alert-3-did_plc_abc.json", "alert-3-did_web_example.com.json"]);
+        let text = std::fs::read_to_string(dir.path().join(&files[0])).unwrap();
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["subject"]["$type"], "com.atproto.admin.defs#repoRef");
+        assert_eq!(body["subject"]["did"], "did:plc:abc");
+        assert_eq!(body["reasonType"], "com.atproto.moderation.defs#reasonOther");
+        let reason = body["reason"].as_str().unwrap();
+        assert_eq!(reason.chars().count(), 2000, "cut to atproto's limit");
+        assert!(
+            reason.starts_with("Coordinated activity (lockstep watch, alert 3, cluster 1 appeared")
+        );
+        // Nothing for an alert without Bluesky accounts.
+        let other = lockstep_test_support::TempDir::new("reports-none");
+        let x: BTreeSet<String> = ["x:12".to_string()].into();
+        write_reports(&other.path().join("reports"), &x, &alert).unwrap();
+        assert!(!other.path().join("reports").exists());
+    }
+}
