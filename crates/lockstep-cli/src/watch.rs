@@ -95,26 +95,31 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
     let (mut records, mut started) = (0usize, Instant::now());
     let mut line = Vec::new();
     loop {
-        line.clear();
         let n =
             input.read_until(b'\n', &mut line).with_context(|| format!("cannot read `{name}`"))?;
         let at_end = n == 0;
-        if n > 0 {
+        // A last line without its newline is whole only at the end of a
+        // stream that is not followed: a followed file may be mid-write,
+        // and the rest of the line comes with the next read.
+        if line.last() == Some(&b'\n') || (at_end && !a.follow && !line.is_empty()) {
             chunk.extend_from_slice(&line);
+            line.clear();
             records += 1;
         }
         let cut = records >= CHUNK_RECORDS || (records > 0 && started.elapsed() >= CHUNK_TIME);
         if (cut || at_end) && records > 0 {
-            watcher.read_chunk(&std::mem::take(&mut chunk), &name)?;
+            watcher.read_chunk(&std::mem::take(&mut chunk), records as u64, &name)?;
             records = 0;
             started = Instant::now();
-            // Refreshed by the stream's time, so that a replay at full speed
-            // looks at the stream where a live watch would have.
+            // Refreshed by the stream's time, at its multiples of
+            // `--refresh`, so that a replay at full speed looks at the
+            // stream where a live watch would have.
             if let Some(latest) = watcher.horizon.latest_us() {
-                let due = *next_refresh.get_or_insert(latest + refresh_us);
+                let next = |t: i64| t - t.rem_euclid(refresh_us) + refresh_us;
+                let due = *next_refresh.get_or_insert(next(latest));
                 if latest >= due {
                     watcher.refresh()?;
-                    next_refresh = Some(latest - latest.rem_euclid(refresh_us) + refresh_us);
+                    next_refresh = Some(next(latest));
                 }
             }
         }
@@ -159,7 +164,7 @@ impl Watcher<'_> {
     /// Reads a chunk of records with `detect`'s format readers (the format
     /// the first chunk was recognised as, for every later one) into the
     /// horizon.
-    fn read_chunk(&mut self, bytes: &[u8], name: &str) -> anyhow::Result<()> {
+    fn read_chunk(&mut self, bytes: &[u8], records: u64, name: &str) -> anyhow::Result<()> {
         self.stream.sha.update(bytes);
         let config =
             IngestConfig { format: self.stream.format.clone(), ..self.plan.ingest.clone() };
@@ -168,7 +173,7 @@ impl Watcher<'_> {
         let file = read.files.remove(0);
         self.stream.format.get_or_insert_with(|| file.format.clone());
         let lines_before = self.stream.lines;
-        self.stream.lines += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.stream.lines += records;
         if self.stream.report.format == "auto" {
             self.stream.report.format = file.format.clone();
         }

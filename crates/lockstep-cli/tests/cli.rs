@@ -644,6 +644,80 @@ fn watch_gives_detect_on_the_horizons_records() {
     assert!(r.stderr.contains("pipe the stream"), "{}", r.stderr);
 }
 
+/// `lockstep watch --follow` on a file a collector is still writing, cut
+/// mid-line: the line is read whole once its end is written, and every
+/// record is read once. (How soon the watcher reads is up to it; the
+/// test waits for it, and a correct watcher passes however it is timed.)
+#[test]
+fn watch_follows_a_growing_file() {
+    let dir = TempDir::new("follow");
+    let world = small_world(&dir);
+    let text = std::fs::read(&world).unwrap();
+    // Ten bytes into a line near the middle.
+    let middle = text.len() / 2;
+    let cut = middle + text[middle..].iter().position(|&b| b == b'\n').unwrap() + 10;
+    let growing = dir.0.join("growing.jsonl");
+    std::fs::write(&growing, &text[..cut]).unwrap();
+    let out = dir.0.join("live");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["watch", growing.to_str().unwrap(), "--follow", "--quiet"])
+        .args(["--out", out.to_str().unwrap(), "--refresh", "21600"])
+        .spawn()
+        .unwrap();
+    // The records read, as the last refresh's summary says (a folder being
+    // replaced reads as absent for a moment).
+    let read = |out: &Path| -> Option<(u64, u64)> {
+        let text = std::fs::read_to_string(out.join("summary.json")).ok()?;
+        let s: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let input = &s["inputs"][0];
+        Some((input["records_read"].as_u64()?, input["records_skipped"].as_u64().unwrap_or(0)))
+    };
+    let wait = |what: &dyn Fn(Option<(u64, u64)>) -> bool| {
+        let start = std::time::Instant::now();
+        while !what(read(&out)) {
+            assert!(start.elapsed().as_secs() < 120, "gave up waiting: {:?}", read(&out));
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    // Once the watcher has read to the end of the half written so far
+    // (its file offset, from /proc), and had time to find the last line
+    // cut, the rest comes.
+    let offset = || -> Option<u64> {
+        for fd in std::fs::read_dir(format!("/proc/{}/fd", child.id())).ok()? {
+            let fd = fd.ok()?;
+            if std::fs::read_link(fd.path()).ok()? == growing {
+                let info = std::fs::read_to_string(format!(
+                    "/proc/{}/fdinfo/{}",
+                    child.id(),
+                    fd.file_name().to_string_lossy()
+                ))
+                .ok()?;
+                return info.lines().find_map(|l| l.strip_prefix("pos:")?.trim().parse().ok());
+            }
+        }
+        None
+    };
+    let start = std::time::Instant::now();
+    while offset() != Some(cut as u64) {
+        assert!(start.elapsed().as_secs() < 120, "the watcher never read to the end");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(&growing).unwrap();
+    f.write_all(&text[cut..]).unwrap();
+    drop(f);
+    // The last refresh is due once the stream's time passes the last
+    // multiple of the refresh: after the last record, there is none, so
+    // wait for the last refresh that includes the second half's days.
+    wait(&|r| r.is_some_and(|(n, _)| n > 40_000));
+    let _ = child.kill();
+    let _ = child.wait();
+    let (n, skipped) = read(&out).unwrap();
+    assert_eq!(skipped, 0, "no record was cut in two");
+    assert!(n > 40_000 && n <= 45_378, "{n}");
+}
+
 /// `--compress-pairs`: pairs.csv.zst holds pairs.csv's bytes (read by a
 /// plain zstd decoder) and every other file is the same; the report, the
 /// STIX export and `serve`'s evidence read it in place and say the same.
