@@ -543,6 +543,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                         .then(num(b, accounts).total_cmp(&num(a, accounts)))
                         .then_with(|| a.iter().cmp(b.iter()))
                 });
+                let total = rows.len();
                 rows.truncate(MAX_TALKING_POINTS);
                 fn tag_of(
                     r: &csv::StringRecord,
@@ -555,7 +556,7 @@ pub fn render_with(dir: &Path, options: ReportOptions) -> Result<String, HtmlErr
                     out,
                     "<h3>Talking points</h3><p>The {} most shared of its {} talking points (all of them are in talking_points.csv); texts as the first of its posts that day wrote them{}.</p>",
                     rows.len(),
-                    p.rows.iter().filter(|r| &r[pc] == c.as_str()).count(),
+                    total,
                     if any_language {
                         ", with their language as the platform labelled the post, or, marked “detected”, as its words show where the platform gave none"
                     } else {

@@ -155,3 +155,15 @@ pub fn row_object(header: &[String], row: &csv::StringRecord) -> serde_json::Val
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    /// The reader's name for a compressed table is the writer's.
+    #[test]
+    fn compressed_names_agree() {
+        assert_eq!(
+            super::compressed_name(crate::files::pairs::FILE),
+            crate::files::pairs::COMPRESSED
+        );
+    }
+}
