@@ -8,6 +8,52 @@ use crate::ReportError;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A file opened once, read at positions of its own: readers that share
+/// the file do not move each other's offset, and a reader keeps reading the
+/// file it opened after a newer run has replaced the folder (the old file
+/// lives while it is open).
+#[derive(Debug, Clone)]
+pub struct At {
+    file: Arc<File>,
+    pos: u64,
+}
+
+impl At {
+    /// Reads `file` from its start.
+    pub fn new(file: Arc<File>) -> At {
+        At { file, pos: 0 }
+    }
+}
+
+impl Read for At {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for At {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let base = match to {
+            SeekFrom::Start(p) => {
+                self.pos = p;
+                return Ok(p);
+            }
+            SeekFrom::End(d) => (self.file.metadata()?.len(), d),
+            SeekFrom::Current(d) => (self.pos, d),
+        };
+        self.pos = base.0.checked_add_signed(base.1).ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
+        })?;
+        Ok(self.pos)
+    }
+}
 
 /// A table file of a run as it was written: plain CSV, or compressed in
 /// zstd's seekable format under its name plus `.zst`
@@ -16,6 +62,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct Stored {
     path: PathBuf,
+    file: Arc<File>,
     table: Option<SeekTable>,
 }
 
@@ -28,17 +75,22 @@ impl Stored {
     /// The file `name` of the run in `dir`, plain or compressed; `None`
     /// when neither is there.
     pub fn find(dir: &Path, name: &str) -> Result<Option<Stored>, ReportError> {
+        let open = |path: &Path| {
+            File::open(path)
+                .map(Arc::new)
+                .map_err(|source| ReportError::Io { path: path.to_path_buf(), source })
+        };
         let plain = dir.join(name);
         if plain.exists() {
-            return Ok(Some(Stored { path: plain, table: None }));
+            return Ok(Some(Stored { file: open(&plain)?, path: plain, table: None }));
         }
         let path = dir.join(compressed_name(name));
         if !path.exists() {
             return Ok(None);
         }
-        let table = File::open(&path).and_then(|mut f| SeekTable::read(&mut f));
-        let table = table.map_err(|e| invalid(&path, &e))?;
-        Ok(Some(Stored { path, table: Some(table) }))
+        let file = open(&path)?;
+        let table = SeekTable::read(&mut At::new(file.clone())).map_err(|e| invalid(&path, &e))?;
+        Ok(Some(Stored { path, file, table: Some(table) }))
     }
 
     /// The file on disk.
@@ -46,24 +98,21 @@ impl Stored {
         &self.path
     }
 
-    fn open(&self) -> Result<File, ReportError> {
-        File::open(&self.path).map_err(|source| ReportError::Io { path: self.path.clone(), source })
-    }
-
-    /// The CSV bytes from the start.
+    /// The CSV bytes from the start (of the file opened by
+    /// [`Stored::find`]).
     pub fn reader(&self) -> Result<Box<dyn Read + Send>, ReportError> {
-        let file = self.open()?;
+        let file = At::new(self.file.clone());
         Ok(match &self.table {
             None => Box::new(BufReader::with_capacity(1 << 16, file)),
             Some(_) => Box::new(zstd::Decoder::new(file).map_err(|e| invalid(&self.path, &e))?),
         })
     }
 
-    /// The CSV bytes `start..end`, through `file` (opened by
-    /// [`Stored::file`], kept for many ranges).
+    /// The CSV bytes `start..end`, through `file` ([`Stored::file`], kept
+    /// for many ranges).
     pub fn range<'a>(
         &'a self,
-        file: &'a mut BufReader<File>,
+        file: &'a mut BufReader<At>,
         start: u64,
         end: u64,
     ) -> std::io::Result<Box<dyn Read + 'a>> {
@@ -77,8 +126,8 @@ impl Stored {
     }
 
     /// The file, for [`Stored::range`].
-    pub fn file(&self) -> Result<BufReader<File>, ReportError> {
-        Ok(BufReader::with_capacity(1 << 16, self.open()?))
+    pub fn file(&self) -> BufReader<At> {
+        BufReader::with_capacity(1 << 16, At::new(self.file.clone()))
     }
 }
 

@@ -135,8 +135,9 @@ async function route() {
 
 // ---- the run and the cluster list ----
 
-async function loadRun() {
-  const info = await api("run");
+async function loadRun(fetched) {
+  const info = fetched || await api("run");
+  ui.generation = info.generation;
   const s = info.summary || {};
   const records = s.records || {};
   const c = s.coordinated || {};
@@ -144,7 +145,26 @@ async function loadRun() {
     `lockstep ${s.lockstep_version || "?"} · records read ${records.read ?? "?"}, used ${records.used ?? "?"}, skipped ${records.skipped ?? "?"} · ` +
     `${c.clusters ?? info.loaded.clusters} clusters, ${c.vertices ?? "?"} coordinated accounts, ${info.loaded.pair_rows} evidence pairs`);
   const layer = document.getElementById("f-layer");
+  const chosen = layer.value;
+  layer.replaceChildren(el("option", { value: "" }, "any"));
   for (const l of info.layers) layer.append(el("option", { value: l }, l));
+  layer.value = info.layers.includes(chosen) ? chosen : "";
+}
+
+// A folder that a newer run replaces (`lockstep watch` refreshing it) is
+// loaded again by the server: the page follows, keeping what is chosen.
+const FOLLOW_EVERY_MS = 10000;
+
+async function followRun() {
+  let info;
+  try { info = await api("run"); } catch (e) { return; }
+  if (info.generation === ui.generation) return;
+  await loadRun(info);
+  await loadClusters(false);
+  ui.cluster = null;
+  await route();
+  const note = document.getElementById("run-info");
+  note.textContent = visible(`${note.textContent} · refreshed at ${new Date().toLocaleTimeString()}`);
 }
 
 function clusterFilters() {
@@ -384,6 +404,7 @@ function start() {
   loadRun()
     .then(() => loadClusters(false))
     .then(route)
+    .then(() => setInterval(followRun, FOLLOW_EVERY_MS))
     .catch((e) => showError(document.getElementById("cluster-head"), e));
 }
 

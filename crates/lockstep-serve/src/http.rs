@@ -2,12 +2,14 @@
 //! API, behind one guard that every request passes: GET or HEAD only, no
 //! body, a bounded URL, a Host header naming this server (so a web page
 //! cannot reach it through DNS rebinding), a bounded number of requests at
-//! once, a time limit, and security headers on every response.
+//! once, a time limit, and security headers on every response. A folder
+//! that a newer run replaces (`lockstep watch` refreshing it, or `detect`
+//! run again) is loaded again and served from then on.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -27,6 +29,8 @@ pub const MAX_CONCURRENT: usize = 32;
 pub const REQUEST_TIME: Duration = Duration::from_secs(20);
 /// How long a scan of pairs.csv may run before it returns what it found.
 pub const SCAN_TIME: Duration = Duration::from_secs(8);
+/// How often the folder is looked at for a newer run.
+pub const RELOAD_EVERY: Duration = Duration::from_secs(2);
 
 /// The policy of every page: scripts, styles and data from this server
 /// only; nothing inline, no frames, no forms, no plugins.
@@ -35,7 +39,8 @@ pub const CSP: &str =
 connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 struct App {
-    run: Run,
+    /// The run served, and how many times it was loaded again.
+    run: RwLock<(Arc<Run>, u64)>,
     /// Host header values accepted; empty accepts any (`--host` set to a
     /// non-loopback address, where the name users type is unknown).
     hosts: Vec<String>,
@@ -67,7 +72,7 @@ impl Server {
             Vec::new()
         };
         let app = Arc::new(App {
-            run,
+            run: RwLock::new((Arc::new(run), 0)),
             hosts,
             slots: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT)),
         });
@@ -81,8 +86,11 @@ impl Server {
             .map_err(|source| ServeError::Bind { addr: ([127, 0, 0, 1], 0).into(), source })
     }
 
-    /// Serves until the process ends.
+    /// Serves until the process ends, loading the folder again whenever a
+    /// newer run has replaced it.
     pub fn serve(self) -> Result<(), ServeError> {
+        let app = self.app.clone();
+        std::thread::spawn(move || reload_when_replaced(&app));
         let addr = self.local_addr()?;
         let io = |source| ServeError::Bind { addr, source };
         self.listener.set_nonblocking(true).map_err(io)?;
@@ -92,6 +100,45 @@ impl Server {
             let listener = tokio::net::TcpListener::from_std(self.listener).map_err(io)?;
             axum::serve(listener, router(self.app)).await.map_err(io)
         })
+    }
+}
+
+/// What says that a folder holds another run: its `summary.json`, written
+/// last and replaced with the folder. A new file has a new inode even when
+/// it is written within the clock tick of the old one, with its length.
+fn summary_stamp(dir: &std::path::Path) -> Option<(SystemTime, u64, u64)> {
+    let meta = std::fs::metadata(dir.join(lockstep_report::SUMMARY_JSON)).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some((meta.modified().ok()?, meta.len(), inode))
+}
+
+/// Loads the folder again when its run was replaced. A folder caught while
+/// it is being replaced, or that fails to load, leaves the run served as it
+/// is until the next look.
+fn reload_when_replaced(app: &App) {
+    let dir = app.run.read().map(|r| r.0.dir().to_path_buf()).unwrap_or_default();
+    let mut seen = summary_stamp(&dir);
+    loop {
+        std::thread::sleep(RELOAD_EVERY);
+        let now = summary_stamp(&dir);
+        if now.is_none() || now == seen {
+            continue;
+        }
+        if let Ok(run) = Run::load(&dir) {
+            // Replaced again while it was read: its files may be of two
+            // runs; look again.
+            if summary_stamp(&dir) != now {
+                continue;
+            }
+            if let Ok(mut served) = app.run.write() {
+                let generation = served.1 + 1;
+                *served = (Arc::new(run), generation);
+            }
+            seen = now;
+        }
     }
 }
 
@@ -189,7 +236,11 @@ async fn api_call(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let deadline = Instant::now() + SCAN_TIME;
-    let work = tokio::task::spawn_blocking(move || answer(&app.run, &kind, &params, deadline));
+    let Ok((run, generation)) = app.run.read().map(|r| (r.0.clone(), r.1)) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "the run could not be read");
+    };
+    let work =
+        tokio::task::spawn_blocking(move || answer(&run, generation, &kind, &params, deadline));
     match work.await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
@@ -211,6 +262,7 @@ fn json(v: &impl serde::Serialize) -> Response {
 
 fn answer(
     run: &Run,
+    generation: u64,
     kind: &str,
     p: &api::Params,
     deadline: Instant,
@@ -233,7 +285,11 @@ fn answer(
     }
     let (_, limit) = api::paging(p, false)?;
     Ok(match kind {
-        "run" => json(&api::run_info(run)),
+        "run" => {
+            let mut info = api::run_info(run);
+            info["generation"] = generation.into();
+            json(&info)
+        }
         "cluster" => json(&api::cluster_detail(run, p)?),
         "graph" => json(&api::graph(run, p)?),
         "timeline" => json(&api::timeline(run, p, deadline)?),

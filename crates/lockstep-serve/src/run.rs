@@ -14,7 +14,7 @@ use crate::ServeError;
 use lockstep_report::files;
 
 pub use lockstep_report::read::row_object;
-use lockstep_report::read::Stored;
+use lockstep_report::read::{At, Stored};
 pub use lockstep_report::Table;
 
 fn invalid(path: &Path, e: &dyn std::fmt::Display) -> ServeError {
@@ -53,6 +53,8 @@ pub struct Run {
     pub(crate) accounts: Table,
     pub(crate) account_row: HashMap<String, u32>,
     pub(crate) edges_header: Vec<String>,
+    /// edges.csv, as opened when loaded.
+    pub(crate) edges_file: std::sync::Arc<File>,
     /// edges.csv stays on disk (it holds every pair that shares an object,
     /// millions on a large run): where each row starts (and a last offset
     /// where the file ends), and in memory only what sorting and drawing
@@ -120,8 +122,16 @@ impl Run {
             .collect();
 
         let edges_path = dir.join(files::edges::FILE);
+        // Opened once: queries read rows at offsets of this file, which
+        // stays readable after a newer run replaces the folder.
+        let edges_file = File::open(&edges_path)
+            .map(std::sync::Arc::new)
+            .map_err(|source| ServeError::Io { path: edges_path.clone(), source })?;
         let edge_err = |e: csv::Error| invalid(&edges_path, &e);
-        let mut er = csv::Reader::from_path(&edges_path).map_err(edge_err)?;
+        let mut er = csv::Reader::from_reader(std::io::BufReader::with_capacity(
+            1 << 16,
+            At::new(edges_file.clone()),
+        ));
         let edges_header: Vec<String> =
             er.headers().map_err(edge_err)?.iter().map(str::to_string).collect();
         let col = |n: &str| edges_header.iter().position(|h| h == n);
@@ -285,6 +295,7 @@ impl Run {
             accounts,
             account_row,
             edges_header,
+            edges_file,
             edge_offsets,
             edge_weight,
             edge_over,
@@ -386,8 +397,7 @@ impl Run {
     /// Rows of edges.csv, read from the file, in the order asked.
     pub(crate) fn edge_rows(&self, edges: &[u32]) -> Result<Vec<csv::StringRecord>, ServeError> {
         let path = self.dir.join(files::edges::FILE);
-        let mut file =
-            File::open(&path).map_err(|source| ServeError::Io { path: path.clone(), source })?;
+        let mut file = At::new(self.edges_file.clone());
         let mut buf = Vec::new();
         let mut out = Vec::with_capacity(edges.len());
         for &e in edges {
@@ -455,7 +465,7 @@ impl Run {
         }
         let path = self.pairs_path();
         let io = |source| ServeError::Io { path: path.clone(), source };
-        let mut file = self.pairs.file()?;
+        let mut file = self.pairs.file();
         let mut rec = csv::StringRecord::new();
         let mut n = 0u64;
         for (s, t) in merged {

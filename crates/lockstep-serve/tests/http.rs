@@ -166,3 +166,41 @@ fn takes_only_small_get_requests() {
     assert_eq!(status, 200);
     assert!(body(&head).is_empty());
 }
+
+/// A folder that a newer run replaces (as `lockstep watch` does at each
+/// refresh) is loaded again: until then the old run's answers, read from
+/// the files it opened, are whole; after, the new run's.
+#[test]
+fn a_replaced_run_is_loaded_again() {
+    let (addr, tmp) = start();
+    let json = |path: &str| -> serde_json::Value {
+        let (status, text) = get(addr, path);
+        assert!(status == 200 || status == 404, "{path}: {text}");
+        serde_json::from_str(body(&text)).unwrap()
+    };
+    let before = json("/api/run");
+    assert_eq!(before["generation"], 0);
+    assert_eq!(before["loaded"]["edges"], 2);
+    let row = |o: &str, t| {
+        ("url".to_string(), o.to_string(), "dave".to_string(), "erin".to_string(), t, t + 3)
+    };
+    let next = lockstep_report::RunFolder::begin(tmp.path()).unwrap();
+    common::write_run(next.dir(), &[row("u1", 10), row("u2", 40), row("u3", 70)]);
+    next.commit().unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let run = json("/api/run");
+        if run["generation"] == 1 {
+            assert_eq!(run["loaded"]["edges"], 1);
+            break;
+        }
+        // Not reloaded yet: the old run, whole, from its own files.
+        let old = json("/api/evidence?a=alice&b=bob");
+        assert_eq!(old["rows"].as_array().unwrap().len(), 2, "{old}");
+        assert!(start.elapsed().as_secs() < 60, "never reloaded");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let new = json("/api/evidence?a=dave&b=erin");
+    assert_eq!(new["rows"].as_array().unwrap().len(), 3, "{new}");
+    assert!(json("/api/evidence?a=alice&b=bob")["error"].is_string());
+}
