@@ -358,8 +358,8 @@ pub struct DetectArgs {
 
     /// Write pairs.csv compressed, as pairs.csv.zst (zstd's seekable
     /// format, about a sixth of the size): for runs whose evidence runs
-    /// to gigabytes. `zstd -d`, DuckDB, pandas, polars and R's arrow read
-    /// it; so do `report`, `serve` and `export`, in place.
+    /// to gigabytes. `zstd -d`, DuckDB, pandas and polars read it; so do
+    /// `report`, `serve` and `export`, in place.
     #[arg(long)]
     pub compress_pairs: bool,
 

@@ -4,7 +4,7 @@
 //! each compressed on its own, and a seek table at the end, inside a
 //! skippable frame, gives each frame's compressed and decompressed size.
 //!
-//! Every zstd reader (`zstd -d`, DuckDB, pandas, polars, R's arrow) reads
+//! Every zstd reader (`zstd -d`, DuckDB, pandas, polars) reads
 //! the file whole, since decoders skip skippable frames; a reader that
 //! knows the table ([`SeekTable`], [`RangeReader`]) decompresses only the
 //! frames that hold a range, which is what `lockstep serve` needs for an
