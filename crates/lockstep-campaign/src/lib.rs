@@ -289,13 +289,19 @@ impl Score {
         }
     }
 
+    /// Whether the cluster is a finding to raise: it scores
+    /// [`WORTH_A_LOOK`] and is not set aside as a feed mirror.
+    pub fn worth_a_look(&self) -> bool {
+        self.score >= WORTH_A_LOOK && self.feed_mirror.is_none()
+    }
+
     /// What the cluster evidences in the shared vocabularies, each tag
     /// once, in order of phase, then technique: when it scores
     /// [`WORTH_A_LOOK`], its co-actions' tags, and the tag of each signal
     /// that alone scores that much. None for a feed mirror: it is set
     /// aside as no finding.
     pub fn tags(&self) -> Vec<Tag> {
-        if self.score < WORTH_A_LOOK || self.feed_mirror.is_some() {
+        if !self.worth_a_look() {
             return Vec::new();
         }
         let mut tags: Vec<Tag> = self.layers.iter().filter_map(layer_tag).collect();

@@ -36,7 +36,7 @@ pub fn run(a: SweepArgs) -> anyhow::Result<ExitStatus> {
     )?;
     let mut told = 0;
     for (i, s) in outcome.scores.iter().enumerate() {
-        if s.feed_mirror.is_some() || s.score < lockstep_campaign::WORTH_A_LOOK {
+        if !s.worth_a_look() {
             continue;
         }
         let weakest = sweep.weakest(i).map_or(String::new(), |w| {

@@ -211,11 +211,7 @@ impl Watcher<'_> {
         if !self.quiet {
             let latest = self.horizon.latest_us().unwrap_or_default();
             let behind = now_us().saturating_sub(latest);
-            let worth = outcome
-                .scores
-                .iter()
-                .filter(|s| s.feed_mirror.is_none() && s.score >= lockstep_campaign::WORTH_A_LOOK)
-                .count();
+            let worth = outcome.scores.iter().filter(|s| s.worth_a_look()).count();
             eprintln!(
                 "watch: stream at {} ({} behind the clock); {} records read, {} late; the horizon holds {} actions in {} chunks ({}); {} clusters, {worth} worth a look; {raised} alerts; written in {:.1} s",
                 fmt_iso(latest),
@@ -242,9 +238,7 @@ impl Watcher<'_> {
             .iter()
             .map(|c| {
                 let names = c.accounts.iter().map(|&a| ds.account_name(a).to_string()).collect();
-                let worth = score_of(c.id).is_some_and(|s| {
-                    s.feed_mirror.is_none() && s.score >= lockstep_campaign::WORTH_A_LOOK
-                });
+                let worth = score_of(c.id).is_some_and(lockstep_campaign::Score::worth_a_look);
                 (names, worth)
             })
             .collect();
