@@ -15,7 +15,10 @@
 //! reading a CSV against the machine's floor for it (`floor.rs`), and
 //! `-- --stages FILE [RUNS]` a whole default `detect` run through the
 //! pipeline, stage by stage (`stages.rs`), and `-- --encode FILE` the
-//! dictionary encoding of a CSV's id columns alone (`encode.rs`).
+//! dictionary encoding of a CSV's id columns alone (`encode.rs`), and
+//! `-- --replay-jetstream FILE` serves a file of Jetstream events as a
+//! local Jetstream at full speed until standard input closes, for
+//! `scripts/bench_watch.py`.
 
 mod dataset;
 mod encode;
@@ -179,6 +182,19 @@ fn main() {
             std::path::Path::new(&args[1]),
             args.get(2).map_or(3, |n| n.parse().expect("id columns")),
         );
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--replay-jetstream") {
+        let text = std::fs::read_to_string(&args[1]).expect("a file of Jetstream events");
+        let events = text.lines().map(String::from).collect();
+        let server = lockstep_test_support::replay::jetstream(
+            lockstep_test_support::replay::JetstreamScript { events, ..Default::default() },
+        );
+        println!("{}", server.url("ws", "/subscribe"));
+        use std::io::Write as _;
+        std::io::stdout().flush().expect("stdout");
+        // Serves until the script that started it closes standard input.
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
         return;
     }
     if args.first().map(String::as_str) == Some("--encode") {

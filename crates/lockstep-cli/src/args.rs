@@ -91,6 +91,12 @@ pub struct WatchArgs {
     /// of stopping.
     #[arg(long)]
     pub follow: bool,
+
+    /// Stop once a Jetstream or Mastodon stream reaches this time (ISO 8601
+    /// or seconds since 1970): its records from then on are not read. With
+    /// a Jetstream `cursor`, replays a stretch of the past.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
 }
 
 /// `auto` and the name of every registered format.
@@ -593,7 +599,9 @@ pub struct SimulateArgs {
     /// How --scenario writes its tweets: `x-api-v1` (JSON Lines),
     /// `x-api-v2` (tweets as twarc2 flattens them) or `io-archive` (the X
     /// IO archive's tweets CSV: minute-precision times, small accounts'
-    /// ids hashed, Python-list cells).
+    /// ids hashed, Python-list cells) or `bluesky-jetstream` (the same
+    /// world on Bluesky, as Jetstream's events: profiles, posts with
+    /// facets, reposts).
     #[arg(long, value_enum, default_value = "x-api-v1", value_name = "FORMAT")]
     pub format: WorldFormatArg,
     /// Days covered by --scenario.
@@ -627,6 +635,8 @@ pub enum WorldFormatArg {
     XApiV2,
     /// The X IO archive's tweets CSV.
     IoArchive,
+    /// Bluesky, as Jetstream streams it (JSON Lines; for `lockstep watch`).
+    BlueskyJetstream,
 }
 
 #[derive(Debug, Args)]

@@ -41,6 +41,9 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<ExitStatus> {
                     WorldFormatArg::XApiV1 => lockstep_sim::world::Schema::XApiV1,
                     WorldFormatArg::XApiV2 => lockstep_sim::world::Schema::XApiV2,
                     WorldFormatArg::IoArchive => lockstep_sim::world::Schema::IoArchive,
+                    WorldFormatArg::BlueskyJetstream => {
+                        lockstep_sim::world::Schema::BlueskyJetstream
+                    }
                 },
             };
             let mut stages = crate::progress::Stages::new(a.quiet || a.out.as_os_str() == "-");

@@ -12,12 +12,16 @@ use lockstep_ingest::{IngestConfig, MemorySource, Source};
 use lockstep_model::time::fmt_iso;
 use lockstep_model::{FileReport, Ingested, SkipLog};
 use lockstep_pipeline::{Execution, Loaded, Outcome, Plan};
+use lockstep_stream::jetstream::Jetstream;
+use lockstep_stream::lines::Lines;
+use lockstep_stream::mastodon::Mastodon;
+use lockstep_stream::Item;
 use lockstep_watch::alerts::{Change, Tracker};
 use lockstep_watch::Horizon;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -32,8 +36,6 @@ pub const REPORTS: &str = "reports";
 /// A chunk is cut at this many records, or after [`CHUNK_TIME`].
 const CHUNK_RECORDS: usize = 5_000;
 const CHUNK_TIME: Duration = Duration::from_secs(1);
-/// How long `--follow` waits for a file to grow.
-const FOLLOW_POLL: Duration = Duration::from_millis(200);
 /// Evidence pairs in an alert: the strongest edges' first pairs.
 const ALERT_PAIRS: usize = 20;
 
@@ -52,14 +54,10 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
         anyhow::bail!("`--explain` describes a `detect` run: run `lockstep detect ... --explain`");
     }
     let [source] = &d.input.inputs[..] else {
-        anyhow::bail!("`lockstep watch` reads one stream: a file, or `-` for standard input");
-    };
-    let name = source.display().to_string();
-    if name.contains("://") {
         anyhow::bail!(
-            "`{name}`: reading a WebSocket (Bluesky's Jetstream) or server-sent events (Mastodon) directly is not built yet; pipe the stream's JSON lines in and read `-`"
+            "`lockstep watch` reads one stream: a Jetstream or Mastodon streaming URL, a file, or `-` for standard input"
         );
-    }
+    };
     let plan = Plan::new(crate::detect::options(d))?;
     let exec = Execution::new(d.threads, d.memory_limit, d.spill_dir.clone(), d.engine.clone());
     let horizon_us = lockstep_pipeline::plan::seconds_to_us("--horizon", a.horizon)?;
@@ -67,12 +65,20 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
     if horizon_us <= 0 || refresh_us <= 0 {
         anyhow::bail!("`--horizon` and `--refresh` must be positive");
     }
-    let mut input: Box<dyn BufRead> = if name == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        let file = std::fs::File::open(source).with_context(|| format!("cannot open `{name}`"))?;
-        Box::new(std::io::BufReader::with_capacity(1 << 20, file))
+    let until_us = match &a.until {
+        Some(t) => Some(
+            lockstep_ingest::timestamp::parse_timestamp(t)
+                .map_err(|e| anyhow::anyhow!("`--until {t}`: {e}"))?,
+        ),
+        None => None,
     };
+    let opened = open(&source.display().to_string(), &a, &plan)?;
+    if until_us.is_some() && !opened.timed {
+        anyhow::bail!(
+            "`--until` stops a Jetstream or Mastodon stream; a file or standard input ends by itself"
+        );
+    }
+    let name = opened.name;
     let mut watcher = Watcher {
         plan: &plan,
         exec: &exec,
@@ -85,29 +91,43 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
             skips: SkipLog::default(),
             sha: Sha256::new(),
             lines: 0,
-            format: plan.ingest.format.clone(),
+            format: plan.ingest.format.clone().or(opened.format.map(String::from)),
         },
         alerts: 0,
         refreshes: 0,
     };
+    let running = lockstep_stream::spawn(opened.source, 4 * CHUNK_RECORDS);
     let mut next_refresh: Option<i64> = None;
     let mut chunk: Vec<u8> = Vec::new();
     let (mut records, mut started) = (0usize, Instant::now());
-    let mut line = Vec::new();
+    let mut reached_until = false;
     loop {
-        let n =
-            input.read_until(b'\n', &mut line).with_context(|| format!("cannot read `{name}`"))?;
-        let at_end = n == 0;
-        // A last line without its newline is whole only at the end of a
-        // stream that is not followed: a followed file may be mid-write,
-        // and the rest of the line comes with the next read.
-        if line.last() == Some(&b'\n') || (at_end && !a.follow && !line.is_empty()) {
-            chunk.extend_from_slice(&line);
-            line.clear();
-            records += 1;
+        let (mut ended, mut skip) = (false, None);
+        match running.items.recv_timeout(CHUNK_TIME) {
+            Ok(Item::Record { line, time_us }) => {
+                if until_us.is_some_and(|u| time_us.is_some_and(|t| t >= u)) {
+                    reached_until = true;
+                } else {
+                    chunk.extend_from_slice(&line);
+                    chunk.push(b'\n');
+                    records += 1;
+                }
+            }
+            Ok(Item::Skip { reason, detail }) => skip = Some((reason, detail)),
+            Ok(Item::Note(note)) => {
+                if !d.quiet {
+                    eprintln!("watch: {note}");
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => ended = true,
         }
-        let cut = records >= CHUNK_RECORDS || (records > 0 && started.elapsed() >= CHUNK_TIME);
-        if (cut || at_end) && records > 0 {
+        let cut = records >= CHUNK_RECORDS
+            || (records > 0 && started.elapsed() >= CHUNK_TIME)
+            || ended
+            || reached_until
+            || skip.is_some();
+        if cut && records > 0 {
             watcher.read_chunk(&std::mem::take(&mut chunk), records as u64, &name)?;
             records = 0;
             started = Instant::now();
@@ -123,15 +143,23 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
                 }
             }
         }
-        if at_end {
-            if a.follow {
-                std::thread::sleep(FOLLOW_POLL);
-                continue;
-            }
+        if let Some((reason, detail)) = skip {
+            watcher.skip(&name, reason, detail);
+        }
+        if ended || reached_until {
             break;
         }
     }
+    // A source that ended on an error still leaves the run folder of what
+    // it read; the error is reported after it.
+    let ended = if reached_until {
+        running.stop();
+        Ok(())
+    } else {
+        running.finish()
+    };
     if watcher.stream.lines == 0 {
+        ended.with_context(|| format!("cannot read `{name}`"))?;
         anyhow::bail!("`{name}` held no record");
     }
     watcher.refresh()?;
@@ -145,7 +173,90 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
         watcher.alerts,
         d.out.join(ALERTS).display()
     )?;
+    ended.with_context(|| format!("`{name}` stopped"))?;
     Ok(ExitStatus::Success)
+}
+
+/// A stream, opened.
+struct Opened {
+    source: Box<dyn lockstep_stream::Source>,
+    /// How the stream is named in the run folder's provenance (a URL
+    /// without its credentials).
+    name: String,
+    /// The format its records are in, where the source says.
+    format: Option<&'static str>,
+    /// Whether its records carry their time (for `--until`).
+    timed: bool,
+}
+
+/// The source `name` names: a Jetstream WebSocket URL, a Mastodon
+/// streaming URL, a file, or `-`.
+fn open(name: &str, a: &WatchArgs, plan: &Plan) -> anyhow::Result<Opened> {
+    let options = lockstep_stream::Options::default();
+    if name.starts_with("ws://") || name.starts_with("wss://") {
+        if a.follow {
+            anyhow::bail!("`--follow` is for files; a Jetstream stream is followed anyway");
+        }
+        let source = Jetstream::new(name, &jetstream_collections(plan), options)?;
+        let shown = lockstep_stream::net::redact(&source.url_now());
+        return Ok(Opened {
+            source: Box::new(source),
+            name: shown,
+            format: Some("bluesky-jetstream"),
+            timed: true,
+        });
+    }
+    if name.starts_with("http://") || name.starts_with("https://") {
+        if a.follow {
+            anyhow::bail!("`--follow` is for files; a Mastodon stream is followed anyway");
+        }
+        let token = std::env::var(MASTODON_TOKEN).ok().filter(|t| !t.is_empty());
+        let source = Mastodon::new(name, token, options)?;
+        let shown = lockstep_stream::net::redact(source.url());
+        return Ok(Opened {
+            source: Box::new(source),
+            name: shown,
+            format: Some("mastodon"),
+            timed: true,
+        });
+    }
+    if name.contains("://") {
+        anyhow::bail!(
+            "`{name}`: `lockstep watch` reads `wss://` (Bluesky's Jetstream), `https://` (a Mastodon server's streaming API), a file, or `-`"
+        );
+    }
+    let source = if name == "-" {
+        Lines::stdin()
+    } else {
+        Lines::file(std::path::Path::new(name), a.follow)
+            .with_context(|| format!("cannot open `{name}`"))?
+    };
+    Ok(Opened { source: Box::new(source), name: name.to_string(), format: None, timed: false })
+}
+
+/// Where the access token of a Mastodon server comes from: an environment
+/// variable, so that it is in neither the shell's history nor the run
+/// folder.
+const MASTODON_TOKEN: &str = "LOCKSTEP_MASTODON_TOKEN";
+
+/// The Jetstream collections that hold the selected layers' actions, and
+/// profiles (the accounts' metadata).
+fn jetstream_collections(plan: &Plan) -> Vec<&'static str> {
+    use lockstep_model::Layer;
+    let [post, repost, like, profile] = lockstep_stream::jetstream::COLLECTIONS;
+    let Some(layers) = plan.layers else { return vec![post, repost, like, profile] };
+    let mut out = Vec::new();
+    if layers.iter().any(|l| !matches!(l, Layer::Repost | Layer::Like)) {
+        out.push(post);
+    }
+    if layers.contains(Layer::Repost) {
+        out.push(repost);
+    }
+    if layers.contains(Layer::Like) {
+        out.push(like);
+    }
+    out.push(profile);
+    out
 }
 
 struct Watcher<'a> {
@@ -186,6 +297,15 @@ impl Watcher<'_> {
         self.stream.skips.append(read.skips);
         self.horizon.push(read.dataset);
         Ok(())
+    }
+
+    /// Counts an event the source left out, numbered as a record of the
+    /// stream.
+    fn skip(&mut self, name: &str, reason: &str, detail: String) {
+        self.stream.lines += 1;
+        self.stream.report.records_read += 1;
+        lockstep_model::count(&mut self.stream.report.skipped, reason, 1);
+        self.stream.skips.record(name, self.stream.lines, "event", reason, detail);
     }
 
     /// Writes the horizon's run folder and raises what changed.

@@ -638,10 +638,93 @@ fn watch_gives_detect_on_the_horizons_records() {
         let evidence = a["evidence"].as_array().unwrap();
         assert!(!evidence.is_empty() && evidence.len() <= 20);
     }
-    // A network source is refused with what to do instead.
-    let r = lockstep(&["watch", "wss://jetstream.example/subscribe", "--out", "{OUT}"]);
+    // A source it cannot read is refused with the ones it can.
+    let r = lockstep(&["watch", "ftp://jetstream.example/subscribe", "--out", "{OUT}"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("pipe the stream"), "{}", r.stderr);
+    assert!(r.stderr.contains("`wss://` (Bluesky's Jetstream)"), "{}", r.stderr);
+}
+
+/// `lockstep watch wss://...` on a simulated week of Bluesky, replayed by
+/// a local Jetstream that drops the connection three times and sends a
+/// malformed event: the watch resumes from its cursor each time, reads
+/// every event once, counts the bad one, and its run folder is `detect`'s
+/// on the same events. `--until` ends it at the last event's time.
+#[test]
+fn watch_reads_a_jetstream_and_resumes_from_its_cursor() {
+    use lockstep_test_support::replay::{self, Extra, JetstreamScript};
+    let dir = TempDir::new("jetstream");
+    let world = dir.0.join("world.jsonl");
+    let args = ["--scenario", "mixed", "--accounts", "2000", "--days", "7", "--seed", "1"];
+    let out = world.to_str().unwrap();
+    let sim = lockstep(
+        &[&["simulate"][..], &args, &["--format", "bluesky-jetstream", "--out", out]].concat(),
+    );
+    assert_eq!(sim.code, 0, "{}", sim.stderr);
+    let events: Vec<String> =
+        std::fs::read_to_string(&world).unwrap().lines().map(String::from).collect();
+    let n = events.len();
+    let last = replay::time_us(&events[n - 1]);
+    // `--until` the last event's time: every event before it is read.
+    let read: String = events[..n - 1].iter().map(|e| format!("{e}\n")).collect();
+    let read_path = dir.0.join("read.jsonl");
+    std::fs::write(&read_path, read).unwrap();
+    let server = replay::jetstream(JetstreamScript {
+        events,
+        drops: vec![n / 3, n / 4, 1],
+        extras: vec![(n / 2, Extra::Text("{\"did\": oops".into()))],
+        pause: None,
+    });
+    let (watched, batch) = (dir.0.join("watched"), dir.0.join("batch"));
+    let o = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["watch", &server.url("ws", "/subscribe"), "--out", watched.to_str().unwrap()])
+        .args(["--horizon", "2592000", "--refresh", "86400"])
+        .args(["--until", &lockstep_model::time::fmt_iso(last)])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("reconnecting in").count(), 3, "{stderr}");
+    let requests = server.requests.lock().unwrap().clone();
+    // Three drops, four connections; after the last event the server ends
+    // its script, and the watch may have reconnected before it stopped.
+    assert!(requests.len() >= 4, "{requests:?}");
+    assert!(requests[0].contains("wantedCollections=app.bsky.feed.repost"), "{requests:?}");
+    assert!(requests[1..].iter().all(|r| r.contains("cursor=")), "{requests:?}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains(&format!("{} records", fmt_thousands(n as u64))), "{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(watched.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        summary["inputs"][0]["skipped_by_reason"]["not JSON"], 1,
+        "{}",
+        summary["inputs"][0]
+    );
+    assert_eq!(summary["inputs"][0]["format"], "bluesky-jetstream");
+    let b = lockstep(&["detect", read_path.to_str().unwrap(), "--out", batch.to_str().unwrap()]);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    for name in ["pairs.csv", "edges.csv", "clusters.csv", "accounts.csv", "campaigns.csv"] {
+        let (w, b) =
+            (std::fs::read(watched.join(name)).unwrap(), std::fs::read(batch.join(name)).unwrap());
+        assert!(w == b, "{name} differs");
+    }
+    // The farm is found on Bluesky too, and its accounts get reports.
+    let alerts = std::fs::read_to_string(watched.join("alerts.jsonl")).unwrap();
+    assert!(alerts.contains("creation batch"), "{alerts}");
+    assert!(std::fs::read_dir(watched.join("reports")).unwrap().count() >= 10);
+}
+
+/// 45378 as `45,378`.
+fn fmt_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `lockstep watch --follow` on a file a collector is still writing, cut

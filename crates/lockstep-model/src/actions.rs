@@ -427,8 +427,9 @@ impl DatasetBuilder {
     /// their records were read here: names as that dataset holds them
     /// (already in their platform's namespace), the post texts of their
     /// contents, the originals' times of their objects and the metadata of
-    /// their accounts, first value winning as ever. How `lockstep watch`
-    /// builds the dataset of its horizon from the chunks it read.
+    /// their accounts, first value winning as ever, and the accounts with
+    /// metadata and no action at all in `ds`. How `lockstep watch` builds
+    /// the dataset of its horizon from the chunks it read.
     pub fn extend_from(&mut self, ds: &Dataset, rows: &[usize]) {
         let t = &ds.actions;
         let mut accounts: Vec<u32> = Vec::with_capacity(rows.len());
@@ -458,6 +459,17 @@ impl DatasetBuilder {
         self.platform_id = None;
         accounts.sort_unstable();
         accounts.dedup();
+        // Accounts that only records without actions name (Bluesky's
+        // identity and profile events) come with their metadata, as they
+        // do from a file: after the others, in the order read.
+        let mut acting = vec![false; ds.accounts.len()];
+        for &a in &t.account {
+            acting[a as usize] = true;
+        }
+        accounts.extend(
+            (0..ds.accounts.len() as u32)
+                .filter(|&a| !acting[a as usize] && ds.account_meta.has_metadata(a as usize)),
+        );
         for a in accounts {
             let name = ds.accounts.resolve(a);
             let to = self.meta_accounts.intern(name) as usize;

@@ -109,6 +109,14 @@ pub enum Schema {
     /// X API v2 tweets as twarc2 flattens them (one per line, `author`
     /// expanded).
     XApiV2,
+    /// The same world on Bluesky, as Jetstream streams it: each account's
+    /// first action is preceded by its `identity` event (handle) and its
+    /// profile commit (display name, creation time); tweets become post
+    /// commits (links, hashtags and mentions as facets), retweets repost
+    /// commits. Times are Jetstream's `time_us`, strictly increasing as a
+    /// Jetstream instance's are. Accounts have no client or follower
+    /// counts, which Jetstream does not carry.
+    BlueskyJetstream,
 }
 
 /// Operation sizes: (farm, camouflage, slow).
@@ -291,8 +299,11 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
 
     writeln!(truth, "account_id,role,campaign")?;
     for a in &accounts {
-        let id = user_id(w, a);
-        writeln!(truth, "x:{id},{},{}", a.role.name(), a.role.campaign().unwrap_or(""))?;
+        let name = match w.schema {
+            Schema::BlueskyJetstream => format!("bsky:{}", did(a.id)),
+            _ => format!("x:{}", user_id(w, a)),
+        };
+        writeln!(truth, "{name},{},{}", a.role.name(), a.role.campaign().unwrap_or(""))?;
     }
 
     // Only posts inside the covered days; in time order, ties by account
@@ -305,6 +316,7 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
     if w.schema == Schema::IoArchive {
         out.write_all(IO_HEADER.as_bytes())?;
     }
+    let mut stream = Jetstream { time_us: i64::MIN, introduced: vec![false; accounts.len()] };
     for (n, p) in posts.iter().enumerate() {
         let a = &accounts[p.account as usize];
         line.clear();
@@ -314,6 +326,7 @@ pub fn generate(w: &World, out: &mut dyn Write, truth: &mut dyn Write) -> io::Re
             Schema::XApiV1 => write_tweet(&mut line, w, id, p, a, &tweet),
             Schema::IoArchive => write_io_row(&mut line, w, id, p, a, &tweet),
             Schema::XApiV2 => write_v2(&mut line, w, id, p, a, &tweet),
+            Schema::BlueskyJetstream => stream.write(&mut line, id, p, a, &tweet),
         }
         out.write_all(line.as_bytes())?;
     }
@@ -981,6 +994,142 @@ fn write_io_row(out: &mut String, w: &World, id: u64, p: &Post, a: &Account, t: 
         sod % 3600 / 60,
         a.client,
     );
+}
+
+/// What a Jetstream replay has written so far.
+struct Jetstream {
+    /// The last event's `time_us`.
+    time_us: i64,
+    /// Accounts whose identity and profile were written, by index.
+    introduced: Vec<bool>,
+}
+
+impl Jetstream {
+    /// The next event's time: the post's, or just after the last event.
+    fn tick(&mut self, ms: i64) -> i64 {
+        self.time_us = (ms * 1_000).max(self.time_us.saturating_add(1));
+        self.time_us
+    }
+
+    /// One post or repost as Jetstream events and newlines, after the
+    /// author's identity and profile if this is its first.
+    fn write(&mut self, out: &mut String, id: u64, p: &Post, a: &Account, t: &Tweet) {
+        use std::fmt::Write as _;
+        let iso = |ms: i64| lockstep_model::time::fmt_iso(ms * 1_000);
+        let author = did(a.id);
+        if !std::mem::replace(&mut self.introduced[p.account as usize], true) {
+            let us = self.tick(p.ms);
+            let _ = writeln!(
+                out,
+                "{{\"did\":\"{author}\",\"time_us\":{us},\"kind\":\"identity\",\"identity\":{{\"did\":\"{author}\",\"handle\":\"{}.bsky.social\",\"seq\":{us},\"time\":\"{}\"}}}}",
+                a.handle.to_ascii_lowercase(),
+                iso(p.ms),
+            );
+            let us = self.tick(p.ms);
+            let _ = writeln!(
+                out,
+                "{{\"did\":\"{author}\",\"time_us\":{us},\"kind\":\"commit\",\"commit\":{{\"rev\":\"{}\",\"operation\":\"create\",\"collection\":\"app.bsky.actor.profile\",\"rkey\":\"self\",\"record\":{{\"$type\":\"app.bsky.actor.profile\",\"displayName\":\"{}\",\"createdAt\":\"{}\"}},\"cid\":\"{}\"}}}}",
+                tid(us as u64),
+                a.handle,
+                iso(a.created_ms),
+                cid(a.id),
+            );
+        }
+        let us = self.tick(p.ms);
+        let rev = tid(us as u64);
+        let _ = write!(
+            out,
+            "{{\"did\":\"{author}\",\"time_us\":{us},\"kind\":\"commit\",\"commit\":{{\"rev\":\"{rev}\",\"operation\":\"create\","
+        );
+        if let Some((item, original, _)) = t.retweet {
+            let _ = write!(
+                out,
+                "\"collection\":\"app.bsky.feed.repost\",\"rkey\":\"{}\",\"record\":{{\"$type\":\"app.bsky.feed.repost\",\"createdAt\":\"{}\",\"subject\":{{\"cid\":\"{}\",\"uri\":\"at://{}/app.bsky.feed.post/{}\"}}}}",
+                tid(id),
+                iso(p.ms),
+                cid(item),
+                did(original),
+                tid(item),
+            );
+        } else {
+            let _ = write!(
+                out,
+                "\"collection\":\"app.bsky.feed.post\",\"rkey\":\"{}\",\"record\":{{\"$type\":\"app.bsky.feed.post\",\"createdAt\":\"{}\",\"text\":\"{}\",\"facets\":[",
+                tid(id),
+                iso(p.ms),
+                t.text,
+            );
+            // Facets index the text's bytes, as the app writes them.
+            let mut first = true;
+            let mut facet = |out: &mut String, needle: &str, feature: String| {
+                let (start, end) = t.text.find(needle).map_or((0, 0), |at| (at, at + needle.len()));
+                let _ = write!(
+                    out,
+                    "{}{{\"index\":{{\"byteStart\":{start},\"byteEnd\":{end}}},\"features\":[{feature}]}}",
+                    if std::mem::take(&mut first) { "" } else { "," },
+                );
+            };
+            for u in &t.urls {
+                facet(
+                    out,
+                    u,
+                    format!("{{\"$type\":\"app.bsky.richtext.facet#link\",\"uri\":\"{u}\"}}"),
+                );
+            }
+            for &tag in &t.tags {
+                let mut word = String::new();
+                text::word(tag, &mut word);
+                let needle = format!("#{word}");
+                facet(
+                    out,
+                    &needle,
+                    format!("{{\"$type\":\"app.bsky.richtext.facet#tag\",\"tag\":\"{word}\"}}"),
+                );
+            }
+            for &m in &t.mentions {
+                let needle = format!("@u{m}");
+                facet(
+                    out,
+                    &needle,
+                    format!(
+                        "{{\"$type\":\"app.bsky.richtext.facet#mention\",\"did\":\"{}\"}}",
+                        did(m)
+                    ),
+                );
+            }
+            out.push_str("]}");
+        }
+        let _ = writeln!(out, ",\"cid\":\"{}\"}}}}", cid(id));
+    }
+}
+
+/// The base32 alphabet of PLC identifiers and record keys (sortable).
+const BASE32_SORT: &[u8; 32] = b"234567abcdefghijklmnopqrstuvwxyz";
+
+/// `n` in `len` base32 characters, most significant first.
+fn base32(mut n: u128, len: usize) -> String {
+    let mut s = vec![b'2'; len];
+    for c in s.iter_mut().rev() {
+        *c = BASE32_SORT[(n & 31) as usize];
+        n >>= 5;
+    }
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// An account's DID: `did:plc:` and 24 characters drawn from its id (a
+/// bijection, so no two accounts share one).
+fn did(id: u64) -> String {
+    format!("did:plc:{}", base32((crate::mix(id) as u128) << 56 | crate::mix(!id) as u128 >> 8, 24))
+}
+
+/// A record key or revision of 13 characters, as atproto's TIDs are.
+fn tid(n: u64) -> String {
+    base32(n as u128, 13)
+}
+
+/// A content id of the shape records carry.
+fn cid(n: u64) -> String {
+    format!("bafyrei{}", base32((crate::mix(n) as u128) << 64 | crate::mix(n ^ 1) as u128, 52))
 }
 
 /// `Wed Oct 10 20:19:24 +0000 2018` of a time in milliseconds.

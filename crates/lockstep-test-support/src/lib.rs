@@ -1,6 +1,8 @@
 //! Helpers shared by the tests of lockstep's crates (a dev-dependency only,
 //! so that no test helper is written twice).
 
+pub mod replay;
+
 use std::path::{Path, PathBuf};
 
 /// A fresh temporary folder, removed when dropped (no extra crate for one

@@ -16,7 +16,9 @@
 //! the actions, their post texts and languages are exact; an account's
 //! metadata and an original post's time are those of the first record in
 //! the horizon's chunks that gave them, which may be a record of a chunk's
-//! expired part.
+//! expired part; records without actions (Bluesky's profiles) are held
+//! with the chunk they came in and count as within the horizon while it
+//! is.
 
 #![warn(missing_docs)]
 
@@ -29,7 +31,10 @@ use std::collections::VecDeque;
 #[derive(Debug)]
 struct Chunk {
     ds: Dataset,
-    latest_us: i64,
+    /// Its latest action's time; for a chunk of records without actions
+    /// (accounts' profiles), the stream's time when it came, or, before
+    /// any action, the next action's.
+    latest_us: Option<i64>,
 }
 
 /// The actions of a stream within a horizon of its latest time.
@@ -61,7 +66,13 @@ impl Horizon {
     /// Adds the dataset of a chunk of records, read in stream order after
     /// every chunk before it.
     pub fn push(&mut self, ds: Dataset) {
-        let Some(&latest) = ds.actions.time_us.iter().max() else { return };
+        let Some(&latest) = ds.actions.time_us.iter().max() else {
+            // Records without actions still name accounts' metadata.
+            if !ds.accounts.is_empty() {
+                self.chunks.push_back(Chunk { ds, latest_us: self.latest_us });
+            }
+            return;
+        };
         // An action that comes when its time is already outside the
         // horizon stays outside (the stream's time only moves on): late,
         // by the stream's time before its chunk, so that the size of a
@@ -70,7 +81,10 @@ impl Horizon {
             self.late += ds.actions.time_us.iter().filter(|&&t| t <= cutoff).count() as u64;
         }
         self.latest_us = Some(self.latest_us.map_or(latest, |t| t.max(latest)));
-        self.chunks.push_back(Chunk { ds, latest_us: latest });
+        for c in self.chunks.iter_mut().filter(|c| c.latest_us.is_none()) {
+            c.latest_us = Some(latest);
+        }
+        self.chunks.push_back(Chunk { ds, latest_us: Some(latest) });
         self.expire();
     }
 
@@ -84,7 +98,7 @@ impl Horizon {
         let Some(cutoff) = self.cutoff_us() else { return };
         // From the front: chunks come in stream order, so the first ones
         // are the oldest; a late chunk further on goes when they do.
-        while self.chunks.front().is_some_and(|c| c.latest_us <= cutoff) {
+        while self.chunks.front().is_some_and(|c| c.latest_us.is_some_and(|t| t <= cutoff)) {
             self.chunks.pop_front();
         }
     }
@@ -107,9 +121,7 @@ impl Horizon {
         for c in &self.chunks {
             let t = &c.ds.actions.time_us;
             let rows: Vec<usize> = (0..t.len()).filter(|&r| t[r] > cutoff).collect();
-            if !rows.is_empty() {
-                b.extend_from(&c.ds, &rows);
-            }
+            b.extend_from(&c.ds, &rows);
         }
         b.finish()
     }

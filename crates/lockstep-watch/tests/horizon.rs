@@ -143,3 +143,71 @@ fn memory_follows_the_horizon_not_the_stream() {
     assert_eq!(h.late(), 4);
     assert_eq!(h.dataset(), read(within));
 }
+
+/// A Jetstream: each account's identity and profile (records without
+/// actions) come just before its first post or repost, as the simulator
+/// writes them, and may fall in a chunk of their own.
+fn jetstream(events: &[(u8, u8, u8)]) -> Vec<String> {
+    let mut introduced = [false; 8];
+    let mut lines = Vec::new();
+    let mut time_us = 1_709_510_458_000_000i64;
+    for (i, &(user, kind, object)) in events.iter().enumerate() {
+        let did = format!("did:plc:user{user}");
+        time_us += 1_000_000 + i64::from(object) * 7_000_000;
+        if !std::mem::replace(&mut introduced[user as usize], true) {
+            lines.push(format!(
+                r#"{{"did":"{did}","time_us":{time_us},"kind":"identity","identity":{{"did":"{did}","handle":"u{user}.bsky.social"}}}}"#
+            ));
+            lines.push(format!(
+                r#"{{"did":"{did}","time_us":{time_us},"kind":"commit","commit":{{"operation":"create","collection":"app.bsky.actor.profile","rkey":"self","record":{{"displayName":"U{user}","createdAt":"2024-02-0{}T10:00:00Z"}}}}}}"#,
+                1 + user % 8
+            ));
+        }
+        lines.push(match kind % 2 {
+            0 => format!(
+                r#"{{"did":"{did}","time_us":{time_us},"kind":"commit","commit":{{"operation":"create","collection":"app.bsky.feed.repost","rkey":"r{i}","record":{{"subject":{{"uri":"at://did:plc:x/app.bsky.feed.post/p{}"}}}}}}}}"#,
+                object % 4
+            ),
+            _ => format!(
+                r#"{{"did":"{did}","time_us":{time_us},"kind":"commit","commit":{{"operation":"create","collection":"app.bsky.feed.post","rkey":"p{i}","record":{{"text":"{}"}}}}}}"#,
+                TEXTS[object as usize % 3]
+            ),
+        });
+    }
+    lines
+}
+
+fn read_jetstream(lines: &[String]) -> Dataset {
+    let text = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+    let src: Vec<Box<dyn Source>> = vec![Box::new(MemorySource::new("stream.jsonl", text))];
+    let config =
+        IngestConfig { format: Some("bluesky-jetstream".into()), ..IngestConfig::default() };
+    ingest(&src, &config, &|_| {}).unwrap().dataset
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// With every record within the horizon, the accounts' metadata of
+    /// records without actions is kept whatever chunk they fall in.
+    #[test]
+    fn records_without_actions_keep_their_metadata(
+        events in prop::collection::vec((0..8u8, 0..2u8, 0..6u8), 1..40),
+        cuts in prop::collection::vec(1usize..5, 1..6),
+    ) {
+        let lines = jetstream(&events);
+        let mut h = Horizon::new(1_000_000 * 1_000_000);
+        let mut at = 0;
+        for &cut in cuts.iter().cycle() {
+            if at >= lines.len() {
+                break;
+            }
+            let end = (at + cut).min(lines.len());
+            h.push(read_jetstream(&lines[at..end]));
+            at = end;
+            if h.latest_us().is_some() {
+                prop_assert_eq!(h.dataset(), read_jetstream(&lines[..at]));
+            }
+        }
+    }
+}

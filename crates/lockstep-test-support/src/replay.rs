@@ -1,0 +1,291 @@
+//! Local servers that replay recorded streams for the tests of `lockstep
+//! watch`'s live sources, on 127.0.0.1 only, with the faults of real
+//! servers: connections dropped mid-stream, malformed and oversized
+//! events, pauses.
+//!
+//! - [`jetstream`]: Jetstream's `/subscribe` WebSocket, honouring `cursor`
+//!   (events at or after it) as Jetstream does.
+//! - [`mastodon`]: Mastodon's streaming API (server-sent events, chunked)
+//!   and the public timeline's `min_id` pages. Statuses are published as
+//!   they are streamed; while no stream is connected after a drop, more are
+//!   published that only the timeline shows.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A message sent outside the script's events.
+#[derive(Debug, Clone)]
+pub enum Extra {
+    Text(String),
+    Binary(Vec<u8>),
+}
+
+/// What a replayed Jetstream does.
+#[derive(Debug, Clone, Default)]
+pub struct JetstreamScript {
+    /// The events, JSON with `time_us`, in time order.
+    pub events: Vec<String>,
+    /// Connection k drops (no close frame) after `drops[k]` events; later
+    /// connections send to the end.
+    pub drops: Vec<usize>,
+    /// Messages sent once each, just before the event at that index.
+    pub extras: Vec<(usize, Extra)>,
+    /// Once, just before the event at that index, silence for that long.
+    pub pause: Option<(usize, Duration)>,
+}
+
+/// A running local server.
+pub struct Server {
+    pub addr: SocketAddr,
+    /// The request targets (path and query) of every connection, in order.
+    pub requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    pub fn url(&self, scheme: &str, path: &str) -> String {
+        format!("{scheme}://{}{path}", self.addr)
+    }
+}
+
+/// `"time_us":N` of an event.
+pub fn time_us(event: &str) -> i64 {
+    let at = event.find("\"time_us\":").map(|i| i + 10).unwrap_or(event.len());
+    let digits: String =
+        event[at..].trim_start().chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.parse().unwrap_or(-1)
+}
+
+/// Serves `script` as Jetstream's `/subscribe`, one connection at a time.
+// The handshake's callback is tungstenite's, whose error is a response.
+#[allow(clippy::result_large_err)]
+pub fn jetstream(script: JetstreamScript) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a local port");
+    let addr = listener.local_addr().expect("its address");
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    std::thread::spawn(move || {
+        let mut extras = script.extras.clone();
+        let mut pause = script.pause;
+        for (k, stream) in listener.incoming().enumerate() {
+            let Ok(stream) = stream else { continue };
+            let mut target = String::new();
+            let callback =
+                |req: &tungstenite::handshake::server::Request,
+                 resp: tungstenite::handshake::server::Response| {
+                    target = req.uri().to_string();
+                    Ok(resp)
+                };
+            let Ok(mut ws) = tungstenite::accept_hdr(stream, callback) else { continue };
+            seen.lock().unwrap().push(target.clone());
+            let cursor = target
+                .split(['?', '&'])
+                .find_map(|p| p.strip_prefix("cursor="))
+                .and_then(|c| c.parse::<i64>().ok());
+            let start =
+                cursor.map_or(0, |c| script.events.iter().take_while(|e| time_us(e) < c).count());
+            let limit = script.drops.get(k).copied().unwrap_or(usize::MAX);
+            let mut dropped = false;
+            for (sent, (i, event)) in script.events.iter().enumerate().skip(start).enumerate() {
+                if sent == limit {
+                    dropped = true;
+                    break;
+                }
+                while let Some(pos) = extras.iter().position(|(at, _)| *at == i) {
+                    let (_, extra) = extras.remove(pos);
+                    let msg = match extra {
+                        Extra::Text(t) => tungstenite::Message::Text(t.into()),
+                        Extra::Binary(b) => tungstenite::Message::Binary(b.into()),
+                    };
+                    if ws.send(msg).is_err() {
+                        break;
+                    }
+                }
+                if let Some((at, wait)) = pause {
+                    if at == i {
+                        pause = None;
+                        std::thread::sleep(wait);
+                    }
+                }
+                if ws.send(tungstenite::Message::Text(event.clone().into())).is_err() {
+                    dropped = true;
+                    break;
+                }
+            }
+            if dropped {
+                // Gone without a close frame, as a failing server goes.
+                let _ = ws.get_mut().shutdown(std::net::Shutdown::Both);
+            } else {
+                let _ = ws.close(None);
+                let _ = ws.flush();
+                // Let the close handshake finish before the socket goes.
+                while ws.read().is_ok() {}
+            }
+        }
+    });
+    Server { addr, requests }
+}
+
+/// What a replayed Mastodon server does.
+#[derive(Debug, Clone, Default)]
+pub struct MastodonScript {
+    /// Statuses (JSON) and their ids, in publication order.
+    pub statuses: Vec<(u64, String)>,
+    /// Stream connection k sends `drops[k].0` statuses, then `drops[k].1`
+    /// more are published while no stream is connected, then it drops.
+    pub drops: Vec<(usize, usize)>,
+    /// Raw server-sent events (with their blank line), sent once each
+    /// just before the status at that index is streamed.
+    pub extras: Vec<(usize, String)>,
+    /// Once, just before the status at that index, silence for that long.
+    pub pause: Option<(usize, Duration)>,
+    /// A bearer token the server wants (401 without it).
+    pub token: Option<String>,
+}
+
+struct Published {
+    script: MastodonScript,
+    /// Statuses published so far.
+    count: usize,
+    streams: usize,
+}
+
+/// Serves `script` as a Mastodon server's `/api/v1/streaming/public` and
+/// `/api/v1/timelines/public`.
+pub fn mastodon(script: MastodonScript) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a local port");
+    let addr = listener.local_addr().expect("its address");
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    let state = Arc::new(Mutex::new(Published { script, count: 0, streams: 0 }));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let state = state.clone();
+            let seen = seen.clone();
+            std::thread::spawn(move || serve_mastodon(stream, &state, &seen));
+        }
+    });
+    Server { addr, requests }
+}
+
+fn serve_mastodon(stream: TcpStream, state: &Mutex<Published>, seen: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(stream.try_clone().expect("a socket"));
+    let mut request = String::new();
+    let _ = reader.read_line(&mut request);
+    let mut authorized = false;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+            break;
+        }
+        let token = state.lock().unwrap().script.token.clone();
+        if let Some(t) = token {
+            if line.trim().eq_ignore_ascii_case(&format!("authorization: bearer {t}")) {
+                authorized = true;
+            }
+        }
+    }
+    let target = request.split_whitespace().nth(1).unwrap_or_default().to_string();
+    seen.lock().unwrap().push(target.clone());
+    let mut out = stream;
+    if state.lock().unwrap().script.token.is_some() && !authorized {
+        let _ = out.write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
+        return;
+    }
+    let path = target.split('?').next().unwrap_or_default();
+    if path == "/api/v1/timelines/public" {
+        let param = |name: &str| {
+            target.split(['?', '&']).find_map(|p| p.strip_prefix(name)).map(str::to_string)
+        };
+        let min_id: u64 = param("min_id=").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let limit: usize = param("limit=").and_then(|v| v.parse().ok()).unwrap_or(20);
+        let page: Vec<String> = {
+            let s = state.lock().unwrap();
+            let mut page: Vec<String> = s.script.statuses[..s.count]
+                .iter()
+                .filter(|(id, _)| *id > min_id)
+                .take(limit)
+                .map(|(_, json)| json.clone())
+                .collect();
+            page.reverse();
+            page
+        };
+        let body = format!("[{}]", page.join(","));
+        let _ = write!(
+            out,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        return;
+    }
+    if path != "/api/v1/streaming/public" {
+        let _ = out.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        return;
+    }
+    let _ = out.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    let chunk = |out: &mut TcpStream, text: &str| {
+        write!(out, "{:x}\r\n{text}\r\n", text.len()).and_then(|()| out.flush())
+    };
+    if chunk(&mut out, ":)\n\n").is_err() {
+        return;
+    }
+    let k = {
+        let mut s = state.lock().unwrap();
+        s.streams += 1;
+        s.streams - 1
+    };
+    let (limit, gap) =
+        state.lock().unwrap().script.drops.get(k).copied().unwrap_or((usize::MAX, 0));
+    let mut sent = 0;
+    loop {
+        let next = {
+            let mut s = state.lock().unwrap();
+            if sent == limit {
+                s.count = (s.count + gap).min(s.script.statuses.len());
+                None
+            } else if s.count == s.script.statuses.len() {
+                None
+            } else {
+                let i = s.count;
+                s.count += 1;
+                let extras: Vec<String> = {
+                    let mut taken = Vec::new();
+                    while let Some(pos) = s.script.extras.iter().position(|(at, _)| *at == i) {
+                        taken.push(s.script.extras.remove(pos).1);
+                    }
+                    taken
+                };
+                let pause = match s.script.pause {
+                    Some((at, wait)) if at == i => {
+                        s.script.pause = None;
+                        Some(wait)
+                    }
+                    _ => None,
+                };
+                Some((s.script.statuses[i].1.clone(), extras, pause))
+            }
+        };
+        let Some((status, extras, pause)) = next else { break };
+        for e in extras {
+            if chunk(&mut out, &e).is_err() {
+                return;
+            }
+        }
+        if let Some(wait) = pause {
+            std::thread::sleep(wait);
+        }
+        if chunk(&mut out, &format!("event: update\ndata: {status}\n\n")).is_err() {
+            return;
+        }
+        sent += 1;
+    }
+    if sent == limit {
+        let _ = out.shutdown(std::net::Shutdown::Both);
+    } else {
+        let _ = out.write_all(b"0\r\n\r\n");
+    }
+}
