@@ -8,7 +8,7 @@
 //! before that time, and events at that time it has already delivered.
 
 use crate::net::{redact, timed_out, Conn};
-use crate::{excerpt, Backoff, Closed, Item, Options, Sink, Source, StreamError};
+use crate::{excerpt, retry, Backoff, Closed, Item, Options, Sink, Source, StreamError};
 use lockstep_model::time::fmt_iso;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -226,26 +226,11 @@ impl Source for Jetstream {
                 Err(e @ StreamError::Refused { .. }) => return Err(e),
                 Err(e) => Err(e),
             };
-            let Some(wait) = backoff.wait(&self.options) else {
-                return match outcome {
-                    Err(e) => Err(e),
-                    Ok(end) => Err(StreamError::Protocol {
-                        url: redact(&self.url),
-                        message: format!("gave up reconnecting: {end}"),
-                    }),
-                };
-            };
-            let why = match outcome {
-                Ok(end) => end,
-                Err(e) => e.to_string(),
-            };
             let resume = self.cursor.map_or_else(String::new, |c| format!(" from cursor {c}"));
-            let Ok(()) =
-                sink.note(format!("{why}; reconnecting in {:.1} s{resume}", wait.as_secs_f64()))
-            else {
-                return Ok(());
-            };
-            std::thread::sleep(wait);
+            if let Some(end) = retry(&mut backoff, &self.options, &self.url, outcome, &resume, sink)
+            {
+                return end;
+            }
         }
     }
 }

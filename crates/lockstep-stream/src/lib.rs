@@ -120,6 +120,38 @@ impl Backoff {
     }
 }
 
+/// After a connection: `outcome` is how it ended (`Ok`) or why it could
+/// not be opened (`Err`). Waits before the next attempt, saying so and
+/// where it resumes from (`resume`); `Some` is what the source returns
+/// instead: the error once attempts run out, `Ok` once nobody listens.
+pub(crate) fn retry(
+    backoff: &mut Backoff,
+    options: &Options,
+    url: &url::Url,
+    outcome: Result<String, StreamError>,
+    resume: &str,
+    sink: &Sink,
+) -> Option<Result<(), StreamError>> {
+    let Some(wait) = backoff.wait(options) else {
+        return Some(Err(match outcome {
+            Err(e) => e,
+            Ok(end) => StreamError::Protocol {
+                url: net::redact(url),
+                message: format!("gave up reconnecting: {end}"),
+            },
+        }));
+    };
+    let why = match outcome {
+        Ok(end) => end,
+        Err(e) => e.to_string(),
+    };
+    if sink.note(format!("{why}; reconnecting in {:.1} s{resume}", wait.as_secs_f64())).is_err() {
+        return Some(Ok(()));
+    }
+    std::thread::sleep(wait);
+    None
+}
+
 /// Where a source sends its items; `send` fails once the receiver is gone,
 /// which stops the source.
 pub struct Sink(SyncSender<Item>);

@@ -13,7 +13,7 @@
 
 use crate::http::{self, Body};
 use crate::net::{redact, timed_out};
-use crate::{excerpt, Backoff, Closed, Item, Options, Sink, Source, StreamError};
+use crate::{excerpt, retry, Backoff, Closed, Item, Options, Sink, Source, StreamError};
 use std::collections::{HashSet, VecDeque};
 use std::io::{BufRead, BufReader};
 use url::Url;
@@ -286,24 +286,9 @@ impl Source for Mastodon {
                 Err(e @ StreamError::Refused { .. }) => return Err(e),
                 Err(e) => Err(e),
             };
-            let Some(wait) = backoff.wait(&self.options) else {
-                return match outcome {
-                    Err(e) => Err(e),
-                    Ok(end) => Err(StreamError::Protocol {
-                        url: redact(&self.url),
-                        message: format!("gave up reconnecting: {end}"),
-                    }),
-                };
-            };
-            let why = match outcome {
-                Ok(end) => end,
-                Err(e) => e.to_string(),
-            };
-            let Ok(()) = sink.note(format!("{why}; reconnecting in {:.1} s", wait.as_secs_f64()))
-            else {
-                return Ok(());
-            };
-            std::thread::sleep(wait);
+            if let Some(end) = retry(&mut backoff, &self.options, &self.url, outcome, "", sink) {
+                return end;
+            }
         }
     }
 }
