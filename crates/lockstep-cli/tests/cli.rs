@@ -675,12 +675,11 @@ fn watch_reads_a_jetstream_and_resumes_from_its_cursor() {
         pause: None,
     });
     let (watched, batch) = (dir.0.join("watched"), dir.0.join("batch"));
-    let o = Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .args(["watch", &server.url("ws", "/subscribe"), "--out", watched.to_str().unwrap()])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lockstep"));
+    cmd.args(["watch", &server.url("ws", "/subscribe"), "--out", watched.to_str().unwrap()])
         .args(["--horizon", "2592000", "--refresh", "86400"])
-        .args(["--until", &lockstep_model::time::fmt_iso(last)])
-        .output()
-        .unwrap();
+        .args(["--until", &lockstep_model::time::fmt_iso(last)]);
+    let o = output_within(cmd, 300);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
     assert_eq!(stderr.matches("reconnecting in").count(), 3, "{stderr}");
@@ -714,6 +713,94 @@ fn watch_reads_a_jetstream_and_resumes_from_its_cursor() {
     let alerts = std::fs::read_to_string(watched.join("alerts.jsonl")).unwrap();
     assert!(alerts.contains("creation batch"), "{alerts}");
     assert!(std::fs::read_dir(watched.join("reports")).unwrap().count() >= 10);
+}
+
+/// `lockstep watch https://.../api/v1/streaming/public` against a local
+/// Mastodon that drops the stream while more statuses are published: the
+/// watch reads the gap from the timeline, reads each status once with the
+/// `mastodon` reader, and counts the deletion it was sent.
+#[test]
+fn watch_reads_a_mastodon_stream_and_fills_its_gaps() {
+    use lockstep_test_support::replay::{self, MastodonScript};
+    let dir = TempDir::new("mastodon");
+    // Eight accounts boost the same five posts within seconds, twice a
+    // day for three days: statuses in publication order.
+    let mut statuses = Vec::new();
+    for day in 0..3u64 {
+        for round in 0..2u64 {
+            for post in 0..5u64 {
+                for account in 0..8u64 {
+                    let n = statuses.len() as u64;
+                    let secs = day * 86_400 + round * 36_000 + post * 600 + account * 3;
+                    let time =
+                        lockstep_model::time::fmt_iso((1_709_283_600 + secs as i64) * 1_000_000);
+                    let id = 112_000_000_000_000_000 + n * 65_536;
+                    statuses.push((id, format!(
+                        r#"{{"id":"{id}","uri":"https://m.example/users/u{account}/statuses/{id}","created_at":"{time}","content":"","account":{{"id":"{account}","username":"u{account}","acct":"u{account}","created_at":"2024-01-10T00:00:00.000Z"}},"reblog":{{"id":"{}","uri":"https://m.example/users/src/statuses/{}","created_at":"{time}","content":"<p>news</p>","account":{{"id":"99","username":"src","acct":"src"}}}}}}"#,
+                        day * 10 + round * 5 + post,
+                        day * 10 + round * 5 + post
+                    )));
+                }
+            }
+        }
+    }
+    let n = statuses.len();
+    // A last status, a day later: `--until` its time ends the watch.
+    statuses.push((
+        113_000_000_000_000_000,
+        r#"{"id":"113000000000000000","created_at":"2024-03-05T00:00:00.000Z","content":"<p>later</p>","account":{"id":"50","username":"late","acct":"late"}}"#.to_string(),
+    ));
+    let server = replay::mastodon(MastodonScript {
+        statuses,
+        drops: vec![(70, 50)],
+        extras: vec![(10, "event: delete\ndata: 112000000000000000\n\n".into())],
+        pause: None,
+        token: Some("t0ken".into()),
+    });
+    let out = dir.0.join("live");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lockstep"));
+    cmd.args(["watch", &server.url("http", "/api/v1/streaming/public")])
+        .args(["--out", out.to_str().unwrap(), "--refresh", "86400"])
+        .args(["--until", "2024-03-05T00:00:00Z", "--all-pairs"])
+        .env("LOCKSTEP_MASTODON_TOKEN", "t0ken");
+    let o = output_within(cmd, 120);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(!stderr.contains("t0ken"), "the token is never shown");
+    let requests = server.requests.lock().unwrap().clone();
+    assert!(
+        requests.iter().any(|r| r.contains("/api/v1/timelines/public?min_id=")),
+        "{requests:?}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let input = &summary["inputs"][0];
+    assert_eq!(input["format"], "mastodon");
+    assert_eq!(input["records_read"], n as u64 + 1, "{input}");
+    assert_eq!(input["records_used"], n as u64, "{input}");
+    assert_eq!(input["skipped_by_reason"]["deletion"], 1, "{input}");
+    let pairs = std::fs::read_to_string(out.join("pairs.csv")).unwrap();
+    assert_eq!(pairs.lines().count() - 1, 30 * 28, "every boost pair of every post once");
+}
+
+/// A watch's output, failing the test rather than hanging it when the
+/// watch does not end (a live source reconnects for ever).
+fn output_within(mut cmd: Command, seconds: u64) -> std::process::Output {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(std::time::Duration::from_secs(seconds)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg(id.to_string()).status();
+            panic!("the watch did not end within {seconds} s");
+        }
+    }
 }
 
 /// `lockstep watch --follow` on a file a collector is still writing, cut
