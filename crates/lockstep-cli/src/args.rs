@@ -92,6 +92,14 @@ pub struct WatchArgs {
     #[arg(long)]
     pub follow: bool,
 
+    /// Also warn early, before the tested rule can: at each refresh, the
+    /// accounts that acted on one object within the window since the last
+    /// look, when a batch of them was created within days of one another
+    /// and they share a handle shape, each far beyond this stream's own
+    /// accounts. Said as a warning, not a finding (docs/detect.md).
+    #[arg(long)]
+    pub early: bool,
+
     /// Stop once a Jetstream or Mastodon stream reaches this time (ISO 8601
     /// or seconds since 1970): its records from then on are not read. With
     /// a Jetstream `cursor`, replays a stretch of the past.

@@ -17,6 +17,7 @@ use lockstep_stream::lines::Lines;
 use lockstep_stream::mastodon::Mastodon;
 use lockstep_stream::Item;
 use lockstep_watch::alerts::{Change, Tracker};
+use lockstep_watch::early::Warned;
 use lockstep_watch::Horizon;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -95,9 +96,13 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
         },
         alerts: 0,
         refreshes: 0,
+        early: a.early.then(Warned::default),
+        last_look_us: None,
     };
     let running = lockstep_stream::spawn(opened.source, 4 * CHUNK_RECORDS);
     let mut next_refresh: Option<i64> = None;
+    // The next multiple of `--refresh` after a time.
+    let next = |t: i64| t - t.rem_euclid(refresh_us) + refresh_us;
     let mut chunk: Vec<u8> = Vec::new();
     let (mut records, mut started) = (0usize, Instant::now());
     let mut reached_until = false;
@@ -108,6 +113,28 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
                 if until_us.is_some_and(|u| time_us.is_some_and(|t| t >= u)) {
                     reached_until = true;
                 } else {
+                    // A record that carries its time and passes the next
+                    // refresh is looked at after the refresh, as a live
+                    // watch would, however the records were cut in chunks.
+                    if let Some(t) = time_us {
+                        let due = *next_refresh.get_or_insert(next(t));
+                        if t >= due {
+                            if records > 0 {
+                                watcher.read_chunk(
+                                    &std::mem::take(&mut chunk),
+                                    records as u64,
+                                    &name,
+                                )?;
+                                records = 0;
+                                started = Instant::now();
+                            }
+                            // Nothing to look at before the first action.
+                            if watcher.horizon.latest_us().is_some() {
+                                watcher.refresh()?;
+                            }
+                            next_refresh = Some(next(t));
+                        }
+                    }
                     chunk.extend_from_slice(&line);
                     chunk.push(b'\n');
                     records += 1;
@@ -135,7 +162,6 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
             // `--refresh`, so that a replay at full speed looks at the
             // stream where a live watch would have.
             if let Some(latest) = watcher.horizon.latest_us() {
-                let next = |t: i64| t - t.rem_euclid(refresh_us) + refresh_us;
                 let due = *next_refresh.get_or_insert(next(latest));
                 if latest >= due {
                     watcher.refresh()?;
@@ -269,6 +295,10 @@ struct Watcher<'a> {
     stream: Stream,
     alerts: u64,
     refreshes: u64,
+    /// The groups warned of so far, with `--early`.
+    early: Option<Warned>,
+    /// The stream's time at the last refresh.
+    last_look_us: Option<i64>,
 }
 
 impl Watcher<'_> {
@@ -327,7 +357,9 @@ impl Watcher<'_> {
             loaded,
         )?;
         self.refreshes += 1;
-        let raised = self.raise(&outcome)?;
+        let mut raised = self.raise(&outcome)?;
+        raised += self.warn_early(&outcome)?;
+        self.last_look_us = self.horizon.latest_us();
         if !self.quiet {
             let latest = self.horizon.latest_us().unwrap_or_default();
             let behind = now_us().saturating_sub(latest);
@@ -381,16 +413,59 @@ impl Watcher<'_> {
                 "explanation": score.map(|s| s.explain()),
                 "evidence": evidence(outcome, c),
             });
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            writeln!(f, "{alert}").with_context(|| format!("cannot write `{}`", path.display()))?;
+            append_alert(&path, &alert)?;
             write_reports(&self.out.join(REPORTS), names, &alert)?;
         }
         Ok(raised)
     }
+}
+
+impl Watcher<'_> {
+    /// With `--early`, appends a warning per group of co-actors since the
+    /// last look that looks made together, once per factory (`Warned`);
+    /// how many.
+    fn warn_early(&mut self, outcome: &Outcome) -> anyhow::Result<u64> {
+        let Some(warned) = &mut self.early else { return Ok(0) };
+        let ds = outcome.dataset();
+        let since = self.last_look_us.unwrap_or(i64::MIN);
+        let window = self.plan.detect.window_us;
+        let groups = lockstep_watch::early::early_groups(ds, since, window);
+        let path = self.out.join(ALERTS);
+        let mut raised = 0;
+        for g in &groups {
+            let names: BTreeSet<String> =
+                g.accounts.iter().map(|&a| ds.account_name(a).to_string()).collect();
+            if !warned.is_new(&names) {
+                continue;
+            }
+            self.alerts += 1;
+            raised += 1;
+            let evidence: Vec<serde_json::Value> =
+                g.pairs.iter().map(|&(a, b)| pair_json(ds, a, b)).collect();
+            let alert = json!({
+                "alert": self.alerts,
+                "change": "early",
+                "stream_time_utc": self.horizon.latest_us().map(fmt_iso),
+                "objects": g.objects.iter().map(|&o| ds.object_name(o)).collect::<Vec<_>>(),
+                "first_time_utc": fmt_iso(g.first_us),
+                "accounts": names,
+                "explanation": g.explain(),
+                "evidence": evidence,
+            });
+            append_alert(&path, &alert)?;
+        }
+        Ok(raised)
+    }
+}
+
+/// Appends one alert to `alerts.jsonl`.
+fn append_alert(path: &Path, alert: &serde_json::Value) -> anyhow::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    writeln!(f, "{alert}").with_context(|| format!("cannot write `{}`", path.display()))
 }
 
 /// One `com.atproto.moderation.createReport` input per Bluesky account of
@@ -442,7 +517,6 @@ fn report_reason(alert: &serde_json::Value, accounts: usize) -> String {
 /// times.
 fn evidence(outcome: &Outcome, c: &lockstep_graph::Cluster) -> Vec<serde_json::Value> {
     let (ds, det) = (outcome.dataset(), &outcome.det);
-    let t = &ds.actions;
     let mut edges = c.edges.clone();
     edges.sort_by(|&x, &y| det.edges.weight[y].cmp(&det.edges.weight[x]).then(x.cmp(&y)));
     let mut out = Vec::new();
@@ -452,19 +526,25 @@ fn evidence(outcome: &Outcome, c: &lockstep_graph::Cluster) -> Vec<serde_json::V
                 return out;
             }
             let (a, b) = (det.pairs.older[k] as usize, det.pairs.newer[k] as usize);
-            out.push(json!({
-                "layer": t.layer[a].name(),
-                "object": ds.object_name(t.object[a]),
-                "account_a": ds.account_name(t.account[a]),
-                "content_a": ds.content_name(t.content[a]),
-                "time_a_utc": fmt_iso(t.time_us[a]),
-                "account_b": ds.account_name(t.account[b]),
-                "content_b": ds.content_name(t.content[b]),
-                "time_b_utc": fmt_iso(t.time_us[b]),
-            }));
+            out.push(pair_json(ds, a, b));
         }
     }
     out
+}
+
+/// A pair of actions as an alert's evidence.
+fn pair_json(ds: &lockstep_model::Dataset, a: usize, b: usize) -> serde_json::Value {
+    let t = &ds.actions;
+    json!({
+        "layer": t.layer[a].name(),
+        "object": ds.object_name(t.object[a]),
+        "account_a": ds.account_name(t.account[a]),
+        "content_a": ds.content_name(t.content[a]),
+        "time_a_utc": fmt_iso(t.time_us[a]),
+        "account_b": ds.account_name(t.account[b]),
+        "content_b": ds.content_name(t.content[b]),
+        "time_b_utc": fmt_iso(t.time_us[b]),
+    })
 }
 
 fn now_us() -> i64 {

@@ -305,6 +305,61 @@ fn office_counts(times: impl Iterator<Item = i64>) -> [u64; 27] {
     out
 }
 
+/// The most of `dates` (sorted) created within [`BATCH_DAYS`] days of one
+/// another, and when the first such window starts.
+pub fn largest_batch(dates: &[i64]) -> (usize, Option<i64>) {
+    let (mut batch, mut start) = (0usize, None);
+    for (i, &d) in dates.iter().enumerate() {
+        let k = dates[i..].partition_point(|&x| x < d + BATCH_DAYS * DAY_US);
+        if k > batch {
+            (batch, start) = (k, Some(d));
+        }
+    }
+    (batch, start)
+}
+
+/// The share of `created` (sorted, not empty) in the batch window that
+/// starts at `start`.
+pub fn batch_share(created: &[i64], start: i64) -> f64 {
+    let lo = created.partition_point(|&c| c < start);
+    let hi = created.partition_point(|&c| c < start + BATCH_DAYS * DAY_US);
+    (hi - lo) as f64 / created.len() as f64
+}
+
+/// The acting accounts' creation dates and handle shapes: what a group's
+/// creation batch and handle shape are compared with.
+#[derive(Debug, Clone, Default)]
+pub struct Background {
+    /// Creation dates, ascending.
+    pub created: Vec<i64>,
+    /// Accounts per handle shape ([`handle_template`]).
+    pub templates: HashMap<String, usize>,
+    /// Accounts with a handle.
+    pub handles: usize,
+}
+
+impl Background {
+    /// Of the accounts of `ds` that `acting` marks: an export's referents
+    /// (quoted authors, mentioned users) are not the population compared.
+    pub fn of(ds: &Dataset, acting: &[bool]) -> Background {
+        let m = &ds.account_meta;
+        let of_acting = |a: usize| acting.get(a).copied().unwrap_or(false);
+        let mut created: Vec<i64> = (0..m.created_at_us.len())
+            .filter(|&a| of_acting(a))
+            .filter_map(|a| m.created_at_us[a])
+            .collect();
+        created.sort_unstable();
+        let mut templates: HashMap<String, usize> = HashMap::new();
+        let mut handles = 0usize;
+        for h in (0..m.handle.len()).filter(|&a| of_acting(a)).filter_map(|a| m.handle[a].as_ref())
+        {
+            *templates.entry(handle_template(h)).or_default() += 1;
+            handles += 1;
+        }
+        Background { created, templates, handles }
+    }
+}
+
 /// Fingerprints of every cluster of `net`.
 pub fn fingerprints(ds: &Dataset, net: &Network) -> Vec<ClusterFingerprint> {
     fingerprints_with(ds, net, &fast_reposts(ds))
@@ -323,22 +378,7 @@ pub fn fingerprints_with(
     // (quoted authors, mentioned users) are not the population compared.
     let acting = ds.acting();
     let of_acting = |a: usize| acting.get(a).copied().unwrap_or(false);
-    let mut created: Vec<i64> = (0..m.created_at_us.len())
-        .filter(|&a| of_acting(a))
-        .filter_map(|a| m.created_at_us[a])
-        .collect();
-    created.sort_unstable();
-    let in_window = |start: i64| -> usize {
-        let lo = created.partition_point(|&c| c < start);
-        let hi = created.partition_point(|&c| c < start + BATCH_DAYS * DAY_US);
-        hi - lo
-    };
-    let mut all_templates: HashMap<String, usize> = HashMap::new();
-    let mut handles = 0usize;
-    for h in (0..m.handle.len()).filter(|&a| of_acting(a)).filter_map(|a| m.handle[a].as_ref()) {
-        *all_templates.entry(handle_template(h)).or_default() += 1;
-        handles += 1;
-    }
+    let Background { created, templates: all_templates, handles } = Background::of(ds, &acting);
     let all_office = office_counts(t.time_us.iter().copied());
     let mut all_clients: HashMap<&str, usize> = HashMap::new();
     for c in
@@ -385,17 +425,11 @@ pub fn fingerprints_with(
             let mut dates: Vec<i64> =
                 c.accounts.iter().filter_map(|&a| m.created_at_us[a as usize]).collect();
             dates.sort_unstable();
-            let (mut batch, mut batch_start) = (0usize, None);
-            for (i, &d) in dates.iter().enumerate() {
-                let k = dates[i..].partition_point(|&x| x < d + BATCH_DAYS * DAY_US);
-                if k > batch {
-                    (batch, batch_start) = (k, Some(d));
-                }
-            }
+            let (batch, batch_start) = largest_batch(&dates);
             let (batch_expected, batch_p) = match batch_start {
                 // One account is a "batch" of itself on any day: no signal.
                 Some(start) if !created.is_empty() && batch >= 2 => {
-                    let share = in_window(start) as f64 / created.len() as f64;
+                    let share = batch_share(&created, start);
                     // The window holds the batch itself: the background
                     // share is taken from the whole dataset, cluster included.
                     let p = binomial_tail(dates.len(), share, batch) * dates.len() as f64;

@@ -6,6 +6,8 @@
 //! lost connection the watch reconnects with `cursor` set to the last
 //! event it delivered, and drops what the server sends again: events
 //! before that time, and events at that time it has already delivered.
+//! Before the first event there is no cursor: a connection lost then
+//! resumes at the live tip.
 
 use crate::net::{redact, timed_out, Conn};
 use crate::{excerpt, retry, Backoff, Closed, Item, Options, Sink, Source, StreamError};
@@ -144,7 +146,8 @@ impl Jetstream {
         Ok(Event::New)
     }
 
-    /// Reads one connection until it ends; how many new events it gave.
+    /// Reads one connection until it ends: how many new events it gave (or
+    /// skipped), how many it sent again, and why it ended.
     fn read(
         &mut self,
         ws: &mut WebSocket<Conn>,
@@ -175,7 +178,8 @@ impl Jetstream {
                 Ok(_) => silent = false,
                 Err(tungstenite::Error::Io(e)) if timed_out(&e) => {
                     if silent {
-                        break format!("nothing came for {} s", 2 * self.options.idle.as_secs());
+                        let waited = 2.0 * self.options.idle.as_secs_f64();
+                        break format!("nothing came for {waited:.1} s");
                     }
                     // Quiet for a while: a ping tells a live server from a
                     // dead connection.

@@ -193,7 +193,7 @@ impl Mastodon {
                 Err(e) if timed_out(&e) => {
                     // Mastodon sends a comment every few seconds: silence
                     // means a dead connection.
-                    break format!("nothing came for {} s", self.options.idle.as_secs());
+                    break format!("nothing came for {:.1} s", self.options.idle.as_secs_f64());
                 }
                 Err(e) => break format!("the connection failed: {e}"),
             }

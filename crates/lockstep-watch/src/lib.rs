@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod alerts;
+pub mod early;
 
 use lockstep_model::{Dataset, DatasetBuilder};
 use std::collections::VecDeque;
