@@ -98,13 +98,12 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
         refreshes: 0,
         early: a.early.then(Warned::default),
         last_look_us: None,
+        pending: Pending::default(),
     };
     let running = lockstep_stream::spawn(opened.source, 4 * CHUNK_RECORDS);
     let mut next_refresh: Option<i64> = None;
     // The next multiple of `--refresh` after a time.
     let next = |t: i64| t - t.rem_euclid(refresh_us) + refresh_us;
-    let mut chunk: Vec<u8> = Vec::new();
-    let (mut records, mut started) = (0usize, Instant::now());
     let mut reached_until = false;
     loop {
         let (mut ended, mut skip) = (false, None);
@@ -119,15 +118,7 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
                     if let Some(t) = time_us {
                         let due = *next_refresh.get_or_insert(next(t));
                         if t >= due {
-                            if records > 0 {
-                                watcher.read_chunk(
-                                    &std::mem::take(&mut chunk),
-                                    records as u64,
-                                    &name,
-                                )?;
-                                records = 0;
-                                started = Instant::now();
-                            }
+                            watcher.flush(&name)?;
                             // Nothing to look at before the first action.
                             if watcher.horizon.latest_us().is_some() {
                                 watcher.refresh()?;
@@ -135,9 +126,7 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
                             next_refresh = Some(next(t));
                         }
                     }
-                    chunk.extend_from_slice(&line);
-                    chunk.push(b'\n');
-                    records += 1;
+                    watcher.pending.push(&line);
                 }
             }
             Ok(Item::Skip { reason, detail }) => skip = Some((reason, detail)),
@@ -149,15 +138,8 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => ended = true,
         }
-        let cut = records >= CHUNK_RECORDS
-            || (records > 0 && started.elapsed() >= CHUNK_TIME)
-            || ended
-            || reached_until
-            || skip.is_some();
-        if cut && records > 0 {
-            watcher.read_chunk(&std::mem::take(&mut chunk), records as u64, &name)?;
-            records = 0;
-            started = Instant::now();
+        let cut = watcher.pending.full() || ended || reached_until || skip.is_some();
+        if cut && watcher.flush(&name)? {
             // Refreshed by the stream's time, at its multiples of
             // `--refresh`, so that a replay at full speed looks at the
             // stream where a live watch would have.
@@ -219,10 +201,10 @@ struct Opened {
 /// streaming URL, a file, or `-`.
 fn open(name: &str, a: &WatchArgs, plan: &Plan) -> anyhow::Result<Opened> {
     let options = lockstep_stream::Options::default();
+    if a.follow && name.contains("://") {
+        anyhow::bail!("`--follow` is for files; a network stream is followed anyway");
+    }
     if name.starts_with("ws://") || name.starts_with("wss://") {
-        if a.follow {
-            anyhow::bail!("`--follow` is for files; a Jetstream stream is followed anyway");
-        }
         let source = Jetstream::new(name, &jetstream_collections(plan), options)?;
         let shown = lockstep_stream::net::redact(&source.url_now());
         return Ok(Opened {
@@ -233,9 +215,6 @@ fn open(name: &str, a: &WatchArgs, plan: &Plan) -> anyhow::Result<Opened> {
         });
     }
     if name.starts_with("http://") || name.starts_with("https://") {
-        if a.follow {
-            anyhow::bail!("`--follow` is for files; a Mastodon stream is followed anyway");
-        }
         let token = std::env::var(MASTODON_TOKEN).ok().filter(|t| !t.is_empty());
         let source = Mastodon::new(name, token, options)?;
         let shown = lockstep_stream::net::redact(source.url());
@@ -299,9 +278,47 @@ struct Watcher<'a> {
     early: Option<Warned>,
     /// The stream's time at the last refresh.
     last_look_us: Option<i64>,
+    /// Records received and not yet read.
+    pending: Pending,
+}
+
+/// Records received and not yet read: a chunk is cut at
+/// [`CHUNK_RECORDS`], or once [`CHUNK_TIME`] has passed since the last cut.
+struct Pending {
+    bytes: Vec<u8>,
+    records: usize,
+    since: Instant,
+}
+
+impl Default for Pending {
+    fn default() -> Self {
+        Pending { bytes: Vec::new(), records: 0, since: Instant::now() }
+    }
+}
+
+impl Pending {
+    fn push(&mut self, line: &[u8]) {
+        self.bytes.extend_from_slice(line);
+        self.bytes.push(b'\n');
+        self.records += 1;
+    }
+
+    fn full(&self) -> bool {
+        self.records >= CHUNK_RECORDS || (self.records > 0 && self.since.elapsed() >= CHUNK_TIME)
+    }
 }
 
 impl Watcher<'_> {
+    /// Reads the records received so far, if any; whether there were.
+    fn flush(&mut self, name: &str) -> anyhow::Result<bool> {
+        if self.pending.records == 0 {
+            return Ok(false);
+        }
+        let Pending { bytes, records, .. } = std::mem::take(&mut self.pending);
+        self.read_chunk(&bytes, records as u64, name)?;
+        Ok(true)
+    }
+
     /// Reads a chunk of records with `detect`'s format readers (the format
     /// the first chunk was recognised as, for every later one) into the
     /// horizon.
@@ -418,9 +435,7 @@ impl Watcher<'_> {
         }
         Ok(raised)
     }
-}
 
-impl Watcher<'_> {
     /// With `--early`, appends a warning per group of co-actors since the
     /// last look that looks made together, once per factory (`Warned`);
     /// how many.

@@ -108,18 +108,7 @@ impl Read for Body {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match &mut self.framing {
             Framing::Close => self.reader.read(buf),
-            Framing::Length(left) => {
-                if *left == 0 {
-                    return Ok(0);
-                }
-                let cap = buf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
-                let n = self.reader.read(&mut buf[..cap])?;
-                if n == 0 {
-                    return Err(io::ErrorKind::UnexpectedEof.into());
-                }
-                *left -= n as u64;
-                Ok(n)
-            }
+            Framing::Length(left) => read_within(&mut self.reader, buf, left),
             Framing::Chunked { left, done } => {
                 if *done {
                     return Ok(0);
@@ -142,12 +131,7 @@ impl Read for Body {
                     }
                     *left = size;
                 }
-                let cap = buf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
-                let n = self.reader.read(&mut buf[..cap])?;
-                if n == 0 {
-                    return Err(io::ErrorKind::UnexpectedEof.into());
-                }
-                *left -= n as u64;
+                let n = read_within(&mut self.reader, buf, left)?;
                 if *left == 0 {
                     // The CRLF that ends a chunk.
                     let mut crlf = [0u8; 2];
@@ -157,4 +141,19 @@ impl Read for Body {
             }
         }
     }
+}
+
+/// Reads at most `left` bytes, counting them off; the connection ending
+/// first is an error.
+fn read_within(reader: &mut impl Read, buf: &mut [u8], left: &mut u64) -> io::Result<usize> {
+    if *left == 0 {
+        return Ok(0);
+    }
+    let cap = buf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
+    let n = reader.read(&mut buf[..cap])?;
+    if n == 0 {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    *left -= n as u64;
+    Ok(n)
 }

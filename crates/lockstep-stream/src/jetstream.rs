@@ -90,21 +90,13 @@ impl Jetstream {
         let conn = Conn::open(&url, self.options.idle)?;
         // Past tungstenite's limit a connection fails; below it, events
         // larger than `max_event_bytes` are counted and left out.
-        let config = WebSocketConfig::default()
-            .max_message_size(Some(self.options.max_event_bytes.max(1 << 20) * 16))
-            .max_frame_size(Some(self.options.max_event_bytes.max(1 << 20) * 16));
+        let limit = self.options.max_event_bytes.max(1 << 20) * 16;
+        let config =
+            WebSocketConfig::default().max_message_size(Some(limit)).max_frame_size(Some(limit));
         match tungstenite::client::client_with_config(url.as_str(), conn, Some(config)) {
             Ok((ws, _)) => Ok(ws),
             Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(response))) => {
-                let status = response.status().as_u16();
-                if matches!(status, 400 | 401 | 403 | 404) {
-                    Err(StreamError::Refused { url: redact(&url), status, hint: "" })
-                } else {
-                    Err(StreamError::Protocol {
-                        url: redact(&url),
-                        message: format!("the server answered {status}"),
-                    })
-                }
+                Err(StreamError::answered(&url, response.status().as_u16(), ""))
             }
             Err(e) => {
                 Err(StreamError::Protocol { url: redact(&url), message: format!("handshake: {e}") })

@@ -60,6 +60,22 @@ pub enum StreamError {
     Refused { url: String, status: u16, hint: &'static str },
 }
 
+impl StreamError {
+    /// A server's answer other than success: a refusal that waiting will
+    /// not change (400, 401, 403, 404; `hint` says what to do about 401 and
+    /// 403), or a failure worth retrying.
+    pub(crate) fn answered(url: &url::Url, status: u16, hint: &'static str) -> StreamError {
+        match status {
+            401 | 403 => StreamError::Refused { url: net::redact(url), status, hint },
+            400 | 404 => StreamError::Refused { url: net::redact(url), status, hint: "" },
+            _ => StreamError::Protocol {
+                url: net::redact(url),
+                message: format!("the server answered {status}"),
+            },
+        }
+    }
+}
+
 /// How a network source behaves; the defaults suit a live watch.
 #[derive(Debug, Clone)]
 pub struct Options {

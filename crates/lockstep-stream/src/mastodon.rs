@@ -76,18 +76,11 @@ impl Mastodon {
         let response = http::get(url, &pairs, self.options.idle)?;
         match response.status {
             200 => Ok(response.body),
-            401 | 403 => Err(StreamError::Refused {
-                url: redact(url),
-                status: response.status,
-                hint: " (this server wants an access token: set LOCKSTEP_MASTODON_TOKEN)",
-            }),
-            404 | 400 => {
-                Err(StreamError::Refused { url: redact(url), status: response.status, hint: "" })
-            }
-            s => Err(StreamError::Protocol {
-                url: redact(url),
-                message: format!("the server answered {s}"),
-            }),
+            s => Err(StreamError::answered(
+                url,
+                s,
+                " (this server wants an access token: set LOCKSTEP_MASTODON_TOKEN)",
+            )),
         }
     }
 
