@@ -377,6 +377,13 @@ pub struct DetectArgs {
     #[arg(long)]
     pub compress_pairs: bool,
 
+    /// Write the tables as CSV, as Parquet (typed columns that R's arrow,
+    /// DuckDB, Spark, pandas and polars read natively; `report`, `serve`
+    /// and `evaluate` read them too), or both. Columns and types:
+    /// docs/outputs.md.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = OutputFormat::Csv)]
+    pub output_format: OutputFormat,
+
     /// Print the plan (what would be computed, and how) and exit without
     /// reading the inputs.
     #[arg(long)]
@@ -659,4 +666,25 @@ pub struct EvaluateArgs {
     /// Print the scores as one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--output-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// CSV files.
+    Csv,
+    /// Parquet files.
+    Parquet,
+    /// Both, side by side.
+    Both,
+}
+
+impl From<OutputFormat> for lockstep_report::TableFormat {
+    fn from(f: OutputFormat) -> Self {
+        match f {
+            OutputFormat::Csv => lockstep_report::TableFormat::Csv,
+            OutputFormat::Parquet => lockstep_report::TableFormat::Parquet,
+            OutputFormat::Both => lockstep_report::TableFormat::Both,
+        }
+    }
 }

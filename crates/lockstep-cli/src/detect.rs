@@ -54,6 +54,7 @@ pub fn options(a: &DetectArgs) -> Options {
         all_pairs: a.all_pairs,
         all_edges: a.all_edges,
         compress_pairs: a.compress_pairs,
+        output_format: a.output_format.into(),
     }
 }
 

@@ -513,6 +513,134 @@ fn sweep_measures_each_clusters_stability() {
     assert!(bad.stderr.contains("`--fdrs`"), "{}", bad.stderr);
 }
 
+/// `--output-format`: each Parquet table holds the values of its CSV file
+/// (formatted as the run formats them, they give its bytes), and a folder
+/// of Parquet tables alone is read by `report`, `serve` and `evaluate` as
+/// its CSV twin is.
+#[test]
+fn parquet_tables_hold_the_csv_values() {
+    let dir = TempDir::new("parquet");
+    let (world, truth) = (dir.0.join("world.jsonl"), dir.0.join("truth.csv"));
+    let (world, truth) = (world.to_str().unwrap(), truth.to_str().unwrap());
+    let args = ["--scenario", "mixed", "--accounts", "2000", "--days", "7", "--seed", "1"];
+    let sim = lockstep(&[&["simulate"][..], &args, &["--out", world, "--truth", truth]].concat());
+    assert_eq!(sim.code, 0, "{}", sim.stderr);
+    let hostile = fixture("shares-csv/hostile.csv");
+    let bios = fixture("near-text/templated_bios.csv");
+    let near = fixture("near-text/multilingual.csv");
+    let near_text = [
+        "--map",
+        "account=account_id,content=post_id,timestamp=timestamp,text=text",
+        "--layers",
+        "near_text",
+        "--min-participation",
+        "1",
+        "--min-weight",
+        "1",
+    ];
+    let runs = [
+        (world, &["--fdr", "0.05"][..]),
+        (hostile.to_str().unwrap(), &["--rule", "naive"][..]),
+        (hostile.to_str().unwrap(), &["--rule", "naive", "--raw-csv"][..]),
+        (bios.to_str().unwrap(), &KEEP_ALL[..]),
+        (near.to_str().unwrap(), &near_text[..]),
+    ];
+    for (input, extra) in runs {
+        let both = lockstep(
+            &[&["detect", input, "--out", "{OUT}", "--output-format", "both"][..], extra].concat(),
+        );
+        assert_eq!(both.code, 0, "{}", both.stderr);
+        let guard = !extra.contains(&"--raw-csv");
+        let mut tables = 0;
+        for schema in lockstep_report::SCHEMAS {
+            let csv = both.out.join(schema.file);
+            let parquet = both.out.join(schema.parquet);
+            assert_eq!(csv.exists(), parquet.exists(), "{input}: {}", schema.name);
+            if !csv.exists() {
+                continue;
+            }
+            tables += 1;
+            let frame = lockstep_report::read_parquet(&parquet).unwrap();
+            let bytes = String::from_utf8(frame.csv(guard)).unwrap();
+            assert_eq!(bytes, read(&both, schema.file), "{input} {extra:?}: {}", schema.name);
+        }
+        assert!(tables >= 8, "{input}: {tables} tables");
+        let optional = [
+            lockstep_report::files::bio_clusters::FILE,
+            lockstep_report::files::near_text_pairs::FILE,
+        ];
+        if input.contains("near-text") {
+            assert!(optional.iter().any(|f| both.out.join(f).exists()), "{input}");
+        }
+        let csv = lockstep(&[&["detect", input, "--out", "{OUT}"][..], extra].concat());
+        assert_eq!(summary(&csv)["run_folder_version"], 1);
+        assert_eq!(summary(&both)["parameters"]["output_format"], "both");
+        for name in ["pairs.csv", "edges.csv", "accounts.csv", "network.gexf"] {
+            assert_eq!(read(&csv, name), read(&both, name), "{name}");
+        }
+    }
+
+    // Parquet alone: no CSV, a layout older lockstep refuses, and the same
+    // report, API answers and evaluation as from CSV.
+    let csv = lockstep(&["detect", world, "--out", "{OUT}", "--fdr", "0.05"]);
+    let pq = lockstep(&[
+        "detect",
+        world,
+        "--out",
+        "{OUT}",
+        "--fdr",
+        "0.05",
+        "--output-format",
+        "parquet",
+    ]);
+    assert_eq!(pq.code, 0, "{}", pq.stderr);
+    let names: Vec<String> = std::fs::read_dir(&pq.out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".csv")), "{names:?}");
+    assert!(names.contains(&"pairs.parquet".to_string()), "{names:?}");
+    assert_eq!(summary(&pq)["run_folder_version"], 3);
+    for run in [&csv, &pq] {
+        assert_eq!(lockstep(&["report", run.out.to_str().unwrap()]).code, 0);
+    }
+    // The same report, but for the parameter that says so.
+    let said = "<tr><td>output_format</td><td>parquet</td></tr>";
+    let html = read(&pq, "report.html");
+    assert!(html.contains(said));
+    assert!(read(&csv, "report.html") == html.replace(said, ""), "the reports differ");
+    let (a, b) =
+        (lockstep_serve::Run::load(&csv.out).unwrap(), lockstep_serve::Run::load(&pq.out).unwrap());
+    let params = |kv: &[(&str, &str)]| -> lockstep_serve::api::Params {
+        kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+    use lockstep_serve::api;
+    let one = params(&[("id", "1"), ("cluster", "1")]);
+    assert_eq!(api::cluster_detail(&a, &one).unwrap(), api::cluster_detail(&b, &one).unwrap());
+    let members = api::members(&a, &one).unwrap().to_csv();
+    assert_eq!(members, api::members(&b, &one).unwrap().to_csv());
+    let first = String::from_utf8(members).unwrap();
+    let first = first.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    let who = params(&[("id", &first)]);
+    assert_eq!(
+        api::partners(&a, &who).unwrap().to_csv(),
+        api::partners(&b, &who).unwrap().to_csv()
+    );
+    let partner = String::from_utf8(api::partners(&a, &who).unwrap().to_csv()).unwrap();
+    let partner = partner.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    let edge = params(&[("a", &first), ("b", &partner)]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let evidence = |run| api::evidence(run, &edge, 100, deadline).unwrap().to_csv();
+    assert!(evidence(&a).len() > 200, "{}", String::from_utf8_lossy(&evidence(&a)));
+    assert_eq!(evidence(&a), evidence(&b));
+    let eval = |run: &Run| {
+        let r = lockstep(&["evaluate", run.out.to_str().unwrap(), "--truth", truth]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+    };
+    assert_eq!(eval(&csv), eval(&pq));
+}
+
 /// `lockstep export`: a STIX 2.1 bundle of the campaigns worth a look,
 /// the same bytes for the same run and time, on a simulated world with a
 /// batch-created office-hours farm (CI validates such a bundle with OASIS's

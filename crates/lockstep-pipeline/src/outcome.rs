@@ -63,6 +63,7 @@ impl Outcome {
             all_pairs: plan.all_pairs(),
             all_edges: plan.all_edges(),
             compress_pairs: plan.options.compress_pairs,
+            tables: plan.options.output_format,
             fast_reposts: Some(&self.reposts),
             near_text: self.near.as_ref(),
             bios: self.bios.as_ref(),

@@ -152,6 +152,8 @@ pub struct Options {
     pub all_edges: bool,
     /// pairs.csv is written compressed, as pairs.csv.zst.
     pub compress_pairs: bool,
+    /// The formats the tables are written in.
+    pub output_format: lockstep_report::TableFormat,
 }
 
 impl Options {
@@ -185,6 +187,7 @@ impl Options {
             all_pairs: false,
             all_edges: false,
             compress_pairs: false,
+            output_format: lockstep_report::TableFormat::Csv,
         }
     }
 }
@@ -443,6 +446,10 @@ impl Plan {
         // Named only when not native, so that native runs keep their bytes.
         if let Engine::Plan(engine) = &o.engine {
             params["engine"] = json!(engine.name());
+        }
+        // Likewise only when not CSV.
+        if o.output_format != lockstep_report::TableFormat::Csv {
+            params["output_format"] = json!(o.output_format.name());
         }
         params
     }

@@ -35,7 +35,9 @@ pub const STIX_BUNDLE: &str = "bundle.stix.json";
 /// Whether a run writes a file of this name: a previous run's files of
 /// these names go with it.
 fn is_run_file(name: &str) -> bool {
-    OUTPUT_FILES.contains(&name) || OPTIONAL_FILES.contains(&name)
+    OUTPUT_FILES.contains(&name)
+        || OPTIONAL_FILES.contains(&name)
+        || crate::SCHEMAS.iter().any(|s| s.file == name || s.parquet == name)
 }
 
 /// A run folder being written.

@@ -3,7 +3,9 @@
 //! except the timings in `summary.json`.
 #![warn(missing_docs)]
 
+mod columnar;
 pub mod folder;
+pub mod frame;
 mod graphs;
 pub mod read;
 pub mod seekable;
@@ -11,10 +13,12 @@ mod summary;
 mod tables;
 mod xml;
 
+pub use columnar::read as read_parquet;
 pub use folder::{check_run_folder, RunFolder};
+pub use frame::Frame;
 pub use read::Table;
 pub use summary::{summary_json, RunInfo};
-pub use tables::unguard;
+pub use tables::{sources, unguard, Source, SCHEMAS};
 
 use lockstep_detect::Detection;
 use lockstep_graph::Network;
@@ -105,12 +109,59 @@ pub struct Results<'a> {
     pub all_edges: bool,
     /// Write pairs.csv compressed, as `pairs.csv.zst` ([`seekable`]).
     pub compress_pairs: bool,
+    /// The formats the tables are written in.
+    pub tables: TableFormat,
+}
+
+/// The file formats a run writes its tables in (the graphs and
+/// `summary.json` have their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TableFormat {
+    /// CSV, for spreadsheets and every tool.
+    #[default]
+    Csv,
+    /// Parquet, typed ([`columnar`]'s types), for R, DuckDB, Spark and
+    /// DataFrames.
+    Parquet,
+    /// Both, side by side.
+    Both,
+}
+
+impl TableFormat {
+    /// Every format, by its name.
+    pub const ALL: [TableFormat; 3] = [TableFormat::Csv, TableFormat::Parquet, TableFormat::Both];
+
+    /// Its name (`--output-format`, `summary.json`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "csv",
+            TableFormat::Parquet => "parquet",
+            TableFormat::Both => "both",
+        }
+    }
+
+    /// The format of this name.
+    pub fn parse(name: &str) -> Option<TableFormat> {
+        TableFormat::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether the tables are written as CSV.
+    pub fn csv(self) -> bool {
+        self != TableFormat::Parquet
+    }
+
+    /// Whether the tables are written as Parquet.
+    pub fn parquet(self) -> bool {
+        self != TableFormat::Csv
+    }
 }
 
 impl<'a> Results<'a> {
     /// The run folder layout these results are written in.
     pub fn run_folder_version(&self) -> u32 {
-        if self.compress_pairs {
+        if !self.tables.csv() {
+            3
+        } else if self.compress_pairs {
             2
         } else {
             1
@@ -137,6 +188,7 @@ impl<'a> Results<'a> {
             all_pairs: true,
             all_edges: true,
             compress_pairs: false,
+            tables: TableFormat::Csv,
             fast_reposts: None,
         }
     }
@@ -149,10 +201,11 @@ pub const SUMMARY_JSON: &str = "summary.json";
 /// raised when a file or column changes meaning or goes, so that a reader
 /// refuses a folder written by a newer lockstep instead of misreading it.
 /// A run from before the field counts as version 1. Version 2 has
-/// `pairs.csv.zst` in place of `pairs.csv`; a run writes the oldest version
-/// its files fit ([`Results::run_folder_version`]), so that an older
-/// lockstep reads every folder it can.
-pub const RUN_FOLDER_VERSION: u32 = 2;
+/// `pairs.csv.zst` in place of `pairs.csv`. Version 3 has the tables as
+/// Parquet only (`--output-format parquet`). A run writes the oldest
+/// version its files fit ([`Results::run_folder_version`]), so that an
+/// older lockstep reads every folder it can.
+pub const RUN_FOLDER_VERSION: u32 = 3;
 
 /// The files [`write_tables`] and [`write_summary`] always write (the CLI
 /// always gives fingerprints), in order; `bio_clusters.csv` and
@@ -210,49 +263,40 @@ fn write_file(dir: &Path, name: &str, f: Writer<'_>) -> Result<PathBuf, ReportEr
 pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir)
         .map_err(|source| ReportError::Io { path: dir.to_path_buf(), source })?;
-    type Boxed<'a> = Box<dyn Fn(&mut dyn Write) -> std::io::Result<()> + Sync + 'a>;
-    let mut writers: Vec<(&str, Boxed<'_>)> = vec![
-        (
-            if r.compress_pairs { files::pairs::COMPRESSED } else { files::pairs::FILE },
-            Box::new(|w| tables::pairs_csv(w, r)),
-        ),
-        (files::edges::FILE, Box::new(|w| tables::edges_csv(w, r))),
-        (files::accounts::FILE, Box::new(|w| tables::accounts_csv(w, r))),
-        (files::clusters::FILE, Box::new(|w| tables::clusters_csv(w, r))),
-        (files::network::GEXF, Box::new(|w| graphs::gexf(w, r))),
-        (files::network::GRAPHML, Box::new(|w| graphs::graphml(w, r))),
-    ];
-    if let Some(sc) = r.scores {
-        writers.push((files::campaigns::FILE, Box::new(|w| tables::campaigns_csv(w, sc))));
-        let f = |w: &mut dyn Write| tables::campaign_signals_csv(w, sc);
-        writers.push((files::campaign_signals::FILE, Box::new(f)));
+    type Boxed<'a> = Box<dyn Fn(&Path) -> Result<PathBuf, ReportError> + Sync + 'a>;
+    let sources = tables::sources(r);
+    let gexf = |w: &mut dyn Write| graphs::gexf(w, r);
+    let graphml = |w: &mut dyn Write| graphs::graphml(w, r);
+    let graphs: [(&str, Writer<'_>); 2] =
+        [(files::network::GEXF, &gexf), (files::network::GRAPHML, &graphml)];
+    let mut writers: Vec<Boxed<'_>> = Vec::new();
+    for (k, source) in sources.iter().enumerate() {
+        if r.tables.csv() {
+            let name = match source.schema.name {
+                files::pairs::NAME if r.compress_pairs => files::pairs::COMPRESSED,
+                _ => source.schema.file,
+            };
+            writers.push(Box::new(move |dir| {
+                write_file(dir, name, &|w| source.write_csv(w, r.formula_guard))
+            }));
+        }
+        if r.tables.parquet() {
+            writers.push(Box::new(move |dir| {
+                let path = dir.join(source.schema.parquet);
+                columnar::write(&path, source)?;
+                Ok(path)
+            }));
+        }
+        // The graphs follow the four tables every run has.
+        if k == 3 {
+            for (name, f) in graphs {
+                writers.push(Box::new(move |dir| write_file(dir, name, f)));
+            }
+        }
     }
-    if let Some(tp) = r.talking_points {
-        let f = |w: &mut dyn Write| tables::talking_points_csv(w, r, tp);
-        writers.push((files::talking_points::FILE, Box::new(f)));
-    }
-    if let Some(f) = r.fingerprints {
-        let f = |w: &mut dyn Write| tables::fingerprints_csv(w, r, f);
-        writers.push((files::cluster_fingerprints::FILE, Box::new(f)));
-    }
-    if let Some(bios) = r.bios {
-        let f = |w: &mut dyn Write| tables::bio_clusters_csv(w, r, bios);
-        writers.push((files::bio_clusters::FILE, Box::new(f)));
-    }
-    if let Some(near) = r.near_text {
-        let f = |w: &mut dyn Write| tables::near_text_pairs_csv(w, r, near);
-        writers.push((files::near_text_pairs::FILE, Box::new(f)));
-    }
-    if let Some(sweep) = r.sweep {
-        let f = |w: &mut dyn Write| tables::stability_csv(w, r, sweep);
-        writers.push((files::stability::FILE, Box::new(f)));
-        let f = |w: &mut dyn Write| tables::sweep_csv(w, sweep);
-        writers.push((files::sweep::FILE, Box::new(f)));
-    }
-    // The files are independent: written at once (pairs.csv, the largest,
-    // formats its rows on all cores as well), listed in this order.
-    let written: Vec<Result<PathBuf, ReportError>> =
-        writers.par_iter().map(|(name, f)| write_file(dir, name, f.as_ref())).collect();
+    // The files are independent: written at once (the largest tables
+    // build their rows on all cores as well), listed in this order.
+    let written: Vec<Result<PathBuf, ReportError>> = writers.par_iter().map(|f| f(dir)).collect();
     let written: Vec<PathBuf> = written.into_iter().collect::<Result<_, _>>()?;
     Ok(written)
 }

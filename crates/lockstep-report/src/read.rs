@@ -55,15 +55,35 @@ impl Seek for At {
     }
 }
 
-/// A table file of a run as it was written: plain CSV, or compressed in
+/// A table file of a run as it was written: plain CSV, compressed in
 /// zstd's seekable format under its name plus `.zst`
-/// ([`crate::seekable`]). Readers see the CSV bytes either way, and ranges
-/// of them by their offset in the CSV.
+/// ([`crate::seekable`]), or Parquet (`--output-format parquet`). Readers
+/// see the CSV bytes either way, and ranges of them by their offset in the
+/// CSV: a Parquet table is formatted as the run would have written its
+/// CSV, once, in memory.
 #[derive(Debug)]
 pub struct Stored {
     path: PathBuf,
     file: Arc<File>,
     table: Option<SeekTable>,
+    csv: Option<Arc<Vec<u8>>>,
+}
+
+/// A Parquet table's CSV bytes, shared by its readers.
+struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Whether the run in `dir` wrote its CSV cells behind the formula guard
+/// (`raw_csv` in its parameters; on unless said otherwise).
+fn formula_guard(dir: &Path) -> bool {
+    let summary = std::fs::read_to_string(dir.join(crate::SUMMARY_JSON)).ok();
+    let summary: Option<serde_json::Value> = summary.and_then(|t| serde_json::from_str(&t).ok());
+    summary.is_none_or(|s| s["parameters"]["raw_csv"] != serde_json::Value::Bool(true))
 }
 
 /// The name of a table compressed ([`crate::seekable`]).
@@ -82,15 +102,22 @@ impl Stored {
         };
         let plain = dir.join(name);
         if plain.exists() {
-            return Ok(Some(Stored { file: open(&plain)?, path: plain, table: None }));
+            return Ok(Some(Stored { file: open(&plain)?, path: plain, table: None, csv: None }));
         }
         let path = dir.join(compressed_name(name));
-        if !path.exists() {
-            return Ok(None);
+        if path.exists() {
+            let file = open(&path)?;
+            let table =
+                SeekTable::read(&mut At::new(file.clone())).map_err(|e| invalid(&path, &e))?;
+            return Ok(Some(Stored { path, file, table: Some(table), csv: None }));
         }
+        let parquet = crate::SCHEMAS.iter().find(|s| s.file == name).map(|s| dir.join(s.parquet));
+        let Some(path) = parquet.filter(|p| p.exists()) else {
+            return Ok(None);
+        };
         let file = open(&path)?;
-        let table = SeekTable::read(&mut At::new(file.clone())).map_err(|e| invalid(&path, &e))?;
-        Ok(Some(Stored { path, file, table: Some(table) }))
+        let csv = crate::columnar::read(&path)?.csv(formula_guard(dir));
+        Ok(Some(Stored { path, file, table: None, csv: Some(Arc::new(csv)) }))
     }
 
     /// The file on disk.
@@ -101,6 +128,9 @@ impl Stored {
     /// The CSV bytes from the start (of the file opened by
     /// [`Stored::find`]).
     pub fn reader(&self) -> Result<Box<dyn Read + Send>, ReportError> {
+        if let Some(csv) = &self.csv {
+            return Ok(Box::new(std::io::Cursor::new(Shared(csv.clone()))));
+        }
         let file = At::new(self.file.clone());
         Ok(match &self.table {
             None => Box::new(BufReader::with_capacity(1 << 16, file)),
@@ -116,6 +146,10 @@ impl Stored {
         start: u64,
         end: u64,
     ) -> std::io::Result<Box<dyn Read + 'a>> {
+        if let Some(csv) = &self.csv {
+            let end = (end as usize).min(csv.len());
+            return Ok(Box::new(&csv[(start as usize).min(end)..end]));
+        }
         Ok(match &self.table {
             None => {
                 file.seek(SeekFrom::Start(start))?;

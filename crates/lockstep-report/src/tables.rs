@@ -1,31 +1,43 @@
+use crate::frame::{ColumnDef, Frame, Schema};
 use crate::Results;
-use lockstep_model::time::{fmt_iso, push_iso, push_unix};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::ops::Range;
 
-/// A table of the run folder: its file name, a constant per column (named
-/// as the column, upper-cased) and every column in the file's order. The
-/// writer below each one writes [`COLUMNS`](pairs::COLUMNS); readers look
-/// columns up by these constants, so that a renamed column fails to
-/// compile, not to read.
+/// A table of the run folder: its name, a constant per column (named as
+/// the column, upper-cased), every column in the file's order, and their
+/// kinds ([`SCHEMA`](pairs::SCHEMA)). The source below each one builds
+/// its rows in [`COLUMNS`](pairs::COLUMNS)' order; readers look columns up
+/// by these constants, so that a renamed column fails to compile, not to
+/// read.
 macro_rules! table {
-    ($(#[$doc:meta])* $module:ident, $file:literal, [$($col:ident = $name:literal),* $(,)?] $($extra:item)*) => {
+    ($(#[$doc:meta])* $module:ident, $name:literal, [$($col:ident = $column:literal: $kind:expr),* $(,)?] $($extra:item)*) => {
         $(#[$doc])*
         pub mod $module {
-            /// The file's name in a run folder.
-            pub const FILE: &str = $file;
-            $(#[doc = concat!("`", $name, "`")] pub const $col: &str = $name;)*
+            #[allow(unused_imports)]
+            use $crate::frame::Kind::*;
+            /// The table's name.
+            pub const NAME: &str = $name;
+            /// The file's name in a run folder, as CSV.
+            pub const FILE: &str = concat!($name, ".csv");
+            /// The file's name in a run folder, as Parquet.
+            pub const PARQUET: &str = concat!($name, ".parquet");
+            $(#[doc = concat!("`", $column, "`")] pub const $col: &str = $column;)*
             /// Every column, in the file's order.
             pub const COLUMNS: &[&str] = &[$($col),*];
+            /// Every column with its kind.
+            pub const SCHEMA: $crate::frame::Schema =
+                $crate::frame::Schema {
+                    name: NAME,
+                    file: FILE,
+                    parquet: PARQUET,
+                    columns: &[$(($column, $kind)),*],
+                };
             $($extra)*
         }
     };
-}
-
-fn csv_writer(w: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
-    csv::WriterBuilder::new().from_writer(w)
 }
 
 /// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or
@@ -110,23 +122,118 @@ impl<'a> Row<'a> {
     }
 }
 
-fn io_err(e: csv::Error) -> io::Error {
-    io::Error::other(e)
+/// A table of a run, ready to be built: its rows come from `units` (edges,
+/// clusters, settings, ...; a unit may give several rows, or none), any
+/// range of which `rows` builds on its own, so that large tables are built
+/// on all cores a block at a time and never held whole.
+pub struct Source<'a> {
+    /// The table.
+    pub schema: &'static Schema,
+    /// Its columns in this run (edges.csv's optional ones only when
+    /// computed).
+    pub columns: Vec<ColumnDef>,
+    /// How many units the rows come from.
+    pub units: usize,
+    rows: Box<dyn Fn(Range<usize>) -> Frame + Sync + 'a>,
+}
+
+/// Units built per task.
+const CHUNK: usize = 1 << 14;
+/// Units built at once: memory for one block of chunks.
+const BLOCK: usize = CHUNK * 64;
+
+impl<'a> Source<'a> {
+    pub(crate) fn new(
+        schema: &'static Schema,
+        units: usize,
+        rows: impl Fn(&mut Frame, Range<usize>) + Sync + 'a,
+    ) -> Self {
+        let columns = schema.columns.to_vec();
+        Source::with(schema, columns, units, rows)
+    }
+
+    fn with(
+        schema: &'static Schema,
+        columns: Vec<ColumnDef>,
+        units: usize,
+        rows: impl Fn(&mut Frame, Range<usize>) + Sync + 'a,
+    ) -> Self {
+        let cols = columns.clone();
+        let rows = Box::new(move |range: Range<usize>| {
+            let mut f = Frame::with(schema.name, &cols);
+            rows(&mut f, range);
+            f
+        });
+        Source { schema, columns, units, rows }
+    }
+
+    /// An empty frame of this table's columns.
+    pub fn empty(&self) -> Frame {
+        Frame::with(self.schema.name, &self.columns)
+    }
+
+    /// Builds every row, in parallel a chunk of units at a time, and hands
+    /// `each` what `make` made of each chunk's frame, in order: the result
+    /// of a sequential loop, with memory for one block of chunks.
+    pub fn each_chunk<T: Send>(
+        &self,
+        make: &(dyn Fn(Frame) -> T + Sync),
+        each: &mut dyn FnMut(T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        for start in (0..self.units).step_by(BLOCK) {
+            let end = (start + BLOCK).min(self.units);
+            let chunks: Vec<T> = (start..end)
+                .step_by(CHUNK)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|s| make((self.rows)(s..(s + CHUNK).min(end))))
+                .collect();
+            for chunk in chunks {
+                each(chunk)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole table in memory.
+    pub fn frame(&self) -> Frame {
+        let mut out = self.empty();
+        self.each_chunk(&|f| f, &mut |f| {
+            out.append(f);
+            Ok(())
+        })
+        .expect("building a frame does no I/O");
+        out
+    }
+
+    /// Writes the table as CSV (`guard`: input text behind the formula
+    /// guard).
+    pub fn write_csv(&self, w: &mut dyn Write, guard: bool) -> io::Result<()> {
+        let mut header = Vec::new();
+        self.empty().csv_header(&mut header);
+        w.write_all(&header)?;
+        let make = |f: Frame| {
+            let mut out = Vec::with_capacity(f.rows() * 64);
+            f.csv_rows(&mut out, guard);
+            out
+        };
+        self.each_chunk(&make, &mut |bytes| w.write_all(&bytes))
+    }
 }
 
 table!(
     /// `campaigns.csv`: one row per cluster, its campaign score and the parts of it.
     campaigns,
-    "campaigns.csv",
+    "campaigns",
     [
-        CLUSTER = "cluster",
-        SCORE = "score",
-        P_VALUE = "p_value",
-        SIGNALS = "signals",
-        PATTERN = "pattern",
-        EXPLANATION = "explanation",
-        KILL_CHAIN = "kill_chain",
-        DISARM = "disarm",
+        CLUSTER = "cluster": Int,
+        SCORE = "score": Fixed(2),
+        P_VALUE = "p_value": Sci,
+        SIGNALS = "signals": Int,
+        PATTERN = "pattern": Text,
+        EXPLANATION = "explanation": Input,
+        KILL_CHAIN = "kill_chain": Text,
+        DISARM = "disarm": Text,
     ]
     /// What separates the phases of `kill_chain` and the ids of `disarm`.
     pub const LIST_SEPARATOR: &str = "; ";
@@ -136,49 +243,38 @@ table!(
 /// `feed-mirror` in `pattern` for a cluster set aside as one, and what it
 /// evidences ([`lockstep_campaign::Score::tags`]): the kill chain's phases
 /// and the DISARM technique ids, each once. The explanation is built from
-/// numbers and lockstep's own words (handle templates are quoted), so it
-/// needs the formula guard no more than the numbers do.
-pub(crate) fn campaigns_csv(
-    w: &mut dyn Write,
-    scores: &[lockstep_campaign::Score],
-) -> io::Result<()> {
-    let mut c = csv_writer(w);
-    c.write_record(campaigns::COLUMNS).map_err(io_err)?;
-    for s in scores {
-        let tags = s.tags();
-        let mut phases: Vec<&str> = tags.iter().map(|t| t.phase.name()).collect();
-        phases.dedup();
-        let mut ids: Vec<&str> = tags.iter().map(|t| t.technique.id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        c.write_record([
-            s.cluster.to_string(),
-            format!("{:.2}", s.score),
-            format!("{:.6e}", s.p),
-            s.parts.len().to_string(),
-            s.pattern().to_string(),
-            guard(&s.explain(), true).into_owned(),
-            phases.join(campaigns::LIST_SEPARATOR),
-            ids.join(campaigns::LIST_SEPARATOR),
-        ])
-        .map_err(io_err)?;
-    }
-    c.flush()
+/// numbers and lockstep's own words (handle templates are quoted); it is
+/// behind the formula guard all the same.
+fn campaigns(scores: &[lockstep_campaign::Score]) -> Source<'_> {
+    Source::new(&campaigns::SCHEMA, scores.len(), move |f, range| {
+        for s in &scores[range] {
+            let tags = s.tags();
+            let mut phases: Vec<&str> = tags.iter().map(|t| t.phase.name()).collect();
+            phases.dedup();
+            let mut ids: Vec<&str> = tags.iter().map(|t| t.technique.id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            f.count(s.cluster).float(s.score).float(s.p).count(s.parts.len());
+            f.text(s.pattern()).text(&s.explain());
+            f.opt_text(Some(&phases.join(campaigns::LIST_SEPARATOR)));
+            f.opt_text(Some(&ids.join(campaigns::LIST_SEPARATOR)));
+        }
+    })
 }
 
 table!(
     /// `campaign_signals.csv`: one row per signal measured in a cluster.
     campaign_signals,
-    "campaign_signals.csv",
+    "campaign_signals",
     [
-        CLUSTER = "cluster",
-        SIGNAL = "signal",
-        SCORE = "score",
-        EVIDENCE = "evidence",
-        KILL_CHAIN_PHASE = "kill_chain_phase",
-        BEHAVIOUR = "behaviour",
-        DISARM_ID = "disarm_id",
-        DISARM_NAME = "disarm_name",
+        CLUSTER = "cluster": Int,
+        SIGNAL = "signal": Text,
+        SCORE = "score": Fixed(2),
+        EVIDENCE = "evidence": Input,
+        KILL_CHAIN_PHASE = "kill_chain_phase": Text,
+        BEHAVIOUR = "behaviour": Text,
+        DISARM_ID = "disarm_id": Text,
+        DISARM_NAME = "disarm_name": Text,
     ]
 );
 
@@ -187,85 +283,63 @@ table!(
 /// with what it saw and what it evidences (whether it alone scores
 /// [`lockstep_campaign::WORTH_A_LOOK`] is for the reader to see in
 /// `score`).
-pub(crate) fn campaign_signals_csv(
-    w: &mut dyn Write,
-    scores: &[lockstep_campaign::Score],
-) -> io::Result<()> {
-    let mut c = csv_writer(w);
-    c.write_record(campaign_signals::COLUMNS).map_err(io_err)?;
-    for s in scores {
-        for p in &s.parts {
-            let tag = p.signal.tag();
-            c.write_record([
-                s.cluster.to_string(),
-                p.signal.name().to_string(),
-                format!("{:.2}", p.score()),
-                guard(&p.words, true).into_owned(),
-                tag.phase.name().to_string(),
-                tag.behaviour.to_string(),
-                tag.technique.id.to_string(),
-                tag.technique.name.to_string(),
-            ])
-            .map_err(io_err)?;
+fn campaign_signals(scores: &[lockstep_campaign::Score]) -> Source<'_> {
+    Source::new(&campaign_signals::SCHEMA, scores.len(), move |f, range| {
+        for s in &scores[range] {
+            for p in &s.parts {
+                let tag = p.signal.tag();
+                f.count(s.cluster).text(p.signal.name()).float(p.score()).text(&p.words);
+                f.text(tag.phase.name()).text(tag.behaviour);
+                f.text(tag.technique.id).text(tag.technique.name);
+            }
         }
-    }
-    c.flush()
+    })
 }
 
 table!(
     /// `sweep.csv` (`lockstep sweep`): one row per setting of the grid.
     sweep,
-    "sweep.csv",
+    "sweep",
     [
-        WINDOW_S = "window_s",
-        MIN_WEIGHT = "min_weight",
-        FDR = "fdr",
-        REFERENCE = "reference",
-        EDGES = "edges",
-        ACCOUNTS = "accounts",
-        CLUSTERS = "clusters",
-        CLUSTERS_HELD = "clusters_held",
+        WINDOW_S = "window_s": Seconds,
+        MIN_WEIGHT = "min_weight": Int,
+        FDR = "fdr": Real,
+        REFERENCE = "reference": Bool,
+        EDGES = "edges": Int,
+        ACCOUNTS = "accounts": Int,
+        CLUSTERS = "clusters": Int,
+        CLUSTERS_HELD = "clusters_held": Int,
     ]
 );
 
 /// One row per setting swept, in sweep order: what it gave, and how many of
 /// the reference setting's clusters hold there.
-pub(crate) fn sweep_csv(w: &mut dyn Write, sweep: &lockstep_graph::Sweep) -> io::Result<()> {
-    let mut c = csv_writer(w);
-    c.write_record(sweep::COLUMNS).map_err(io_err)?;
-    for s in &sweep.settings {
-        let held = s.overlap.iter().filter(|&&j| j >= lockstep_graph::stability::HOLDS).count();
-        c.write_record([
-            lockstep_model::time::fmt_secs(s.window_us),
-            s.min_weight.to_string(),
-            s.fdr.map_or(String::new(), fmt_f),
-            s.reference.to_string(),
-            s.edges.to_string(),
-            s.accounts.to_string(),
-            s.clusters.to_string(),
-            held.to_string(),
-        ])
-        .map_err(io_err)?;
-    }
-    c.flush()
+fn sweep(sweep: &lockstep_graph::Sweep) -> Source<'_> {
+    Source::new(&sweep::SCHEMA, sweep.settings.len(), move |f, range| {
+        for s in &sweep.settings[range] {
+            let held = s.overlap.iter().filter(|&&j| j >= lockstep_graph::stability::HOLDS).count();
+            f.int(s.window_us).count(s.min_weight).opt_float(s.fdr).flag(s.reference);
+            f.count(s.edges).count(s.accounts).count(s.clusters).count(held);
+        }
+    })
 }
 
 table!(
     /// `stability.csv` (`lockstep sweep`): one row per cluster, how it
     /// holds across the other settings.
     stability,
-    "stability.csv",
+    "stability",
     [
-        CLUSTER = "cluster",
-        ACCOUNTS = "accounts",
-        SETTINGS = "settings",
-        HELD = "held",
-        STABILITY = "stability",
-        MEAN_OVERLAP = "mean_overlap",
-        WEAKEST_WINDOW_S = "weakest_window_s",
-        WEAKEST_MIN_WEIGHT = "weakest_min_weight",
-        WEAKEST_FDR = "weakest_fdr",
-        WEAKEST_OVERLAP = "weakest_overlap",
+        CLUSTER = "cluster": Int,
+        ACCOUNTS = "accounts": Int,
+        SETTINGS = "settings": Int,
+        HELD = "held": Int,
+        STABILITY = "stability": Real,
+        MEAN_OVERLAP = "mean_overlap": Real,
+        WEAKEST_WINDOW_S = "weakest_window_s": Seconds,
+        WEAKEST_MIN_WEIGHT = "weakest_min_weight": Int,
+        WEAKEST_FDR = "weakest_fdr": Real,
+        WEAKEST_OVERLAP = "weakest_overlap": Real,
     ]
 );
 
@@ -273,48 +347,38 @@ table!(
 /// many some cluster overlaps it by [`lockstep_graph::stability::HOLDS`]
 /// or more (Jaccard of accounts), their share, the mean best overlap, and
 /// the setting where it overlaps least.
-pub(crate) fn stability_csv(
-    w: &mut dyn Write,
-    r: &Results<'_>,
-    sweep: &lockstep_graph::Sweep,
-) -> io::Result<()> {
-    let mut c = csv_writer(w);
-    c.write_record(stability::COLUMNS).map_err(io_err)?;
+fn stability<'a>(r: &'a Results<'a>, sweep: &'a lockstep_graph::Sweep) -> Source<'a> {
     let settings = sweep.others().count();
-    for (i, cl) in r.net.clusters.iter().enumerate() {
-        let held = sweep.held(i);
-        let weakest = sweep.weakest(i);
-        c.write_record([
-            cl.id.to_string(),
-            cl.accounts.len().to_string(),
-            settings.to_string(),
-            held.to_string(),
-            if settings == 0 { String::new() } else { fmt_f(held as f64 / settings as f64) },
-            fmt_f(sweep.mean_overlap(i)),
-            weakest.map_or(String::new(), |s| lockstep_model::time::fmt_secs(s.window_us)),
-            weakest.map_or(String::new(), |s| s.min_weight.to_string()),
-            weakest.and_then(|s| s.fdr).map_or(String::new(), fmt_f),
-            weakest.map_or(String::new(), |s| fmt_f(s.overlap[i])),
-        ])
-        .map_err(io_err)?;
-    }
-    c.flush()
+    Source::new(&stability::SCHEMA, r.net.clusters.len(), move |f, range| {
+        for i in range {
+            let cl = &r.net.clusters[i];
+            let held = sweep.held(i);
+            let weakest = sweep.weakest(i);
+            f.count(cl.id).count(cl.accounts.len()).count(settings).count(held);
+            f.opt_float((settings > 0).then(|| held as f64 / settings as f64));
+            f.float(sweep.mean_overlap(i));
+            f.opt_int(weakest.map(|s| s.window_us));
+            f.opt_int(weakest.map(|s| s.min_weight as i64));
+            f.opt_float(weakest.and_then(|s| s.fdr));
+            f.opt_float(weakest.map(|s| s.overlap[i]));
+        }
+    })
 }
 
 table!(
     /// `talking_points.csv`: what a cluster pushed on a day.
     talking_points,
-    "talking_points.csv",
+    "talking_points",
     [
-        CLUSTER = "cluster",
-        DAY_UTC = "day_utc",
-        LAYER = "layer",
-        OBJECT = "object",
-        ACCOUNTS = "accounts",
-        SHARE = "share",
-        AS_WRITTEN = "as_written",
-        LANGUAGE = "language",
-        LANGUAGE_FROM = "language_from",
+        CLUSTER = "cluster": Int,
+        DAY_UTC = "day_utc": Day,
+        LAYER = "layer": Text,
+        OBJECT = "object": Input,
+        ACCOUNTS = "accounts": Int,
+        SHARE = "share": Real,
+        AS_WRITTEN = "as_written": Input,
+        LANGUAGE = "language": Text,
+        LANGUAGE_FROM = "language_from": Text,
     ]
     /// `language_from` when the platform labelled the post's language.
     pub const FROM_PLATFORM: &str = "platform";
@@ -326,259 +390,189 @@ table!(
 /// text, the first of its posts that day as written, with its language:
 /// the platform's label, else detected from its words when the detector is
 /// sure ([`lockstep_text::language`]).
-pub(crate) fn talking_points_csv(
-    w: &mut dyn Write,
-    r: &Results<'_>,
-    points: &[lockstep_campaign::TalkingPoint],
-) -> io::Result<()> {
-    let g = |s| guard(s, r.formula_guard);
+fn talking_points<'a>(
+    r: &'a Results<'a>,
+    points: &'a [lockstep_campaign::TalkingPoint],
+) -> Source<'a> {
     let ds = r.ds;
-    let mut c = csv_writer(w);
-    c.write_record(talking_points::COLUMNS).map_err(io_err)?;
-    for p in points {
-        let (y, m, d) = lockstep_model::time::civil_from_days(p.day);
-        let text = p.written.and_then(|c| ds.post_text(c));
-        let labelled = p.written.and_then(|c| ds.post_language(c));
-        let (language, from) = match (labelled, text.and_then(lockstep_text::language)) {
-            (Some(tag), _) => (tag, talking_points::FROM_PLATFORM),
-            (None, Some(detected)) => (detected.tag, talking_points::FROM_WORDS),
-            (None, None) => ("", ""),
-        };
-        c.write_record([
-            p.cluster.to_string(),
-            format!("{y:04}-{m:02}-{d:02}"),
-            ds.object_layer(p.object).name().to_string(),
-            g(ds.object_name(p.object)).into_owned(),
-            p.accounts.to_string(),
-            fmt_f(p.share),
-            g(text.unwrap_or_default()).into_owned(),
-            language.to_string(),
-            from.to_string(),
-        ])
-        .map_err(io_err)?;
-    }
-    c.flush()
-}
-
-fn opt(n: Option<u64>) -> String {
-    n.map(|n| n.to_string()).unwrap_or_default()
+    Source::new(&talking_points::SCHEMA, points.len(), move |f, range| {
+        for p in &points[range] {
+            let text = p.written.and_then(|c| ds.post_text(c));
+            let labelled = p.written.and_then(|c| ds.post_language(c));
+            let (language, from) = match (labelled, text.and_then(lockstep_text::language)) {
+                (Some(tag), _) => (Some(tag), Some(talking_points::FROM_PLATFORM)),
+                (None, Some(detected)) => (Some(detected.tag), Some(talking_points::FROM_WORDS)),
+                (None, None) => (None, None),
+            };
+            f.count(p.cluster).int(p.day).text(ds.object_layer(p.object).name());
+            f.text(ds.object_name(p.object)).count(p.accounts).float(p.share);
+            f.opt_text(text).opt_text(language).opt_text(from);
+        }
+    })
 }
 
 table!(
     /// `cluster_fingerprints.csv`: one row per cluster, its factory fingerprints.
     cluster_fingerprints,
-    "cluster_fingerprints.csv",
+    "cluster_fingerprints",
     [
-        CLUSTER = "cluster",
-        ACCOUNTS = "accounts",
-        WITH_CREATION_DATE = "with_creation_date",
-        CREATION_BATCH = "creation_batch",
-        CREATION_BATCH_START_UTC = "creation_batch_start_utc",
-        CREATION_BATCH_EXPECTED = "creation_batch_expected",
-        CREATION_BATCH_P = "creation_batch_p",
-        WITH_HANDLE = "with_handle",
-        HANDLE_TEMPLATE = "handle_template",
-        HANDLE_TEMPLATE_SHARE = "handle_template_share",
-        HANDLE_TEMPLATE_BACKGROUND = "handle_template_background",
-        ACTIONS = "actions",
-        ACTIVE_MINUTES = "active_minutes",
-        OFFICE_UTC_OFFSETS = "office_utc_offsets",
-        OFFICE_SHARE = "office_share",
-        OFFICE_BACKGROUND = "office_background",
-        CLIENT_APP = "client_app",
-        CLIENT_APP_SHARE = "client_app_share",
-        CLIENT_APP_BACKGROUND = "client_app_background",
-        WITH_IMAGE_FLAG = "with_image_flag",
-        DEFAULT_IMAGE = "default_image",
-        DEFAULT_IMAGE_BACKGROUND = "default_image_background",
-        DEFAULT_IMAGE_P = "default_image_p",
-        WITH_COUNTS = "with_counts",
-        THIN_AUDIENCE = "thin_audience",
-        THIN_AUDIENCE_BACKGROUND = "thin_audience_background",
-        THIN_AUDIENCE_P = "thin_audience_p",
-        MEDIAN_FOLLOWERS = "median_followers",
-        MEDIAN_FOLLOWING = "median_following",
-        MEDIAN_FOLLOWERS_BACKGROUND = "median_followers_background",
-        MEDIAN_FOLLOWING_BACKGROUND = "median_following_background",
-        TIMED_REPOSTS = "timed_reposts",
-        FAST_REPOSTS = "fast_reposts",
-        FAST_REPOSTS_BACKGROUND = "fast_reposts_background",
-        FAST_REPOSTS_P = "fast_reposts_p",
+        CLUSTER = "cluster": Int,
+        ACCOUNTS = "accounts": Int,
+        WITH_CREATION_DATE = "with_creation_date": Int,
+        CREATION_BATCH = "creation_batch": Int,
+        CREATION_BATCH_START_UTC = "creation_batch_start_utc": Utc,
+        CREATION_BATCH_EXPECTED = "creation_batch_expected": Real,
+        CREATION_BATCH_P = "creation_batch_p": Sci,
+        WITH_HANDLE = "with_handle": Int,
+        HANDLE_TEMPLATE = "handle_template": Input,
+        HANDLE_TEMPLATE_SHARE = "handle_template_share": Real,
+        HANDLE_TEMPLATE_BACKGROUND = "handle_template_background": Real,
+        ACTIONS = "actions": Int,
+        ACTIVE_MINUTES = "active_minutes": Int,
+        OFFICE_UTC_OFFSETS = "office_utc_offsets": Text,
+        OFFICE_SHARE = "office_share": Real,
+        OFFICE_BACKGROUND = "office_background": Real,
+        CLIENT_APP = "client_app": Input,
+        CLIENT_APP_SHARE = "client_app_share": Real,
+        CLIENT_APP_BACKGROUND = "client_app_background": Real,
+        WITH_IMAGE_FLAG = "with_image_flag": Int,
+        DEFAULT_IMAGE = "default_image": Int,
+        DEFAULT_IMAGE_BACKGROUND = "default_image_background": Real,
+        DEFAULT_IMAGE_P = "default_image_p": Sci,
+        WITH_COUNTS = "with_counts": Int,
+        THIN_AUDIENCE = "thin_audience": Int,
+        THIN_AUDIENCE_BACKGROUND = "thin_audience_background": Real,
+        THIN_AUDIENCE_P = "thin_audience_p": Sci,
+        MEDIAN_FOLLOWERS = "median_followers": Int,
+        MEDIAN_FOLLOWING = "median_following": Int,
+        MEDIAN_FOLLOWERS_BACKGROUND = "median_followers_background": Int,
+        MEDIAN_FOLLOWING_BACKGROUND = "median_following_background": Int,
+        TIMED_REPOSTS = "timed_reposts": Int,
+        FAST_REPOSTS = "fast_reposts": Int,
+        FAST_REPOSTS_BACKGROUND = "fast_reposts_background": Real,
+        FAST_REPOSTS_P = "fast_reposts_p": Sci,
     ]
 );
 
+/// A count that may be missing.
+fn opt(n: Option<u64>) -> Option<i64> {
+    n.map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 /// One row per cluster: its factory fingerprints.
-pub(crate) fn fingerprints_csv(
-    w: &mut dyn Write,
-    r: &Results<'_>,
-    fingerprints: &[lockstep_fingerprint::ClusterFingerprint],
-) -> io::Result<()> {
-    let g = |s| guard(s, r.formula_guard);
-    let mut c = csv_writer(w);
-    c.write_record(cluster_fingerprints::COLUMNS).map_err(io_err)?;
-    for f in fingerprints {
-        let (lo, hi) = f.office_utc_offsets;
-        c.write_record([
-            f.cluster.to_string(),
-            f.accounts.to_string(),
-            f.with_creation.to_string(),
-            f.batch.to_string(),
-            f.batch_start_us.map(fmt_iso).unwrap_or_default(),
-            fmt_f(f.batch_expected),
-            format!("{:.6e}", f.batch_p),
-            f.with_handle.to_string(),
-            g(f.template.as_deref().unwrap_or_default()).into_owned(),
-            fmt_f(f.template_share),
-            fmt_f(f.template_background),
-            f.actions.to_string(),
-            f.active_minutes.to_string(),
-            format!("{lo:+}..{hi:+}"),
-            fmt_f(f.office_share),
-            fmt_f(f.office_background),
-            g(f.client.as_deref().unwrap_or_default()).into_owned(),
-            fmt_f(f.client_share),
-            fmt_f(f.client_background),
-            f.with_image_flag.to_string(),
-            f.default_image.to_string(),
-            fmt_f(f.default_image_background),
-            format!("{:.6e}", f.default_image_p),
-            f.with_counts.to_string(),
-            f.thin_audience.to_string(),
-            fmt_f(f.thin_audience_background),
-            format!("{:.6e}", f.thin_audience_p),
-            opt(f.median_counts.map(|m| m.0)),
-            opt(f.median_counts.map(|m| m.1)),
-            opt(f.median_counts_background.map(|m| m.0)),
-            opt(f.median_counts_background.map(|m| m.1)),
-            f.timed_reposts.to_string(),
-            f.fast_reposts.to_string(),
-            fmt_f(f.fast_reposts_background),
-            format!("{:.6e}", f.fast_reposts_p),
-        ])
-        .map_err(io_err)?;
-    }
-    c.flush()
+fn fingerprints(fingerprints: &[lockstep_fingerprint::ClusterFingerprint]) -> Source<'_> {
+    Source::new(&cluster_fingerprints::SCHEMA, fingerprints.len(), move |f, range| {
+        for p in &fingerprints[range] {
+            let (lo, hi) = p.office_utc_offsets;
+            f.count(p.cluster).count(p.accounts).count(p.with_creation).count(p.batch);
+            f.opt_int(p.batch_start_us).float(p.batch_expected).float(p.batch_p);
+            f.count(p.with_handle).opt_text(p.template.as_deref());
+            f.float(p.template_share).float(p.template_background);
+            f.count(p.actions).count(p.active_minutes).text(&format!("{lo:+}..{hi:+}"));
+            f.float(p.office_share).float(p.office_background);
+            f.opt_text(p.client.as_deref()).float(p.client_share).float(p.client_background);
+            f.count(p.with_image_flag).count(p.default_image);
+            f.float(p.default_image_background).float(p.default_image_p);
+            f.count(p.with_counts).count(p.thin_audience);
+            f.float(p.thin_audience_background).float(p.thin_audience_p);
+            f.opt_int(opt(p.median_counts.map(|m| m.0)));
+            f.opt_int(opt(p.median_counts.map(|m| m.1)));
+            f.opt_int(opt(p.median_counts_background.map(|m| m.0)));
+            f.opt_int(opt(p.median_counts_background.map(|m| m.1)));
+            f.count(p.timed_reposts).count(p.fast_reposts);
+            f.float(p.fast_reposts_background).float(p.fast_reposts_p);
+        }
+    })
 }
 
 table!(
     /// `bio_clusters.csv`: one row per account in a cluster of near-duplicate bios.
     bio_clusters,
-    "bio_clusters.csv",
+    "bio_clusters",
     [
-        BIO_CLUSTER = "bio_cluster",
-        ACCOUNTS = "accounts",
-        ACCOUNT = "account",
-        HANDLE = "handle",
-        SIMILARITY = "similarity",
-        BIO = "bio",
+        BIO_CLUSTER = "bio_cluster": Int,
+        ACCOUNTS = "accounts": Int,
+        ACCOUNT = "account": Input,
+        HANDLE = "handle": Input,
+        SIMILARITY = "similarity": Fixed(6),
+        BIO = "bio": Input,
     ]
 );
 
 /// One row per account in a cluster of near-duplicate bios.
-pub(crate) fn bio_clusters_csv(
-    w: &mut dyn Write,
-    r: &Results<'_>,
-    bios: &lockstep_text::BioClusters,
-) -> io::Result<()> {
-    let g = |s| guard(s, r.formula_guard);
-    let ds = r.ds;
-    let m = &ds.account_meta;
-    let mut c = csv_writer(w);
-    c.write_record(bio_clusters::COLUMNS).map_err(io_err)?;
-    for (i, cluster) in bios.clusters.iter().enumerate() {
-        for &(a, similarity) in cluster {
-            let a = a as usize;
-            c.write_record([
-                &(i + 1).to_string(),
-                &cluster.len().to_string(),
-                &*g(ds.account_name(a as u32)),
-                &*g(m.handle[a].as_deref().unwrap_or_default()),
-                &format!("{similarity:.6}"),
-                &*g(m.bio[a].as_deref().unwrap_or_default()),
-            ])
-            .map_err(io_err)?;
+fn bio_clusters<'a>(r: &'a Results<'a>, bios: &'a lockstep_text::BioClusters) -> Source<'a> {
+    let (ds, m) = (r.ds, &r.ds.account_meta);
+    Source::new(&bio_clusters::SCHEMA, bios.clusters.len(), move |f, range| {
+        for i in range {
+            let cluster = &bios.clusters[i];
+            for &(a, similarity) in cluster {
+                f.count(i + 1).count(cluster.len()).text(ds.account_name(a));
+                let a = a as usize;
+                f.opt_text(m.handle[a].as_deref()).float(similarity);
+                f.opt_text(m.bio[a].as_deref());
+            }
         }
-    }
-    c.flush()
+    })
 }
 
 table!(
     /// `near_text_pairs.csv`: the pairs on the `near_text` layer, with both texts.
     near_text_pairs,
-    "near_text_pairs.csv",
+    "near_text_pairs",
     [
-        OBJECT = "object",
-        ACCOUNT_A = "account_a",
-        ACCOUNT_B = "account_b",
-        CONTENT_A = "content_a",
-        CONTENT_B = "content_b",
-        TIME_A_UTC = "time_a_utc",
-        TIME_B_UTC = "time_b_utc",
-        SIMILARITY = "similarity",
-        TEXT_A = "text_a",
-        TEXT_B = "text_b",
+        OBJECT = "object": Input,
+        ACCOUNT_A = "account_a": Input,
+        ACCOUNT_B = "account_b": Input,
+        CONTENT_A = "content_a": Input,
+        CONTENT_B = "content_b": Input,
+        TIME_A_UTC = "time_a_utc": Utc,
+        TIME_B_UTC = "time_b_utc": Utc,
+        SIMILARITY = "similarity": Fixed(6),
+        TEXT_A = "text_a": Input,
+        TEXT_B = "text_b": Input,
     ]
 );
 
 /// One row per coordinated pair on the `near_text` layer: both texts (as
 /// written where the ingest kept them, else as compared) and their
 /// similarity, the evidence of the edit.
-pub(crate) fn near_text_pairs_csv(
-    w: &mut dyn Write,
-    r: &Results<'_>,
-    near: &lockstep_text::TextLayer,
-) -> io::Result<()> {
-    let g = |s| guard(s, r.formula_guard);
+fn near_text_pairs<'a>(r: &'a Results<'a>, near: &'a lockstep_text::TextLayer) -> Source<'a> {
     let (ds, p) = (r.ds, &r.det.pairs);
     let t = &ds.actions;
-    let mut c = csv_writer(w);
-    c.write_record(near_text_pairs::COLUMNS).map_err(io_err)?;
-    c.flush()?;
-    drop(c);
     let near_rows: Vec<usize> = (0..p.len())
         .filter(|&k| t.layer[p.older[k] as usize] == lockstep_model::Layer::NearText)
         .collect();
-    let rows = |range: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
-        let mut c = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    Source::new(&near_text_pairs::SCHEMA, near_rows.len(), move |f, range| {
         for &k in &near_rows[range] {
             let (a, b) = (p.older[k] as usize, p.newer[k] as usize);
             let e = near.pair(ds, a, b);
-            c.write_record([
-                &*g(ds.object_name(t.object[a])),
-                &*g(ds.account_name(t.account[a])),
-                &*g(ds.account_name(t.account[b])),
-                &*g(ds.content_name(t.content[a])),
-                &*g(ds.content_name(t.content[b])),
-                &fmt_iso(t.time_us[a]),
-                &fmt_iso(t.time_us[b]),
-                &format!("{:.6}", e.similarity),
-                &*g(ds.post_text(t.content[a]).unwrap_or(e.text_a)),
-                &*g(ds.post_text(t.content[b]).unwrap_or(e.text_b)),
-            ])
-            .map_err(io_err)?;
+            f.text(ds.object_name(t.object[a]));
+            f.text(ds.account_name(t.account[a])).text(ds.account_name(t.account[b]));
+            f.text(ds.content_name(t.content[a])).text(ds.content_name(t.content[b]));
+            f.int(t.time_us[a]).int(t.time_us[b]).float(e.similarity);
+            f.text(ds.post_text(t.content[a]).unwrap_or(e.text_a));
+            f.text(ds.post_text(t.content[b]).unwrap_or(e.text_b));
         }
-        c.into_inner().map_err(|e| io::Error::other(e.to_string()))
-    };
-    write_blocks(w, near_rows.len(), &rows)
+    })
 }
 
 table!(
     /// `pairs.csv`: one row per coordinated action pair.
     pairs,
-    "pairs.csv",
+    "pairs",
     [
-        LAYER = "layer",
-        OBJECT = "object",
-        ACCOUNT_A = "account_a",
-        ACCOUNT_B = "account_b",
-        CONTENT_A = "content_a",
-        CONTENT_B = "content_b",
-        TIME_A = "time_a",
-        TIME_B = "time_b",
-        TIME_A_UTC = "time_a_utc",
-        TIME_B_UTC = "time_b_utc",
-        DELTA_S = "delta_s",
-        FAST = "fast",
+        LAYER = "layer": Text,
+        OBJECT = "object": Input,
+        ACCOUNT_A = "account_a": Input,
+        ACCOUNT_B = "account_b": Input,
+        CONTENT_A = "content_a": Input,
+        CONTENT_B = "content_b": Input,
+        TIME_A = "time_a": Seconds,
+        TIME_B = "time_b": Seconds,
+        TIME_A_UTC = "time_a_utc": Utc,
+        TIME_B_UTC = "time_b_utc": Utc,
+        DELTA_S = "delta_s": Seconds,
+        FAST = "fast": Flag,
     ]
     /// The file's name when written compressed (`--compress-pairs`): the
     /// same bytes in zstd's seekable format ([`crate::seekable`]).
@@ -586,98 +580,44 @@ table!(
 );
 
 /// One row per coordinated action pair; `a` is the older action.
-pub(crate) fn pairs_csv<'a>(w: &mut dyn Write, r: &Results<'a>) -> io::Result<()> {
+fn pairs<'a>(r: &'a Results<'a>) -> Source<'a> {
     let (ds, p) = (r.ds, &r.det.pairs);
     let t = &ds.actions;
-    let mut c = csv_writer(w);
-    c.write_record(pairs::COLUMNS).map_err(io_err)?;
-    c.flush()?;
-    drop(c);
     // Without all_pairs, the pairs of the edges over the threshold: on a
     // month of real traffic every pair is tens of gigabytes of bursts.
     let chosen: Option<Vec<usize>> = (!r.all_pairs).then(|| {
         let e = &r.det.edges;
         (0..e.len()).filter(|&i| r.net.over[i]).flat_map(|i| e.pair_range(i, p)).collect()
     });
-    let row_of = |k: usize| chosen.as_ref().map_or(k, |c| c[k]);
     let n = chosen.as_ref().map_or(p.len(), Vec::len);
-    // Rows are formatted in parallel, a block at a time, and written in
-    // order: the bytes are those of a sequential loop.
-    let on = r.formula_guard;
-    let rows = |range: std::ops::Range<usize>| -> io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(range.len() * 160);
+    Source::new(&pairs::SCHEMA, n, move |f, range| {
         // A row reads two actions' columns and five dictionary strings,
         // each a random access far apart. Gathered a column at a time, the
         // loads do not wait on each other as they would in one loop per
-        // row, and the rows are then formatted from what is in cache.
-        let ks: Vec<usize> = range.map(row_of).collect();
+        // row, and the rows are then built from what is in cache.
+        let ks: Vec<usize> = range.map(|k| chosen.as_ref().map_or(k, |c| c[k])).collect();
         let a: Vec<usize> = ks.iter().map(|&k| p.older[k] as usize).collect();
         let b: Vec<usize> = ks.iter().map(|&k| p.newer[k] as usize).collect();
         let gather =
             |rows: &[usize], col: &[u32]| -> Vec<u32> { rows.iter().map(|&i| col[i]).collect() };
-        let (objects, accounts_a, accounts_b, contents_a, contents_b) = (
-            gather(&a, &t.object),
-            gather(&a, &t.account),
-            gather(&b, &t.account),
-            gather(&a, &t.content),
-            gather(&b, &t.content),
-        );
+        let names = |ids: Vec<u32>, name: &dyn Fn(u32) -> &'a str| -> Vec<&'a str> {
+            ids.into_iter().map(name).collect()
+        };
+        let objects = names(gather(&a, &t.object), &|o| ds.object_name(o));
+        let accounts_a = names(gather(&a, &t.account), &|x| ds.account_name(x));
+        let accounts_b = names(gather(&b, &t.account), &|x| ds.account_name(x));
+        let contents_a = names(gather(&a, &t.content), &|x| ds.content_name(x));
+        let contents_b = names(gather(&b, &t.content), &|x| ds.content_name(x));
         let layers: Vec<&str> = a.iter().map(|&i| t.layer[i].name()).collect();
         let times: Vec<(i64, i64)> =
             a.iter().zip(&b).map(|(&a, &b)| (t.time_us[a], t.time_us[b])).collect();
-        let names = |ids: &[u32], name: &dyn Fn(u32) -> &'a str| -> Vec<&'a str> {
-            ids.iter().map(|&id| name(id)).collect()
-        };
-        let objects = names(&objects, &|o| ds.object_name(o));
-        let accounts_a = names(&accounts_a, &|x| ds.account_name(x));
-        let accounts_b = names(&accounts_b, &|x| ds.account_name(x));
-        let contents_a = names(&contents_a, &|x| ds.content_name(x));
-        let contents_b = names(&contents_b, &|x| ds.content_name(x));
         for (j, &k) in ks.iter().enumerate() {
             let (ta, tb) = times[j];
-            Row::new(&mut out)
-                .text(layers[j])
-                .guarded(objects[j], on)
-                .guarded(accounts_a[j], on)
-                .guarded(accounts_b[j], on)
-                .guarded(contents_a[j], on)
-                .guarded(contents_b[j], on)
-                .plain(|o| push_unix(o, ta))
-                .plain(|o| push_unix(o, tb))
-                .plain(|o| push_iso(o, ta))
-                .plain(|o| push_iso(o, tb))
-                .plain(|o| push_unix(o, tb - ta))
-                .text(if p.fast[k] { "1" } else { "0" })
-                .end();
+            f.text(layers[j]).text(objects[j]).text(accounts_a[j]).text(accounts_b[j]);
+            f.text(contents_a[j]).text(contents_b[j]);
+            f.int(ta).int(tb).int(ta).int(tb).int(tb - ta).flag(p.fast[k]);
         }
-        Ok(out)
-    };
-    write_blocks(w, n, &rows)
-}
-
-/// Writes rows `0..n`, formatted in parallel a chunk at a time by `rows`
-/// and written in order: the bytes of a sequential loop, with memory for
-/// one block of chunks.
-fn write_blocks(
-    w: &mut dyn Write,
-    n: usize,
-    rows: &(dyn Fn(std::ops::Range<usize>) -> io::Result<Vec<u8>> + Sync),
-) -> io::Result<()> {
-    const CHUNK: usize = 1 << 14;
-    const BLOCK: usize = CHUNK * 64;
-    for start in (0..n).step_by(BLOCK) {
-        let end = (start + BLOCK).min(n);
-        let chunks: Vec<io::Result<Vec<u8>>> = (start..end)
-            .step_by(CHUNK)
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|s| rows(s..(s + CHUNK).min(end)))
-            .collect();
-        for chunk in chunks {
-            w.write_all(&chunk?)?;
-        }
-    }
-    Ok(())
+    })
 }
 
 /// The distinct objects of edge `i` per layer: `repost:3;url:2`, in layer
@@ -714,30 +654,30 @@ table!(
     /// `edges.csv`: one row per account pair with pairs; `idf_weight` and
     /// the significance columns only when computed.
     edges,
-    "edges.csv",
+    "edges",
     [
-        ACCOUNT_A = "account_a",
-        ACCOUNT_B = "account_b",
-        WEIGHT = "weight",
-        PAIR_ROWS = "pair_rows",
-        OBJECTS = "objects",
-        MEAN_DELTA_S = "mean_delta_s",
-        LAYERS = "layers",
-        N_CONTENT_ID = "n_content_id",
-        N_CONTENT_ID_Y = "n_content_id_y",
-        EDGE_SYMMETRY_SCORE = "edge_symmetry_score",
-        FAST_WEIGHT = "fast_weight",
-        OVER_THRESHOLD = "over_threshold",
-        CLUSTER = "cluster",
-        LAYER_OBJECTS = "layer_objects",
-        IDF_WEIGHT = "idf_weight",
-        EXPECTED_OBJECTS = "expected_objects",
-        P_VALUE = "p_value",
-        Q_VALUE = "q_value",
-        PARTNER_EXPECTED = "partner_expected",
-        PARTNER_P_VALUE = "partner_p_value",
-        PARTNER_Q_VALUE = "partner_q_value",
-        IN_OPENINGS = "in_openings",
+        ACCOUNT_A = "account_a": Input,
+        ACCOUNT_B = "account_b": Input,
+        WEIGHT = "weight": Int,
+        PAIR_ROWS = "pair_rows": Int,
+        OBJECTS = "objects": Int,
+        MEAN_DELTA_S = "mean_delta_s": Real,
+        LAYERS = "layers": Text,
+        N_CONTENT_ID = "n_content_id": Int,
+        N_CONTENT_ID_Y = "n_content_id_y": Int,
+        EDGE_SYMMETRY_SCORE = "edge_symmetry_score": Real,
+        FAST_WEIGHT = "fast_weight": Int,
+        OVER_THRESHOLD = "over_threshold": Flag,
+        CLUSTER = "cluster": Int,
+        LAYER_OBJECTS = "layer_objects": Text,
+        IDF_WEIGHT = "idf_weight": Real,
+        EXPECTED_OBJECTS = "expected_objects": Fixed(6),
+        P_VALUE = "p_value": Sci,
+        Q_VALUE = "q_value": Sci,
+        PARTNER_EXPECTED = "partner_expected": Fixed(6),
+        PARTNER_P_VALUE = "partner_p_value": Sci,
+        PARTNER_Q_VALUE = "partner_q_value": Sci,
+        IN_OPENINGS = "in_openings": Int,
     ]
     /// How many of the columns every `edges.csv` has (up to
     /// `layer_objects`); [`IDF_WEIGHT`] and the significance columns
@@ -745,135 +685,99 @@ table!(
     pub const BASE: usize = 14;
 );
 
-pub(crate) fn edges_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
-    let g = |s| guard(s, r.formula_guard);
+/// One row per edge; without `all_edges`, the edges between flagged
+/// accounts: on a month of real traffic every edge is gigabytes of fans'
+/// pairs.
+fn edges<'a>(r: &'a Results<'a>) -> Source<'a> {
     let (ds, e, net) = (r.ds, &r.det.edges, r.net);
     let cluster = cluster_lookup(r);
-    let mut c = csv_writer(w);
-    let mut header = edges::COLUMNS[..edges::BASE].to_vec();
+    let chosen: Vec<usize> = (0..e.len())
+        .filter(|&i| {
+            r.all_edges || (cluster.contains_key(&e.a[i]) && cluster.contains_key(&e.b[i]))
+        })
+        .collect();
     // Extra columns only when computed: the first thirteen are CooRTweet's
     // comparable ones.
+    let all = edges::SCHEMA.columns;
+    let mut columns = all[..edges::BASE].to_vec();
     if r.idf.is_some() {
-        header.push(edges::IDF_WEIGHT);
+        columns.push(all[edges::BASE]);
     }
     if r.significance.is_some() {
-        header.extend(&edges::COLUMNS[edges::BASE + 1..]);
+        columns.extend(&all[edges::BASE + 1..]);
     }
-    c.write_record(&header).map_err(io_err)?;
-    for i in 0..e.len() {
-        // Without all_edges, the edges between flagged accounts: on a
-        // month of real traffic every edge is gigabytes of fans' pairs.
-        let flagged = cluster.contains_key(&e.a[i]) && cluster.contains_key(&e.b[i]);
-        if !(r.all_edges || flagged) {
-            continue;
+    Source::with(&edges::SCHEMA, columns, chosen.len(), move |f, range| {
+        for &i in &chosen[range] {
+            f.text(ds.account_name(e.a[i])).text(ds.account_name(e.b[i]));
+            f.count(e.weight[i]).count(e.pair_rows[i]).count(e.objects[i]);
+            f.float(e.mean_delta_us[i] / 1e6).text(&e.layers[i].join(";"));
+            f.count(e.n_content_older[i]).count(e.n_content_newer[i]);
+            f.float(e.symmetry(i)).count(e.fast_weight[i]).flag(net.over[i]);
+            f.opt_int(if net.over[i] { cluster.get(&e.a[i]).map(|&c| c.into()) } else { None });
+            f.text(&layer_objects(r, i));
+            if let Some(w) = r.idf {
+                f.float(w[i]);
+            }
+            if let Some(s) = r.significance {
+                f.float(s.expected[i]).float(s.p_value[i]).float(s.q_value[i]);
+                let p = &s.partners;
+                f.float(p.expected[i]).float(p.p_value[i]).float(p.q_value[i]);
+                f.count(s.in_openings[i]);
+            }
         }
-        let cl = if net.over[i] { cluster.get(&e.a[i]).map(|c| c.to_string()) } else { None };
-        let sig = r.significance.map(|s| {
-            [
-                format!("{:.6}", s.expected[i]),
-                format!("{:.6e}", s.p_value[i]),
-                format!("{:.6e}", s.q_value[i]),
-                format!("{:.6}", s.partners.expected[i]),
-                format!("{:.6e}", s.partners.p_value[i]),
-                format!("{:.6e}", s.partners.q_value[i]),
-                s.in_openings[i].to_string(),
-            ]
-        });
-        let mut row: Vec<String> = vec![
-            g(ds.account_name(e.a[i])).into_owned(),
-            g(ds.account_name(e.b[i])).into_owned(),
-            e.weight[i].to_string(),
-            e.pair_rows[i].to_string(),
-            e.objects[i].to_string(),
-            fmt_f(e.mean_delta_us[i] / 1e6),
-            e.layers[i].join(";"),
-            e.n_content_older[i].to_string(),
-            e.n_content_newer[i].to_string(),
-            fmt_f(e.symmetry(i)),
-            e.fast_weight[i].to_string(),
-            (if net.over[i] { "1" } else { "0" }).to_string(),
-            cl.unwrap_or_default(),
-            layer_objects(r, i),
-        ];
-        row.extend(r.idf.map(|w| fmt_f(w[i])));
-        row.extend(sig.into_iter().flatten());
-        c.write_record(&row).map_err(io_err)?;
-    }
-    c.flush()
+    })
 }
 
 table!(
     /// `accounts.csv`: one row per account with an edge.
     accounts,
-    "accounts.csv",
+    "accounts",
     [
-        ACCOUNT = "account",
-        CLUSTER = "cluster",
-        DEGREE = "degree",
-        STRENGTH = "strength",
-        DEGREE_ALL = "degree_all",
-        COORDINATED_OBJECTS = "coordinated_objects",
-        ACTIONS = "actions",
-        HANDLE = "handle",
-        PAIRS_IN_CLUSTER = "pairs_in_cluster",
-        MEDIAN_LAG_S = "median_lag_s",
-        LED_SHARE = "led_share",
-        CREATED_UTC = "created_utc",
-        FOLLOWERS = "followers",
-        FOLLOWING = "following",
-        DEFAULT_IMAGE = "default_image",
-        TIMED_REPOSTS = "timed_reposts",
-        FAST_REPOSTS = "fast_reposts",
+        ACCOUNT = "account": Input,
+        CLUSTER = "cluster": Int,
+        DEGREE = "degree": Int,
+        STRENGTH = "strength": Int,
+        DEGREE_ALL = "degree_all": Int,
+        COORDINATED_OBJECTS = "coordinated_objects": Int,
+        ACTIONS = "actions": Int,
+        HANDLE = "handle": Input,
+        PAIRS_IN_CLUSTER = "pairs_in_cluster": Int,
+        MEDIAN_LAG_S = "median_lag_s": Real,
+        LED_SHARE = "led_share": Real,
+        CREATED_UTC = "created_utc": Utc,
+        FOLLOWERS = "followers": Int,
+        FOLLOWING = "following": Int,
+        DEFAULT_IMAGE = "default_image": Flag,
+        TIMED_REPOSTS = "timed_reposts": Int,
+        FAST_REPOSTS = "fast_reposts": Int,
     ]
 );
 
-pub(crate) fn accounts_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
-    let g = |s| guard(s, r.formula_guard);
+/// One row per account with an edge.
+fn accounts<'a>(r: &'a Results<'a>) -> Source<'a> {
     let ds = r.ds;
-    let mut c = csv_writer(w);
-    c.write_record(accounts::COLUMNS).map_err(io_err)?;
-    let computed;
-    let reposts = match r.fast_reposts {
-        Some(given) => given,
-        None => {
-            computed = lockstep_fingerprint::fast_reposts(ds);
-            &computed
-        }
+    let m = &ds.account_meta;
+    let reposts: Cow<'a, [(u64, u64)]> = match r.fast_reposts {
+        Some(given) => Cow::Borrowed(given),
+        None => Cow::Owned(lockstep_fingerprint::fast_reposts(ds)),
     };
-    for (a, s) in &r.net.accounts {
-        let created = ds.account_meta.created_at_us.get(*a as usize).copied().flatten();
-        let handle =
-            ds.account_meta.handle.get(*a as usize).and_then(|h| h.as_deref()).unwrap_or("");
-        let role = r.roles.and_then(|roles| roles[*a as usize]);
-        let m = &ds.account_meta;
-        let count = |col: &[Option<u64>]| opt(col.get(*a as usize).copied().flatten());
-        let default_image = match m.default_image.get(*a as usize).copied().flatten() {
-            Some(true) => "1",
-            Some(false) => "0",
-            None => "",
-        };
-        c.write_record([
-            &*g(ds.account_name(*a)),
-            &s.cluster.map(|c| c.to_string()).unwrap_or_default(),
-            &s.degree.to_string(),
-            &s.strength.to_string(),
-            &s.degree_all.to_string(),
-            &s.coordinated_objects.to_string(),
-            &s.actions.to_string(),
-            &*g(handle),
-            &role.map(|r| r.pairs.to_string()).unwrap_or_default(),
-            &role.map(|r| fmt_f(r.median_lag_s)).unwrap_or_default(),
-            &role.map(|r| fmt_f(r.led_share)).unwrap_or_default(),
-            &created.map(fmt_iso).unwrap_or_default(),
-            &count(&m.followers),
-            &count(&m.following),
-            default_image,
-            &reposts[*a as usize].0.to_string(),
-            &reposts[*a as usize].1.to_string(),
-        ])
-        .map_err(io_err)?;
-    }
-    c.flush()
+    Source::new(&accounts::SCHEMA, r.net.accounts.len(), move |f, range| {
+        for (a, s) in &r.net.accounts[range] {
+            let i = *a as usize;
+            let role = r.roles.and_then(|roles| roles[i]);
+            let count = |col: &[Option<u64>]| opt(col.get(i).copied().flatten());
+            f.text(ds.account_name(*a)).opt_int(s.cluster.map(i64::from));
+            f.count(s.degree).count(s.strength).count(s.degree_all);
+            f.count(s.coordinated_objects).count(s.actions);
+            f.opt_text(m.handle.get(i).and_then(|h| h.as_deref()));
+            f.opt_int(role.map(|r| r.pairs as i64));
+            f.opt_float(role.map(|r| r.median_lag_s)).opt_float(role.map(|r| r.led_share));
+            f.opt_int(m.created_at_us.get(i).copied().flatten());
+            f.opt_int(count(&m.followers)).opt_int(count(&m.following));
+            f.opt_flag(m.default_image.get(i).copied().flatten());
+            f.count(reposts[i].0).count(reposts[i].1);
+        }
+    })
 }
 
 /// How many top objects `clusters.csv` lists per cluster.
@@ -882,62 +786,96 @@ const TOP_OBJECTS: usize = 5;
 table!(
     /// `clusters.csv`: one row per cluster.
     clusters,
-    "clusters.csv",
+    "clusters",
     [
-        CLUSTER = "cluster",
-        ACCOUNTS = "accounts",
-        EDGES = "edges",
-        DENSITY = "density",
-        TOTAL_WEIGHT = "total_weight",
-        FIRST_TIME_UTC = "first_time_utc",
-        LAST_TIME_UTC = "last_time_utc",
-        TOP_OBJECTS = "top_objects",
+        CLUSTER = "cluster": Int,
+        ACCOUNTS = "accounts": Int,
+        EDGES = "edges": Int,
+        DENSITY = "density": Real,
+        TOTAL_WEIGHT = "total_weight": Int,
+        FIRST_TIME_UTC = "first_time_utc": Utc,
+        LAST_TIME_UTC = "last_time_utc": Utc,
+        TOP_OBJECTS = "top_objects": Text,
     ]
 );
 
-pub(crate) fn clusters_csv(w: &mut dyn Write, r: &Results<'_>) -> io::Result<()> {
+/// One row per cluster: its size, density, span and what it pushed most.
+fn clusters<'a>(r: &'a Results<'a>) -> Source<'a> {
     let (ds, det) = (r.ds, r.det);
     let t = &ds.actions;
-    let mut c = csv_writer(w);
-    c.write_record(clusters::COLUMNS).map_err(io_err)?;
-    for cl in &r.net.clusters {
-        let v = cl.accounts.len() as f64;
-        let density = if v > 1.0 { 2.0 * cl.edges.len() as f64 / (v * (v - 1.0)) } else { 0.0 };
-        let total: u64 = cl.edges.iter().map(|&i| det.edges.weight[i]).sum();
-        let (mut first, mut last) = (i64::MAX, i64::MIN);
-        // Pair rows per object, to rank what the cluster pushed most.
-        let mut per_object: BTreeMap<u32, u64> = BTreeMap::new();
-        for &i in &cl.edges {
-            for k in det.edges.pair_range(i, &det.pairs) {
-                let (a, b) = (det.pairs.older[k] as usize, det.pairs.newer[k] as usize);
-                first = first.min(t.time_us[a]);
-                last = last.max(t.time_us[b]);
-                *per_object.entry(t.object[a]).or_default() += 1;
+    Source::new(&clusters::SCHEMA, r.net.clusters.len(), move |f, range| {
+        for cl in &r.net.clusters[range] {
+            let v = cl.accounts.len() as f64;
+            let density = if v > 1.0 { 2.0 * cl.edges.len() as f64 / (v * (v - 1.0)) } else { 0.0 };
+            let total: u64 = cl.edges.iter().map(|&i| det.edges.weight[i]).sum();
+            let (mut first, mut last) = (i64::MAX, i64::MIN);
+            // Pair rows per object, to rank what the cluster pushed most.
+            let mut per_object: BTreeMap<u32, u64> = BTreeMap::new();
+            for &i in &cl.edges {
+                for k in det.edges.pair_range(i, &det.pairs) {
+                    let (a, b) = (det.pairs.older[k] as usize, det.pairs.newer[k] as usize);
+                    first = first.min(t.time_us[a]);
+                    last = last.max(t.time_us[b]);
+                    *per_object.entry(t.object[a]).or_default() += 1;
+                }
             }
+            let mut top: Vec<(u32, u64)> = per_object.into_iter().collect();
+            top.sort_by(|x, y| {
+                y.1.cmp(&x.1).then_with(|| ds.object_name(x.0).cmp(ds.object_name(y.0)))
+            });
+            let top: Vec<String> = top
+                .iter()
+                .take(TOP_OBJECTS)
+                .map(|&(o, n)| format!("{}:{} ({n})", ds.object_layer(o).name(), ds.object_name(o)))
+                .collect();
+            f.count(cl.id).count(cl.accounts.len()).count(cl.edges.len()).float(density);
+            f.count(total).int(first).int(last).opt_text(Some(&top.join(" | ")));
         }
-        let mut top: Vec<(u32, u64)> = per_object.into_iter().collect();
-        top.sort_by(|x, y| {
-            y.1.cmp(&x.1).then_with(|| ds.object_name(x.0).cmp(ds.object_name(y.0)))
-        });
-        let top: Vec<String> = top
-            .iter()
-            .take(TOP_OBJECTS)
-            .map(|&(o, n)| format!("{}:{} ({n})", ds.object_layer(o).name(), ds.object_name(o)))
-            .collect();
-        c.write_record([
-            &cl.id.to_string(),
-            &cl.accounts.len().to_string(),
-            &cl.edges.len().to_string(),
-            &fmt_f(density),
-            &total.to_string(),
-            &fmt_iso(first),
-            &fmt_iso(last),
-            &top.join(" | "),
-        ])
-        .map_err(io_err)?;
-    }
-    c.flush()
+    })
 }
+
+/// The run's tables, in the order they are listed: the four every run
+/// has, then those of what was computed.
+pub fn sources<'a>(r: &'a Results<'a>) -> Vec<Source<'a>> {
+    let mut out = vec![pairs(r), edges(r), accounts(r), clusters(r)];
+    if let Some(sc) = r.scores {
+        out.push(campaigns(sc));
+        out.push(campaign_signals(sc));
+    }
+    if let Some(tp) = r.talking_points {
+        out.push(talking_points(r, tp));
+    }
+    if let Some(f) = r.fingerprints {
+        out.push(fingerprints(f));
+    }
+    if let Some(bios) = r.bios {
+        out.push(bio_clusters(r, bios));
+    }
+    if let Some(near) = r.near_text {
+        out.push(near_text_pairs(r, near));
+    }
+    if let Some(sw) = r.sweep {
+        out.push(stability(r, sw));
+        out.push(sweep(sw));
+    }
+    out
+}
+
+/// Every table a run folder may hold.
+pub const SCHEMAS: [&Schema; 12] = [
+    &pairs::SCHEMA,
+    &edges::SCHEMA,
+    &accounts::SCHEMA,
+    &clusters::SCHEMA,
+    &campaigns::SCHEMA,
+    &campaign_signals::SCHEMA,
+    &talking_points::SCHEMA,
+    &cluster_fingerprints::SCHEMA,
+    &bio_clusters::SCHEMA,
+    &near_text_pairs::SCHEMA,
+    &stability::SCHEMA,
+    &sweep::SCHEMA,
+];
 
 /// Account id -> cluster id.
 pub(crate) fn cluster_lookup(r: &Results<'_>) -> BTreeMap<u32, u32> {
@@ -1004,7 +942,7 @@ mod tests {
 #[cfg(test)]
 mod parallel_tests {
     use super::*;
-    use lockstep_model::time::{fmt_secs, fmt_unix};
+    use lockstep_model::time::{fmt_iso, fmt_secs, fmt_unix};
     use lockstep_model::{ActionInput, DatasetBuilder, Layer};
 
     /// The block-parallel `pairs.csv` equals a plain sequential loop, over
@@ -1069,7 +1007,7 @@ mod parallel_tests {
                 .num_threads(threads)
                 .build()
                 .unwrap()
-                .install(|| pairs_csv(&mut out, &r))
+                .install(|| pairs(&r).write_csv(&mut out, true))
                 .unwrap();
             assert!(String::from_utf8(out).unwrap() == expected, "{threads} threads");
         }

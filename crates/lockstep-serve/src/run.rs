@@ -5,8 +5,7 @@
 //! bytes again; from `pairs.csv.zst`, the frames that hold them.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -14,7 +13,7 @@ use crate::ServeError;
 use lockstep_report::files;
 
 pub use lockstep_report::read::row_object;
-use lockstep_report::read::{At, Stored};
+use lockstep_report::read::Stored;
 pub use lockstep_report::Table;
 
 fn invalid(path: &Path, e: &dyn std::fmt::Display) -> ServeError {
@@ -54,7 +53,7 @@ pub struct Run {
     pub(crate) account_row: HashMap<String, u32>,
     pub(crate) edges_header: Vec<String>,
     /// edges.csv, as opened when loaded.
-    pub(crate) edges_file: std::sync::Arc<File>,
+    pub(crate) edges_file: Stored,
     /// edges.csv stays on disk (it holds every pair that shares an object,
     /// millions on a large run): where each row starts (and a last offset
     /// where the file ends), and in memory only what sorting and drawing
@@ -121,17 +120,17 @@ impl Run {
             .map(|(i, r)| (r[a_col].to_string(), i as u32))
             .collect();
 
-        let edges_path = dir.join(files::edges::FILE);
         // Opened once: queries read rows at offsets of this file, which
         // stays readable after a newer run replaces the folder.
-        let edges_file = File::open(&edges_path)
-            .map(std::sync::Arc::new)
-            .map_err(|source| ServeError::Io { path: edges_path.clone(), source })?;
+        let edges_file = Stored::find(dir, files::edges::FILE)?.ok_or_else(|| {
+            invalid(
+                &dir.join(files::edges::FILE),
+                &"missing (every `lockstep detect` run writes it)",
+            )
+        })?;
+        let edges_path = edges_file.path().to_path_buf();
         let edge_err = |e: csv::Error| invalid(&edges_path, &e);
-        let mut er = csv::Reader::from_reader(std::io::BufReader::with_capacity(
-            1 << 16,
-            At::new(edges_file.clone()),
-        ));
+        let mut er = csv::Reader::from_reader(edges_file.reader()?);
         let edges_header: Vec<String> =
             er.headers().map_err(edge_err)?.iter().map(str::to_string).collect();
         let col = |n: &str| edges_header.iter().position(|h| h == n);
@@ -396,20 +395,21 @@ impl Run {
 
     /// Rows of edges.csv, read from the file, in the order asked.
     pub(crate) fn edge_rows(&self, edges: &[u32]) -> Result<Vec<csv::StringRecord>, ServeError> {
-        let path = self.dir.join(files::edges::FILE);
-        let mut file = At::new(self.edges_file.clone());
+        let path = self.edges_file.path();
+        let mut file = self.edges_file.file();
         let mut buf = Vec::new();
         let mut out = Vec::with_capacity(edges.len());
         for &e in edges {
             let (s, t) = (self.edge_offsets[e as usize], self.edge_offsets[e as usize + 1]);
-            buf.resize((t - s) as usize, 0);
-            file.seek(SeekFrom::Start(s))
-                .and_then(|_| file.read_exact(&mut buf))
-                .map_err(|source| ServeError::Io { path: path.clone(), source })?;
+            buf.clear();
+            self.edges_file
+                .range(&mut file, s, t)
+                .and_then(|mut r| r.read_to_end(&mut buf))
+                .map_err(|source| ServeError::Io { path: path.to_path_buf(), source })?;
             let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(&buf[..]);
             let mut rec = csv::StringRecord::new();
-            if !r.read_record(&mut rec).map_err(|e| invalid(&path, &e))? {
-                return Err(invalid(&path, &"changed since it was loaded"));
+            if !r.read_record(&mut rec).map_err(|e| invalid(path, &e))? {
+                return Err(invalid(path, &"changed since it was loaded"));
             }
             out.push(rec);
         }
