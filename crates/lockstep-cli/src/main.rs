@@ -1,30 +1,7 @@
 //! The `lockstep` binary: a thin shell over the engine crates.
 
-mod args;
-mod detect;
-mod evaluate;
-mod export;
-mod export_sql;
-mod ingest;
-mod input;
-mod memory;
-mod progress;
-mod serve;
-mod simulate;
-mod sweep;
-mod watch;
-
+use lockstep_cli::{args, run, ExitStatus};
 use std::process::ExitCode;
-
-/// Exit statuses: 0 success, 2 error. (1 is reserved for "findings" when a
-/// later flag asks for it.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
-    /// Done.
-    Success = 0,
-    /// Bad input, bad flags, I/O failure.
-    Error = 2,
-}
 
 fn main() -> ExitCode {
     let args = <args::Cli as clap::Parser>::parse();
@@ -69,38 +46,5 @@ fn hint(e: &anyhow::Error) -> Option<&'static str> {
         IngestError::UnknownFormat { .. } => Some("`--format shares-csv` reads any CSV, with `--map` to name its columns"),
         IngestError::BadRecord { .. } => Some("without `--strict`, bad records are counted and skipped"),
         _ => None,
-    }
-}
-
-fn run(cli: args::Cli) -> anyhow::Result<ExitStatus> {
-    match cli.command {
-        args::Command::Detect(a) => detect::run(*a),
-        args::Command::Ingest(a) => ingest::run(a),
-        args::Command::Report(a) => {
-            lockstep_report::check_run_folder(&a.dir)?;
-            let options = lockstep_html::ReportOptions { all_clusters: a.all_clusters };
-            let path = lockstep_html::write_report(&a.dir, options)?;
-            use std::io::Write;
-            writeln!(std::io::stdout().lock(), "wrote `{}`", path.display())?;
-            Ok(ExitStatus::Success)
-        }
-        args::Command::Serve(a) => serve::run(a),
-        args::Command::Sweep(a) => sweep::run(*a),
-        args::Command::Watch(a) => watch::run(*a),
-        args::Command::Export(a) => export::run(a),
-        args::Command::ExportSql(a) => export_sql::run(a),
-        args::Command::Simulate(a) => simulate::run(a),
-        args::Command::Evaluate(a) => evaluate::run(a),
-        args::Command::Formats => {
-            let mut out = std::io::stdout().lock();
-            for f in lockstep_ingest::registry() {
-                use std::io::Write;
-                writeln!(out, "{:<12} {}", f.name(), f.description())?;
-                for line in f.example().lines() {
-                    writeln!(out, "{:<12}   {line}", "")?;
-                }
-            }
-            Ok(ExitStatus::Success)
-        }
     }
 }

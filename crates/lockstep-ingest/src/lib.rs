@@ -20,6 +20,7 @@ pub mod formats;
 mod lists;
 mod mapping;
 mod source;
+pub mod table;
 pub mod text;
 pub mod timestamp;
 

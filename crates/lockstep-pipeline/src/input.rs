@@ -43,6 +43,15 @@ pub enum Inputs {
     Files(Vec<PathBuf>),
     /// A dataset folder written by `lockstep ingest`.
     Dataset(PathBuf),
+    /// A table handed over in memory (a DataFrame, by the Python
+    /// package), read as the shares CSV of its columns
+    /// ([`lockstep_ingest::table`]).
+    Table {
+        /// Its name in messages and in `summary.json`.
+        name: String,
+        /// Its columns.
+        columns: std::sync::Arc<Vec<lockstep_ingest::table::Column>>,
+    },
 }
 
 /// The layers the user selected (`None`: every layer the input has).
@@ -168,6 +177,11 @@ pub fn read(inputs: &Inputs, c: &IngestConfig, observer: &dyn Observer) -> Resul
             return Ok(Loaded { ingested, dataset: Some((dir.clone(), manifest)) });
         }
         Inputs::Files(paths) => paths,
+        Inputs::Table { name, columns } => {
+            let ingested =
+                lockstep_ingest::table::ingest_table(name, columns, c, &|p| observer.reading(&p))?;
+            return Ok(Loaded { ingested, dataset: None });
+        }
     };
     let inputs = lockstep_ingest::expand_inputs(paths)
         .map_err(|source| Error::Io { what: "cannot list the inputs".into(), source })?;

@@ -43,6 +43,9 @@ pub enum Error {
     /// Writing the run folder failed.
     #[error(transparent)]
     Report(#[from] lockstep_report::ReportError),
+    /// The observer asked the run to stop ([`Observer::stopped`]).
+    #[error("stopped before it finished")]
+    Stopped,
     /// A file or folder of the run's own could not be used.
     #[error("{what}")]
     Io {
@@ -131,6 +134,20 @@ pub trait Observer: Sync {
     fn warn(&self, _warning: &Warning) {}
     /// The last stage ended.
     fn end(&self) {}
+    /// Whether the run should stop (an interrupted notebook cell): asked
+    /// between stages, and the run ends with [`Error::Stopped`].
+    fn stopped(&self) -> bool {
+        false
+    }
+}
+
+/// [`Error::Stopped`] when the observer asks the run to stop.
+pub(crate) fn go_on(observer: &dyn Observer) -> Result<(), Error> {
+    if observer.stopped() {
+        Err(Error::Stopped)
+    } else {
+        Ok(())
+    }
 }
 
 /// An observer that ignores everything.

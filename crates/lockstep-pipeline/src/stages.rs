@@ -59,6 +59,7 @@ pub fn compute(plan: &Plan, exec: &Execution, observer: &dyn Observer) -> Result
     let mut clock = Clock::new(observer, Vec::new());
     clock.start(Stage::Reading);
     let loaded = crate::input::read(&plan.inputs, &exec.reading(&plan.ingest), observer)?;
+    crate::go_on(observer)?;
     let prepared = prepare(plan, exec, &mut clock, loaded)?;
     analyse(plan, exec, observer, prepared, clock)
 }
@@ -246,6 +247,7 @@ pub(crate) fn analyse(
         clock.start(Stage::Bios);
         lockstep_text::near_duplicate_bios(ds, &plan.text)
     });
+    crate::go_on(observer)?;
     clock.start(Stage::Detecting);
     let (det, out_of_core) = detection(
         plan,
@@ -255,11 +257,13 @@ pub(crate) fn analyse(
         &prepared.near,
         prepared.contents_mapped,
     )?;
+    crate::go_on(observer)?;
     let audience = lockstep_stats::Audience::of(ds);
     let significance = plan.fdr.map(|_| {
         clock.start(Stage::Significance);
         lockstep_stats::significance(ds, &det, &plan.detect, &audience)
     });
+    crate::go_on(observer)?;
     let idf = lockstep_stats::idf_weights(ds, &det, &audience);
     clock.start(Stage::Clustering);
     let net = network(plan, ds, &det, significance.as_ref(), &idf);

@@ -110,11 +110,13 @@ pub struct Column {
 impl Column {
     /// The text of row `i` (a text column's; empty for a null).
     pub fn str(&self, i: usize) -> &str {
+        std::str::from_utf8(self.text_bytes(i)).expect("a frame's text is pushed as str")
+    }
+
+    /// The bytes of row `i`'s text (valid UTF-8: text is pushed as `str`).
+    fn text_bytes(&self, i: usize) -> &[u8] {
         match &self.values {
-            Values::Text { offsets, bytes } => {
-                let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
-                std::str::from_utf8(&bytes[a..b]).expect("a frame's text is pushed as str")
-            }
+            Values::Text { offsets, bytes } => &bytes[offsets[i] as usize..offsets[i + 1] as usize],
             _ => panic!("column `{}` holds no text", self.name),
         }
     }
@@ -131,15 +133,15 @@ impl Column {
             return;
         }
         match (&self.values, self.kind) {
-            (Values::Text { .. }, Kind::Input) => row.guarded(self.str(i), guard),
-            (Values::Text { .. }, _) => row.text(self.str(i)),
+            (Values::Text { .. }, Kind::Input) => row.guarded_bytes(self.text_bytes(i), guard),
+            (Values::Text { .. }, _) => row.text_bytes(self.text_bytes(i)),
             (Values::Int(v), Kind::Utc) => row.plain(|o| push_iso(o, v[i])),
             (Values::Int(v), Kind::Seconds) => row.plain(|o| push_unix(o, v[i])),
             (Values::Int(v), Kind::Day) => row.plain(|o| {
                 let (y, m, d) = civil_from_days(v[i]);
                 write!(o, "{y:04}-{m:02}-{d:02}").expect("writes to memory")
             }),
-            (Values::Int(v), _) => row.plain(|o| write!(o, "{}", v[i]).expect("writes to memory")),
+            (Values::Int(v), _) => row.plain(|o| push_int(o, v[i])),
             (Values::Float(v), Kind::Fixed(d)) => {
                 row.plain(|o| write!(o, "{:.*}", d, v[i]).expect("writes to memory"))
             }
@@ -151,6 +153,24 @@ impl Column {
             (Values::Flag(v), _) => row.text(if v[i] { "1" } else { "0" }),
         };
     }
+}
+
+/// Appends `n` in decimal.
+fn push_int(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    let mut digits = [0u8; 20];
+    let (mut k, mut m) = (digits.len(), n.unsigned_abs());
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[k..]);
 }
 
 /// A table in memory, typed: built a row at a time, each row's cells in
@@ -394,6 +414,15 @@ mod tests {
             "a,n,x,p,t,s,f,d,k\n\"'=x,y\",3,0.5,1.230000e-4,1970-01-01T00:00:01.5Z,-2.5,1,2022-01-08,0.33\n,,,,,,,,\n"
         );
         assert_eq!(f.columns[2].valid, [true, false], "NaN in a Real column is a null");
+    }
+
+    #[test]
+    fn whole_numbers_are_written_as_format_writes_them() {
+        for n in [0, 7, -7, 10, 1_623_881_091, i64::MAX, i64::MIN, -1_000_000_000_000] {
+            let mut out = Vec::new();
+            push_int(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
     }
 
     #[test]

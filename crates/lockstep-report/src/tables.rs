@@ -40,10 +40,9 @@ macro_rules! table {
     };
 }
 
-/// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or
-/// carriage return as a formula, and posts are written by adversaries: such
-/// cells of input text get a leading `'` (OWASP's advice for CSV
-/// injection), which spreadsheets hide and scripts can strip.
+/// The formula guard as a function of strings: the oracle of
+/// [`Row::guarded_bytes`].
+#[cfg(test)]
 pub(crate) fn guard(s: &str, on: bool) -> Cow<'_, str> {
     match s.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') if on => Cow::Owned(format!("'{s}")),
@@ -51,7 +50,7 @@ pub(crate) fn guard(s: &str, on: bool) -> Cow<'_, str> {
     }
 }
 
-/// A cell as it was before [`guard`], for readers of a run written with
+/// A cell as it was before the formula guard, for readers of a run written with
 /// the guard on (`raw_csv` false in summary.json's parameters).
 pub fn unguard(s: &str) -> &str {
     match s.strip_prefix('\'') {
@@ -84,10 +83,16 @@ impl<'a> Row<'a> {
 
     /// A field of text, quoted when it must be.
     pub(crate) fn text(&mut self, s: &str) -> &mut Self {
+        self.field(b"", s.as_bytes())
+    }
+
+    /// A field of `prefix` then `b`, quoted when it must be (`prefix`
+    /// never needs quotes).
+    fn field(&mut self, prefix: &[u8], b: &[u8]) -> &mut Self {
         self.sep();
-        let b = s.as_bytes();
         if b.iter().any(|&c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
             self.out.push(b'"');
+            self.out.extend_from_slice(prefix);
             for &c in b {
                 if c == b'"' {
                     self.out.push(b'"');
@@ -96,17 +101,31 @@ impl<'a> Row<'a> {
             }
             self.out.push(b'"');
         } else {
+            self.out.extend_from_slice(prefix);
             self.out.extend_from_slice(b);
         }
         self
     }
 
-    /// A field of input text behind the formula guard ([`guard`]).
+    /// [`Row::guarded_bytes`] of a string.
+    #[cfg(test)]
     pub(crate) fn guarded(&mut self, s: &str, on: bool) -> &mut Self {
-        match guard(s, on) {
-            Cow::Borrowed(s) => self.text(s),
-            Cow::Owned(s) => self.text(&s),
-        }
+        self.guarded_bytes(s.as_bytes(), on)
+    }
+
+    /// A field of input text (the bytes of a string) behind the formula
+    /// guard when `on`: a cell that starts with `=`, `+`, `-`, `@`, tab or
+    /// carriage return, which a spreadsheet would run as a formula, gets a
+    /// leading `'` (OWASP's advice for CSV injection; spreadsheets hide it,
+    /// scripts can strip it). Posts are written by adversaries.
+    pub(crate) fn guarded_bytes(&mut self, b: &[u8], on: bool) -> &mut Self {
+        let formula = matches!(b.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+        self.field(if on && formula { b"'" } else { b"" }, b)
+    }
+
+    /// A field of text given as the bytes of a string.
+    pub(crate) fn text_bytes(&mut self, b: &[u8]) -> &mut Self {
+        self.field(b"", b)
     }
 
     /// A field written by `f` that needs no quotes (numbers, times).

@@ -57,7 +57,7 @@ fn read_one_thread(input: &mut dyn BufRead, ctx: &mut ReadCtx<'_>) -> Result<(),
 }
 
 /// Where a file's roles are, from its header and the mapping.
-struct Layout {
+pub(crate) struct Layout {
     names: Vec<String>,
     account: usize,
     content: usize,
@@ -75,7 +75,11 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(header: &[String], file: &str, map: Option<&ColumnMap>) -> Result<Layout, IngestError> {
+    pub(crate) fn of(
+        header: &[String],
+        file: &str,
+        map: Option<&ColumnMap>,
+    ) -> Result<Layout, IngestError> {
         let map = match map {
             Some(m) => m.clone().over_defaults(),
             None => ColumnMap::coortweet(),
@@ -124,7 +128,7 @@ impl Layout {
     }
 
     /// One record's actions, one per mapped layer with an object.
-    fn row(
+    pub(crate) fn row(
         &self,
         rec: &csv::StringRecord,
         line: u64,
