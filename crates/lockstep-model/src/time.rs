@@ -49,6 +49,15 @@ pub fn fmt_iso(us: i64) -> String {
     String::from_utf8(out).expect("digits are ASCII")
 }
 
+/// Appends `n` in decimal, as `Display` writes it (for tables of numbers
+/// formatted without `format!`).
+pub fn push_int(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    push_padded(out, n.unsigned_abs(), 1);
+}
+
 /// Appends the decimal digits of `n`, zero-padded to `width` (at most 20).
 fn push_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
     let mut buf = [b'0'; 20];
@@ -180,6 +189,16 @@ mod tests {
         ) {
             prop_assert_eq!(fmt_unix(us), fmt_unix_oracle(us));
             prop_assert_eq!(fmt_iso(us), fmt_iso_oracle(us));
+        }
+
+        /// [`push_int`] writes what `Display` writes.
+        #[test]
+        fn whole_numbers_match_display(
+            n in prop_oneof![any::<i64>(), Just(i64::MIN), Just(i64::MAX), Just(0i64), -20i64..20]
+        ) {
+            let mut out = Vec::new();
+            push_int(&mut out, n);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
         }
 
         #[test]

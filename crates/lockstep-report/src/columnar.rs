@@ -263,25 +263,20 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const SCHEMA: Schema = Schema {
-        name: "every_kind",
-        file: "every_kind.csv",
-        parquet: "every_kind.parquet",
-        columns: &[
-            ("text", Kind::Input),
-            ("n", Kind::Int),
-            ("x", Kind::Real),
-            ("p", Kind::Sci),
-            ("t", Kind::Utc),
-            ("s", Kind::Seconds),
-            ("f", Kind::Flag),
-            ("b", Kind::Bool),
-            ("d", Kind::Day),
-        ],
-    };
+    use crate::frame::tests::EVERY_KIND as SCHEMA;
 
-    type Row =
-        (Option<String>, Option<i64>, Option<f64>, f64, Option<i64>, Option<i64>, bool, bool, i64);
+    type Row = (
+        Option<String>,
+        Option<i64>,
+        Option<f64>,
+        f64,
+        Option<i64>,
+        Option<i64>,
+        bool,
+        bool,
+        i64,
+        f64,
+    );
 
     fn rows() -> impl Strategy<Value = Vec<Row>> {
         let us = -(1i64 << 50)..(1i64 << 50);
@@ -295,6 +290,7 @@ mod tests {
             any::<bool>(),
             any::<bool>(),
             -1_000_000i64..1_000_000,
+            -1e9f64..1e9,
         );
         proptest::collection::vec(row, 0..300)
     }
@@ -307,7 +303,7 @@ mod tests {
             let build = |f: &mut Frame, range: std::ops::Range<usize>| {
                 for r in &rows[range] {
                     f.opt_text(r.0.as_deref()).opt_int(r.1).opt_float(r.2).float(r.3);
-                    f.opt_int(r.4).opt_int(r.5).flag(r.6).flag(r.7).int(r.8);
+                    f.opt_int(r.4).opt_int(r.5).flag(r.6).flag(r.7).int(r.8).float(r.9);
                 }
             };
             let source = Source::new(&SCHEMA, rows.len(), build);

@@ -128,9 +128,6 @@ pub enum TableFormat {
 }
 
 impl TableFormat {
-    /// Every format, by its name.
-    pub const ALL: [TableFormat; 3] = [TableFormat::Csv, TableFormat::Parquet, TableFormat::Both];
-
     /// Its name (`--output-format`, `summary.json`).
     pub fn name(self) -> &'static str {
         match self {
@@ -138,11 +135,6 @@ impl TableFormat {
             TableFormat::Parquet => "parquet",
             TableFormat::Both => "both",
         }
-    }
-
-    /// The format of this name.
-    pub fn parse(name: &str) -> Option<TableFormat> {
-        TableFormat::ALL.into_iter().find(|f| f.name() == name)
     }
 
     /// Whether the tables are written as CSV.
