@@ -24,9 +24,10 @@
 //! (its namespace, the canonical JSON of the id-contributing properties),
 //! so that two bundles naming one account name it with one id. Domain
 //! objects get ids in UUIDv4 form derived from a SHA-256 of what they
-//! describe and of the run (inputs' digests, parameters, version) and the
-//! bundle's time, so that the same run exported at the same time gives the
-//! same bytes, and no two runs' objects share an id. The identity and the
+//! describe and of the run (inputs' digests, parameters but the tables'
+//! format, version) and the bundle's time, so that the same run exported
+//! at the same time gives the same bytes, and no two runs' objects share
+//! an id. The identity and the
 //! attack patterns are the same objects in every bundle.
 
 use lockstep_campaign::vocabulary::{disarm, layer_tag, Technique};
@@ -288,10 +289,16 @@ pub fn bundle(dir: &Path, options: &Options) -> Result<(Value, Exported), StixEr
         .as_array()
         .map(|a| a.iter().filter_map(|i| i["sha256"].as_str()).collect())
         .unwrap_or_default();
+    // The format of the tables is not part of the run: its findings, and so
+    // its objects, are the same in CSV or Parquet.
+    let mut parameters = summary["parameters"].clone();
+    if let Some(p) = parameters.as_object_mut() {
+        p.remove("output_format");
+    }
     let seed = format!(
         "{}\n{}\n{}\n{created}",
         summary["lockstep_version"],
-        summary["parameters"],
+        parameters,
         digests.join(",")
     );
 
