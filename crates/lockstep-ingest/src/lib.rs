@@ -395,11 +395,18 @@ pub fn ingest(
             size: Some(last.bytes),
         });
     }
-    let dataset = builder.finish_within(config.spill.as_ref()).map_err(|source| {
+    Ok(Ingested { dataset: finish(builder, config)?, files, skips })
+}
+
+/// The dataset of what was read, its ids encoded within `config`'s spill.
+pub(crate) fn finish(
+    builder: DatasetBuilder,
+    config: &IngestConfig,
+) -> Result<lockstep_model::Dataset, IngestError> {
+    builder.finish_within(config.spill.as_ref()).map_err(|source| {
         let dir = config.spill.as_ref().map(|s| s.parent.display().to_string());
         IngestError::Io { file: dir.unwrap_or_default(), source }
-    })?;
-    Ok(Ingested { dataset, files, skips })
+    })
 }
 
 fn first_line(head: &[u8]) -> String {

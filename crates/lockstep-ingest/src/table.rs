@@ -167,11 +167,7 @@ pub fn ingest_table(
     let (sha256, bytes) = digest(columns);
     report.sha256 = sha256;
     report.bytes = bytes;
-    let dataset = builder.finish_within(config.spill.as_ref()).map_err(|source| {
-        let dir = config.spill.as_ref().map(|s| s.parent.display().to_string());
-        IngestError::Io { file: dir.unwrap_or_default(), source }
-    })?;
-    Ok(Ingested { dataset, files: vec![report], skips })
+    Ok(Ingested { dataset: crate::finish(builder, config)?, files: vec![report], skips })
 }
 
 /// Reads rows `range` through `layout`, as the CSV reader reads records.

@@ -104,17 +104,26 @@ impl Outcome {
                 Ok((name.unwrap_or_default(), size.len()))
             })
             .collect::<Result<Vec<_>, lockstep_report::ReportError>>()?;
+        written.push(lockstep_report::write_summary(dir, &self.results(plan), &self.info(plan))?);
+        Ok(written)
+    }
+
+    /// What `summary.json` says of the run besides its results.
+    fn info(&self, plan: &Plan) -> lockstep_report::RunInfo<'_> {
         let ingested = &self.loaded.ingested;
-        let run_info = lockstep_report::RunInfo {
+        lockstep_report::RunInfo {
             parameters: plan.parameters_json(&self.loaded),
             files: &ingested.files,
             skips: &ingested.skips,
             timings_ms: self.timings_ms.clone(),
             execution: self.out_of_core.as_ref().map(|(m, s)| m.json(s)),
             outputs: self.outputs.clone(),
-        };
-        written.push(lockstep_report::write_summary(dir, &self.results(plan), &run_info)?);
-        Ok(written)
+        }
+    }
+
+    /// `summary.json`'s contents (`outputs` empty before [`Outcome::write`]).
+    pub fn summary_json(&self, plan: &Plan) -> serde_json::Value {
+        lockstep_report::summary_json(&self.results(plan), &self.info(plan))
     }
 
     /// Writes the run folder `out` whole: beside it, then renamed into

@@ -159,7 +159,7 @@ fn detect(
                 if let Some(p) = &progress {
                     p.call1(py, ("stage", "done", 0u64, 0u64))?;
                 }
-                return Ok(Run { plan, outcome: Mutex::new(outcome) });
+                return Ok(Run::new(plan, outcome));
             }
             Ok(Err(lockstep_pipeline::Error::Stopped)) => {
                 return Err(PyKeyboardInterrupt::new_err("the run was stopped"))
@@ -178,6 +178,20 @@ fn detect(
 struct Run {
     plan: Plan,
     outcome: Mutex<Outcome>,
+    /// Its tables' names, in the run folder's order.
+    tables: Vec<&'static str>,
+}
+
+impl Run {
+    fn new(plan: Plan, outcome: Outcome) -> Run {
+        let results = outcome.results(&plan);
+        let tables = lockstep_report::SCHEMAS
+            .into_iter()
+            .filter(|s| lockstep_report::source(&results, s).is_some())
+            .map(|s| s.name)
+            .collect();
+        Run { plan, outcome: Mutex::new(outcome), tables }
+    }
 }
 
 /// Flags as Arrow's validity bitmap (`None` when every row is valid).
@@ -228,10 +242,7 @@ fn le_bytes<'py, T: Copy, const N: usize>(
 impl Run {
     /// The names of the run's tables, in the run folder's order.
     fn tables(&self) -> Vec<&'static str> {
-        let outcome = self.outcome.lock().expect("not poisoned");
-        let results = outcome.results(&self.plan);
-        let names = lockstep_report::sources(&results).iter().map(|s| s.schema.name).collect();
-        names
+        self.tables.clone()
     }
 
     /// Table `name`'s columns as Arrow buffers.
@@ -276,19 +287,9 @@ impl Run {
 
     /// `summary.json` as the run folder would hold it (before it was
     /// written: no `outputs`).
-    fn summary_json(&self) -> PyResult<String> {
+    fn summary_json(&self) -> String {
         let outcome = self.outcome.lock().expect("not poisoned");
-        let results = outcome.results(&self.plan);
-        let ingested = &outcome.loaded.ingested;
-        let info = lockstep_report::RunInfo {
-            parameters: self.plan.parameters_json(&outcome.loaded),
-            files: &ingested.files,
-            skips: &ingested.skips,
-            timings_ms: outcome.timings_ms.clone(),
-            execution: None,
-            outputs: outcome.outputs.clone(),
-        };
-        Ok(lockstep_report::summary_json(&results, &info).to_string())
+        outcome.summary_json(&self.plan).to_string()
     }
 
     /// Writes the run folder `dir` as `lockstep detect --out DIR` would

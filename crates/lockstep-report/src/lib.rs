@@ -18,7 +18,7 @@ pub use folder::{check_run_folder, RunFolder};
 pub use frame::Frame;
 pub use read::Table;
 pub use summary::{summary_json, RunInfo};
-pub use tables::{sources, unguard, Source, SCHEMAS};
+pub use tables::{source, sources, unguard, Source, SCHEMAS};
 
 use lockstep_detect::Detection;
 use lockstep_graph::Network;
@@ -262,7 +262,7 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
     let graphs: [(&str, Writer<'_>); 2] =
         [(files::network::GEXF, &gexf), (files::network::GRAPHML, &graphml)];
     let mut writers: Vec<Boxed<'_>> = Vec::new();
-    for (k, source) in sources.iter().enumerate() {
+    for source in &sources {
         if r.tables.csv() {
             let name = match source.schema.name {
                 files::pairs::NAME if r.compress_pairs => files::pairs::COMPRESSED,
@@ -280,7 +280,7 @@ pub fn write_tables(dir: &Path, r: &Results<'_>) -> Result<Vec<PathBuf>, ReportE
             }));
         }
         // The graphs follow the four tables every run has.
-        if k == 3 {
+        if source.schema.name == files::clusters::NAME {
             for (name, f) in graphs {
                 writers.push(Box::new(move |dir| write_file(dir, name, f)));
             }

@@ -853,34 +853,34 @@ fn clusters<'a>(r: &'a Results<'a>) -> Source<'a> {
     })
 }
 
-/// The run's tables, in the order they are listed: the four every run
-/// has, then those of what was computed.
-pub fn sources<'a>(r: &'a Results<'a>) -> Vec<Source<'a>> {
-    let mut out = vec![pairs(r), edges(r), accounts(r), clusters(r)];
-    if let Some(sc) = r.scores {
-        out.push(campaigns(sc));
-        out.push(campaign_signals(sc));
-    }
-    if let Some(tp) = r.talking_points {
-        out.push(talking_points(r, tp));
-    }
-    if let Some(f) = r.fingerprints {
-        out.push(fingerprints(f));
-    }
-    if let Some(bios) = r.bios {
-        out.push(bio_clusters(r, bios));
-    }
-    if let Some(near) = r.near_text {
-        out.push(near_text_pairs(r, near));
-    }
-    if let Some(sw) = r.sweep {
-        out.push(stability(r, sw));
-        out.push(sweep(sw));
-    }
-    out
+/// Table `schema` of the run, ready to be built; `None` when the run did
+/// not compute what it holds. Building it is left to the caller, so that
+/// one table costs one table's work.
+pub fn source<'a>(r: &'a Results<'a>, schema: &Schema) -> Option<Source<'a>> {
+    Some(match schema.name {
+        pairs::NAME => pairs(r),
+        edges::NAME => edges(r),
+        accounts::NAME => accounts(r),
+        clusters::NAME => clusters(r),
+        campaigns::NAME => campaigns(r.scores?),
+        campaign_signals::NAME => campaign_signals(r.scores?),
+        talking_points::NAME => talking_points(r, r.talking_points?),
+        cluster_fingerprints::NAME => fingerprints(r.fingerprints?),
+        bio_clusters::NAME => bio_clusters(r, r.bios?),
+        near_text_pairs::NAME => near_text_pairs(r, r.near_text?),
+        stability::NAME => stability(r, r.sweep?),
+        sweep::NAME => sweep(r.sweep?),
+        _ => return None,
+    })
 }
 
-/// Every table a run folder may hold.
+/// The run's tables, in the order they are listed ([`SCHEMAS`]'): the
+/// four every run has, then those of what was computed.
+pub fn sources<'a>(r: &'a Results<'a>) -> Vec<Source<'a>> {
+    SCHEMAS.iter().filter_map(|s| source(r, s)).collect()
+}
+
+/// Every table a run folder may hold, in the order a run lists them.
 pub const SCHEMAS: [&Schema; 12] = [
     &pairs::SCHEMA,
     &edges::SCHEMA,
