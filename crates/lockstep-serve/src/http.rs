@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -103,34 +103,26 @@ impl Server {
     }
 }
 
-/// What says that a folder holds another run: its `summary.json`, written
-/// last and replaced with the folder. A new file has a new inode even when
-/// it is written within the clock tick of the old one, with its length.
-fn summary_stamp(dir: &std::path::Path) -> Option<(SystemTime, u64, u64)> {
-    let meta = std::fs::metadata(dir.join(lockstep_report::SUMMARY_JSON)).ok()?;
-    #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
-    #[cfg(not(unix))]
-    let inode = 0;
-    Some((meta.modified().ok()?, meta.len(), inode))
-}
-
 /// Loads the folder again when its run was replaced. A folder caught while
 /// it is being replaced, or that fails to load, leaves the run served as it
 /// is until the next look.
 fn reload_when_replaced(app: &App) {
-    let dir = app.run.read().map(|r| r.0.dir().to_path_buf()).unwrap_or_default();
-    let mut seen = summary_stamp(&dir);
+    // The stamp of the run served, taken when it was loaded: a run that
+    // replaced it before this thread began is a newer run too.
+    let (dir, mut seen) = match app.run.read() {
+        Ok(r) => (r.0.dir().to_path_buf(), r.0.stamp),
+        Err(_) => return,
+    };
     loop {
         std::thread::sleep(RELOAD_EVERY);
-        let now = summary_stamp(&dir);
+        let now = crate::run::summary_stamp(&dir);
         if now.is_none() || now == seen {
             continue;
         }
         if let Ok(run) = Run::load(&dir) {
             // Replaced again while it was read: its files may be of two
             // runs; look again.
-            if summary_stamp(&dir) != now {
+            if crate::run::summary_stamp(&dir) != now {
                 continue;
             }
             if let Ok(mut served) = app.run.write() {

@@ -48,6 +48,8 @@ pub struct ClusterInfo {
 #[derive(Debug)]
 pub struct Run {
     pub(crate) dir: PathBuf,
+    /// `summary.json`'s stamp before the run was read ([`summary_stamp`]).
+    pub(crate) stamp: Option<Stamp>,
     pub(crate) summary: serde_json::Value,
     pub(crate) accounts: Table,
     pub(crate) account_row: HashMap<String, u32>,
@@ -102,9 +104,25 @@ pub(crate) struct PairCols {
     pub time_b_utc: usize,
 }
 
+/// `summary.json`'s modification time, length and inode.
+pub(crate) type Stamp = (std::time::SystemTime, u64, u64);
+
+/// What says that a folder holds another run: its `summary.json`, written
+/// last and replaced with the folder. A new file has a new inode even when
+/// it is written within the clock tick of the old one, with its length.
+pub(crate) fn summary_stamp(dir: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(dir.join(files::SUMMARY_JSON)).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some((meta.modified().ok()?, meta.len(), inode))
+}
+
 impl Run {
     /// Loads the output folder of a `lockstep detect` run.
     pub fn load(dir: &Path) -> Result<Run, ServeError> {
+        let stamp = summary_stamp(dir);
         let summary_path = dir.join(files::SUMMARY_JSON);
         let text = std::fs::read_to_string(&summary_path)
             .map_err(|source| ServeError::Io { path: summary_path.clone(), source })?;
@@ -286,6 +304,7 @@ impl Run {
 
         let mut run = Run {
             dir: dir.to_path_buf(),
+            stamp,
             summary,
             points: Table::read(&dir.join(files::talking_points::FILE))?,
             fingerprints: Table::read(&dir.join(files::cluster_fingerprints::FILE))?,
