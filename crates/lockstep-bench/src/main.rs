@@ -208,6 +208,13 @@ fn main() {
         );
         return;
     }
+    if args.first().map(String::as_str) == Some("--write") {
+        stages::write(
+            std::path::Path::new(&args[1]),
+            args.get(2).map_or(5, |n| n.parse().expect("runs")),
+        );
+        return;
+    }
     if args.first().map(String::as_str) == Some("--memory") {
         memory::run(std::path::Path::new(&args[1]), &args[2..]);
         return;

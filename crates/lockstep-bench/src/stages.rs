@@ -44,3 +44,32 @@ pub fn run(path: &Path, runs: usize) {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// `--write FILE [RUNS]`: one `detect` run of `FILE` with the default
+/// options, then its tables and graphs written `RUNS` times (default 5):
+/// the writing stage alone, each time's milliseconds and MB/s.
+pub fn write(path: &Path, runs: usize) {
+    let plan = Plan::new(Options::new(vec![path.to_path_buf()])).expect("plan");
+    let exec = Execution::new(None, None, None, Engine::Native);
+    let out = std::env::temp_dir().join(format!("lockstep-bench-write-{}", std::process::id()));
+    let pool = exec.pool().expect("a thread pool");
+    let outcome = pool.install(|| lockstep_pipeline::compute(&plan, &exec, &Quiet)).expect("a run");
+    let results = outcome.results(&plan);
+    println!("| write | ms | outputs MB | MB/s |");
+    println!("|---|---|---|---|");
+    for r in 0..runs {
+        let _ = std::fs::remove_dir_all(&out);
+        let start = std::time::Instant::now();
+        let written =
+            pool.install(|| lockstep_report::write_tables(&out, &results)).expect("write");
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        let bytes: u64 = written.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
+        println!(
+            "| {} | {ms:.0} | {:.1} | {:.0} |",
+            r + 1,
+            bytes as f64 / 1e6,
+            bytes as f64 / 1e3 / ms
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}

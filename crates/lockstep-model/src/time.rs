@@ -58,19 +58,44 @@ pub fn push_int(out: &mut Vec<u8>, n: i64) {
     push_padded(out, n.unsigned_abs(), 1);
 }
 
+/// The decimal digits of 0 to 99, two by two.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `n` (below 100) as two digits at `buf[at..at + 2]`.
+fn put_two(buf: &mut [u8], at: usize, n: u64) {
+    let i = n as usize * 2;
+    buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[i..i + 2]);
+}
+
 /// Appends the decimal digits of `n`, zero-padded to `width` (at most 20).
-fn push_padded(out: &mut Vec<u8>, mut n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+///
+/// Zeros of a fixed length are appended and the digits written over them
+/// in place, then cut to length: a copy of a fixed size is two stores,
+/// where one of the number's own length is a call to `memcpy` (and digits
+/// built in a buffer on the stack and then copied stall on their reload),
+/// which cost more than the digits in tables of millions of numbers.
+fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+    let len = (n.checked_ilog10().unwrap_or(0) as usize + 1).max(width);
+    let at = out.len();
+    out.extend_from_slice(&[b'0'; 20]);
+    let buf = &mut out[at..at + len];
+    let (mut n, mut end) = (n, len);
+    while n >= 100 {
+        end -= 2;
+        put_two(buf, end, n % 100);
+        n /= 100;
     }
-    out.extend_from_slice(&buf[i.min(buf.len() - width)..]);
+    if n >= 10 {
+        put_two(buf, end - 2, n);
+    } else {
+        buf[end - 1] = b'0' + n as u8;
+    }
+    out.truncate(at + len);
 }
 
 /// Appends `.` and the fraction of a second without trailing zeros, if
@@ -107,22 +132,23 @@ pub fn push_iso(out: &mut Vec<u8>, us: i64) {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400) as u64;
     let (y, m, d) = civil_from_days(days);
-    if (0..=9999).contains(&y) {
-        push_padded(out, y as u64, 4);
-    } else {
+    // `YYYY-MM-DDTHH:MM:SS`: a fixed-size copy, written over in place
+    // (see push_padded).
+    let four_digits = (0..=9999).contains(&y);
+    let at = out.len();
+    out.extend_from_slice(b"0000-00-00T00:00:00");
+    let buf = &mut out[at..];
+    put_two(buf, 0, y.unsigned_abs() / 100 % 100);
+    put_two(buf, 2, y.unsigned_abs() % 100);
+    put_two(buf, 5, u64::from(m));
+    put_two(buf, 8, u64::from(d));
+    put_two(buf, 11, sod / 3600);
+    put_two(buf, 14, (sod / 60) % 60);
+    put_two(buf, 17, sod % 60);
+    if !four_digits {
         // Years outside four digits: as `format!` pads them.
-        out.extend_from_slice(format!("{y:04}").as_bytes());
+        out.splice(at..at + 4, format!("{y:04}").into_bytes());
     }
-    out.push(b'-');
-    push_padded(out, u64::from(m), 2);
-    out.push(b'-');
-    push_padded(out, u64::from(d), 2);
-    out.push(b'T');
-    push_padded(out, sod / 3600, 2);
-    out.push(b':');
-    push_padded(out, (sod / 60) % 60, 2);
-    out.push(b':');
-    push_padded(out, sod % 60, 2);
     push_fraction(out, frac);
     out.push(b'Z');
 }

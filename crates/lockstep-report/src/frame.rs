@@ -83,13 +83,23 @@ pub enum Values {
     Flag(Vec<bool>),
 }
 
+/// Bytes of text a row's text cell is expected to take, for sizing.
+const TEXT_GUESS: usize = 12;
+
 impl Values {
-    fn of(kind: Kind) -> Values {
+    /// No values of `kind`, with room for `rows`.
+    fn of(kind: Kind, rows: usize) -> Values {
         match kind {
-            Kind::Text | Kind::Input => Values::Text { offsets: vec![0], bytes: Vec::new() },
-            Kind::Int | Kind::Utc | Kind::Seconds | Kind::Day => Values::Int(Vec::new()),
-            Kind::Real | Kind::Fixed(_) | Kind::Sci => Values::Float(Vec::new()),
-            Kind::Flag | Kind::Bool => Values::Flag(Vec::new()),
+            Kind::Text | Kind::Input => {
+                let mut offsets = Vec::with_capacity(rows + 1);
+                offsets.push(0);
+                Values::Text { offsets, bytes: Vec::with_capacity(rows * TEXT_GUESS) }
+            }
+            Kind::Int | Kind::Utc | Kind::Seconds | Kind::Day => {
+                Values::Int(Vec::with_capacity(rows))
+            }
+            Kind::Real | Kind::Fixed(_) | Kind::Sci => Values::Float(Vec::with_capacity(rows)),
+            Kind::Flag | Kind::Bool => Values::Flag(Vec::with_capacity(rows)),
         }
     }
 }
@@ -175,9 +185,19 @@ impl Frame {
 
     /// An empty table named `name` of `columns` (a selection of a schema's).
     pub fn with(name: &'static str, columns: &[ColumnDef]) -> Frame {
+        Frame::with_capacity(name, columns, 0)
+    }
+
+    /// [`Frame::with`], with room for `rows` rows (a guess at the text).
+    pub fn with_capacity(name: &'static str, columns: &[ColumnDef], rows: usize) -> Frame {
         let columns = columns
             .iter()
-            .map(|&(name, kind)| Column { name, kind, values: Values::of(kind), valid: Vec::new() })
+            .map(|&(name, kind)| Column {
+                name,
+                kind,
+                values: Values::of(kind, rows),
+                valid: Vec::with_capacity(rows),
+            })
             .collect();
         Frame { name, columns, rows: 0, next: 0 }
     }
@@ -189,8 +209,48 @@ impl Frame {
 
     /// Sets the row count of a frame filled a column at a time.
     pub(crate) fn set_rows(&mut self, rows: usize) {
-        debug_assert!(self.columns.iter().all(|c| c.valid.len() == rows));
+        assert!(self.columns.iter().all(|c| c.valid.len() == rows), "columns of unequal length");
         self.rows = rows;
+    }
+
+    /// The column named `name`, to be filled whole (see
+    /// [`Frame::fill_text`]).
+    fn column_to_fill(&mut self, name: &str) -> &mut Column {
+        assert_eq!(self.next, 0, "a frame is filled a column at a time between rows");
+        let col = self.columns.iter_mut().find(|c| c.name == name);
+        col.unwrap_or_else(|| panic!("no column `{name}`"))
+    }
+
+    /// Appends text cells to column `name` of a frame filled a column at
+    /// a time, then closed with [`Frame::set_rows`]: for large tables,
+    /// whose cells are gathered a column at a time anyway, without the
+    /// work of finding each cell's column.
+    pub(crate) fn fill_text<'s>(&mut self, name: &str, cells: impl Iterator<Item = &'s str>) {
+        let col = self.column_to_fill(name);
+        let Values::Text { offsets, bytes } = &mut col.values else {
+            panic!("column `{name}` takes no text")
+        };
+        for s in cells {
+            bytes.extend_from_slice(s.as_bytes());
+            offsets.push(bytes.len() as i64);
+        }
+        col.valid.resize(offsets.len() - 1, true);
+    }
+
+    /// [`Frame::fill_text`] of whole numbers, times or days.
+    pub(crate) fn fill_int(&mut self, name: &str, cells: impl Iterator<Item = i64>) {
+        let col = self.column_to_fill(name);
+        let Values::Int(v) = &mut col.values else { panic!("column `{name}` takes no integer") };
+        v.extend(cells);
+        col.valid.resize(v.len(), true);
+    }
+
+    /// [`Frame::fill_text`] of flags.
+    pub(crate) fn fill_flag(&mut self, name: &str, cells: impl Iterator<Item = bool>) {
+        let col = self.column_to_fill(name);
+        let Values::Flag(v) = &mut col.values else { panic!("column `{name}` takes no flag") };
+        v.extend(cells);
+        col.valid.resize(v.len(), true);
     }
 
     /// The column named `name`.
@@ -348,6 +408,22 @@ impl Frame {
             }
             row.end();
         }
+    }
+
+    /// About how many bytes [`Frame::csv_rows`] writes (rarely fewer):
+    /// room for the rows, so that the buffer is not copied as it grows.
+    pub fn csv_len_hint(&self) -> usize {
+        let cells: usize = self
+            .columns
+            .iter()
+            .map(|c| match &c.values {
+                // Text, a separator and room for quotes or the guard.
+                Values::Text { bytes, .. } => bytes.len() + self.rows * 4,
+                // The longest common cell: an ISO time with microseconds.
+                _ => self.rows * 28,
+            })
+            .sum();
+        cells + self.rows
     }
 
     /// The table as CSV, header first.

@@ -43,9 +43,12 @@ pub fn summary_json(r: &Results<'_>, run: &RunInfo<'_>) -> Value {
     let (ds, det, net) = (r.ds, r.det, r.net);
     let s = &det.stats;
     let sum = |f: fn(&FileReport) -> u64| run.files.iter().map(f).sum::<u64>();
+    let mut per_layer = [0u64; lockstep_model::Layer::ALL.len()];
+    for l in &ds.actions.layer {
+        per_layer[l.index()] += 1;
+    }
     let mut layers = serde_json::Map::new();
-    for l in lockstep_model::Layer::ALL {
-        let n = ds.actions.layer.iter().filter(|&&x| x == l).count();
+    for (l, n) in lockstep_model::Layer::ALL.iter().zip(per_layer) {
         if n > 0 {
             layers.insert(l.name().into(), json!(n));
         }

@@ -156,10 +156,12 @@ pub struct Source<'a> {
     rows: Box<dyn Fn(Range<usize>) -> Frame + Sync + 'a>,
 }
 
-/// Units built per task.
-const CHUNK: usize = 1 << 14;
-/// Units built at once: memory for one block of chunks.
-const BLOCK: usize = CHUNK * 64;
+/// Units built per task (fewer in tests, so that a small table is built in
+/// several blocks).
+const CHUNK: usize = if cfg!(test) { 1 << 10 } else { 1 << 14 };
+/// Units built at once: memory for one block of chunks (two are held: one
+/// handed on while the next is built).
+const BLOCK: usize = CHUNK * 16;
 
 impl<'a> Source<'a> {
     pub(crate) fn new(
@@ -179,7 +181,8 @@ impl<'a> Source<'a> {
     ) -> Self {
         let cols = columns.clone();
         let rows = Box::new(move |range: Range<usize>| {
-            let mut f = Frame::with(schema.name, &cols);
+            // A unit gives a row in the large tables (pairs, edges).
+            let mut f = Frame::with_capacity(schema.name, &cols, range.len());
             rows(&mut f, range);
             f
         });
@@ -193,25 +196,34 @@ impl<'a> Source<'a> {
 
     /// Builds every row, in parallel a chunk of units at a time, and hands
     /// `each` what `make` made of each chunk's frame, in order: the result
-    /// of a sequential loop, with memory for one block of chunks.
+    /// of a sequential loop, with memory for two blocks of chunks. `each`
+    /// runs on the calling thread while the next block is built, so that
+    /// writing a block does not leave the other cores idle.
     pub fn each_chunk<T: Send>(
         &self,
         make: &(dyn Fn(Frame) -> T + Sync),
         each: &mut dyn FnMut(T) -> io::Result<()>,
     ) -> io::Result<()> {
-        for start in (0..self.units).step_by(BLOCK) {
+        let build = |start: usize| -> Vec<T> {
             let end = (start + BLOCK).min(self.units);
-            let chunks: Vec<T> = (start..end)
+            (start..end)
                 .step_by(CHUNK)
                 .collect::<Vec<_>>()
                 .into_par_iter()
                 .map(|s| make((self.rows)(s..(s + CHUNK).min(end))))
-                .collect();
-            for chunk in chunks {
-                each(chunk)?;
-            }
+                .collect()
+        };
+        let mut built: Vec<T> = Vec::new();
+        for start in (0..self.units).step_by(BLOCK) {
+            let ready = std::mem::take(&mut built);
+            let mut handed = Ok(());
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| built = build(start));
+                handed = ready.into_iter().try_for_each(&mut *each);
+            });
+            handed?;
         }
-        Ok(())
+        built.into_iter().try_for_each(each)
     }
 
     /// The whole table in memory.
@@ -232,7 +244,7 @@ impl<'a> Source<'a> {
         self.empty().csv_header(&mut header);
         w.write_all(&header)?;
         let make = |f: Frame| {
-            let mut out = Vec::with_capacity(f.rows() * 64);
+            let mut out = Vec::with_capacity(f.csv_len_hint());
             f.csv_rows(&mut out, guard);
             out
         };
@@ -613,29 +625,32 @@ fn pairs<'a>(r: &'a Results<'a>) -> Source<'a> {
         // A row reads two actions' columns and five dictionary strings,
         // each a random access far apart. Gathered a column at a time, the
         // loads do not wait on each other as they would in one loop per
-        // row, and the rows are then built from what is in cache.
+        // row, and each column is filled whole.
         let ks: Vec<usize> = range.map(|k| chosen.as_ref().map_or(k, |c| c[k])).collect();
         let a: Vec<usize> = ks.iter().map(|&k| p.older[k] as usize).collect();
         let b: Vec<usize> = ks.iter().map(|&k| p.newer[k] as usize).collect();
         let gather =
             |rows: &[usize], col: &[u32]| -> Vec<u32> { rows.iter().map(|&i| col[i]).collect() };
-        let names = |ids: Vec<u32>, name: &dyn Fn(u32) -> &'a str| -> Vec<&'a str> {
-            ids.into_iter().map(name).collect()
-        };
-        let objects = names(gather(&a, &t.object), &|o| ds.object_name(o));
-        let accounts_a = names(gather(&a, &t.account), &|x| ds.account_name(x));
-        let accounts_b = names(gather(&b, &t.account), &|x| ds.account_name(x));
-        let contents_a = names(gather(&a, &t.content), &|x| ds.content_name(x));
-        let contents_b = names(gather(&b, &t.content), &|x| ds.content_name(x));
-        let layers: Vec<&str> = a.iter().map(|&i| t.layer[i].name()).collect();
-        let times: Vec<(i64, i64)> =
-            a.iter().zip(&b).map(|(&a, &b)| (t.time_us[a], t.time_us[b])).collect();
-        for (j, &k) in ks.iter().enumerate() {
-            let (ta, tb) = times[j];
-            f.text(layers[j]).text(objects[j]).text(accounts_a[j]).text(accounts_b[j]);
-            f.text(contents_a[j]).text(contents_b[j]);
-            f.int(ta).int(tb).int(ta).int(tb).int(tb - ta).flag(p.fast[k]);
+        f.fill_text(pairs::LAYER, a.iter().map(|&i| t.layer[i].name()));
+        let objects = gather(&a, &t.object);
+        f.fill_text(pairs::OBJECT, objects.into_iter().map(|o| ds.object_name(o)));
+        for (name, rows) in [(pairs::ACCOUNT_A, &a), (pairs::ACCOUNT_B, &b)] {
+            let ids = gather(rows, &t.account);
+            f.fill_text(name, ids.into_iter().map(|x| ds.account_name(x)));
         }
+        for (name, rows) in [(pairs::CONTENT_A, &a), (pairs::CONTENT_B, &b)] {
+            let ids = gather(rows, &t.content);
+            f.fill_text(name, ids.into_iter().map(|x| ds.content_name(x)));
+        }
+        let ta: Vec<i64> = a.iter().map(|&i| t.time_us[i]).collect();
+        let tb: Vec<i64> = b.iter().map(|&i| t.time_us[i]).collect();
+        f.fill_int(pairs::TIME_A, ta.iter().copied());
+        f.fill_int(pairs::TIME_B, tb.iter().copied());
+        f.fill_int(pairs::TIME_A_UTC, ta.iter().copied());
+        f.fill_int(pairs::TIME_B_UTC, tb.iter().copied());
+        f.fill_int(pairs::DELTA_S, ta.iter().zip(&tb).map(|(a, b)| b - a));
+        f.fill_flag(pairs::FAST, ks.iter().map(|&k| p.fast[k]));
+        f.set_rows(ks.len());
     })
 }
 
@@ -965,7 +980,7 @@ mod parallel_tests {
     use lockstep_model::{ActionInput, DatasetBuilder, Layer};
 
     /// The block-parallel `pairs.csv` equals a plain sequential loop, over
-    /// many chunks, on 1 and 3 threads.
+    /// many chunks and blocks, on 1 and 3 threads.
     #[test]
     fn parallel_pairs_csv_equals_sequential() {
         let mut b = DatasetBuilder::default();
@@ -985,7 +1000,7 @@ mod parallel_tests {
         }
         let ds = b.finish();
         let det = lockstep_detect::detect(&ds, &lockstep_detect::DetectConfig::default());
-        assert!(det.pairs.len() > 3 * (1 << 14), "only {} pairs", det.pairs.len());
+        assert!(det.pairs.len() > 3 * BLOCK, "only {} pairs", det.pairs.len());
         let net = lockstep_graph::build(
             &ds,
             &det,
