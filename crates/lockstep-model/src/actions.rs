@@ -126,26 +126,11 @@ impl Dataset {
     /// Puts [`Dataset::texts`] in canonical form: the distinct texts in
     /// order of their first content id, none unused; so that two datasets
     /// with the same texts per content compare equal however they were
-    /// built.
+    /// built. The texts are distinct already (every builder and reader
+    /// makes them so), so only their order and the unused ones change.
     pub fn canonical_texts(&mut self) {
-        if self.content_text.is_empty() {
-            self.texts = Strings::default();
-            return;
-        }
-        let mut raw = Strings::default();
-        for &t in &self.content_text {
-            if t != NO_TEXT {
-                raw.push(self.texts.resolve(t));
-            }
-        }
-        let (codes, texts) = raw.encode();
-        let mut codes = codes.into_iter();
-        for t in &mut self.content_text {
-            if *t != NO_TEXT {
-                *t = codes.next().expect("one code per text");
-            }
-        }
-        self.texts = texts;
+        let texts = std::mem::take(&mut self.texts);
+        self.texts = renumber_texts(&texts, &mut self.content_text).unwrap_or(texts);
     }
 
     /// The post text of a content id, as written, when the ingest kept it.
@@ -271,8 +256,15 @@ impl Dataset {
         if original_us.iter().all(Option::is_none) {
             original_us = Vec::new();
         }
-        let mut selected = Dataset {
-            texts: self.texts.clone(),
+        let mut content_text = content_text;
+        if content_text.iter().all(|&t| t == NO_TEXT) {
+            // As a dataset built without texts has it.
+            content_text = Vec::new();
+        }
+        let texts =
+            renumber_texts(&self.texts, &mut content_text).unwrap_or_else(|| self.texts.clone());
+        let selected = Dataset {
+            texts,
             content_text,
             content_language,
             original_us,
@@ -291,9 +283,36 @@ impl Dataset {
             contents: pick(&self.contents, &content_order),
             platforms,
         };
-        selected.canonical_texts();
         selected
     }
+}
+
+/// [`Dataset::canonical_texts`] of distinct `texts`: renumbers
+/// `content_text` to the texts in order of their first content id and
+/// gives those texts, none unused; nothing when they are that already.
+/// Texts are moved by number, never hashed or compared: a run that keeps
+/// posts as written has as many texts as posts.
+fn renumber_texts(texts: &Strings, content_text: &mut [u32]) -> Option<Strings> {
+    let mut new_code = vec![NO_TEXT; texts.len()];
+    let mut order: Vec<u32> = Vec::new();
+    let mut unchanged = true;
+    for t in content_text.iter_mut().filter(|t| **t != NO_TEXT) {
+        let code = &mut new_code[*t as usize];
+        if *code == NO_TEXT {
+            *code = order.len() as u32;
+            order.push(*t);
+        }
+        unchanged &= *code == *t;
+        *t = *code;
+    }
+    if unchanged && order.len() == texts.len() {
+        return None;
+    }
+    let mut out = Strings::default();
+    for &old in &order {
+        out.push(texts.resolve(old));
+    }
+    Some(out)
 }
 
 /// The letter an object's dictionary string starts with: its layer's, so
@@ -686,12 +705,55 @@ mod tests {
             for r in &rows {
                 let (account, object, layer, content, platform) = input(r);
                 let a = ActionInput { account: &account, object: &object, layer, content: &content, time_us: i64::from(r.3), platform };
-                full.push_action(a);
+                // Texts on some posts (a post's on each of its rows), some
+                // shared, so that a selection leaves texts unused and out
+                // of their first order.
+                let text = (r.3 % 3 != 0).then(|| format!("t{}", r.3 % 4));
+                let row = full.push_action(a);
+                if let Some(text) = &text {
+                    full.set_post_text(row, text, LanguageTag::NONE);
+                }
                 if layers.contains(layer) {
-                    direct.push_action(a);
+                    let row = direct.push_action(a);
+                    if let Some(text) = &text {
+                        direct.set_post_text(row, text, LanguageTag::NONE);
+                    }
                 }
             }
             proptest::prop_assert_eq!(full.finish().select_layers(layers), direct.finish());
+        }
+
+        /// Renumbering distinct texts by their first content id gives what
+        /// encoding each content's text afresh gives (the first way it was
+        /// written: every text hashed and compared).
+        #[test]
+        fn renumbered_texts_equal_encoded_ones(
+            n in 0..12usize,
+            picks in proptest::collection::vec(proptest::option::of(0..12u32), 0..40),
+        ) {
+            let mut texts = Strings::default();
+            for i in 0..n {
+                texts.push(&format!("text {i}"));
+            }
+            let content_text: Vec<u32> = picks
+                .iter()
+                .map(|p| p.filter(|&t| (t as usize) < n).unwrap_or(NO_TEXT))
+                .collect();
+            let mut raw = Strings::default();
+            for &t in content_text.iter().filter(|&&t| t != NO_TEXT) {
+                raw.push(texts.resolve(t));
+            }
+            let (codes, expected) = raw.encode();
+            let mut codes = codes.into_iter();
+            let expected_codes: Vec<u32> = content_text
+                .iter()
+                .map(|&t| if t == NO_TEXT { NO_TEXT } else { codes.next().unwrap() })
+                .collect();
+            let mut renumbered = content_text.clone();
+            let got = renumber_texts(&texts, &mut renumbered).unwrap_or_else(|| texts.clone());
+            proptest::prop_assert_eq!(renumbered, expected_codes);
+            let strings = |s: &Strings| (0..s.len() as u32).map(|i| s.resolve(i).to_string()).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(strings(&got), strings(&expected));
         }
 
         /// Rows read into two builders and appended give the dataset of one

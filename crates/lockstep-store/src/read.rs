@@ -69,7 +69,6 @@ pub fn read_dataset(dir: &Path) -> Result<(Manifest, Dataset), StoreError> {
         original_us,
         ..Default::default()
     };
-    ds.canonical_texts();
     read_actions(&actions, &mut ds, &object_layers)?;
     Ok((manifest, ds))
 }
@@ -156,6 +155,14 @@ fn read_contents(t: &TableReader) -> Result<Contents, StoreError> {
     })?;
     if texts.is_empty() {
         content_text.clear();
+    }
+    // The table holds a text per content: equal texts are stored once in
+    // a dataset, numbered by their first content id (as
+    // `Dataset::canonical_texts` leaves them).
+    let (codes, texts) = texts.into_encoded();
+    let mut codes = codes.into_iter();
+    for t in content_text.iter_mut().filter(|t| **t != lockstep_model::NO_TEXT) {
+        *t = codes.next().expect("a code per text");
     }
     let mut content_language = Vec::new();
     t.column::<ByteArrayType>(3, |row, v| {
