@@ -105,6 +105,13 @@ pub struct WatchArgs {
     /// a Jetstream `cursor`, replays a stretch of the past.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+
+    /// Also trust the certificate authorities in this PEM file for a
+    /// `wss://` or `https://` source: a server whose certificate a private
+    /// authority signed, or a network that inspects TLS. Mozilla's
+    /// authorities stay trusted.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// `auto` and the name of every registered format.

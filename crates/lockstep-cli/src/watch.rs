@@ -200,9 +200,15 @@ struct Opened {
 /// The source `name` names: a Jetstream WebSocket URL, a Mastodon
 /// streaming URL, a file, or `-`.
 fn open(name: &str, a: &WatchArgs, plan: &Plan) -> anyhow::Result<Opened> {
-    let options = lockstep_stream::Options::default();
+    let mut options = lockstep_stream::Options::default();
     if a.follow && name.contains("://") {
         anyhow::bail!("`--follow` is for files; a network stream is followed anyway");
+    }
+    if let Some(file) = &a.ca_file {
+        if !name.starts_with("wss://") && !name.starts_with("https://") {
+            anyhow::bail!("`--ca-file` is for `wss://` and `https://` sources");
+        }
+        options.trust = lockstep_stream::net::Trust::with_pem_file(file)?;
     }
     if name.starts_with("ws://") || name.starts_with("wss://") {
         let source = Jetstream::new(name, &jetstream_collections(plan), options)?;

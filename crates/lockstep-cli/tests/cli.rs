@@ -781,8 +781,8 @@ fn watch_gives_detect_on_the_horizons_records() {
 }
 
 /// `lockstep watch wss://...` on a simulated week of Bluesky, replayed by
-/// a local Jetstream that drops the connection three times and sends a
-/// malformed event: the watch resumes from its cursor each time, reads
+/// a local Jetstream over TLS (its authority named with `--ca-file`) that
+/// drops the connection three times and sends a malformed event: the watch resumes from its cursor each time, reads
 /// every event once, counts the bad one, and its run folder is `detect`'s
 /// on the same events. `--until` ends it at the last event's time.
 #[test]
@@ -809,10 +809,13 @@ fn watch_reads_a_jetstream_and_resumes_from_its_cursor() {
         drops: vec![n / 3, n / 4, 1],
         extras: vec![(n / 2, Extra::Text("{\"did\": oops".into()))],
         pause: None,
+        // Over TLS, trusting the test's authority as a user names theirs.
+        tls: true,
     });
     let (watched, batch) = (dir.0.join("watched"), dir.0.join("batch"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lockstep"));
-    cmd.args(["watch", &server.url("ws", "/subscribe"), "--out", watched.to_str().unwrap()])
+    cmd.args(["watch", &server.url("wss", "/subscribe"), "--out", watched.to_str().unwrap()])
+        .args(["--ca-file", replay::TEST_CA])
         .args(["--horizon", "2592000", "--refresh", "86400"])
         .args(["--until", &lockstep_model::time::fmt_iso(last)]);
     let o = output_within(cmd, 300);
@@ -851,8 +854,41 @@ fn watch_reads_a_jetstream_and_resumes_from_its_cursor() {
     assert!(std::fs::read_dir(watched.join("reports")).unwrap().count() >= 10);
 }
 
+/// A server whose certificate no trusted authority signed stops the watch
+/// with what to do; `--ca-file` is refused for a source without TLS.
+#[test]
+fn watch_refuses_an_untrusted_certificate() {
+    use lockstep_test_support::replay::{self, JetstreamScript};
+    let dir = TempDir::new("untrusted");
+    let event = r#"{"did":"did:plc:a","time_us":1,"kind":"identity"}"#;
+    let server = replay::jetstream(JetstreamScript {
+        events: vec![event.to_string()],
+        tls: true,
+        ..Default::default()
+    });
+    let out = dir.0.join("out");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lockstep"));
+    cmd.args(["watch", &server.url("wss", "/subscribe"), "--out", out.to_str().unwrap()]);
+    let o = output_within(cmd, 60);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        stderr.contains("certificate is not trusted") && stderr.contains("--ca-file"),
+        "{stderr}"
+    );
+    let plain =
+        lockstep(&["watch", "-", "--out", out.to_str().unwrap(), "--ca-file", replay::TEST_CA]);
+    assert_ne!(plain.code, 0);
+    assert!(
+        plain.stderr.contains("`--ca-file` is for `wss://` and `https://` sources"),
+        "{}",
+        plain.stderr
+    );
+}
+
 /// `lockstep watch https://.../api/v1/streaming/public` against a local
-/// Mastodon that drops the stream while more statuses are published: the
+/// Mastodon over TLS (`--ca-file`) that drops the stream while more
+/// statuses are published: the
 /// watch reads the gap from the timeline, reads each status once with the
 /// `mastodon` reader, and counts the deletion it was sent.
 #[test]
@@ -892,10 +928,13 @@ fn watch_reads_a_mastodon_stream_and_fills_its_gaps() {
         extras: vec![(10, "event: delete\ndata: 112000000000000000\n\n".into())],
         pause: None,
         token: Some("t0ken".into()),
+        // Over TLS: the stream, and the timeline that fills its gap.
+        tls: true,
     });
     let out = dir.0.join("live");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lockstep"));
-    cmd.args(["watch", &server.url("http", "/api/v1/streaming/public")])
+    cmd.args(["watch", &server.url("https", "/api/v1/streaming/public")])
+        .args(["--ca-file", replay::TEST_CA])
         .args(["--out", out.to_str().unwrap(), "--refresh", "86400"])
         .args(["--until", "2024-03-05T00:00:00Z", "--all-pairs"])
         .env("LOCKSTEP_MASTODON_TOKEN", "t0ken");

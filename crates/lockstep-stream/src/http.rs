@@ -18,8 +18,13 @@ pub struct Response {
 }
 
 /// Sends `GET url` with `headers` and reads the response's head.
-pub fn get(url: &Url, headers: &[(&str, &str)], idle: Duration) -> Result<Response, StreamError> {
-    let mut conn = Conn::open(url, idle)?;
+pub fn get(
+    url: &Url,
+    headers: &[(&str, &str)],
+    idle: Duration,
+    trust: &crate::net::Trust,
+) -> Result<Response, StreamError> {
+    let mut conn = Conn::open(url, idle, trust)?;
     let io = |source: io::Error| StreamError::Io { url: redact(url), source };
     let mut target = url.path().to_string();
     if let Some(q) = url.query() {

@@ -87,7 +87,7 @@ impl Jetstream {
 
     fn connect(&self) -> Result<WebSocket<Conn>, StreamError> {
         let url = self.url_now();
-        let conn = Conn::open(&url, self.options.idle)?;
+        let conn = Conn::open(&url, self.options.idle, &self.options.trust)?;
         // Past tungstenite's limit a connection fails; below it, events
         // larger than `max_event_bytes` are counted and left out.
         let limit = self.options.max_event_bytes.max(1 << 20) * 16;
@@ -219,7 +219,9 @@ impl Source for Jetstream {
                     };
                     Ok(format!("{end} after {new} new events{dropped}"))
                 }
-                Err(e @ StreamError::Refused { .. }) => return Err(e),
+                Err(e @ (StreamError::Refused { .. } | StreamError::Untrusted { .. })) => {
+                    return Err(e)
+                }
                 Err(e) => Err(e),
             };
             let resume = self.cursor.map_or_else(String::new, |c| format!(" from cursor {c}"));

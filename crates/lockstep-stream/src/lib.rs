@@ -52,6 +52,17 @@ pub enum StreamError {
     },
     #[error("`{url}`: TLS: {message}")]
     Tls { url: String, message: String },
+    /// The server's certificate is not one a trusted authority vouches
+    /// for: waiting will not change that.
+    #[error(
+        "`{url}`: TLS: the server's certificate is not trusted ({message}); if the server's \
+         authority is a private one, or the network inspects TLS, name its certificate with \
+         `--ca-file`"
+    )]
+    Untrusted { url: String, message: String },
+    /// A file of certificate authorities that cannot be used.
+    #[error("`{path}`: {message}")]
+    CaFile { path: std::path::PathBuf, message: String },
     #[error("`{url}`: {message}")]
     Protocol { url: String, message: String },
     /// The server refused in a way that waiting will not change (an
@@ -92,6 +103,8 @@ pub struct Options {
     /// Give up after this many failed connection attempts in a row (`None`:
     /// never).
     pub max_attempts: Option<u32>,
+    /// The certificate authorities TLS connections trust.
+    pub trust: net::Trust,
 }
 
 impl Default for Options {
@@ -102,6 +115,7 @@ impl Default for Options {
             idle: Duration::from_secs(30),
             max_event_bytes: 1 << 20,
             max_attempts: None,
+            trust: net::Trust::default(),
         }
     }
 }

@@ -73,7 +73,7 @@ impl Mastodon {
     fn get(&self, url: &Url, accept: &'static str) -> Result<Body, StreamError> {
         let headers = self.headers(accept);
         let pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let response = http::get(url, &pairs, self.options.idle)?;
+        let response = http::get(url, &pairs, self.options.idle, &self.options.trust)?;
         match response.status {
             200 => Ok(response.body),
             s => Err(StreamError::answered(
@@ -276,7 +276,9 @@ impl Source for Mastodon {
                     }
                     Ok(format!("{end} after {new} new events"))
                 }
-                Err(e @ StreamError::Refused { .. }) => return Err(e),
+                Err(e @ (StreamError::Refused { .. } | StreamError::Untrusted { .. })) => {
+                    return Err(e)
+                }
                 Err(e) => Err(e),
             };
             if let Some(end) = retry(&mut backoff, &self.options, &self.url, outcome, "", sink) {

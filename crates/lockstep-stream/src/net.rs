@@ -1,9 +1,12 @@
 //! Connections to a stream's server: TCP with read and write timeouts, and
-//! TLS (rustls, Mozilla's roots) for `wss://` and `https://`.
+//! TLS (rustls, Mozilla's roots and any the user names) for `wss://` and
+//! `https://`.
 
 use crate::StreamError;
+use rustls::pki_types::{pem::PemObject, CertificateDer};
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use url::Url;
@@ -18,10 +21,10 @@ pub enum Conn {
 }
 
 impl Conn {
-    /// Connects to `url`'s host: TLS for `wss` and `https`. Reads that wait
-    /// longer than `idle` fail with `WouldBlock` or `TimedOut`, so that a
-    /// silent server is noticed.
-    pub fn open(url: &Url, idle: Duration) -> Result<Conn, StreamError> {
+    /// Connects to `url`'s host: TLS for `wss` and `https`, trusting
+    /// `trust`'s authorities. Reads that wait longer than `idle` fail with
+    /// `WouldBlock` or `TimedOut`, so that a silent server is noticed.
+    pub fn open(url: &Url, idle: Duration, trust: &Trust) -> Result<Conn, StreamError> {
         let tls = match url.scheme() {
             "wss" | "https" => true,
             "ws" | "http" => false,
@@ -47,7 +50,7 @@ impl Conn {
                 Err(e) => last = e,
             }
         }
-        let tcp = tcp.ok_or_else(|| io(last))?;
+        let mut tcp = tcp.ok_or_else(|| io(last))?;
         tcp.set_read_timeout(Some(idle)).map_err(io)?;
         tcp.set_write_timeout(Some(CONNECT_TIMEOUT)).map_err(io)?;
         tcp.set_nodelay(true).map_err(io)?;
@@ -56,29 +59,79 @@ impl Conn {
         }
         let name = rustls::pki_types::ServerName::try_from(bare.to_string())
             .map_err(|e| StreamError::Url(format!("`{url}`: {e}")))?;
-        let conn = rustls::ClientConnection::new(tls_config(), name)
+        let mut conn = rustls::ClientConnection::new(trust.0.clone(), name)
             .map_err(|e| StreamError::Tls { url: redact(url), message: e.to_string() })?;
+        // The handshake now, not at the first read, so that a certificate
+        // no authority vouches for is told apart from a lost connection:
+        // waiting will not change it.
+        while conn.is_handshaking() {
+            if let Err(e) = conn.complete_io(&mut tcp) {
+                let refused = e.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
+                return Err(match refused {
+                    Some(
+                        e @ (rustls::Error::InvalidCertificate(_)
+                        | rustls::Error::NoCertificatesPresented),
+                    ) => StreamError::Untrusted { url: redact(url), message: e.to_string() },
+                    _ => io(e),
+                });
+            }
+        }
         Ok(Conn::Tls(Box::new(rustls::StreamOwned::new(conn, tcp))))
     }
 }
 
-/// One client configuration for the process: ring, Mozilla's roots.
-fn tls_config() -> Arc<rustls::ClientConfig> {
-    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-            // ring has no post-quantum key exchange, hence the deprecation;
-            // aws-lc-rs, which has, would add a CMake build of C to CI.
-            #[allow(deprecated)]
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map(|b| b.with_root_certificates(roots).with_no_client_auth())
-                .unwrap_or_else(|_| unreachable!("ring supports the default versions"));
-            Arc::new(config)
-        })
-        .clone()
+/// The certificate authorities TLS connections trust: Mozilla's (as
+/// browsers do), and those of a PEM file the user names for a server with
+/// a private authority or a network that inspects TLS.
+#[derive(Clone)]
+pub struct Trust(Arc<rustls::ClientConfig>);
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Trust")
+    }
+}
+
+impl Default for Trust {
+    /// Mozilla's authorities, one configuration for the process.
+    fn default() -> Self {
+        static MOZILLA: OnceLock<Trust> = OnceLock::new();
+        MOZILLA.get_or_init(|| Trust::with(Vec::new())).clone()
+    }
+}
+
+impl Trust {
+    /// Mozilla's authorities and every certificate in the PEM file `path`.
+    pub fn with_pem_file(path: &Path) -> Result<Trust, StreamError> {
+        let bad = |message: String| StreamError::CaFile { path: path.to_path_buf(), message };
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| bad(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(bad("holds no certificate (`-----BEGIN CERTIFICATE-----`)".into()));
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in certs {
+            roots.add(cert).map_err(|e| bad(e.to_string()))?;
+        }
+        Ok(Trust::with(roots.roots))
+    }
+
+    /// A client configuration (ring) trusting Mozilla's roots and `extra`.
+    fn with(extra: Vec<rustls::pki_types::TrustAnchor<'static>>) -> Trust {
+        let mut roots = webpki_roots::TLS_SERVER_ROOTS.to_vec();
+        roots.extend(extra);
+        let roots = rustls::RootCertStore { roots };
+        // ring has no post-quantum key exchange, hence the deprecation;
+        // aws-lc-rs, which has, would add a CMake build of C to CI.
+        #[allow(deprecated)]
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+            .unwrap_or_else(|_| unreachable!("ring supports the default versions"));
+        Trust(Arc::new(config))
+    }
 }
 
 impl Read for Conn {

@@ -4,6 +4,7 @@
 
 use lockstep_stream::jetstream::{Jetstream, COLLECTIONS};
 use lockstep_stream::mastodon::Mastodon;
+use lockstep_stream::net::Trust;
 use lockstep_stream::{spawn, Item, Options, Source, StreamError};
 use lockstep_test_support::replay::{self, Extra, JetstreamScript, MastodonScript};
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ fn options() -> Options {
         idle: Duration::from_millis(300),
         max_event_bytes: 4_096,
         max_attempts: Some(2),
+        ..Options::default()
     }
 }
 
@@ -74,6 +76,51 @@ fn jetstream_events(generated: usize) -> Vec<String> {
     events
 }
 
+/// Over TLS, with the server's authority named (`--ca-file`): every event
+/// once through a drop, the connection checked against the certificate for
+/// `127.0.0.1` that the test authority signed.
+#[test]
+fn jetstream_over_tls_with_a_named_authority() {
+    let events = jetstream_events(60);
+    let server = replay::jetstream(JetstreamScript {
+        events: events.clone(),
+        drops: vec![20],
+        tls: true,
+        ..Default::default()
+    });
+    let trust = Trust::with_pem_file(std::path::Path::new(replay::TEST_CA)).unwrap();
+    let options = Options { trust, ..options() };
+    let source = Jetstream::new(&server.url("wss", "/subscribe"), &COLLECTIONS, options).unwrap();
+    let got = receive(Box::new(source));
+    assert_eq!(got.records, events, "every event once, in order: {:?}", got.notes);
+    let requests = server.requests.lock().unwrap().clone();
+    assert!(requests.len() >= 2 && requests[1].contains("cursor="), "resumed: {requests:?}");
+}
+
+/// A certificate no trusted authority signed stops the source at once,
+/// saying what to do, instead of reconnecting forever; a file that holds
+/// no certificate is refused by name.
+#[test]
+fn an_untrusted_certificate_stops_the_source() {
+    let server = replay::jetstream(JetstreamScript {
+        events: jetstream_events(5),
+        tls: true,
+        ..Default::default()
+    });
+    let options = Options { max_attempts: None, ..options() };
+    let source = Jetstream::new(&server.url("wss", "/subscribe"), &COLLECTIONS, options).unwrap();
+    let got = receive(Box::new(source));
+    assert!(got.records.is_empty());
+    let end = got.end.unwrap_err();
+    assert!(matches!(end, StreamError::Untrusted { .. }), "{end:?}");
+    let said = end.to_string();
+    assert!(said.contains("not trusted") && said.contains("--ca-file"), "{said}");
+
+    let key = std::path::Path::new(replay::TEST_CA).with_file_name("server.key");
+    let refused = Trust::with_pem_file(&key).unwrap_err().to_string();
+    assert!(refused.contains("server.key") && refused.contains("no certificate"), "{refused}");
+}
+
 #[test]
 fn jetstream_resumes_from_its_cursor_without_losing_or_repeating_an_event() {
     let events = jetstream_events(400);
@@ -97,6 +144,7 @@ fn jetstream_resumes_from_its_cursor_without_losing_or_repeating_an_event() {
         // Longer than twice the idle limit: the source pings, hears
         // nothing, and reconnects.
         pause: Some((300, Duration::from_millis(900))),
+        tls: false,
     });
     let source = Jetstream::new(&server.url("ws", "/subscribe"), &COLLECTIONS, options()).unwrap();
     let got = receive(Box::new(source));
@@ -187,6 +235,7 @@ fn mastodon_fills_the_gaps_of_its_stream_from_the_timeline() {
         ],
         pause: Some((200, Duration::from_millis(500))),
         token: Some("s3cret".into()),
+        tls: false,
     });
     let url = server.url("http", "/api/v1/streaming/public");
     let got = receive(Box::new(Mastodon::new(&url, Some("s3cret".into()), options()).unwrap()));

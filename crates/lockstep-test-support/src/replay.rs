@@ -10,10 +10,88 @@
 //!   they are streamed; while no stream is connected after a drop, more are
 //!   published that only the timeline shows.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The test authority's certificate (PEM) that signed [`jetstream`]'s
+/// certificate for `127.0.0.1` when it serves TLS: what a client names to
+/// trust it (`fixtures/tls/README.md`).
+pub const TEST_CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tls/ca.pem");
+
+/// A server's end of a connection, plain or TLS.
+enum Served {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+}
+
+impl Served {
+    fn new(tcp: TcpStream, tls: Option<&Arc<rustls::ServerConfig>>) -> std::io::Result<Served> {
+        Ok(match tls {
+            None => Served::Plain(tcp),
+            Some(config) => {
+                let conn =
+                    rustls::ServerConnection::new(config.clone()).map_err(std::io::Error::other)?;
+                Served::Tls(Box::new(rustls::StreamOwned::new(conn, tcp)))
+            }
+        })
+    }
+
+    /// Drops the connection as a failing server does: no close frame, no
+    /// TLS close notification.
+    fn cut(&self) {
+        let tcp = match self {
+            Served::Plain(s) => s,
+            Served::Tls(s) => &s.sock,
+        };
+        let _ = tcp.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+impl Read for Served {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Served::Plain(s) => s.read(buf),
+            Served::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Served {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Served::Plain(s) => s.write(buf),
+            Served::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Served::Plain(s) => s.flush(),
+            Served::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// TLS with the test certificate for `127.0.0.1`, signed by [`TEST_CA`].
+fn test_tls() -> Arc<rustls::ServerConfig> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tls");
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(format!("{dir}/server.pem"))
+            .and_then(|c| c.collect())
+            .expect("the test server's certificate");
+    let key = PrivateKeyDer::from_pem_file(format!("{dir}/server.key")).expect("its key");
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("a certificate and its key");
+    Arc::new(config)
+}
 
 /// A message sent outside the script's events.
 #[derive(Debug, Clone)]
@@ -34,6 +112,9 @@ pub struct JetstreamScript {
     pub extras: Vec<(usize, Extra)>,
     /// Once, just before the event at that index, silence for that long.
     pub pause: Option<(usize, Duration)>,
+    /// Serve `wss://` with a certificate for `127.0.0.1` that [`TEST_CA`]
+    /// signed.
+    pub tls: bool,
 }
 
 /// A running local server.
@@ -65,11 +146,12 @@ pub fn jetstream(script: JetstreamScript) -> Server {
     let addr = listener.local_addr().expect("its address");
     let requests = Arc::new(Mutex::new(Vec::new()));
     let seen = requests.clone();
+    let tls = script.tls.then(test_tls);
     std::thread::spawn(move || {
         let mut extras = script.extras.clone();
         let mut pause = script.pause;
         for (k, stream) in listener.incoming().enumerate() {
-            let Ok(stream) = stream else { continue };
+            let Ok(stream) = stream.and_then(|s| Served::new(s, tls.as_ref())) else { continue };
             let mut target = String::new();
             let callback =
                 |req: &tungstenite::handshake::server::Request,
@@ -115,7 +197,7 @@ pub fn jetstream(script: JetstreamScript) -> Server {
             }
             if dropped {
                 // Gone without a close frame, as a failing server goes.
-                let _ = ws.get_mut().shutdown(std::net::Shutdown::Both);
+                ws.get_ref().cut();
             } else {
                 let _ = ws.close(None);
                 let _ = ws.flush();
@@ -142,6 +224,9 @@ pub struct MastodonScript {
     pub pause: Option<(usize, Duration)>,
     /// A bearer token the server wants (401 without it).
     pub token: Option<String>,
+    /// Serve `https://` with a certificate for `127.0.0.1` that
+    /// [`TEST_CA`] signed.
+    pub tls: bool,
 }
 
 struct Published {
@@ -158,10 +243,11 @@ pub fn mastodon(script: MastodonScript) -> Server {
     let addr = listener.local_addr().expect("its address");
     let requests = Arc::new(Mutex::new(Vec::new()));
     let seen = requests.clone();
+    let tls = script.tls.then(test_tls);
     let state = Arc::new(Mutex::new(Published { script, count: 0, streams: 0 }));
     std::thread::spawn(move || {
         for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
+            let Ok(stream) = stream.and_then(|s| Served::new(s, tls.as_ref())) else { continue };
             let state = state.clone();
             let seen = seen.clone();
             std::thread::spawn(move || serve_mastodon(stream, &state, &seen));
@@ -170,8 +256,10 @@ pub fn mastodon(script: MastodonScript) -> Server {
     Server { addr, requests }
 }
 
-fn serve_mastodon(stream: TcpStream, state: &Mutex<Published>, seen: &Mutex<Vec<String>>) {
-    let mut reader = BufReader::new(stream.try_clone().expect("a socket"));
+fn serve_mastodon(stream: Served, state: &Mutex<Published>, seen: &Mutex<Vec<String>>) {
+    // The request is read through the buffer; the answer is written to the
+    // connection under it (no request has a body to be left behind).
+    let mut reader = BufReader::new(stream);
     let mut request = String::new();
     let _ = reader.read_line(&mut request);
     let mut authorized = false;
@@ -189,7 +277,7 @@ fn serve_mastodon(stream: TcpStream, state: &Mutex<Published>, seen: &Mutex<Vec<
     }
     let target = request.split_whitespace().nth(1).unwrap_or_default().to_string();
     seen.lock().unwrap().push(target.clone());
-    let mut out = stream;
+    let out = reader.get_mut();
     if state.lock().unwrap().script.token.is_some() && !authorized {
         let _ = out.write_all(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
         return;
@@ -227,10 +315,10 @@ fn serve_mastodon(stream: TcpStream, state: &Mutex<Published>, seen: &Mutex<Vec<
     let _ = out.write_all(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
     );
-    let chunk = |out: &mut TcpStream, text: &str| {
+    let chunk = |out: &mut Served, text: &str| {
         write!(out, "{:x}\r\n{text}\r\n", text.len()).and_then(|()| out.flush())
     };
-    if chunk(&mut out, ":)\n\n").is_err() {
+    if chunk(out, ":)\n\n").is_err() {
         return;
     }
     let k = {
@@ -271,20 +359,20 @@ fn serve_mastodon(stream: TcpStream, state: &Mutex<Published>, seen: &Mutex<Vec<
         };
         let Some((status, extras, pause)) = next else { break };
         for e in extras {
-            if chunk(&mut out, &e).is_err() {
+            if chunk(out, &e).is_err() {
                 return;
             }
         }
         if let Some(wait) = pause {
             std::thread::sleep(wait);
         }
-        if chunk(&mut out, &format!("event: update\ndata: {status}\n\n")).is_err() {
+        if chunk(out, &format!("event: update\ndata: {status}\n\n")).is_err() {
             return;
         }
         sent += 1;
     }
     if sent == limit {
-        let _ = out.shutdown(std::net::Shutdown::Both);
+        out.cut();
     } else {
         let _ = out.write_all(b"0\r\n\r\n");
     }
