@@ -235,11 +235,17 @@ impl Dataset {
         for &p in &platform_order {
             platforms.intern(self.platforms.resolve(p));
         }
-        let content_text = if self.content_text.is_empty() {
+        let mut content_text: Vec<u32> = if self.content_text.is_empty() {
             Vec::new()
         } else {
             content_order.iter().map(|&c| self.content_text[c as usize]).collect()
         };
+        if content_text.iter().all(|&t| t == NO_TEXT) {
+            // As a dataset built without texts has it.
+            content_text = Vec::new();
+        }
+        let texts =
+            renumber_texts(&self.texts, &mut content_text).unwrap_or_else(|| self.texts.clone());
         let mut content_language: Vec<LanguageTag> = if self.content_language.is_empty() {
             Vec::new()
         } else {
@@ -256,14 +262,7 @@ impl Dataset {
         if original_us.iter().all(Option::is_none) {
             original_us = Vec::new();
         }
-        let mut content_text = content_text;
-        if content_text.iter().all(|&t| t == NO_TEXT) {
-            // As a dataset built without texts has it.
-            content_text = Vec::new();
-        }
-        let texts =
-            renumber_texts(&self.texts, &mut content_text).unwrap_or_else(|| self.texts.clone());
-        let selected = Dataset {
+        Dataset {
             texts,
             content_text,
             content_language,
@@ -282,8 +281,7 @@ impl Dataset {
             objects: pick(&self.objects, &object_order),
             contents: pick(&self.contents, &content_order),
             platforms,
-        };
-        selected
+        }
     }
 }
 

@@ -27,8 +27,8 @@
 //! describe and of the run (inputs' digests, parameters but the tables'
 //! format, version) and the bundle's time, so that the same run exported
 //! at the same time gives the same bytes, and no two runs' objects share
-//! an id. The identity and the
-//! attack patterns are the same objects in every bundle.
+//! an id. The identity and the attack patterns are the same objects in
+//! every bundle.
 
 use lockstep_campaign::vocabulary::{disarm, layer_tag, Technique};
 use lockstep_campaign::{Signal, WORTH_A_LOOK};
