@@ -4,6 +4,7 @@ the same events through standard input (the baseline, same script, runs
 alternating), and resident memory over a one-day horizon.
 
 Usage: scripts/bench_watch.py [WORK] [--days N] [--accounts N] [--runs N]
+                              [--soak-passes N]
 
 Needs release builds of `lockstep` and `lockstep-bench`
 (`cargo build --release -p lockstep-cli -p lockstep-bench`). The events are
@@ -12,7 +13,10 @@ Reports events per second, peak resident memory and the ratio of the
 WebSocket run to the standard-input run; checks that both wrote the same
 run folder. The soak samples the watch's resident memory twice a second
 while it replays the whole world with `--horizon 86400`, and reports its
-maximum in each fifth of the stream.
+maximum in each fifth of the stream. `--soak-passes N` makes the soak's
+stream N passes over the world, each a month after the last (the replay
+server moves their times), for a soak of an hour without a file of one:
+then only the soak runs.
 """
 
 import argparse
@@ -59,10 +63,10 @@ def run_watch(args, stdin=None, sample=None):
     return time.monotonic() - start, peak / 1024, samples, out
 
 
-def serve(events):
-    """A local Jetstream serving EVENTS; (process, URL)."""
-    proc = subprocess.Popen([BENCH, "--replay-jetstream", events], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+def serve(events, passes=1):
+    """A local Jetstream serving EVENTS, PASSES times over; (process, URL)."""
+    proc = subprocess.Popen([BENCH, "--replay-jetstream", events, str(passes)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     return proc, proc.stdout.readline().strip()
 
 
@@ -72,6 +76,7 @@ def main():
     p.add_argument("--days", type=int, default=28)
     p.add_argument("--accounts", type=int, default=20000)
     p.add_argument("--runs", type=int, default=2)
+    p.add_argument("--soak-passes", type=int, default=1)
     a = p.parse_args()
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
@@ -82,9 +87,12 @@ def main():
     with open(events) as f:
         lines = f.readlines()
     n, size = len(lines), os.path.getsize(events)
+    first_us = json.loads(lines[0])["time_us"]
     last_us = json.loads(lines[-1])["time_us"]
-    until = datetime.datetime.fromtimestamp(last_us / 1e6, datetime.timezone.utc)
-    until = until.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    # As the replay server moves each pass (`pass_shift_us`).
+    shift_us = last_us - first_us + 86_400_000_000
+    soak_until = iso(last_us + (a.soak_passes - 1) * shift_us)
+    until = iso(last_us)
     # The WebSocket run stops at the last event's time, so the baseline
     # reads every event but the last.
     head = os.path.join(a.work, "head.jsonl")
@@ -93,6 +101,17 @@ def main():
     del lines
     print(f"{n - 1:,} Jetstream events ({size / 1e6:.0f} MB), {a.days} days, "
           f"{a.accounts:,} organic accounts")
+    if a.soak_passes == 1:
+        throughput(a, n, head, events, until)
+    soak(a, events, soak_until, a.soak_passes)
+
+
+def iso(time_us):
+    t = datetime.datetime.fromtimestamp(time_us / 1e6, datetime.timezone.utc)
+    return t.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def throughput(a, n, head, events, until):
     common = ["--refresh", "86400", "--quiet"]
     print("| run | source | wall s | events/s | peak RSS MB | vs stdin |")
     print("|---|---|---|---|---|---|")
@@ -113,17 +132,22 @@ def main():
                     sys.exit(f"{name} differs between the two runs")
     print(f"both runs wrote the same {', '.join(COMPARED)}")
 
-    # The soak: a day's horizon over the whole stream, memory sampled.
-    server, url = serve(events)
+
+def soak(a, events, until, passes):
+    """A day's horizon over the whole stream, memory sampled."""
+    server, url = serve(events, passes)
     wall, peak, samples, out = run_watch(
         [url, "--out", f"{a.work}/soak", "--until", until, "--horizon", "86400",
          "--refresh", "3600", "--quiet"], sample=0.5)
     server.stdin.close()
     server.wait()
-    print(f"soak, --horizon 86400 --refresh 3600: {wall:.1f} s, peak {peak:.0f} MB; {out.strip()}")
-    fifths = [[kb for t, kb in samples if i * wall / 5 <= t < (i + 1) * wall / 5] for i in range(5)]
-    print("max RSS MB by fifth of the replay: "
-          + ", ".join(f"{max(f) / 1024:.0f}" if f else "-" for f in fifths))
+    print(f"soak, --horizon 86400 --refresh 3600, {passes} pass(es): {wall:.1f} s, "
+          f"peak {peak:.0f} MB; {out.strip()}")
+    parts = 5 if passes == 1 else 10
+    cut = [[kb for t, kb in samples if i * wall / parts <= t < (i + 1) * wall / parts]
+           for i in range(parts)]
+    print(f"max RSS MB by {'fifth' if parts == 5 else 'tenth'} of the replay: "
+          + ", ".join(f"{max(c) / 1024:.0f}" if c else "-" for c in cut))
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@
 //! `-- --stages FILE [RUNS]` a whole default `detect` run through the
 //! pipeline, stage by stage (`stages.rs`), and `-- --encode FILE` the
 //! dictionary encoding of a CSV's id columns alone (`encode.rs`), and
-//! `-- --replay-jetstream FILE` serves a file of Jetstream events as a
-//! local Jetstream at full speed until standard input closes, for
-//! `scripts/bench_watch.py`.
+//! `-- --replay-jetstream FILE [PASSES]` serves a file of Jetstream events
+//! (PASSES times over, each pass after the last) as a local Jetstream at
+//! full speed until standard input closes, for `scripts/bench_watch.py`.
 
 mod dataset;
 mod encode;
@@ -188,7 +188,11 @@ fn main() {
         let text = std::fs::read_to_string(&args[1]).expect("a file of Jetstream events");
         let events = text.lines().map(String::from).collect();
         let server = lockstep_test_support::replay::jetstream(
-            lockstep_test_support::replay::JetstreamScript { events, ..Default::default() },
+            lockstep_test_support::replay::JetstreamScript {
+                events,
+                passes: args.get(2).map_or(1, |n| n.parse().expect("passes")),
+                ..Default::default()
+            },
         );
         println!("{}", server.url("ws", "/subscribe"));
         use std::io::Write as _;

@@ -388,13 +388,13 @@ impl Watcher<'_> {
             let behind = now_us().saturating_sub(latest);
             let worth = outcome.scores.iter().filter(|s| s.worth_a_look()).count();
             eprintln!(
-                "watch: stream at {} ({} behind the clock); {} records read, {} late; the horizon holds {} actions in {} chunks ({}); {} clusters, {worth} worth a look; {raised} alerts; written in {:.1} s",
+                "watch: stream at {} ({} behind the clock); {} records read, {} late; the horizon holds {} actions in {} segments ({}); {} clusters, {worth} worth a look; {raised} alerts; written in {:.1} s",
                 fmt_iso(latest),
                 fmt_duration(behind),
                 thousands(self.stream.lines),
                 thousands(self.horizon.late()),
                 thousands(outcome.dataset().actions.len() as u64),
-                thousands(self.horizon.chunks() as u64),
+                thousands(self.horizon.segments() as u64),
                 fmt_bytes(self.horizon.heap_bytes()),
                 outcome.net.clusters.len(),
                 started.elapsed().as_secs_f64(),

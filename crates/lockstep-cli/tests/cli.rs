@@ -811,6 +811,7 @@ fn watch_reads_a_jetstream_and_resumes_from_its_cursor() {
         pause: None,
         // Over TLS, trusting the test's authority as a user names theirs.
         tls: true,
+        ..Default::default()
     });
     let (watched, batch) = (dir.0.join("watched"), dir.0.join("batch"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lockstep"));

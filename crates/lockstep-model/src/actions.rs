@@ -1,4 +1,4 @@
-use crate::{AccountTable, Interner, LanguageTag, Layer, LayerSet, Strings};
+use crate::{AccountTable, Interner, LanguageTag, Layer, LayerSet, SparseAccountTable, Strings};
 
 /// One row per action, as a struct of arrays. Row `i` of every column
 /// belongs to action `i`.
@@ -41,6 +41,17 @@ impl ActionTable {
             + self.time_us.capacity() * 8
             + self.platform.capacity() * 2
             + self.self_ref.capacity()) as u64
+    }
+
+    /// Gives back the heap its columns hold past their rows.
+    pub fn shrink_to_fit(&mut self) {
+        self.account.shrink_to_fit();
+        self.object.shrink_to_fit();
+        self.layer.shrink_to_fit();
+        self.content.shrink_to_fit();
+        self.time_us.shrink_to_fit();
+        self.platform.shrink_to_fit();
+        self.self_ref.shrink_to_fit();
     }
 }
 
@@ -91,6 +102,18 @@ impl Dataset {
             + self.objects.heap_bytes()
             + self.contents.heap_bytes()
             + self.texts.heap_bytes()
+    }
+
+    /// Gives back the heap it holds past its contents: for a dataset held
+    /// for long (a watch's horizon), not one about to be worked on.
+    pub fn shrink_to_fit(&mut self) {
+        self.actions.shrink_to_fit();
+        for s in [&mut self.accounts, &mut self.objects, &mut self.contents, &mut self.texts] {
+            s.shrink_to_fit();
+        }
+        self.content_text.shrink_to_fit();
+        self.content_language.shrink_to_fit();
+        self.original_us.shrink_to_fit();
     }
 
     /// The object's string as it appeared in the input (without its
@@ -448,8 +471,29 @@ impl DatasetBuilder {
     /// metadata and no action at all in `ds`. How `lockstep watch` builds
     /// the dataset of its horizon from the chunks it read.
     pub fn extend_from(&mut self, ds: &Dataset, rows: &[usize]) {
+        let meta = &ds.account_meta;
+        let with_metadata = (0..meta.handle.len() as u32)
+            .filter(|&a| meta.has_metadata(a as usize))
+            .map(|a| (a, a as usize));
+        self.extend_with(ds, rows, meta, with_metadata);
+    }
+
+    /// [`DatasetBuilder::extend_from`] of a dataset whose accounts'
+    /// metadata is `meta` (its own [`Dataset::account_meta`] is not read).
+    pub fn extend_from_sparse(&mut self, ds: &Dataset, meta: &SparseAccountTable, rows: &[usize]) {
+        self.extend_with(ds, rows, meta.rows(), meta.accounts());
+    }
+
+    /// `with_metadata`: `ds`'s accounts with metadata, ascending, each with
+    /// its row in `meta`.
+    fn extend_with(
+        &mut self,
+        ds: &Dataset,
+        rows: &[usize],
+        meta: &AccountTable,
+        with_metadata: impl Iterator<Item = (u32, usize)>,
+    ) {
         let t = &ds.actions;
-        let mut accounts: Vec<u32> = Vec::with_capacity(rows.len());
         for &r in rows {
             let row = self.len();
             self.raw_accounts.push(ds.accounts.resolve(t.account[r]));
@@ -468,30 +512,31 @@ impl DatasetBuilder {
             if let Some(Some(time)) = ds.original_us.get(t.object[r] as usize) {
                 self.set_original_time(row, *time);
             }
-            accounts.push(t.account[r]);
         }
         // The builder's own platform cache no longer names the last row's.
         self.ns_platform.clear();
         self.ns.clear();
         self.platform_id = None;
-        accounts.sort_unstable();
-        accounts.dedup();
-        // Accounts that only records without actions name (Bluesky's
-        // identity and profile events) come with their metadata, as they
-        // do from a file: after the others, in the order read.
+        // The metadata of the accounts of the rows, in the order of their
+        // ids; then that of accounts that only records without actions
+        // name (Bluesky's identity and profile events), as they come from
+        // a file: after the others, in the order read. An account whose
+        // every action in `ds` is outside `rows` is neither.
         let mut acting = vec![false; ds.accounts.len()];
         for &a in &t.account {
             acting[a as usize] = true;
         }
-        accounts.extend(
-            (0..ds.accounts.len() as u32)
-                .filter(|&a| !acting[a as usize] && ds.account_meta.has_metadata(a as usize)),
-        );
-        for a in accounts {
-            let name = ds.accounts.resolve(a);
-            let to = self.meta_accounts.intern(name) as usize;
+        let mut of_rows = vec![false; ds.accounts.len()];
+        for &r in rows {
+            of_rows[t.account[r] as usize] = true;
+        }
+        let (first, then): (Vec<_>, Vec<_>) = with_metadata
+            .filter(|&(a, _)| of_rows[a as usize] || !acting[a as usize])
+            .partition(|&(a, _)| of_rows[a as usize]);
+        for (a, row) in first.into_iter().chain(then) {
+            let to = self.meta_accounts.intern(ds.accounts.resolve(a)) as usize;
             self.meta.ensure(to + 1);
-            self.meta.copy_row_from(&ds.account_meta, a as usize, to);
+            self.meta.copy_row_from(meta, row, to);
         }
     }
 

@@ -33,7 +33,7 @@ mod strings;
 pub mod time;
 mod url;
 
-pub use accounts::{AccountField, AccountTable};
+pub use accounts::{AccountField, AccountTable, SparseAccountTable};
 pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder, RawSpill, NO_TEXT};
 pub use column::{Column, ColumnWriter, Plain};
 pub use interner::Interner;

@@ -147,6 +147,13 @@ impl Strings {
         (self.buf.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()) as u64
     }
 
+    /// Gives back the heap it holds past its strings (a column filled by
+    /// pushes holds up to twice its bytes).
+    pub fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
     /// Bytes of the strings and their ends, on the heap or in files.
     pub fn bytes(&self) -> u64 {
         match &self.mapped {

@@ -97,6 +97,31 @@ fn jetstream_over_tls_with_a_named_authority() {
     assert!(requests.len() >= 2 && requests[1].contains("cursor="), "resumed: {requests:?}");
 }
 
+/// A replay of several passes (the soak's long stream) is one stream: each
+/// pass's times after the last's, resumed by cursor in a later pass.
+#[test]
+fn a_replay_in_passes_is_one_stream_in_time_order() {
+    let events = jetstream_events(40);
+    let n = events.len();
+    let server = replay::jetstream(JetstreamScript {
+        events: events.clone(),
+        drops: vec![n + n / 2],
+        passes: 3,
+        ..Default::default()
+    });
+    let source = Jetstream::new(&server.url("ws", "/subscribe"), &COLLECTIONS, options()).unwrap();
+    let got = receive(Box::new(source));
+    let shift = replay::pass_shift_us(&events);
+    let want: Vec<String> = (0..3)
+        .flat_map(|p| events.iter().map(move |e| replay::shifted(e, p * shift).into_owned()))
+        .collect();
+    assert_eq!(got.records, want, "every event of every pass once: {:?}", got.notes);
+    let times: Vec<i64> = want.iter().map(|e| replay::time_us(e)).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    let requests = server.requests.lock().unwrap().clone();
+    assert!(requests.len() >= 2 && requests[1].contains("cursor="), "resumed: {requests:?}");
+}
+
 /// A certificate no trusted authority signed stops the source at once,
 /// saying what to do, instead of reconnecting forever; a file that holds
 /// no certificate is refused by name.
@@ -144,7 +169,7 @@ fn jetstream_resumes_from_its_cursor_without_losing_or_repeating_an_event() {
         // Longer than twice the idle limit: the source pings, hears
         // nothing, and reconnects.
         pause: Some((300, Duration::from_millis(900))),
-        tls: false,
+        ..Default::default()
     });
     let source = Jetstream::new(&server.url("ws", "/subscribe"), &COLLECTIONS, options()).unwrap();
     let got = receive(Box::new(source));

@@ -115,6 +115,29 @@ pub struct JetstreamScript {
     /// Serve `wss://` with a certificate for `127.0.0.1` that [`TEST_CA`]
     /// signed.
     pub tls: bool,
+    /// The events this many times over (0 counts as 1), each pass's
+    /// `time_us` past the pass before by [`pass_shift_us`]: a stream as
+    /// long as a soak needs from a file of days.
+    pub passes: usize,
+}
+
+/// How far each pass of [`JetstreamScript::passes`] moves the events'
+/// times: their span and a day, so that no horizon of a day or less holds
+/// two passes.
+pub fn pass_shift_us(events: &[String]) -> i64 {
+    let first = events.first().map_or(0, |e| time_us(e));
+    let last = events.last().map_or(0, |e| time_us(e));
+    last - first + 86_400_000_000
+}
+
+/// `event` with its `time_us` moved by `by`.
+pub fn shifted(event: &str, by: i64) -> std::borrow::Cow<'_, str> {
+    let Some(at) = event.find("\"time_us\":").map(|i| i + 10).filter(|_| by != 0) else {
+        return event.into();
+    };
+    let at = at + (event[at..].len() - event[at..].trim_start().len());
+    let end = at + event[at..].find(|c: char| !c.is_ascii_digit()).unwrap_or(event.len() - at);
+    format!("{}{}{}", &event[..at], time_us(event) + by, &event[end..]).into()
 }
 
 /// A running local server.
@@ -165,11 +188,13 @@ pub fn jetstream(script: JetstreamScript) -> Server {
                 .split(['?', '&'])
                 .find_map(|p| p.strip_prefix("cursor="))
                 .and_then(|c| c.parse::<i64>().ok());
-            let start =
-                cursor.map_or(0, |c| script.events.iter().take_while(|e| time_us(e) < c).count());
+            let shift = pass_shift_us(&script.events);
+            let events = (0..script.passes.max(1) as i64)
+                .flat_map(|p| script.events.iter().map(move |e| shifted(e, p * shift)));
+            let start = cursor.map_or(0, |c| events.clone().take_while(|e| time_us(e) < c).count());
             let limit = script.drops.get(k).copied().unwrap_or(usize::MAX);
             let mut dropped = false;
-            for (sent, (i, event)) in script.events.iter().enumerate().skip(start).enumerate() {
+            for (sent, (i, event)) in events.enumerate().skip(start).enumerate() {
                 if sent == limit {
                     dropped = true;
                     break;
@@ -190,7 +215,7 @@ pub fn jetstream(script: JetstreamScript) -> Server {
                         std::thread::sleep(wait);
                     }
                 }
-                if ws.send(tungstenite::Message::Text(event.clone().into())).is_err() {
+                if ws.send(tungstenite::Message::Text(event.into_owned().into())).is_err() {
                     dropped = true;
                     break;
                 }

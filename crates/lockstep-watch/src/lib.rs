@@ -3,46 +3,83 @@
 //!
 //! The stream is read in chunks (the records of a second or so, parsed by
 //! the same format readers as `detect`). [`Horizon`] keeps each chunk's
-//! dataset as it was read and drops whole chunks once every action in
-//! them is older than the horizon, so memory follows the horizon's traffic,
-//! not the stream's length. [`Horizon::dataset`] is the dataset of the
-//! actions within the horizon, built as if their records had been read in
-//! one file in arrival order: `detect` on it gives what `detect` gives on
-//! those records (ids, pairs, edges, clusters), which is how the watcher's
-//! findings stay the batch run's. [`alerts::Tracker`] says which clusters
-//! are new or have grown since the last look.
+//! dataset as it was read until the chunks since the last merge span a
+//! sixteenth of the horizon, then merges them into one segment (one
+//! dictionary of accounts, objects and posts for all of them, and the
+//! metadata of the accounts that have some); it drops whole segments once
+//! every action in them is older than the horizon, so memory follows the
+//! horizon's traffic, not the stream's length. [`Horizon::dataset`] is the
+//! dataset of the actions within the horizon, built as if their records
+//! had been read in one file in arrival order: `detect` on it gives what
+//! `detect` gives on those records (ids, pairs, edges, clusters), which is
+//! how the watcher's findings stay the batch run's. [`alerts::Tracker`]
+//! says which clusters are new or have grown since the last look.
 //!
 //! What is exact and what is not (docs/detect.md, "Watching a stream"):
 //! the actions, their post texts and languages are exact; an account's
 //! metadata and an original post's time are those of the first record in
-//! the horizon's chunks that gave them, which may be a record of a chunk's
-//! expired part; records without actions (Bluesky's profiles) are held
-//! with the chunk they came in and count as within the horizon while it
-//! is.
+//! the horizon's segments that gave them, which may be a record of a
+//! segment's expired part; records without actions (Bluesky's profiles)
+//! are held with the segment they came in and count as within the horizon
+//! while it is.
 
 #![warn(missing_docs)]
 
 pub mod alerts;
 pub mod early;
 
-use lockstep_model::{Dataset, DatasetBuilder};
+use lockstep_model::{Dataset, DatasetBuilder, SparseAccountTable};
 use std::collections::VecDeque;
 
-/// The records read together, as read.
+/// A horizon is held in about this many segments: a segment is dropped
+/// when its latest action leaves the horizon, so at most a segment's
+/// traffic, `1 / SEGMENTS` of the horizon's, is held past it; and the
+/// chunks of a segment share its dictionaries, so an account, a post or a
+/// link the stream names in many chunks is held once per segment, not
+/// once per chunk.
+const SEGMENTS: i64 = 16;
+
+/// The records of one chunk as read, or of consecutive chunks merged.
 #[derive(Debug)]
-struct Chunk {
+struct Segment {
+    /// Its dataset, without its accounts' metadata (in `meta`).
     ds: Dataset,
-    /// Its latest action's time; for a chunk of records without actions
-    /// (accounts' profiles), the stream's time when it came, or, before
-    /// any action, the next action's.
+    meta: SparseAccountTable,
+    /// Its earliest action's time.
+    earliest_us: Option<i64>,
+    /// Its latest action's time; for records without actions (accounts'
+    /// profiles), the stream's time when they came, or, before any
+    /// action, the next action's.
     latest_us: Option<i64>,
+}
+
+impl Segment {
+    fn new(mut ds: Dataset, latest_us: Option<i64>) -> Segment {
+        let meta = SparseAccountTable::from_dense(std::mem::take(&mut ds.account_meta));
+        ds.shrink_to_fit();
+        let earliest_us = ds.actions.time_us.iter().min().copied();
+        Segment { ds, meta, earliest_us, latest_us }
+    }
+
+    fn heap_bytes(&self) -> u64 {
+        self.ds.heap_bytes() + self.meta.heap_bytes()
+    }
+
+    /// Adds its actions within `cutoff` (all of them without one) to `b`.
+    fn extend(&self, b: &mut DatasetBuilder, cutoff: Option<i64>) {
+        let t = &self.ds.actions.time_us;
+        let rows: Vec<usize> = (0..t.len()).filter(|&r| cutoff.is_none_or(|c| t[r] > c)).collect();
+        b.extend_from_sparse(&self.ds, &self.meta, &rows);
+    }
 }
 
 /// The actions of a stream within a horizon of its latest time.
 #[derive(Debug)]
 pub struct Horizon {
     horizon_us: i64,
-    chunks: VecDeque<Chunk>,
+    /// Merged segments, then `open` chunks as read, in stream order.
+    segments: VecDeque<Segment>,
+    open: usize,
     latest_us: Option<i64>,
     late: u64,
 }
@@ -51,7 +88,7 @@ impl Horizon {
     /// Keeps the actions less than `horizon_us` older than the latest
     /// action seen.
     pub fn new(horizon_us: i64) -> Horizon {
-        Horizon { horizon_us, chunks: VecDeque::new(), latest_us: None, late: 0 }
+        Horizon { horizon_us, segments: VecDeque::new(), open: 0, latest_us: None, late: 0 }
     }
 
     /// The stream's time: its latest action's.
@@ -70,7 +107,8 @@ impl Horizon {
         let Some(&latest) = ds.actions.time_us.iter().max() else {
             // Records without actions still name accounts' metadata.
             if !ds.accounts.is_empty() {
-                self.chunks.push_back(Chunk { ds, latest_us: self.latest_us });
+                self.segments.push_back(Segment::new(ds, self.latest_us));
+                self.open += 1;
             }
             return;
         };
@@ -82,11 +120,34 @@ impl Horizon {
             self.late += ds.actions.time_us.iter().filter(|&&t| t <= cutoff).count() as u64;
         }
         self.latest_us = Some(self.latest_us.map_or(latest, |t| t.max(latest)));
-        for c in self.chunks.iter_mut().filter(|c| c.latest_us.is_none()) {
+        for c in self.segments.iter_mut().filter(|c| c.latest_us.is_none()) {
             c.latest_us = Some(latest);
         }
-        self.chunks.push_back(Chunk { ds, latest_us: Some(latest) });
+        self.segments.push_back(Segment::new(ds, Some(latest)));
+        self.open += 1;
+        self.seal();
         self.expire();
+    }
+
+    /// Merges the open chunks into one segment once they span a segment's
+    /// share of the horizon.
+    fn seal(&mut self) {
+        let open = self.segments.range(self.segments.len() - self.open..);
+        let earliest = open.clone().filter_map(|c| c.earliest_us).min();
+        let latest = open.clone().filter_map(|c| c.latest_us).max();
+        let (Some(earliest), Some(latest)) = (earliest, latest) else { return };
+        if latest.saturating_sub(earliest) < self.horizon_us / SEGMENTS {
+            return;
+        }
+        if self.open > 1 {
+            let mut b = DatasetBuilder::default();
+            for c in self.segments.range(self.segments.len() - self.open..) {
+                c.extend(&mut b, None);
+            }
+            self.segments.truncate(self.segments.len() - self.open);
+            self.segments.push_back(Segment::new(b.finish(), Some(latest)));
+        }
+        self.open = 0;
     }
 
     /// Actions that came after the horizon had passed their time.
@@ -94,24 +155,25 @@ impl Horizon {
         self.late
     }
 
-    /// Drops the chunks whose every action is outside the horizon.
+    /// Drops the segments whose every action is outside the horizon.
     fn expire(&mut self) {
         let Some(cutoff) = self.cutoff_us() else { return };
-        // From the front: chunks come in stream order, so the first ones
-        // are the oldest; a late chunk further on goes when they do.
-        while self.chunks.front().is_some_and(|c| c.latest_us.is_some_and(|t| t <= cutoff)) {
-            self.chunks.pop_front();
+        // From the front: segments come in stream order, so the first ones
+        // are the oldest; a late one further on goes when they do.
+        while self.segments.front().is_some_and(|c| c.latest_us.is_some_and(|t| t <= cutoff)) {
+            self.segments.pop_front();
+            self.open = self.open.min(self.segments.len());
         }
     }
 
-    /// Chunks held.
-    pub fn chunks(&self) -> usize {
-        self.chunks.len()
+    /// Segments held: chunks as read, and chunks merged.
+    pub fn segments(&self) -> usize {
+        self.segments.len()
     }
 
-    /// Bytes the chunks hold on the heap, about.
+    /// Bytes the segments hold on the heap, about.
     pub fn heap_bytes(&self) -> u64 {
-        self.chunks.iter().map(|c| c.ds.heap_bytes()).sum()
+        self.segments.iter().map(Segment::heap_bytes).sum()
     }
 
     /// The dataset of the actions within the horizon, in arrival order, as
@@ -119,10 +181,8 @@ impl Horizon {
     pub fn dataset(&self) -> Dataset {
         let Some(cutoff) = self.cutoff_us() else { return Dataset::default() };
         let mut b = DatasetBuilder::default();
-        for c in &self.chunks {
-            let t = &c.ds.actions.time_us;
-            let rows: Vec<usize> = (0..t.len()).filter(|&r| t[r] > cutoff).collect();
-            b.extend_from(&c.ds, &rows);
+        for c in &self.segments {
+            c.extend(&mut b, Some(cutoff));
         }
         b.finish()
     }
