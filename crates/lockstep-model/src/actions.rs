@@ -517,6 +517,18 @@ impl DatasetBuilder {
         self.ns_platform.clear();
         self.ns.clear();
         self.platform_id = None;
+        self.extend_metadata(ds, rows, meta, with_metadata);
+    }
+
+    /// The account metadata part of [`DatasetBuilder::extend_from`].
+    pub(crate) fn extend_metadata(
+        &mut self,
+        ds: &Dataset,
+        rows: &[usize],
+        meta: &AccountTable,
+        with_metadata: impl Iterator<Item = (u32, usize)>,
+    ) {
+        let t = &ds.actions;
         // The metadata of the accounts of the rows, in the order of their
         // ids; then that of accounts that only records without actions
         // name (Bluesky's identity and profile events), as they come from
@@ -630,15 +642,15 @@ impl DatasetBuilder {
             + self.ds.actions.heap_bytes()
     }
 
-    fn encode(mut self) -> Dataset {
-        (self.ds.actions.account, self.ds.accounts) =
-            std::mem::take(&mut self.raw_accounts).into_encoded();
+    /// The metadata read, by account id of `accounts` (the acting
+    /// accounts, numbered): accounts with metadata and no action are added
+    /// to them, after the others, in the order their metadata was read.
+    pub(crate) fn place_metadata(&mut self, accounts: &mut Strings) -> AccountTable {
+        let mut placed = AccountTable::default();
         if !self.meta_accounts.is_empty() {
             let ids: Vec<Option<u32>> = {
-                let index: std::collections::HashMap<&str, u32> = (0..self.ds.accounts.len()
-                    as u32)
-                    .map(|id| (self.ds.accounts.resolve(id), id))
-                    .collect();
+                let index: std::collections::HashMap<&str, u32> =
+                    (0..accounts.len() as u32).map(|id| (accounts.resolve(id), id)).collect();
                 (0..self.meta_accounts.len() as u32)
                     .map(|row| index.get(self.meta_accounts.resolve(row)).copied())
                     .collect()
@@ -647,17 +659,23 @@ impl DatasetBuilder {
                 .into_iter()
                 .enumerate()
                 .map(|(row, id)| {
-                    id.unwrap_or_else(|| {
-                        self.ds.accounts.push(self.meta_accounts.resolve(row as u32))
-                    })
+                    id.unwrap_or_else(|| accounts.push(self.meta_accounts.resolve(row as u32)))
                 })
                 .collect();
-            self.ds.account_meta.ensure(self.ds.accounts.len());
+            placed.ensure(accounts.len());
             for (row, id) in ids.into_iter().enumerate() {
-                self.ds.account_meta.fill_row_from(&mut self.meta, row, id as usize);
+                placed.fill_row_from(&mut self.meta, row, id as usize);
             }
         }
-        self.ds.account_meta.ensure(self.ds.accounts.len());
+        placed.ensure(accounts.len());
+        placed
+    }
+
+    fn encode(mut self) -> Dataset {
+        let mut accounts;
+        (self.ds.actions.account, accounts) = std::mem::take(&mut self.raw_accounts).into_encoded();
+        self.ds.account_meta = self.place_metadata(&mut accounts);
+        self.ds.accounts = accounts;
         (self.ds.actions.object, self.ds.objects) =
             std::mem::take(&mut self.raw_objects).into_encoded();
         (self.ds.actions.content, self.ds.contents) =

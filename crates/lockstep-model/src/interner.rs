@@ -52,6 +52,16 @@ impl Interner {
         self.strings.resolve(id)
     }
 
+    /// The strings, by id.
+    pub fn strings(&self) -> &Strings {
+        &self.strings
+    }
+
+    /// The strings, by id, without the table that finds them.
+    pub fn into_strings(self) -> Strings {
+        self.strings
+    }
+
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
         self.strings.len()

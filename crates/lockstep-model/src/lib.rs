@@ -23,6 +23,7 @@
 mod accounts;
 mod actions;
 mod column;
+mod concat;
 pub mod folder;
 mod interner;
 mod language;
@@ -36,6 +37,7 @@ mod url;
 pub use accounts::{AccountField, AccountTable, SparseAccountTable};
 pub use actions::{ActionInput, ActionTable, Dataset, DatasetBuilder, RawSpill, NO_TEXT};
 pub use column::{Column, ColumnWriter, Plain};
+pub use concat::DatasetPart;
 pub use interner::Interner;
 pub use language::LanguageTag;
 pub use layer::{Layer, LayerSet, ParseLayerError};

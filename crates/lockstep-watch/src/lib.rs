@@ -28,7 +28,7 @@
 pub mod alerts;
 pub mod early;
 
-use lockstep_model::{Dataset, DatasetBuilder, SparseAccountTable};
+use lockstep_model::{Dataset, DatasetPart, SparseAccountTable};
 use std::collections::VecDeque;
 
 /// A horizon is held in about this many segments: a segment is dropped
@@ -65,12 +65,19 @@ impl Segment {
         self.ds.heap_bytes() + self.meta.heap_bytes()
     }
 
-    /// Adds its actions within `cutoff` (all of them without one) to `b`.
-    fn extend(&self, b: &mut DatasetBuilder, cutoff: Option<i64>) {
+    /// Its actions after `cutoff` (all of them without one).
+    fn rows(&self, cutoff: Option<i64>) -> Vec<usize> {
         let t = &self.ds.actions.time_us;
-        let rows: Vec<usize> = (0..t.len()).filter(|&r| cutoff.is_none_or(|c| t[r] > c)).collect();
-        b.extend_from_sparse(&self.ds, &self.meta, &rows);
+        (0..t.len()).filter(|&r| cutoff.is_none_or(|c| t[r] > c)).collect()
     }
+}
+
+/// The actions of `segments` after `cutoff`, in order, as one dataset.
+fn concat<'a>(segments: impl Iterator<Item = &'a Segment>, cutoff: Option<i64>) -> Dataset {
+    let held: Vec<(&Segment, Vec<usize>)> = segments.map(|c| (c, c.rows(cutoff))).collect();
+    let parts: Vec<DatasetPart<'_>> =
+        held.iter().map(|(c, rows)| DatasetPart { ds: &c.ds, meta: &c.meta, rows }).collect();
+    Dataset::concat(&parts)
 }
 
 /// The actions of a stream within a horizon of its latest time.
@@ -140,12 +147,9 @@ impl Horizon {
             return;
         }
         if self.open > 1 {
-            let mut b = DatasetBuilder::default();
-            for c in self.segments.range(self.segments.len() - self.open..) {
-                c.extend(&mut b, None);
-            }
+            let merged = concat(self.segments.range(self.segments.len() - self.open..), None);
             self.segments.truncate(self.segments.len() - self.open);
-            self.segments.push_back(Segment::new(b.finish(), Some(latest)));
+            self.segments.push_back(Segment::new(merged, Some(latest)));
         }
         self.open = 0;
     }
@@ -180,10 +184,6 @@ impl Horizon {
     /// if their records had been read as one input.
     pub fn dataset(&self) -> Dataset {
         let Some(cutoff) = self.cutoff_us() else { return Dataset::default() };
-        let mut b = DatasetBuilder::default();
-        for c in &self.segments {
-            c.extend(&mut b, Some(cutoff));
-        }
-        b.finish()
+        concat(self.segments.iter(), Some(cutoff))
     }
 }
