@@ -78,7 +78,9 @@ pub struct WatchArgs {
     /// How much of the stream to keep, in seconds of its time before its
     /// latest record: memory follows the horizon's traffic. The tested
     /// rule compares accounts with themselves shifted by whole days, so a
-    /// week, not a day: within a day there is no other day to shift to.
+    /// week, not a day: within a day there is no other day to shift to. A
+    /// horizon that outgrows a quarter of `--memory-limit` drops its oldest
+    /// actions early, with a warning (a refresh needs the rest).
     #[arg(long, default_value_t = 604_800.0, value_name = "SECONDS")]
     pub horizon: f64,
 

@@ -18,7 +18,7 @@ use lockstep_stream::mastodon::Mastodon;
 use lockstep_stream::Item;
 use lockstep_watch::alerts::{Change, Tracker};
 use lockstep_watch::early::Warned;
-use lockstep_watch::Horizon;
+use lockstep_watch::{Horizon, MEMORY_SHARE};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -85,7 +85,12 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
         exec: &exec,
         out: &d.out,
         quiet: d.quiet,
-        horizon: Horizon::new(horizon_us),
+        horizon: match exec.memory_limit {
+            Some(limit) => Horizon::new(horizon_us).with_budget(limit / MEMORY_SHARE),
+            None => Horizon::new(horizon_us),
+        },
+        horizon_us,
+        shed_warned: false,
         tracker: Tracker::default(),
         stream: Stream {
             report: FileReport::new(&name, "auto"),
@@ -276,6 +281,11 @@ struct Watcher<'a> {
     out: &'a Path,
     quiet: bool,
     horizon: Horizon,
+    /// `--horizon`.
+    horizon_us: i64,
+    /// Whether the user was told that the memory limit shortens the
+    /// horizon.
+    shed_warned: bool,
     tracker: Tracker,
     stream: Stream,
     alerts: u64,
@@ -349,6 +359,17 @@ impl Watcher<'_> {
         }
         self.stream.skips.append(read.skips);
         self.horizon.push(read.dataset);
+        if let (Some(shed), false) = (self.horizon.shed(), self.shed_warned) {
+            self.shed_warned = true;
+            let limit = self.exec.memory_limit.unwrap_or_default();
+            eprintln!(
+                "warning: the horizon outgrew its share of the memory limit (a quarter of {}, {}): its oldest actions are dropped before their time, so it now holds the last {} of `--horizon {}`; raise `--memory-limit`, shorten `--horizon`, or watch fewer collections",
+                fmt_bytes(limit),
+                fmt_bytes(limit / MEMORY_SHARE),
+                fmt_duration(self.horizon.latest_us().unwrap_or_default() - shed.through_us),
+                self.horizon_us / 1_000_000,
+            );
+        }
         Ok(())
     }
 
@@ -388,14 +409,23 @@ impl Watcher<'_> {
             let behind = now_us().saturating_sub(latest);
             let worth = outcome.scores.iter().filter(|s| s.worth_a_look()).count();
             eprintln!(
-                "watch: stream at {} ({} behind the clock); {} records read, {} late; the horizon holds {} actions in {} segments ({}); {} clusters, {worth} worth a look; {raised} alerts; written in {:.1} s",
+                "watch: stream at {} ({} behind the clock); {} records read, {} late; the horizon holds {} actions in {} segment{} ({}){}; {} clusters, {worth} worth a look; {raised} alerts; written in {:.1} s",
                 fmt_iso(latest),
                 fmt_duration(behind),
                 thousands(self.stream.lines),
                 thousands(self.horizon.late()),
                 thousands(outcome.dataset().actions.len() as u64),
                 thousands(self.horizon.segments() as u64),
+                if self.horizon.segments() == 1 { "" } else { "s" },
                 fmt_bytes(self.horizon.heap_bytes()),
+                match self.horizon.shed() {
+                    Some(shed) => format!(
+                        ", the last {} by the memory limit ({} actions dropped early)",
+                        fmt_duration(latest - shed.through_us),
+                        thousands(shed.actions)
+                    ),
+                    None => String::new(),
+                },
                 outcome.net.clusters.len(),
                 started.elapsed().as_secs_f64(),
             );

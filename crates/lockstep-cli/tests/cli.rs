@@ -780,6 +780,32 @@ fn watch_gives_detect_on_the_horizons_records() {
     assert!(r.stderr.contains("`wss://` (Bluesky's Jetstream)"), "{}", r.stderr);
 }
 
+/// A horizon that outgrows its share of `--memory-limit` drops its oldest
+/// actions early: the watch says so once, each refresh says how much of
+/// the horizon it holds, and it ends as it would.
+#[test]
+fn watch_keeps_its_horizon_within_the_memory_limit() {
+    let dir = TempDir::new("watch-memory");
+    let world = small_world(&dir);
+    let watched = dir.0.join("watched");
+    let o = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["watch", "-", "--out", watched.to_str().unwrap(), "--memory-limit", "8M"])
+        .args(["--horizon", "432000", "--refresh", "21600"])
+        .stdin(std::fs::File::open(&world).unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let warning = "warning: the horizon outgrew its share of the memory limit (a quarter of 8.0 MiB, 2.0 MiB)";
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+    let last = stderr.lines().rfind(|l| l.starts_with("watch: stream at")).unwrap();
+    assert!(
+        last.contains(" by the memory limit (") && last.contains("actions dropped early)"),
+        "{last}"
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("45,378 records"));
+}
+
 /// `lockstep watch wss://...` on a simulated week of Bluesky, replayed by
 /// a local Jetstream over TLS (its authority named with `--ca-file`) that
 /// drops the connection three times and sends a malformed event: the watch resumes from its cursor each time, reads

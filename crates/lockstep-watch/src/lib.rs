@@ -39,6 +39,13 @@ use std::collections::VecDeque;
 /// once per chunk.
 const SEGMENTS: i64 = 16;
 
+/// The share of a memory limit a horizon may hold (its budget is the
+/// limit divided by this): a refresh builds the horizon's dataset and runs
+/// the whole pipeline on it, which took about two and a half times the
+/// horizon's bytes again on the simulated month (BENCHMARKS.md, "The
+/// horizon in segments").
+pub const MEMORY_SHARE: u64 = 4;
+
 /// The records of one chunk as read, or of consecutive chunks merged.
 #[derive(Debug)]
 struct Segment {
@@ -89,13 +96,43 @@ pub struct Horizon {
     open: usize,
     latest_us: Option<i64>,
     late: u64,
+    /// Past this many bytes of segments, the oldest go before their time.
+    budget: Option<u64>,
+    shed: Option<Shed>,
+}
+
+/// What a [`Horizon`]'s memory budget dropped before its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shed {
+    /// The latest action of the segments dropped: the horizon now starts
+    /// after it.
+    pub through_us: i64,
+    /// The actions within the horizon they held when dropped, in all.
+    pub actions: u64,
 }
 
 impl Horizon {
     /// Keeps the actions less than `horizon_us` older than the latest
     /// action seen.
     pub fn new(horizon_us: i64) -> Horizon {
-        Horizon { horizon_us, segments: VecDeque::new(), open: 0, latest_us: None, late: 0 }
+        Horizon {
+            horizon_us,
+            segments: VecDeque::new(),
+            open: 0,
+            latest_us: None,
+            late: 0,
+            budget: None,
+            shed: None,
+        }
+    }
+
+    /// Holds at most about `bytes` ([`Horizon::heap_bytes`]): past them
+    /// the oldest segments go before their time, and the horizon starts
+    /// after the latest action they held ([`Horizon::shed`]). The newest
+    /// segment stays whatever its size.
+    pub fn with_budget(mut self, bytes: u64) -> Horizon {
+        self.budget = Some(bytes);
+        self
     }
 
     /// The stream's time: its latest action's.
@@ -106,6 +143,18 @@ impl Horizon {
     /// Actions older than this are outside the horizon.
     pub fn cutoff_us(&self) -> Option<i64> {
         self.latest_us.map(|t| t.saturating_sub(self.horizon_us))
+    }
+
+    /// What the memory budget dropped before its time, if anything.
+    pub fn shed(&self) -> Option<Shed> {
+        self.shed
+    }
+
+    /// Actions at or before this are not in [`Horizon::dataset`]: the
+    /// cutoff, or later where the budget dropped segments.
+    fn start_us(&self) -> Option<i64> {
+        let cutoff = self.cutoff_us()?;
+        Some(self.shed.map_or(cutoff, |s| s.through_us.max(cutoff)))
     }
 
     /// Adds the dataset of a chunk of records, read in stream order after
@@ -134,6 +183,25 @@ impl Horizon {
         self.open += 1;
         self.seal();
         self.expire();
+        self.keep_to_budget();
+    }
+
+    /// Drops the oldest segments while more than the budget is held.
+    fn keep_to_budget(&mut self) {
+        let Some(budget) = self.budget else { return };
+        let mut held = self.heap_bytes();
+        while held > budget && self.segments.len() > 1 {
+            let start = self.start_us();
+            let Some(s) = self.segments.pop_front() else { break };
+            self.open = self.open.min(self.segments.len());
+            held -= s.heap_bytes();
+            let within = s.ds.actions.time_us.iter().filter(|&&t| start.is_none_or(|c| t > c));
+            let actions = within.count() as u64;
+            let through = s.latest_us.unwrap_or(i64::MIN);
+            let shed = self.shed.get_or_insert(Shed { through_us: through, actions: 0 });
+            shed.through_us = shed.through_us.max(through);
+            shed.actions += actions;
+        }
     }
 
     /// Merges the open chunks into one segment once they span a segment's
@@ -183,7 +251,7 @@ impl Horizon {
     /// The dataset of the actions within the horizon, in arrival order, as
     /// if their records had been read as one input.
     pub fn dataset(&self) -> Dataset {
-        let Some(cutoff) = self.cutoff_us() else { return Dataset::default() };
-        concat(self.segments.iter(), Some(cutoff))
+        let Some(start) = self.start_us() else { return Dataset::default() };
+        concat(self.segments.iter(), Some(start))
     }
 }

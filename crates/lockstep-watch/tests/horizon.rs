@@ -147,6 +147,59 @@ fn memory_follows_the_horizon_not_the_stream() {
     assert_eq!(h.dataset(), read(within));
 }
 
+/// Within a memory budget the oldest segments go before their time: the
+/// horizon then starts after the latest action they held, and its dataset
+/// is one read of the records after that, a late record before it left
+/// out too.
+#[test]
+fn a_budget_drops_the_oldest_segments_first() {
+    let tweet = |id: i64, time_s: i64| Tweet {
+        id: id as u32,
+        user: (id % 6) as u8,
+        time_s,
+        kind: 1,
+        object: (id % 12) as u8,
+    };
+    let record = |id: i64, time_s: i64| (time_s, line(&tweet(id, time_s)));
+    let minute = |m: i64| -> Vec<(i64, String)> {
+        (0..20).map(|i| record(m * 20 + i, T0 + m * 60 + i)).collect()
+    };
+    let lines = |records: &[(i64, String)]| records.iter().map(|r| r.1.clone()).collect::<Vec<_>>();
+    // A third of half an hour's bytes, within an hour's horizon: only the
+    // budget drops anything.
+    let mut unbounded = Horizon::new(3_600 * 1_000_000);
+    for m in 0..30 {
+        unbounded.push(read(&lines(&minute(m))));
+    }
+    let budget = unbounded.heap_bytes() / 3;
+    let mut h = Horizon::new(3_600 * 1_000_000).with_budget(budget);
+    let mut all = Vec::new();
+    for m in 0..50 {
+        let records = minute(m);
+        h.push(read(&lines(&records)));
+        all.extend(records);
+        assert!(h.heap_bytes() <= budget || h.segments() == 1, "minute {m}");
+    }
+    let shed = h.shed().expect("the budget dropped segments");
+    assert!(shed.actions > 0);
+    let latest = T0 + 49 * 60 + 19;
+    assert!(
+        shed.through_us / 1_000_000 > latest - 3_600,
+        "the budget, not the horizon, set the start"
+    );
+    // Within the horizon's time, before its start.
+    let late = record(99_999, shed.through_us / 1_000_000 - 1);
+    h.push(read(&lines(std::slice::from_ref(&late))));
+    all.push(late);
+    let start = h.shed().unwrap().through_us / 1_000_000;
+    let within: Vec<String> =
+        all.iter().filter(|(t, _)| *t > start).map(|(_, l)| l.clone()).collect();
+    assert_eq!(h.dataset(), read(&within));
+}
+
+/// A stream's first time in these tests, in seconds.
+const T0: i64 = 1_700_000_000;
+
 /// A Jetstream: each account's identity and profile (records without
 /// actions) come just before its first post or repost, as the simulator
 /// writes them, and may fall in a chunk of their own.
