@@ -79,8 +79,9 @@ pub struct WatchArgs {
     /// latest record: memory follows the horizon's traffic. The tested
     /// rule compares accounts with themselves shifted by whole days, so a
     /// week, not a day: within a day there is no other day to shift to. A
-    /// horizon that outgrows a quarter of `--memory-limit` drops its oldest
-    /// actions early, with a warning (a refresh needs the rest).
+    /// horizon that outgrows its share of `--memory-limit` (a quarter of
+    /// what is left past 128 MiB; a refresh needs the rest) drops its
+    /// oldest actions early, with a warning.
     #[arg(long, default_value_t = 604_800.0, value_name = "SECONDS")]
     pub horizon: f64,
 

@@ -18,7 +18,7 @@ use lockstep_stream::mastodon::Mastodon;
 use lockstep_stream::Item;
 use lockstep_watch::alerts::{Change, Tracker};
 use lockstep_watch::early::Warned;
-use lockstep_watch::{Horizon, MEMORY_SHARE};
+use lockstep_watch::Horizon;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -86,7 +86,7 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
         out: &d.out,
         quiet: d.quiet,
         horizon: match exec.memory_limit {
-            Some(limit) => Horizon::new(horizon_us).with_budget(limit / MEMORY_SHARE),
+            Some(limit) => Horizon::new(horizon_us).within_memory(limit),
             None => Horizon::new(horizon_us),
         },
         horizon_us,
@@ -363,9 +363,9 @@ impl Watcher<'_> {
             self.shed_warned = true;
             let limit = self.exec.memory_limit.unwrap_or_default();
             eprintln!(
-                "warning: the horizon outgrew its share of the memory limit (a quarter of {}, {}): its oldest actions are dropped before their time, so it now holds the last {} of `--horizon {}`; raise `--memory-limit`, shorten `--horizon`, or watch fewer collections",
+                "warning: the horizon outgrew its share of the memory limit ({} of {}; a refresh needs the rest): its oldest actions are dropped before their time, so it now holds the last {} of `--horizon {}`; raise `--memory-limit`, shorten `--horizon`, or watch fewer collections",
+                fmt_bytes(self.horizon.budget().unwrap_or_default()),
                 fmt_bytes(limit),
-                fmt_bytes(limit / MEMORY_SHARE),
                 fmt_duration(self.horizon.latest_us().unwrap_or_default() - shed.through_us),
                 self.horizon_us / 1_000_000,
             );
