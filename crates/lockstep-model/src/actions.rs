@@ -475,24 +475,19 @@ impl DatasetBuilder {
         let with_metadata = (0..meta.handle.len() as u32)
             .filter(|&a| meta.has_metadata(a as usize))
             .map(|a| (a, a as usize));
-        self.extend_with(ds, rows, meta, with_metadata);
+        self.extend_rows(ds, rows);
+        self.extend_metadata(ds, rows, meta, with_metadata);
     }
 
     /// [`DatasetBuilder::extend_from`] of a dataset whose accounts'
     /// metadata is `meta` (its own [`Dataset::account_meta`] is not read).
     pub fn extend_from_sparse(&mut self, ds: &Dataset, meta: &SparseAccountTable, rows: &[usize]) {
-        self.extend_with(ds, rows, meta.rows(), meta.accounts());
+        self.extend_rows(ds, rows);
+        self.extend_metadata(ds, rows, meta.rows(), meta.accounts());
     }
 
-    /// `with_metadata`: `ds`'s accounts with metadata, ascending, each with
-    /// its row in `meta`.
-    fn extend_with(
-        &mut self,
-        ds: &Dataset,
-        rows: &[usize],
-        meta: &AccountTable,
-        with_metadata: impl Iterator<Item = (u32, usize)>,
-    ) {
+    /// The actions part of [`DatasetBuilder::extend_from`].
+    fn extend_rows(&mut self, ds: &Dataset, rows: &[usize]) {
         let t = &ds.actions;
         for &r in rows {
             let row = self.len();
@@ -517,10 +512,11 @@ impl DatasetBuilder {
         self.ns_platform.clear();
         self.ns.clear();
         self.platform_id = None;
-        self.extend_metadata(ds, rows, meta, with_metadata);
     }
 
-    /// The account metadata part of [`DatasetBuilder::extend_from`].
+    /// The account metadata part of [`DatasetBuilder::extend_from`]:
+    /// `with_metadata` are `ds`'s accounts with metadata, ascending, each
+    /// with its row in `meta`.
     pub(crate) fn extend_metadata(
         &mut self,
         ds: &Dataset,

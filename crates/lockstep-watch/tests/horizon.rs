@@ -110,17 +110,15 @@ proptest! {
     }
 }
 
-/// A stream much longer than its horizon holds the horizon's chunks only,
+/// A tweet with a link (kind 1), its account and link cycling with its id.
+fn tweet(id: i64, time_s: i64) -> Tweet {
+    Tweet { id: id as u32, user: (id % 6) as u8, time_s, kind: 1, object: (id % 12) as u8 }
+}
+
+/// A stream much longer than its horizon holds the horizon's segments only,
 /// and counts the actions that came after their time had left it.
 #[test]
 fn memory_follows_the_horizon_not_the_stream() {
-    let tweet = |id: i64, time_s: i64| Tweet {
-        id: id as u32,
-        user: (id % 6) as u8,
-        time_s,
-        kind: 1,
-        object: (id % 12) as u8,
-    };
     let mut h = Horizon::new(600 * 1_000_000);
     let mut all = Vec::new();
     for minute in 0..240i64 {
@@ -153,13 +151,6 @@ fn memory_follows_the_horizon_not_the_stream() {
 /// out too.
 #[test]
 fn a_budget_drops_the_oldest_segments_first() {
-    let tweet = |id: i64, time_s: i64| Tweet {
-        id: id as u32,
-        user: (id % 6) as u8,
-        time_s,
-        kind: 1,
-        object: (id % 12) as u8,
-    };
     let record = |id: i64, time_s: i64| (time_s, line(&tweet(id, time_s)));
     let minute = |m: i64| -> Vec<(i64, String)> {
         (0..20).map(|i| record(m * 20 + i, T0 + m * 60 + i)).collect()
