@@ -129,11 +129,8 @@ impl AccountTable {
         }
     }
 
-    /// Whether account `i` has any metadata (none past the table's rows).
+    /// Whether account `i` has any metadata.
     pub fn has_metadata(&self, i: usize) -> bool {
-        if i >= self.handle.len() {
-            return false;
-        }
         self.handle[i].is_some()
             || self.display_name[i].is_some()
             || self.bio[i].is_some()

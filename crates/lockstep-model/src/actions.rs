@@ -466,28 +466,13 @@ impl DatasetBuilder {
     /// Adds actions `rows` (ascending) of a dataset read before, as if
     /// their records were read here: names as that dataset holds them
     /// (already in their platform's namespace), the post texts of their
-    /// contents, the originals' times of their objects and the metadata of
-    /// their accounts, first value winning as ever, and the accounts with
-    /// metadata and no action at all in `ds`. How `lockstep watch` builds
-    /// the dataset of its horizon from the chunks it read.
-    pub fn extend_from(&mut self, ds: &Dataset, rows: &[usize]) {
-        let meta = &ds.account_meta;
-        let with_metadata = (0..meta.handle.len() as u32)
-            .filter(|&a| meta.has_metadata(a as usize))
-            .map(|a| (a, a as usize));
-        self.extend_rows(ds, rows);
-        self.extend_metadata(ds, rows, meta, with_metadata);
-    }
-
-    /// [`DatasetBuilder::extend_from`] of a dataset whose accounts'
-    /// metadata is `meta` (its own [`Dataset::account_meta`] is not read).
+    /// contents, the originals' times of their objects and, from `meta`
+    /// (`ds`'s own [`Dataset::account_meta`] is not read), the metadata of
+    /// their accounts, first value winning as ever, and of the accounts
+    /// with metadata and no action at all in `ds`. Every row's names are
+    /// copied and encoded again: the oracle of [`Dataset::concat`], which
+    /// a watch's horizon uses.
     pub fn extend_from_sparse(&mut self, ds: &Dataset, meta: &SparseAccountTable, rows: &[usize]) {
-        self.extend_rows(ds, rows);
-        self.extend_metadata(ds, rows, meta.rows(), meta.accounts());
-    }
-
-    /// The actions part of [`DatasetBuilder::extend_from`].
-    fn extend_rows(&mut self, ds: &Dataset, rows: &[usize]) {
         let t = &ds.actions;
         for &r in rows {
             let row = self.len();
@@ -512,17 +497,15 @@ impl DatasetBuilder {
         self.ns_platform.clear();
         self.ns.clear();
         self.platform_id = None;
+        self.extend_metadata(ds, rows, meta);
     }
 
-    /// The account metadata part of [`DatasetBuilder::extend_from`]:
-    /// `with_metadata` are `ds`'s accounts with metadata, ascending, each
-    /// with its row in `meta`.
+    /// The account metadata part of [`DatasetBuilder::extend_from_sparse`].
     pub(crate) fn extend_metadata(
         &mut self,
         ds: &Dataset,
         rows: &[usize],
-        meta: &AccountTable,
-        with_metadata: impl Iterator<Item = (u32, usize)>,
+        meta: &SparseAccountTable,
     ) {
         let t = &ds.actions;
         // The metadata of the accounts of the rows, in the order of their
@@ -538,13 +521,14 @@ impl DatasetBuilder {
         for &r in rows {
             of_rows[t.account[r] as usize] = true;
         }
-        let (first, then): (Vec<_>, Vec<_>) = with_metadata
+        let (first, then): (Vec<_>, Vec<_>) = meta
+            .accounts()
             .filter(|&(a, _)| of_rows[a as usize] || !acting[a as usize])
             .partition(|&(a, _)| of_rows[a as usize]);
         for (a, row) in first.into_iter().chain(then) {
             let to = self.meta_accounts.intern(ds.accounts.resolve(a)) as usize;
             self.meta.ensure(to + 1);
-            self.meta.copy_row_from(meta, row, to);
+            self.meta.copy_row_from(meta.rows(), row, to);
         }
     }
 

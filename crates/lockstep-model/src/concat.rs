@@ -117,7 +117,7 @@ impl Dataset {
                     *slot = Some(slot.map_or(time, |e| e.min(time)));
                 }
             }
-            meta.extend_metadata(ds, part.rows, part.meta.rows(), part.meta.accounts());
+            meta.extend_metadata(ds, part.rows, part.meta);
         }
         out.accounts = accounts.interned.into_strings();
         out.objects = objects.interned.into_strings();
