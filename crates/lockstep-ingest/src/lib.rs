@@ -305,6 +305,9 @@ pub struct Progress<'a> {
     pub size: Option<u64>,
 }
 
+/// The most bytes of an input's start that formats are told apart on.
+const SNIFF: usize = 1 << 18;
+
 /// Reads `sources` in order into one dataset.
 pub fn ingest(
     sources: &[Box<dyn Source>],
@@ -329,7 +332,10 @@ pub fn ingest(
         let io_err = |e: std::io::Error| IngestError::Io { file: name.clone(), source: e };
         let (raw, digest) = source::hashing(src.open().map_err(io_err)?);
         let mut input = source::decompress(raw).map_err(io_err)?;
-        let head = input.fill_buf().map_err(io_err)?.to_vec();
+        let head = input.fill_buf().map_err(io_err)?;
+        // Formats are told apart on what a 256 KiB buffer first held, as
+        // before the input was its own buffer.
+        let head = head[..head.len().min(SNIFF)].to_vec();
         if head.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(IngestError::Empty { file: name });
         }

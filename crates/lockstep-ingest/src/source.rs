@@ -162,6 +162,54 @@ mod tests {
         assert!(expand_inputs(&[dir.join("*.parquet")]).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// Gives at most `most` bytes a read, as pipes do.
+    struct Short {
+        bytes: io::Cursor<Vec<u8>>,
+        most: usize,
+    }
+
+    impl Read for Short {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.most);
+            self.bytes.read(&mut buf[..n])
+        }
+    }
+
+    /// Read in pieces of every size, by `read` and by `fill_buf`, over
+    /// chunks the hasher hands back: the bytes as stored, and their digest.
+    #[test]
+    fn the_hashing_reader_gives_every_byte_once_and_its_digest() {
+        let bytes: Vec<u8> = (0..5 * HASH_CHUNK + 12_345).map(|i| (i * 7 % 251) as u8).collect();
+        let inner = Short { bytes: io::Cursor::new(bytes.clone()), most: 700_001 };
+        let (mut reader, digest) = hashing(Box::new(inner));
+        let mut got = Vec::new();
+        let mut piece = 1;
+        loop {
+            let n = if piece % 2 == 0 {
+                let mut buf = vec![0; piece * 997];
+                let n = reader.read(&mut buf).unwrap();
+                got.extend_from_slice(&buf[..n]);
+                n
+            } else {
+                let buf = reader.fill_buf().unwrap();
+                let n = buf.len().min(piece * 131_071);
+                got.extend_from_slice(&buf[..n]);
+                reader.consume(n);
+                n
+            };
+            if n == 0 {
+                break;
+            }
+            piece += 1;
+        }
+        drop(reader);
+        let (sha, count) = digest.finish();
+        assert_eq!(got, bytes);
+        assert_eq!(count, bytes.len() as u64);
+        let want: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(sha, want);
+    }
 }
 
 /// Standard input (`-`).
@@ -233,25 +281,43 @@ impl Digest256 {
 }
 
 /// Reads in chunks and hashes them on a thread of its own: SHA-256 took
-/// about a fifteenth of a JSON parse's time on the reading thread.
+/// about a fifteenth of a JSON parse's time on the reading thread. It is
+/// its own buffer (a `BufRead` over the chunk being hashed), so the bytes
+/// are copied once on their way in; the hasher hands each chunk back to be
+/// read into again, so a chunk is allocated (and zeroed) a few times per
+/// input, not once per megabyte.
 pub(crate) struct HashingReader {
     inner: Box<dyn Read + Send>,
     chunk: Arc<Vec<u8>>,
     pos: usize,
     hasher: mpsc::SyncSender<Arc<Vec<u8>>>,
+    hashed: mpsc::Receiver<Arc<Vec<u8>>>,
     bytes: Arc<AtomicU64>,
 }
 
 const HASH_CHUNK: usize = 1 << 20;
 
-impl Read for HashingReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+/// Chunks queued for the hasher at most.
+const HASH_QUEUE: usize = 4;
+
+impl HashingReader {
+    /// A chunk to read into: one the hasher is done with, or a new one.
+    fn spare(&mut self) -> Vec<u8> {
+        while let Ok(done) = self.hashed.try_recv() {
+            if let Ok(chunk) = Arc::try_unwrap(done) {
+                return chunk;
+            }
+        }
+        Vec::new()
+    }
+}
+
+impl BufRead for HashingReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.chunk.len() {
-            // Reuse the last chunk when the hasher is done with it.
-            let mut chunk = match Arc::get_mut(&mut self.chunk) {
-                Some(c) => std::mem::take(c),
-                None => Vec::new(),
-            };
+            // Dropped first, so that the hasher's copy is the last one.
+            self.chunk = Arc::new(Vec::new());
+            let mut chunk = self.spare();
             chunk.resize(HASH_CHUNK, 0);
             let n = loop {
                 match self.inner.read(&mut chunk) {
@@ -262,26 +328,40 @@ impl Read for HashingReader {
             chunk.truncate(n);
             self.chunk = Arc::new(chunk);
             self.pos = 0;
-            if n == 0 {
-                return Ok(0);
+            if n > 0 {
+                self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+                // A send fails only if the thread is gone: `finish` says so.
+                let _ = self.hasher.send(self.chunk.clone());
             }
-            self.bytes.fetch_add(n as u64, Ordering::Relaxed);
-            // A send fails only if the thread is gone: `finish` says so.
-            let _ = self.hasher.send(self.chunk.clone());
         }
-        let n = buf.len().min(self.chunk.len() - self.pos);
-        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
-        self.pos += n;
+        Ok(&self.chunk[self.pos..])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.chunk.len());
+    }
+}
+
+impl Read for HashingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let got = self.fill_buf()?;
+        let n = buf.len().min(got.len());
+        buf[..n].copy_from_slice(&got[..n]);
+        self.consume(n);
         Ok(n)
     }
 }
 
 pub(crate) fn hashing(inner: Box<dyn Read + Send>) -> (HashingReader, Digest256) {
-    let (tx, rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(4);
+    let (tx, rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(HASH_QUEUE);
+    // Unbounded, but it never holds more than the chunks in flight.
+    let (back, hashed) = mpsc::channel::<Arc<Vec<u8>>>();
     let done = std::thread::spawn(move || {
         let mut sha = Sha256::new();
         for chunk in rx {
             sha.update(&chunk[..]);
+            // The reader may be gone (an input that failed half-way).
+            let _ = back.send(chunk);
         }
         sha
     });
@@ -291,21 +371,21 @@ pub(crate) fn hashing(inner: Box<dyn Read + Send>) -> (HashingReader, Digest256)
         chunk: Arc::new(Vec::new()),
         pos: 0,
         hasher: tx,
+        hashed,
         bytes: bytes.clone(),
     };
     (reader, Digest256 { bytes, done: Some(done) })
 }
 
 /// Wraps gzip and zstd input (by their magic bytes) in a decoder.
-pub(crate) fn decompress(raw: HashingReader) -> io::Result<Box<dyn BufRead + Send>> {
-    let mut r = crate::buffered(raw);
-    let head = r.fill_buf()?;
+pub(crate) fn decompress(mut raw: HashingReader) -> io::Result<Box<dyn BufRead + Send>> {
+    let head = raw.fill_buf()?;
     Ok(if head.starts_with(&[0x1f, 0x8b]) {
-        Box::new(crate::buffered(flate2::bufread::MultiGzDecoder::new(r)))
+        Box::new(crate::buffered(flate2::bufread::MultiGzDecoder::new(raw)))
     } else if head.starts_with(&ZSTD_MAGIC) {
-        Box::new(crate::buffered(ZstdFrames { source: Some(r), frame: None }))
+        Box::new(crate::buffered(ZstdFrames { source: Some(raw), frame: None }))
     } else {
-        Box::new(r)
+        Box::new(raw)
     })
 }
 
@@ -316,13 +396,12 @@ const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 /// allocate that much, and no more.
 const ZSTD_MAX_WINDOW: u64 = 1 << 31;
 
-type Buffered = std::io::BufReader<HashingReader>;
-
 /// Every zstd frame of a stream, one after the other (`zstd` output of
 /// concatenated files, or pzstd, has several).
 struct ZstdFrames {
-    source: Option<Buffered>,
-    frame: Option<ruzstd::decoding::StreamingDecoder<Buffered, ruzstd::decoding::FrameDecoder>>,
+    source: Option<HashingReader>,
+    frame:
+        Option<ruzstd::decoding::StreamingDecoder<HashingReader, ruzstd::decoding::FrameDecoder>>,
 }
 
 impl Read for ZstdFrames {

@@ -37,7 +37,7 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A URL as an object: scheme and host lower-cased, `www.` and default
+/// A URL as an object: scheme and host lower-cased, leading `www.` labels and default
 /// ports dropped, the fragment and tracking parameters (`utm_*`, `fbclid`,
 /// `gclid`, `igshid`, `si`, ...) removed, an empty path made `/`, and
 /// redirect wrappers that carry their target (`l.facebook.com/l.php?u=`,
@@ -69,7 +69,7 @@ fn canonical_url_depth(u: &str, depth: u8) -> String {
             host.to_lowercase().into()
         };
     let host = host.trim_end_matches('.');
-    let host = host.strip_prefix("www.").unwrap_or(host);
+    let host = host.trim_start_matches("www.");
     let port = port.filter(|p| {
         !((scheme.eq_ignore_ascii_case("http") && *p == "80")
             || (scheme.eq_ignore_ascii_case("https") && *p == "443"))
@@ -358,7 +358,7 @@ mod tests {
             _ => (hostport.clone(), None),
         };
         let host = host.trim_end_matches('.');
-        let host = host.strip_prefix("www.").unwrap_or(host).to_string();
+        let host = host.trim_start_matches("www.").to_string();
         let port = port
             .filter(|p| !((scheme == "http" && p == "80") || (scheme == "https" && p == "443")));
         let (path, query) = match path_query.split_once('?') {
@@ -436,7 +436,7 @@ mod tests {
         let host_port = rest.split(['/', '?', '#']).next()?;
         let host_port = host_port.rsplit('@').next()?;
         let host = host_port.split(':').next()?.trim_end_matches('.').to_lowercase();
-        let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
+        let host = host.trim_start_matches("www.").to_string();
         (!host.is_empty() && host.contains('.')).then_some(host)
     }
 

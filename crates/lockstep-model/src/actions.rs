@@ -1,4 +1,5 @@
 use crate::{AccountTable, Interner, LanguageTag, Layer, LayerSet, SparseAccountTable, Strings};
+use rayon::prelude::*;
 
 /// One row per action, as a struct of arrays. Row `i` of every column
 /// belongs to action `i`.
@@ -176,7 +177,7 @@ impl Dataset {
     pub fn original_times(&self) -> Vec<Option<i64>> {
         let mut out = self.original_us.clone();
         out.resize(self.objects.len(), None);
-        let reposts: std::collections::HashMap<&str, u32> = (0..self.objects.len() as u32)
+        let reposts: hashbrown::HashMap<&str, u32> = (0..self.objects.len() as u32)
             .filter(|&o| out[o as usize].is_none() && self.object_layer(o) == Layer::Repost)
             .map(|o| (self.object_name(o), o))
             .collect();
@@ -184,6 +185,7 @@ impl Dataset {
             return out;
         }
         let original_of: Vec<Option<u32>> = (0..self.contents.len() as u32)
+            .into_par_iter()
             .map(|c| reposts.get(self.content_name(c)).copied())
             .collect();
         let mut earliest: Vec<Option<i64>> = vec![None; self.objects.len()];

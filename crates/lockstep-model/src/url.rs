@@ -1,8 +1,8 @@
 //! URL helpers shared by the ingest (the `domain` layer) and the campaign
 //! view (feed mirrors), so that both name a URL's site the same way.
 
-/// The host of a URL, lower-cased, without `www.` and port; `None` when the
-/// string has no host.
+/// The host of a URL, lower-cased, without leading `www.` labels and port;
+/// `None` when the string has no host.
 pub fn url_domain(url: &str) -> Option<String> {
     let u = url.trim();
     let rest = match u.find("://") {
@@ -19,6 +19,6 @@ pub fn url_domain(url: &str) -> Option<String> {
         } else {
             host.to_lowercase().into()
         };
-    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let host = host.trim_start_matches("www.");
     (!host.is_empty() && host.contains('.')).then(|| host.to_string())
 }

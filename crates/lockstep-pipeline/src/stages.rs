@@ -268,10 +268,20 @@ pub(crate) fn analyse(
     clock.start(Stage::Clustering);
     let net = network(plan, ds, &det, significance.as_ref(), &idf);
     clock.start(Stage::Campaigns);
-    let reposts = lockstep_fingerprint::fast_reposts(ds);
-    let fingerprints = lockstep_fingerprint::fingerprints_with(ds, &net, &reposts);
-    let talking_points = lockstep_campaign::talking_points(ds, &net, 3);
-    let roles = lockstep_campaign::roles(ds, &det, &net);
+    // Independent of each other, and each mostly one thread's work.
+    let ((reposts, fingerprints), (talking_points, roles)) = rayon::join(
+        || {
+            let reposts = lockstep_fingerprint::fast_reposts(ds);
+            let fingerprints = lockstep_fingerprint::fingerprints_with(ds, &net, &reposts);
+            (reposts, fingerprints)
+        },
+        || {
+            (
+                lockstep_campaign::talking_points(ds, &net, 3),
+                lockstep_campaign::roles(ds, &det, &net),
+            )
+        },
+    );
     let mut scores = lockstep_campaign::scores(&det, &net, &fingerprints, significance.as_ref());
     lockstep_campaign::mark_feed_mirrors(ds, &det, &net, &fingerprints, &mut scores);
     clock.stop();

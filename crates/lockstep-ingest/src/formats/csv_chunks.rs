@@ -17,7 +17,7 @@
 use crate::{ChunkRead, IngestConfig, IngestError, ReadCtx};
 use csv_core::ReadRecordResult;
 use rayon::prelude::*;
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 
 /// Bytes read at a time. Large enough that a block gives every thread
 /// several chunks of a megabyte or so, small enough to keep two in memory.
@@ -40,8 +40,7 @@ pub(crate) struct ChunkedCsv<'r> {
     eof: bool,
     /// The column names, trimmed (a UTF-8 byte order mark dropped).
     pub(crate) header: Vec<String>,
-    /// [`BLOCK`], and the smallest chunk: tests make them tiny, so that
-    /// small inputs are cut everywhere.
+    /// [`BLOCK`], and the smallest chunk (see [`ChunkedCsv::open_sized`]).
     block: usize,
     min_chunk: usize,
 }
@@ -58,20 +57,47 @@ fn boundary_at(buf: &[u8], j: usize) -> usize {
 }
 
 /// Reads up to `n` more bytes into `buf`; true at the end of the input.
+/// Straight from the input's buffer, with room made once.
 fn fill(input: &mut dyn BufRead, buf: &mut Vec<u8>, n: usize) -> std::io::Result<bool> {
-    let got = input.take(n as u64).read_to_end(buf)?;
-    Ok(got < n)
+    buf.reserve(n);
+    let mut left = n;
+    while left > 0 {
+        let got = match input.fill_buf() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            got => got?,
+        };
+        if got.is_empty() {
+            return Ok(true);
+        }
+        let k = got.len().min(left);
+        buf.extend_from_slice(&got[..k]);
+        input.consume(k);
+        left -= k;
+    }
+    Ok(false)
 }
 
 impl<'r> ChunkedCsv<'r> {
     /// Reads the header (the `csv` crate's reader on its bytes, for the
     /// same names and errors).
     pub(crate) fn open(input: &'r mut dyn BufRead, file: &str) -> Result<Self, IngestError> {
+        Self::open_sized(input, file, BLOCK, 1 << 16)
+    }
+
+    /// [`ChunkedCsv::open`] reading in blocks of `block` bytes (the
+    /// header's too) and chunks of at least `min_chunk`: tests make them
+    /// tiny, so that small inputs are cut everywhere.
+    pub(crate) fn open_sized(
+        input: &'r mut dyn BufRead,
+        file: &str,
+        block: usize,
+        min_chunk: usize,
+    ) -> Result<Self, IngestError> {
         let io = |source| IngestError::Io { file: file.to_string(), source };
         let mut buf = Vec::new();
         let mut eof = false;
         let header_end = loop {
-            let more = BLOCK.max(buf.len());
+            let more = block.max(buf.len());
             eof = eof || fill(input, &mut buf, more).map_err(io)?;
             if let Some(end) = header_end(&buf, eof) {
                 break end;
@@ -89,22 +115,7 @@ impl<'r> ChunkedCsv<'r> {
             .collect();
         let lines_before = memchr::memchr_iter(b'\n', &buf[..header_end]).count() as u64;
         buf.drain(..header_end);
-        Ok(ChunkedCsv {
-            input,
-            carry: buf,
-            lines_before,
-            eof,
-            header,
-            block: BLOCK,
-            min_chunk: 1 << 16,
-        })
-    }
-
-    /// Reads in blocks of `block` bytes and chunks of at least `min_chunk`.
-    #[cfg(test)]
-    pub(crate) fn with_sizes(mut self, block: usize, min_chunk: usize) -> Self {
-        (self.block, self.min_chunk) = (block, min_chunk);
-        self
+        Ok(ChunkedCsv { input, carry: buf, lines_before, eof, header, block, min_chunk })
     }
 
     /// Calls `row` on each well-formed record with its line number, on
@@ -156,7 +167,11 @@ impl<'r> ChunkedCsv<'r> {
                 path: &file,
                 format: &format,
             };
-            // Parse this block while the next one is read.
+            // Parse this block while the next one is read, after what
+            // follows the block's last boundary: the next block, unless a
+            // quoted record runs past this one.
+            next.clear();
+            next.extend_from_slice(&self.carry[end..]);
             let mut parsed = None;
             let mut read_next = Ok(self.eof);
             rayon::in_place_scope(|s| {
@@ -188,8 +203,13 @@ impl<'r> ChunkedCsv<'r> {
                 }
             }
             (ctx.progress)(ctx.report.records_read);
-            self.carry.drain(..at);
-            self.carry.append(&mut next);
+            if at == end {
+                std::mem::swap(&mut self.carry, &mut next);
+            } else {
+                self.carry.truncate(end);
+                self.carry.drain(..at);
+                self.carry.extend_from_slice(&next);
+            }
             self.eof = read_eof;
             if self.eof && self.carry.is_empty() {
                 break;
@@ -291,7 +311,7 @@ impl Parse<'_, '_> {
         let _ = core.read_record(b"\n", &mut [0u8; 1], &mut [0usize; 1]);
         core.set_line(1);
         let (mut fields, mut ends) = (vec![0u8; 1 << 10], vec![0usize; 64]);
-        let mut record = csv::ByteRecord::new();
+        let mut text = csv::StringRecord::new();
         let mut pos = 0;
         loop {
             let (record_start, line) = (pos, core.line());
@@ -319,25 +339,44 @@ impl Parse<'_, '_> {
             if ended {
                 return (start + pos, core.line() - 1, true, None);
             }
-            record.clear();
             let mut from = 0;
+            let mut utf8 = true;
+            text.clear();
             for &to in &ends[..nend] {
-                record.push_field(&fields[from..to]);
+                match std::str::from_utf8(&fields[from..to]) {
+                    Ok(field) => text.push_field(field),
+                    Err(_) => utf8 = false,
+                }
                 from = to;
             }
-            if let Err(e) = self.one(&mut record, line, ctx) {
+            let result = if utf8 {
+                self.one(&text, line, ctx)
+            } else {
+                let mut record = csv::ByteRecord::new();
+                let mut from = 0;
+                for &to in &ends[..nend] {
+                    record.push_field(&fields[from..to]);
+                    from = to;
+                }
+                self.not_utf8(record, line, ctx)
+            };
+            if let Err(e) = result {
                 return (start + pos, core.line() - 1, true, Some(e));
             }
         }
     }
 
     /// [`Parse::records`] for a [`Parse::plain`] block: the same records,
-    /// lines and results, found with `memchr`. As `csv_core` does, empty
-    /// lines are skipped, and a record's line is counted from where its
-    /// search began (before the empty lines).
+    /// lines and results, found with one `memchr2` pass over the chunk's
+    /// commas and line ends. As `csv_core` does, empty lines are skipped,
+    /// and a record's line is counted from where its search began (before
+    /// the empty lines). A line is UTF-8 exactly when each of its fields
+    /// is, as commas are ASCII.
     fn records_plain(&self, start: usize, stop: usize, ctx: &mut ReadCtx<'_>) -> Records {
         let input = &self.block[start..];
-        let mut record = csv::ByteRecord::new();
+        let mut text = csv::StringRecord::new();
+        let mut seps = memchr::memchr2_iter(b',', b'\n', input);
+        let mut commas = Vec::new();
         let (mut pos, mut newlines) = (0, 0u64);
         loop {
             let (record_start, line) = (pos, newlines + 1);
@@ -348,63 +387,87 @@ impl Parse<'_, '_> {
                 pos += 1;
                 newlines += 1;
             }
-            let rest = &input[pos..];
-            if rest.is_empty() && self.eof {
+            if pos == input.len() && self.eof {
                 return (start + pos, newlines, true, None);
             }
-            let fields = match memchr::memchr(b'\n', rest) {
-                Some(i) => {
-                    pos += i + 1;
+            commas.clear();
+            let line_end = loop {
+                match seps.next() {
+                    Some(at) if at < pos => {} // an empty line's end, skipped above
+                    Some(at) if input[at] == b',' => commas.push(at),
+                    found => break found,
+                }
+            };
+            let begin = pos;
+            let end = match line_end {
+                Some(at) => {
+                    pos = at + 1;
                     newlines += 1;
-                    &rest[..i]
+                    at
                 }
                 None if self.eof => {
                     pos = input.len();
-                    rest
+                    pos
                 }
                 None => return (start + record_start, line - 1, false, None),
             };
-            record.clear();
-            let mut from = 0;
-            for comma in memchr::memchr_iter(b',', fields) {
-                record.push_field(&fields[from..comma]);
-                from = comma + 1;
-            }
-            record.push_field(&fields[from..]);
-            if let Err(e) = self.one(&mut record, line, ctx) {
+            let result = match std::str::from_utf8(&input[begin..end]) {
+                Ok(fields) => {
+                    text.clear();
+                    let mut from = 0;
+                    for &comma in &commas {
+                        text.push_field(&fields[from..comma - begin]);
+                        from = comma - begin + 1;
+                    }
+                    text.push_field(&fields[from..]);
+                    self.one(&text, line, ctx)
+                }
+                Err(_) => {
+                    let mut record = csv::ByteRecord::new();
+                    let mut from = begin;
+                    for &comma in &commas {
+                        record.push_field(&input[from..comma]);
+                        from = comma + 1;
+                    }
+                    record.push_field(&input[from..end]);
+                    self.not_utf8(record, line, ctx)
+                }
+            };
+            if let Err(e) = result {
                 return (start + pos, newlines, true, Some(e));
             }
         }
     }
 
-    /// One record read at `line` (`record`, whose buffer is kept for the
-    /// next): counted, then skipped (wrong field count, bad UTF-8) or given
-    /// to the row reader.
+    /// One record read at `line`, every field UTF-8: counted, then skipped
+    /// (wrong field count) or given to the row reader.
     fn one(
         &self,
-        record: &mut csv::ByteRecord,
+        record: &csv::StringRecord,
         line: u64,
         ctx: &mut ReadCtx<'_>,
     ) -> Result<(), IngestError> {
         ctx.report.records_read += 1;
-        match csv::StringRecord::from_byte_record(std::mem::take(record)) {
-            Ok(r) => {
-                let result = if r.len() != self.width {
-                    let detail = format!("{} fields, the header has {}", r.len(), self.width);
-                    ctx.skip(line, "*", "wrong number of fields", detail)
-                } else {
-                    (self.row)(&r, line, ctx)
-                };
-                *record = r.into_byte_record();
-                result
-            }
-            Err(e) => {
-                let err = e.utf8_error();
-                let field = self.header.get(err.field()).cloned().unwrap_or_default();
-                let result = ctx.skip(line, &field, "invalid UTF-8", err.to_string());
-                *record = e.into_byte_record();
-                result
-            }
+        if record.len() != self.width {
+            let detail = format!("{} fields, the header has {}", record.len(), self.width);
+            ctx.skip(line, "*", "wrong number of fields", detail)
+        } else {
+            (self.row)(record, line, ctx)
         }
+    }
+
+    /// One record read at `line` with a field that is not UTF-8: counted
+    /// and skipped, with the `csv` crate's account of the first bad field.
+    fn not_utf8(
+        &self,
+        record: csv::ByteRecord,
+        line: u64,
+        ctx: &mut ReadCtx<'_>,
+    ) -> Result<(), IngestError> {
+        ctx.report.records_read += 1;
+        let bad = csv::StringRecord::from_byte_record(record).expect_err("a field is not UTF-8");
+        let err = bad.utf8_error();
+        let field = self.header.get(err.field()).cloned().unwrap_or_default();
+        ctx.skip(line, &field, "invalid UTF-8", err.to_string())
     }
 }

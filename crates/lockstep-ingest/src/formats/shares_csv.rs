@@ -329,7 +329,7 @@ mod tests {
             };
             let one = read_with(&bytes, &config, read_one_thread);
             let chunked = read_with(&bytes, &config, |input, ctx| {
-                let csv = ChunkedCsv::open(input, "in.csv")?.with_sizes(block, chunk);
+                let csv = ChunkedCsv::open_sized(input, "in.csv", block, chunk)?;
                 read_chunks(csv, ctx)
             });
             prop_assert_eq!(&one.0, &chunked.0);
