@@ -12,7 +12,8 @@
 //! its end to the end of the record there, and the next chunk counts only
 //! if it started exactly where that record ended. Otherwise it is parsed
 //! again from there, on one thread (rare: it takes a quoted line end at
-//! the cut). Reading the next block overlaps parsing this one.
+//! the cut). Appending the last block's chunks and reading the next block
+//! overlap parsing this one.
 
 use crate::{ChunkRead, IngestConfig, IngestError, ReadCtx};
 use csv_core::ReadRecordResult;
@@ -132,6 +133,8 @@ impl<'r> ChunkedCsv<'r> {
         let width = self.header.len();
         let chunks_per_block = rayon::current_num_threads() * CHUNKS_PER_THREAD;
         let mut next = Vec::new();
+        // Chunks parsed and not yet appended: the last block's.
+        let mut pending = Vec::new();
         loop {
             if !self.eof && self.carry.len() < self.block {
                 let want = self.block - self.carry.len();
@@ -167,13 +170,15 @@ impl<'r> ChunkedCsv<'r> {
                 path: &file,
                 format: &format,
             };
-            // Parse this block while the next one is read, after what
-            // follows the block's last boundary: the next block, unless a
-            // quoted record runs past this one.
+            // Parse this block while the last one's chunks are appended and
+            // the next one is read, after what follows this block's last
+            // boundary: the next block, unless a quoted record runs past
+            // this one.
             next.clear();
             next.extend_from_slice(&self.carry[end..]);
             let mut parsed = None;
             let mut read_next = Ok(self.eof);
+            let mut appended = Ok(());
             rayon::in_place_scope(|s| {
                 s.spawn(|_| {
                     parsed = Some(
@@ -182,10 +187,12 @@ impl<'r> ChunkedCsv<'r> {
                             .collect::<Vec<Chunk>>(),
                     );
                 });
-                if !self.eof {
+                appended = append(ctx, &mut pending, &mut self.lines_before);
+                if appended.is_ok() && !self.eof {
                     read_next = fill(self.input, &mut next, self.block);
                 }
             });
+            appended?;
             let parsed = parsed.expect("the block was parsed");
             let read_eof = read_next.map_err(io)?;
             let mut at = 0;
@@ -194,15 +201,13 @@ impl<'r> ChunkedCsv<'r> {
                     continue; // inside a record the chunk before ended
                 }
                 let chunk = if chunk.start == at { chunk } else { parse.chunk(at, w[1]) };
-                let (complete, newlines) = (chunk.complete, chunk.newlines);
+                let complete = chunk.complete;
                 at = chunk.next;
-                chunk.read.append_to(ctx, self.lines_before)?;
-                self.lines_before += newlines;
+                pending.push(chunk);
                 if !complete {
                     break; // a record runs past the block: read on
                 }
             }
-            (ctx.progress)(ctx.report.records_read);
             if at == end {
                 std::mem::swap(&mut self.carry, &mut next);
             } else {
@@ -215,8 +220,24 @@ impl<'r> ChunkedCsv<'r> {
                 break;
             }
         }
-        Ok(())
+        append(ctx, &mut pending, &mut self.lines_before)
     }
+}
+
+/// Appends what `chunks` read to `ctx`, in order (each chunk's lines after
+/// `lines_before`, which moves past them), stopping at the first error;
+/// then reports progress.
+fn append(
+    ctx: &mut ReadCtx<'_>,
+    chunks: &mut Vec<Chunk>,
+    lines_before: &mut u64,
+) -> Result<(), IngestError> {
+    for chunk in chunks.drain(..) {
+        chunk.read.append_to(ctx, *lines_before)?;
+        *lines_before += chunk.newlines;
+    }
+    (ctx.progress)(ctx.report.records_read);
+    Ok(())
 }
 
 /// Where the header record ends in `buf` (None: read on).
