@@ -132,29 +132,72 @@ impl Hashers {
         Hashers { fns, token_seed: splitmix(&mut state), rows: rows as usize }
     }
 
-    /// `(bucket key, set)` of every set in `eligible` for `band`, sorted.
-    fn band(&self, sets: &TokenSets, eligible: &[u32], band: usize) -> Vec<(u64, u32)> {
-        let fns = &self.fns[band * self.rows..(band + 1) * self.rows];
-        let mut keyed: Vec<(u64, u32)> = eligible
-            .par_iter()
-            .map(|&i| {
-                let mut mins = [u32::MAX; 16];
-                for &t in sets.get(i as usize) {
-                    let x = mix(u64::from(t) ^ self.token_seed);
-                    for (m, &(a, b)) in mins.iter_mut().zip(fns) {
-                        *m = (*m).min((a.wrapping_mul(x).wrapping_add(b) >> 32) as u32);
-                    }
+    /// The bucket keys of every set in `eligible` for `count` bands from
+    /// `first`, set by set (`count` keys each): a set's tokens are mixed
+    /// once for all of them, not once per band.
+    fn keys(&self, sets: &TokenSets, eligible: &[u32], first: usize, count: usize) -> Vec<u64> {
+        let fns = &self.fns[first * self.rows..(first + count) * self.rows];
+        let mut keys = vec![0u64; eligible.len() * count];
+        keys.par_chunks_mut(count).zip(eligible).for_each(|(out, &i)| {
+            let mut mins = [u32::MAX; PASS_HASHES];
+            let mins = &mut mins[..fns.len()];
+            for &t in sets.get(i as usize) {
+                let x = mix(u64::from(t) ^ self.token_seed);
+                for (m, &(a, b)) in mins.iter_mut().zip(fns) {
+                    *m = (*m).min((a.wrapping_mul(x).wrapping_add(b) >> 32) as u32);
                 }
-                let key = mins[..fns.len()]
+            }
+            for (b, key) in out.iter_mut().enumerate() {
+                let band = (first + b) as u64;
+                *key = mins[b * self.rows..(b + 1) * self.rows]
                     .iter()
-                    .fold(band as u64, |k, &m| mix(k ^ u64::from(m)).rotate_left(7));
-                (key, i)
-            })
-            .collect();
-        keyed.par_sort_unstable();
-        keyed
+                    .fold(band, |k, &m| mix(k ^ u64::from(m)).rotate_left(7));
+            }
+        });
+        keys
+    }
+
+    /// Calls `f` with each band's `(bucket key, set)` of every set in
+    /// `eligible`, sorted, band after band; the keys of several bands
+    /// computed in one pass, holding at most `key_bytes` of them.
+    fn each_band(
+        &self,
+        sets: &TokenSets,
+        eligible: &[u32],
+        key_bytes: usize,
+        mut f: impl FnMut(Vec<(u64, u32)>),
+    ) {
+        let bands = self.fns.len() / self.rows;
+        let per_pass = self.bands_per_pass(eligible.len(), key_bytes);
+        for first in (0..bands).step_by(per_pass) {
+            let count = per_pass.min(bands - first);
+            let keys = self.keys(sets, eligible, first, count);
+            for b in 0..count {
+                let mut keyed: Vec<(u64, u32)> = eligible
+                    .par_iter()
+                    .enumerate()
+                    .map(|(j, &i)| (keys[j * count + b], i))
+                    .collect();
+                keyed.par_sort_unstable();
+                f(keyed);
+            }
+        }
+    }
+
+    /// Bands whose keys one pass of [`Hashers::keys`] computes for `sets`
+    /// sets: as many as [`PASS_HASHES`] functions and `key_bytes` of keys
+    /// allow, at least one.
+    fn bands_per_pass(&self, sets: usize, key_bytes: usize) -> usize {
+        let by_memory = key_bytes / (8 * sets.max(1));
+        (PASS_HASHES / self.rows).min(by_memory).max(1)
     }
 }
+
+/// Hash functions one pass over the sets computes at most.
+const PASS_HASHES: usize = 128;
+
+/// Bytes of bucket keys one pass holds at most (8 per set and band).
+const PASS_KEY_BYTES: usize = 64 << 20;
 
 /// The buckets (runs of equal keys) with more than one set.
 fn buckets(keyed: &[(u64, u32)]) -> Vec<std::ops::Range<usize>> {
@@ -178,13 +221,18 @@ fn eligible(sets: &TokenSets, min_tokens: usize) -> Vec<u32> {
 /// Clusters `sets` into near duplicates: sets joined by a chain of pairs
 /// each at least `threshold` similar, found through LSH.
 pub fn near_duplicates(sets: &TokenSets, cfg: &NearConfig) -> NearDuplicates {
+    near_duplicates_within(sets, cfg, PASS_KEY_BYTES)
+}
+
+/// [`near_duplicates`] holding at most `key_bytes` of bucket keys at once
+/// (tests make it tiny: one band per pass).
+fn near_duplicates_within(sets: &TokenSets, cfg: &NearConfig, key_bytes: usize) -> NearDuplicates {
     let n = sets.len();
     let hashers = Hashers::new(cfg);
     let eligible = eligible(sets, cfg.min_tokens);
     let mut comps = Components((0..n as u32).collect());
     let (mut comparisons, mut similar) = (0u64, 0u64);
-    for band in 0..cfg.lsh.bands as usize {
-        let keyed = hashers.band(sets, &eligible, band);
+    hashers.each_band(sets, &eligible, key_bytes, |keyed| {
         let found: Vec<(u64, Vec<(u32, u32)>)> = buckets(&keyed)
             .par_iter()
             .map(|r| {
@@ -220,7 +268,7 @@ pub fn near_duplicates(sets: &TokenSets, cfg: &NearConfig) -> NearDuplicates {
                 comps.union(a, b);
             }
         }
-    }
+    });
     let representative: Vec<u32> = (0..n as u32).map(|i| comps.find(i)).collect();
     let similarity = (0..n)
         .into_par_iter()
@@ -252,8 +300,7 @@ pub fn lsh_similar_pairs(sets: &TokenSets, cfg: &NearConfig) -> Vec<(u32, u32)> 
     let hashers = Hashers::new(cfg);
     let eligible = eligible(sets, cfg.min_tokens);
     let mut pairs = Vec::new();
-    for band in 0..cfg.lsh.bands as usize {
-        let keyed = hashers.band(sets, &eligible, band);
+    hashers.each_band(sets, &eligible, PASS_KEY_BYTES, |keyed| {
         for r in buckets(&keyed) {
             let members = &keyed[r];
             for (x, &(_, a)) in members.iter().enumerate() {
@@ -265,7 +312,7 @@ pub fn lsh_similar_pairs(sets: &TokenSets, cfg: &NearConfig) -> Vec<(u32, u32)> 
                 }
             }
         }
-    }
+    });
     pairs.sort_unstable();
     pairs.dedup();
     pairs
@@ -274,6 +321,75 @@ pub fn lsh_similar_pairs(sets: &TokenSets, cfg: &NearConfig) -> Vec<(u32, u32)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// One band's key of one set, hashing its tokens for that band alone.
+    fn key_oracle(h: &Hashers, set: &[u32], band: usize) -> u64 {
+        let fns = &h.fns[band * h.rows..(band + 1) * h.rows];
+        let mins: Vec<u32> = fns
+            .iter()
+            .map(|&(a, b)| {
+                set.iter()
+                    .map(|&t| {
+                        let x = mix(u64::from(t) ^ h.token_seed);
+                        (a.wrapping_mul(x).wrapping_add(b) >> 32) as u32
+                    })
+                    .min()
+                    .unwrap_or(u32::MAX)
+            })
+            .collect();
+        mins.iter().fold(band as u64, |k, &m| mix(k ^ u64::from(m)).rotate_left(7))
+    }
+
+    proptest! {
+        /// Keys of several bands in one pass, from any first band, are each
+        /// band's own.
+        #[test]
+        fn keys_in_one_pass_are_each_bands(
+            raw in proptest::collection::vec(proptest::collection::vec(0u32..50, 0..12), 1..20),
+            rows in 1u32..8,
+            bands in 1u32..20,
+            first in 0usize..20,
+            seed in any::<u64>(),
+        ) {
+            let mut sets = TokenSets::default();
+            for set in raw {
+                sets.push(set);
+            }
+            let cfg = NearConfig { threshold: 0.8, min_tokens: 1, lsh: LshParams { bands, rows }, seed };
+            let h = Hashers::new(&cfg);
+            let first = first % bands as usize;
+            let count = (bands as usize - first).min(h.bands_per_pass(sets.len(), PASS_KEY_BYTES));
+            let eligible: Vec<u32> = (0..sets.len() as u32).rev().collect();
+            let keys = h.keys(&sets, &eligible, first, count);
+            for (j, &i) in eligible.iter().enumerate() {
+                for b in 0..count {
+                    prop_assert_eq!(keys[j * count + b], key_oracle(&h, sets.get(i as usize), first + b));
+                }
+            }
+        }
+    }
+
+    proptest! {
+        /// One band per pass or all at once: the same clusters and counts.
+        #[test]
+        fn passes_do_not_change_the_clusters(
+            raw in proptest::collection::vec(proptest::collection::vec(0u32..12, 0..8), 1..40),
+            seed in any::<u64>(),
+        ) {
+            let mut sets = TokenSets::default();
+            for set in raw {
+                sets.push(set);
+            }
+            let lsh = LshParams::for_threshold(0.6);
+            let cfg = NearConfig { threshold: 0.6, min_tokens: 2, lsh, seed };
+            let all = near_duplicates(&sets, &cfg);
+            let one_by_one = near_duplicates_within(&sets, &cfg, 1);
+            prop_assert_eq!(&all.representative, &one_by_one.representative);
+            prop_assert_eq!(&all.similarity, &one_by_one.similarity);
+            prop_assert_eq!((all.comparisons, all.similar), (one_by_one.comparisons, one_by_one.similar));
+        }
+    }
 
     #[test]
     fn banding_reaches_the_threshold() {
