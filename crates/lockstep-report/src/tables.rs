@@ -430,10 +430,14 @@ fn talking_points<'a>(
         for p in &points[range] {
             let text = p.written.and_then(|c| ds.post_text(c));
             let labelled = p.written.and_then(|c| ds.post_language(c));
-            let (language, from) = match (labelled, text.and_then(lockstep_text::language)) {
-                (Some(tag), _) => (Some(tag), Some(talking_points::FROM_PLATFORM)),
-                (None, Some(detected)) => (Some(detected.tag), Some(talking_points::FROM_WORDS)),
-                (None, None) => (None, None),
+            // Detected only where the platform said nothing: whatlang's
+            // trigrams cost more than the rest of the row.
+            let (language, from) = match labelled {
+                Some(tag) => (Some(tag), Some(talking_points::FROM_PLATFORM)),
+                None => match text.and_then(lockstep_text::language) {
+                    Some(detected) => (Some(detected.tag), Some(talking_points::FROM_WORDS)),
+                    None => (None, None),
+                },
             };
             f.count(p.cluster).int(p.day).text(ds.object_layer(p.object).name());
             f.text(ds.object_name(p.object)).count(p.accounts).float(p.share);
