@@ -103,15 +103,7 @@ fn normalize_ascii(s: &str) -> String {
         if link("http://") || link("https://") || link("www.") {
             continue;
         }
-        let start = out.len();
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        let kept = out.len();
-        push_without_mentions(&mut out, word);
-        if out.len() == kept {
-            out.truncate(start);
-        }
+        push_word(&mut out, word);
     }
     out.make_ascii_lowercase();
     out
@@ -132,17 +124,23 @@ fn normalize_general(s: &str) -> String {
         if word.starts_with("http://") || word.starts_with("https://") || word.starts_with("www.") {
             continue;
         }
-        let start = out.len();
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        let kept = out.len();
-        push_without_mentions(&mut out, word);
-        if out.len() == kept {
-            out.truncate(start);
-        }
+        push_word(&mut out, word);
     }
     out
+}
+
+/// Appends `word` without its mentions, after a space unless it is the
+/// first; nothing when nothing of it is left.
+fn push_word(out: &mut String, word: &str) {
+    let start = out.len();
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    let kept = out.len();
+    push_without_mentions(out, word);
+    if out.len() == kept {
+        out.truncate(start);
+    }
 }
 
 fn is_handle_char(c: char) -> bool {
