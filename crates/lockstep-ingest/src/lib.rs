@@ -333,8 +333,8 @@ pub fn ingest(
         let (raw, digest) = source::hashing(src.open().map_err(io_err)?);
         let mut input = source::decompress(raw).map_err(io_err)?;
         let head = input.fill_buf().map_err(io_err)?;
-        // Formats are told apart on what a 256 KiB buffer first held, as
-        // before the input was its own buffer.
+        // Formats are told apart on the same bytes whatever the size of
+        // the reader's chunks.
         let head = head[..head.len().min(SNIFF)].to_vec();
         if head.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(IngestError::Empty { file: name });
