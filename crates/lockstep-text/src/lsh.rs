@@ -132,34 +132,40 @@ impl Hashers {
         Hashers { fns, token_seed: splitmix(&mut state), rows: rows as usize }
     }
 
-    /// The bucket keys of every set in `eligible` for `count` bands from
-    /// `first`, set by set (`count` keys each): a set's tokens are mixed
-    /// once for all of them, not once per band.
+    /// The bucket keys of `set` for `out.len()` bands from `first`: its
+    /// tokens are mixed once for all of them, not once per band.
+    fn set_keys(&self, set: &[u32], first: usize, out: &mut [u64]) {
+        let fns = &self.fns[first * self.rows..(first + out.len()) * self.rows];
+        let mut mins = [u32::MAX; PASS_HASHES];
+        let mins = &mut mins[..fns.len()];
+        for &t in set {
+            let x = mix(u64::from(t) ^ self.token_seed);
+            for (m, &(a, b)) in mins.iter_mut().zip(fns) {
+                *m = (*m).min((a.wrapping_mul(x).wrapping_add(b) >> 32) as u32);
+            }
+        }
+        for (b, key) in out.iter_mut().enumerate() {
+            let band = (first + b) as u64;
+            *key = mins[b * self.rows..(b + 1) * self.rows]
+                .iter()
+                .fold(band, |k, &m| mix(k ^ u64::from(m)).rotate_left(7));
+        }
+    }
+
+    /// [`Hashers::set_keys`] of every set in `eligible`, set by set
+    /// (`count` keys each).
     fn keys(&self, sets: &TokenSets, eligible: &[u32], first: usize, count: usize) -> Vec<u64> {
-        let fns = &self.fns[first * self.rows..(first + count) * self.rows];
         let mut keys = vec![0u64; eligible.len() * count];
-        keys.par_chunks_mut(count).zip(eligible).for_each(|(out, &i)| {
-            let mut mins = [u32::MAX; PASS_HASHES];
-            let mins = &mut mins[..fns.len()];
-            for &t in sets.get(i as usize) {
-                let x = mix(u64::from(t) ^ self.token_seed);
-                for (m, &(a, b)) in mins.iter_mut().zip(fns) {
-                    *m = (*m).min((a.wrapping_mul(x).wrapping_add(b) >> 32) as u32);
-                }
-            }
-            for (b, key) in out.iter_mut().enumerate() {
-                let band = (first + b) as u64;
-                *key = mins[b * self.rows..(b + 1) * self.rows]
-                    .iter()
-                    .fold(band, |k, &m| mix(k ^ u64::from(m)).rotate_left(7));
-            }
-        });
+        keys.par_chunks_mut(count)
+            .zip(eligible)
+            .for_each(|(out, &i)| self.set_keys(sets.get(i as usize), first, out));
         keys
     }
 
     /// Calls `f` with each band's `(bucket key, set)` of every set in
     /// `eligible`, sorted, band after band; the keys of several bands
-    /// computed in one pass, holding at most `key_bytes` of them.
+    /// computed in one pass, holding at most `key_bytes` of them (one band
+    /// a pass holds none but the band's pairs, as many sets need).
     fn each_band(
         &self,
         sets: &TokenSets,
@@ -171,6 +177,20 @@ impl Hashers {
         let per_pass = self.bands_per_pass(eligible.len(), key_bytes);
         for first in (0..bands).step_by(per_pass) {
             let count = per_pass.min(bands - first);
+            if count == 1 {
+                // No keys held beside the band's own pairs.
+                let mut keyed: Vec<(u64, u32)> = eligible
+                    .par_iter()
+                    .map(|&i| {
+                        let mut key = [0];
+                        self.set_keys(sets.get(i as usize), first, &mut key);
+                        (key[0], i)
+                    })
+                    .collect();
+                keyed.par_sort_unstable();
+                f(keyed);
+                continue;
+            }
             let keys = self.keys(sets, eligible, first, count);
             for b in 0..count {
                 let mut keyed: Vec<(u64, u32)> = eligible
