@@ -164,8 +164,7 @@ impl Hashers {
 
     /// Calls `f` with each band's `(bucket key, set)` of every set in
     /// `eligible`, sorted, band after band; the keys of several bands
-    /// computed in one pass, holding at most `key_bytes` of them (one band
-    /// a pass holds none but the band's pairs, as many sets need).
+    /// computed in one pass, holding at most `key_bytes` of them.
     fn each_band(
         &self,
         sets: &TokenSets,
@@ -177,26 +176,20 @@ impl Hashers {
         let per_pass = self.bands_per_pass(eligible.len(), key_bytes);
         for first in (0..bands).step_by(per_pass) {
             let count = per_pass.min(bands - first);
-            if count == 1 {
-                // No keys held beside the band's own pairs.
-                let mut keyed: Vec<(u64, u32)> = eligible
-                    .par_iter()
-                    .map(|&i| {
-                        let mut key = [0];
-                        self.set_keys(sets.get(i as usize), first, &mut key);
-                        (key[0], i)
-                    })
-                    .collect();
-                keyed.par_sort_unstable();
-                f(keyed);
-                continue;
-            }
-            let keys = self.keys(sets, eligible, first, count);
+            // One band a pass holds no keys beside the band's own pairs.
+            let keys = (count > 1).then(|| self.keys(sets, eligible, first, count));
             for b in 0..count {
                 let mut keyed: Vec<(u64, u32)> = eligible
                     .par_iter()
                     .enumerate()
-                    .map(|(j, &i)| (keys[j * count + b], i))
+                    .map(|(j, &i)| match &keys {
+                        Some(keys) => (keys[j * count + b], i),
+                        None => {
+                            let mut key = [0];
+                            self.set_keys(sets.get(i as usize), first, &mut key);
+                            (key[0], i)
+                        }
+                    })
                     .collect();
                 keyed.par_sort_unstable();
                 f(keyed);
