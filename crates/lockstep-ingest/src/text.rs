@@ -37,12 +37,13 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A URL as an object: scheme and host lower-cased, leading `www.` labels and default
-/// ports dropped, the fragment and tracking parameters (`utm_*`, `fbclid`,
-/// `gclid`, `igshid`, `si`, ...) removed, an empty path made `/`, and
-/// redirect wrappers that carry their target (`l.facebook.com/l.php?u=`,
-/// `google.com/url?q=`) unwrapped. Nothing is fetched: shorteners such as
-/// `t.co` stay as they are. Strings without `://` are returned trimmed.
+/// A URL as an object: scheme lower-cased, the host as its site
+/// ([`lockstep_model::site_host`]), default ports dropped, the fragment
+/// and tracking parameters (`utm_*`, `fbclid`, `gclid`, `igshid`, `si`,
+/// ...) removed, an empty path made `/`, and redirect wrappers that carry
+/// their target (`l.facebook.com/l.php?u=`, `google.com/url?q=`)
+/// unwrapped. Nothing is fetched: shorteners such as `t.co` stay as they
+/// are. Strings without `://` are returned trimmed.
 pub fn canonical_url(url: &str) -> String {
     canonical_url_depth(url.trim(), 3)
 }
@@ -62,14 +63,8 @@ fn canonical_url_depth(u: &str, depth: u8) -> String {
         Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
         _ => (hostport, None),
     };
-    let host: std::borrow::Cow<'_, str> =
-        if host.is_ascii() && !host.bytes().any(|b| b.is_ascii_uppercase()) {
-            host.into()
-        } else {
-            host.to_lowercase().into()
-        };
-    let host = host.trim_end_matches('.');
-    let host = host.trim_start_matches("www.");
+    let host = lockstep_model::site_host(host);
+    let host = &*host;
     let port = port.filter(|p| {
         !((scheme.eq_ignore_ascii_case("http") && *p == "80")
             || (scheme.eq_ignore_ascii_case("https") && *p == "443"))

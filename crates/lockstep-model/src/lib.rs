@@ -44,4 +44,4 @@ pub use layer::{Layer, LayerSet, ParseLayerError};
 pub use platform::namespace;
 pub use provenance::{count, FileReport, Ingested, SkipExample, SkipLog, MAX_EXAMPLES};
 pub use strings::Strings;
-pub use url::url_domain;
+pub use url::{site_host, url_domain};

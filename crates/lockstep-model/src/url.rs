@@ -1,6 +1,8 @@
 //! URL helpers shared by the ingest (the `domain` layer) and the campaign
 //! view (feed mirrors), so that both name a URL's site the same way.
 
+use std::borrow::Cow;
+
 /// The host of a URL, lower-cased, without leading `www.` labels and port;
 /// `None` when the string has no host.
 pub fn url_domain(url: &str) -> Option<String> {
@@ -11,14 +13,21 @@ pub fn url_domain(url: &str) -> Option<String> {
     };
     let host_port = rest.split(['/', '?', '#']).next()?;
     let host_port = host_port.rsplit('@').next()?;
-    let host = host_port.split(':').next()?.trim_end_matches('.');
-    // Once per URL of every post: allocate once, for the result.
-    let host: std::borrow::Cow<'_, str> =
-        if host.is_ascii() && !host.bytes().any(|b| b.is_ascii_uppercase()) {
-            host.into()
-        } else {
-            host.to_lowercase().into()
-        };
-    let host = host.trim_start_matches("www.");
-    (!host.is_empty() && host.contains('.')).then(|| host.to_string())
+    let host = site_host(host_port.split(':').next()?);
+    (!host.is_empty() && host.contains('.')).then(|| host.into_owned())
+}
+
+/// A URL's host as the site it names: lower-cased, without trailing dots
+/// or leading `www.` labels (all of them, so that it is the same however
+/// often it is applied). Borrowed when nothing needs lower-casing: this
+/// runs once per URL of every post.
+pub fn site_host(host: &str) -> Cow<'_, str> {
+    fn bare(host: &str) -> &str {
+        host.trim_end_matches('.').trim_start_matches("www.")
+    }
+    if host.is_ascii() && !host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(bare(host))
+    } else {
+        Cow::Owned(bare(&host.to_lowercase()).to_string())
+    }
 }
