@@ -1,7 +1,10 @@
 //! Datasets put together by their dictionaries: a watch's horizon at every
 //! refresh, and its chunks merged into segments.
 
-use crate::{Dataset, DatasetBuilder, Interner, LanguageTag, SparseAccountTable, Strings, NO_TEXT};
+use crate::{
+    ActionTable, Dataset, DatasetBuilder, Interner, LanguageTag, Layer, SparseAccountTable,
+    Strings, NO_TEXT,
+};
 
 /// Actions `rows` (ascending) of a dataset, whose accounts' metadata is
 /// `meta` (its own [`Dataset::account_meta`] is not read).
@@ -28,6 +31,18 @@ struct Dictionary {
 }
 
 impl Dictionary {
+    /// Room for every string that `parts` may give it: each part's strings
+    /// (`of`), or its rows, if fewer.
+    fn for_parts(parts: &[DatasetPart<'_>], of: impl Fn(&Dataset) -> &Strings) -> Dictionary {
+        let (mut strings, mut bytes) = (0, 0);
+        for p in parts {
+            let s = of(p.ds);
+            strings += s.len().min(p.rows.len());
+            bytes += s.bytes() as usize;
+        }
+        Dictionary { interned: Interner::with_capacity(strings, bytes), ids: Vec::new() }
+    }
+
     fn start(&mut self, part_len: usize) {
         self.ids.clear();
         self.ids.resize(part_len, UNSEEN);
@@ -42,93 +57,165 @@ impl Dictionary {
     }
 }
 
+/// The account side of a concatenation: accounts, objects and platforms
+/// (and the columns that need no dictionary), with originals' times and
+/// the accounts' metadata.
+struct ByAccount {
+    account: Vec<u32>,
+    object: Vec<u32>,
+    layer: Vec<Layer>,
+    time_us: Vec<i64>,
+    platform: Vec<u16>,
+    self_ref: Vec<bool>,
+    accounts: Interner,
+    objects: Interner,
+    platforms: Interner,
+    original_us: Option<Vec<Option<i64>>>,
+    meta: DatasetBuilder,
+}
+
+/// The content side: content ids and their texts and languages.
+struct ByContent {
+    content: Vec<u32>,
+    contents: Interner,
+    /// Texts, each content id's text and language, if any part gave a text.
+    texts: Option<(Interner, Vec<u32>, Vec<LanguageTag>)>,
+}
+
+fn by_account(parts: &[DatasetPart<'_>], n: usize) -> ByAccount {
+    // Sized up front: a table that grows hashes its strings again.
+    let mut accounts = Dictionary::for_parts(parts, |ds| &ds.accounts);
+    let mut objects = Dictionary::for_parts(parts, |ds| &ds.objects);
+    let mut platforms = Dictionary::default();
+    let (mut account, mut object, mut layer) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut time_us, mut platform, mut self_ref) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut original_us: Vec<Option<i64>> = Vec::new();
+    let mut any_original = false;
+    // Metadata as the builder keeps it, by account name, first value
+    // winning; placed once the acting accounts are numbered.
+    let mut meta = DatasetBuilder::default();
+    for part in parts {
+        let ds = part.ds;
+        let t = &ds.actions;
+        accounts.start(ds.accounts.len());
+        objects.start(ds.objects.len());
+        platforms.start(ds.platforms.len());
+        for &r in part.rows {
+            account.push(accounts.id(&ds.accounts, t.account[r]));
+            let o = objects.id(&ds.objects, t.object[r]);
+            object.push(o);
+            layer.push(t.layer[r]);
+            time_us.push(t.time_us[r]);
+            let p = platforms.id(ds.platforms.strings(), u32::from(t.platform[r]));
+            platform.push(u16::try_from(p).expect("more than 65,535 platforms"));
+            self_ref.push(t.self_ref[r]);
+            if o as usize == original_us.len() {
+                original_us.push(None);
+            }
+            if let Some(&Some(time)) = ds.original_us.get(t.object[r] as usize) {
+                any_original = true;
+                let slot = &mut original_us[o as usize];
+                *slot = Some(slot.map_or(time, |e| e.min(time)));
+            }
+        }
+        meta.extend_metadata(ds, part.rows, part.meta);
+    }
+    ByAccount {
+        account,
+        object,
+        layer,
+        time_us,
+        platform,
+        self_ref,
+        accounts: accounts.interned,
+        objects: objects.interned,
+        platforms: platforms.interned,
+        original_us: any_original.then_some(original_us),
+        meta,
+    }
+}
+
+fn by_content(parts: &[DatasetPart<'_>], n: usize) -> ByContent {
+    let mut contents = Dictionary::for_parts(parts, |ds| &ds.contents);
+    let mut texts = Dictionary::for_parts(parts, |ds| &ds.texts);
+    let mut content = Vec::with_capacity(n);
+    let mut content_text: Vec<u32> = Vec::new();
+    let mut content_language: Vec<LanguageTag> = Vec::new();
+    let mut any_text = false;
+    for part in parts {
+        let ds = part.ds;
+        let t = &ds.actions;
+        contents.start(ds.contents.len());
+        texts.start(ds.texts.len());
+        for &r in part.rows {
+            let c = contents.id(&ds.contents, t.content[r]);
+            content.push(c);
+            if c as usize == content_text.len() {
+                content_text.push(NO_TEXT);
+                content_language.push(LanguageTag::NONE);
+            }
+            let old = t.content[r] as usize;
+            if let Some(&text) = ds.content_text.get(old).filter(|&&x| x != NO_TEXT) {
+                any_text = true;
+                // The first text given for a content id wins.
+                if content_text[c as usize] == NO_TEXT {
+                    content_text[c as usize] = texts.id(&ds.texts, text);
+                    content_language[c as usize] =
+                        ds.content_language.get(old).copied().unwrap_or_default();
+                }
+            }
+        }
+    }
+    ByContent {
+        content,
+        contents: contents.interned,
+        texts: any_text.then_some((texts.interned, content_text, content_language)),
+    }
+}
+
 impl Dataset {
     /// The actions of `parts`, in order, as one dataset:
     /// [`DatasetBuilder::extend_from_sparse`] of every part and then
     /// [`DatasetBuilder::finish`] (the property test below holds them
     /// equal), without a copy of every row's names: a part's account,
     /// object, content id, text and platform are looked up once per part,
-    /// however many of its rows name them.
+    /// however many of its rows name them. The accounts' side and the
+    /// contents' side share no dictionary, so they are built on two cores
+    /// (a watch builds its horizon's dataset at every refresh).
     pub fn concat(parts: &[DatasetPart<'_>]) -> Dataset {
         let n: usize = parts.iter().map(|p| p.rows.len()).sum();
-        let mut out = Dataset::default();
-        let a = &mut out.actions;
-        a.account.reserve_exact(n);
-        a.object.reserve_exact(n);
-        a.layer.reserve_exact(n);
-        a.content.reserve_exact(n);
-        a.time_us.reserve_exact(n);
-        a.platform.reserve_exact(n);
-        a.self_ref.reserve_exact(n);
-        let (mut accounts, mut objects, mut contents, mut texts, mut platforms) = (
-            Dictionary::default(),
-            Dictionary::default(),
-            Dictionary::default(),
-            Dictionary::default(),
-            Dictionary::default(),
-        );
-        let mut content_text: Vec<u32> = Vec::new();
-        let mut content_language: Vec<LanguageTag> = Vec::new();
-        let mut original_us: Vec<Option<i64>> = Vec::new();
-        let (mut any_text, mut any_original) = (false, false);
-        // Metadata as the builder keeps it, by account name, first value
-        // winning; placed once the acting accounts are numbered.
-        let mut meta = DatasetBuilder::default();
-        for part in parts {
-            let ds = part.ds;
-            let t = &ds.actions;
-            accounts.start(ds.accounts.len());
-            objects.start(ds.objects.len());
-            contents.start(ds.contents.len());
-            texts.start(ds.texts.len());
-            platforms.start(ds.platforms.len());
-            for &r in part.rows {
-                let a = &mut out.actions;
-                a.account.push(accounts.id(&ds.accounts, t.account[r]));
-                let object = objects.id(&ds.objects, t.object[r]);
-                a.object.push(object);
-                let content = contents.id(&ds.contents, t.content[r]);
-                a.content.push(content);
-                a.layer.push(t.layer[r]);
-                a.time_us.push(t.time_us[r]);
-                let platform = platforms.id(ds.platforms.strings(), u32::from(t.platform[r]));
-                a.platform.push(u16::try_from(platform).expect("more than 65,535 platforms"));
-                a.self_ref.push(t.self_ref[r]);
-                if content as usize == content_text.len() {
-                    content_text.push(NO_TEXT);
-                    content_language.push(LanguageTag::NONE);
-                }
-                if object as usize == original_us.len() {
-                    original_us.push(None);
-                }
-                let old = t.content[r] as usize;
-                if let Some(&text) = ds.content_text.get(old).filter(|&&x| x != NO_TEXT) {
-                    any_text = true;
-                    // The first text given for a content id wins.
-                    if content_text[content as usize] == NO_TEXT {
-                        content_text[content as usize] = texts.id(&ds.texts, text);
-                        content_language[content as usize] =
-                            ds.content_language.get(old).copied().unwrap_or_default();
-                    }
-                }
-                if let Some(&Some(time)) = ds.original_us.get(t.object[r] as usize) {
-                    any_original = true;
-                    let slot = &mut original_us[object as usize];
-                    *slot = Some(slot.map_or(time, |e| e.min(time)));
-                }
-            }
-            meta.extend_metadata(ds, part.rows, part.meta);
-        }
-        out.accounts = accounts.interned.into_strings();
-        out.objects = objects.interned.into_strings();
-        out.contents = contents.interned.into_strings();
-        out.platforms = platforms.interned;
+        let (by_account, by_content) =
+            rayon::join(|| by_account(parts, n), || by_content(parts, n));
+        let ByAccount {
+            account,
+            object,
+            layer,
+            time_us,
+            platform,
+            self_ref,
+            accounts,
+            objects,
+            platforms,
+            original_us,
+            mut meta,
+        } = by_account;
+        let content = by_content.content;
+        let mut out = Dataset {
+            actions: ActionTable { account, object, layer, content, time_us, platform, self_ref },
+            ..Dataset::default()
+        };
+        out.accounts = accounts.into_strings();
+        out.objects = objects.into_strings();
+        out.contents = by_content.contents.into_strings();
+        out.platforms = platforms;
         out.account_meta = meta.place_metadata(&mut out.accounts);
-        if any_original {
+        if let Some(original_us) = original_us {
             out.original_us = original_us;
         }
-        if any_text {
-            out.texts = texts.interned.into_strings();
+        if let Some((texts, content_text, content_language)) = by_content.texts {
+            out.texts = texts.into_strings();
             out.content_text = content_text;
             if content_language.iter().any(|l| !l.is_none()) {
                 out.content_language = content_language;

@@ -28,6 +28,17 @@ impl PartialEq for Interner {
 }
 
 impl Interner {
+    /// Empty, with room for `strings` strings of `bytes` bytes in all:
+    /// interned within them, no string is hashed twice (growing the table
+    /// hashes every string it holds again).
+    pub fn with_capacity(strings: usize, bytes: usize) -> Interner {
+        Interner {
+            strings: Strings::with_capacity(strings, bytes),
+            table: HashTable::with_capacity(strings),
+            hasher: DefaultHashBuilder::default(),
+        }
+    }
+
     /// The id of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
         let hash = self.hasher.hash_one(s);

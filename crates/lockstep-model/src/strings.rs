@@ -84,6 +84,15 @@ impl Strings {
         self.push(std::str::from_utf8(s).expect("strings written as UTF-8"))
     }
 
+    /// Empty, with room for `strings` strings of `bytes` bytes in all.
+    pub fn with_capacity(strings: usize, bytes: usize) -> Strings {
+        Strings {
+            buf: String::with_capacity(bytes),
+            ends: Vec::with_capacity(strings),
+            mapped: None,
+        }
+    }
+
     /// Appends `s`; returns its index. Panics after [`Strings::spill_to`].
     pub fn push(&mut self, s: &str) -> u32 {
         assert!(self.mapped.is_none(), "strings pushed after they moved to a file");

@@ -318,12 +318,16 @@ pub fn poisson_binomial_tail_slow(p: &[f64], k: u64) -> f64 {
 /// tested and the others had p-value 1.
 pub fn benjamini_hochberg(p: &[f64], m: f64) -> Vec<f64> {
     let m = m.max(p.len() as f64);
-    let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+    // Ranked as (p, index) pairs on all cores: sorting indices by the
+    // p-values they point to read every edge's p at random, once per
+    // comparison (a watch ranks every edge of its horizon, twice, at every
+    // refresh). The index breaks ties, so the order is one.
+    let mut order: Vec<(f64, usize)> = p.iter().copied().zip(0..).collect();
+    order.par_sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
     let mut q = vec![0.0; p.len()];
     let mut running = 1.0f64;
-    for (rank0, &i) in order.iter().enumerate().rev() {
-        running = running.min(p[i] * m / (rank0 + 1) as f64).min(1.0);
+    for (rank0, &(pi, i)) in order.iter().enumerate().rev() {
+        running = running.min(pi * m / (rank0 + 1) as f64).min(1.0);
         q[i] = running;
     }
     q
@@ -606,6 +610,26 @@ mod tests {
         ) {
             let (fast, slow) = (poisson_binomial_tail(&p, k), poisson_binomial_tail_slow(&p, k));
             prop_assert_eq!(fast.to_bits(), slow.to_bits(), "{} vs {}", fast, slow);
+        }
+
+        #[test]
+        fn bh_equals_ranking_by_index(
+            p in proptest::collection::vec(prop_oneof![Just(1.0f64), Just(0.5), 0.0f64..=1.0], 0..20_000),
+            extra in 0usize..20,
+        ) {
+            // Ranked as `benjamini_hochberg` was: indices sorted by their
+            // p-values, ties by index.
+            let m = (p.len() + extra) as f64;
+            let mut order: Vec<usize> = (0..p.len()).collect();
+            order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+            let mut slow = vec![0.0; p.len()];
+            let mut running = 1.0f64;
+            for (rank0, &i) in order.iter().enumerate().rev() {
+                running = running.min(p[i] * m / (rank0 + 1) as f64).min(1.0);
+                slow[i] = running;
+            }
+            let fast = benjamini_hochberg(&p, m);
+            prop_assert!(fast.iter().zip(&slow).all(|(a, b)| a.to_bits() == b.to_bits()));
         }
 
         #[test]
