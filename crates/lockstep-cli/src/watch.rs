@@ -80,32 +80,103 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
         );
     }
     let name = opened.name;
-    let mut watcher = Watcher {
+    let looker = Looker {
         plan: &plan,
-        exec: &exec,
         out: &d.out,
         quiet: d.quiet,
-        horizon: match exec.memory_limit {
-            Some(limit) => Horizon::new(horizon_us).within_memory(limit),
-            None => Horizon::new(horizon_us),
-        },
-        horizon_us,
-        shed_warned: false,
         tracker: Tracker::default(),
-        stream: Stream {
-            report: FileReport::new(&name, "auto"),
-            skips: SkipLog::default(),
-            sha: Sha256::new(),
-            lines: 0,
-            format: plan.ingest.format.clone().or(opened.format.map(String::from)),
-        },
         alerts: 0,
         refreshes: 0,
         early: a.early.then(Warned::default),
         last_look_us: None,
-        pending: Pending::default(),
+        window_us: plan.detect.window_us,
+    };
+    let stream = Stream {
+        report: FileReport::new(&name, "auto"),
+        skips: SkipLog::default(),
+        sha: Sha256::new(),
+        lines: 0,
+        format: plan.ingest.format.clone().or(opened.format.map(String::from)),
+    };
+    let horizon = match exec.memory_limit {
+        Some(limit) => Horizon::new(horizon_us).within_memory(limit),
+        None => Horizon::new(horizon_us),
     };
     let running = lockstep_stream::spawn(opened.source, 4 * CHUNK_RECORDS);
+    // The refreshes run on a thread of their own, one at a time and in
+    // order, so that the stream is read on while the pipeline looks at
+    // the horizon (a live watch does not stall its source for a refresh).
+    let (watched, looked) = std::thread::scope(|scope| {
+        let (snapshots, looks) = std::sync::mpsc::sync_channel::<Snapshot>(0);
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let exec = &exec;
+        let looking = scope.spawn(move || {
+            let mut looker = looker;
+            for snapshot in looks {
+                looker.look(exec, snapshot)?;
+                if done_tx.send(()).is_err() {
+                    break;
+                }
+            }
+            anyhow::Ok(looker)
+        });
+        let mut watcher = Watcher {
+            plan: &plan,
+            exec,
+            horizon,
+            horizon_us,
+            shed_warned: false,
+            stream,
+            pending: Pending::default(),
+            handoff: Handoff { snapshots, done, busy: false },
+        };
+        let watched = watch(&mut watcher, &running, &name, refresh_us, until_us, d.quiet);
+        let lines = watcher.stream.lines;
+        // Closes the handoff: the looker ends after its last look.
+        drop(watcher);
+        let looked = looking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (watched.map(|reached_until| (reached_until, lines)), looked)
+    });
+    // The looker's error first: a stopped handoff is its consequence.
+    let looker = looked?;
+    let (reached_until, lines) = watched?;
+    // A source that ended on an error still leaves the run folder of what
+    // it read; the error is reported after it.
+    let ended = if reached_until {
+        running.stop();
+        Ok(())
+    } else {
+        running.finish()
+    };
+    if lines == 0 {
+        ended.with_context(|| format!("cannot read `{name}`"))?;
+        anyhow::bail!("`{name}` held no record");
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "watched `{name}`: {} records, {} refreshes of `{}`, {} alerts in `{}`",
+        thousands(lines),
+        looker.refreshes,
+        d.out.display(),
+        looker.alerts,
+        d.out.join(ALERTS).display()
+    )?;
+    ended.with_context(|| format!("`{name}` stopped"))?;
+    Ok(ExitStatus::Success)
+}
+
+/// Reads the stream until it ends (or reaches `until_us`), refreshing at
+/// the multiples of `refresh_us` of its time and once at the end; whether
+/// it stopped at `until_us`.
+fn watch(
+    watcher: &mut Watcher<'_>,
+    running: &lockstep_stream::Running,
+    name: &str,
+    refresh_us: i64,
+    until_us: Option<i64>,
+    quiet: bool,
+) -> anyhow::Result<bool> {
     let mut next_refresh: Option<i64> = None;
     // The next multiple of `--refresh` after a time.
     let next = |t: i64| t - t.rem_euclid(refresh_us) + refresh_us;
@@ -123,7 +194,7 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
                     if let Some(t) = time_us {
                         let due = *next_refresh.get_or_insert(next(t));
                         if t >= due {
-                            watcher.flush(&name)?;
+                            watcher.flush(name)?;
                             // Nothing to look at before the first action.
                             if watcher.horizon.latest_us().is_some() {
                                 watcher.refresh()?;
@@ -136,7 +207,7 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
             }
             Ok(Item::Skip { reason, detail }) => skip = Some((reason, detail)),
             Ok(Item::Note(note)) => {
-                if !d.quiet {
+                if !quiet {
                     eprintln!("watch: {note}");
                 }
             }
@@ -144,7 +215,7 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => ended = true,
         }
         let cut = watcher.pending.full() || ended || reached_until || skip.is_some();
-        if cut && watcher.flush(&name)? {
+        if cut && watcher.flush(name)? {
             // Refreshed by the stream's time, at its multiples of
             // `--refresh`, so that a replay at full speed looks at the
             // stream where a live watch would have.
@@ -157,37 +228,16 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
             }
         }
         if let Some((reason, detail)) = skip {
-            watcher.skip(&name, reason, detail);
+            watcher.skip(name, reason, detail);
         }
         if ended || reached_until {
             break;
         }
     }
-    // A source that ended on an error still leaves the run folder of what
-    // it read; the error is reported after it.
-    let ended = if reached_until {
-        running.stop();
-        Ok(())
-    } else {
-        running.finish()
-    };
-    if watcher.stream.lines == 0 {
-        ended.with_context(|| format!("cannot read `{name}`"))?;
-        anyhow::bail!("`{name}` held no record");
+    if watcher.stream.lines > 0 {
+        watcher.refresh()?;
     }
-    watcher.refresh()?;
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "watched `{name}`: {} records, {} refreshes of `{}`, {} alerts in `{}`",
-        thousands(watcher.stream.lines),
-        watcher.refreshes,
-        d.out.display(),
-        watcher.alerts,
-        d.out.join(ALERTS).display()
-    )?;
-    ended.with_context(|| format!("`{name}` stopped"))?;
-    Ok(ExitStatus::Success)
+    Ok(reached_until)
 }
 
 /// A stream, opened.
@@ -275,27 +325,76 @@ fn jetstream_collections(plan: &Plan) -> Vec<&'static str> {
     out
 }
 
+/// The reading side of a watch: the stream, and the horizon of its
+/// actions.
 struct Watcher<'a> {
     plan: &'a Plan,
     exec: &'a Execution,
-    out: &'a Path,
-    quiet: bool,
     horizon: Horizon,
     /// `--horizon`.
     horizon_us: i64,
     /// Whether the user was told that the memory limit shortens the
     /// horizon.
     shed_warned: bool,
-    tracker: Tracker,
     stream: Stream,
+    /// Records received and not yet read.
+    pending: Pending,
+    handoff: Handoff,
+}
+
+/// Hands the horizon to the [`Looker`]'s thread, one look at a time.
+struct Handoff {
+    snapshots: std::sync::mpsc::SyncSender<Snapshot>,
+    /// A token per look done.
+    done: std::sync::mpsc::Receiver<()>,
+    /// Whether a look was handed over and is not done.
+    busy: bool,
+}
+
+/// The looker stopped (on an error it returns): nothing more can be
+/// looked at.
+#[derive(Debug)]
+struct LookerStopped;
+
+impl std::fmt::Display for LookerStopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the refreshes stopped")
+    }
+}
+
+impl std::error::Error for LookerStopped {}
+
+/// The horizon at a refresh, and what the status line says of the stream
+/// then.
+struct Snapshot {
+    ingested: Ingested,
+    /// The stream's time.
+    latest_us: Option<i64>,
+    lines: u64,
+    late: u64,
+    segments: usize,
+    heap_bytes: u64,
+    shed: Option<lockstep_watch::Shed>,
+    /// When the refresh began (the horizon's dataset is built before the
+    /// look).
+    started: Instant,
+}
+
+/// The refreshing side of a watch: runs the pipeline on each snapshot of
+/// the horizon, writes the run folder and raises what changed.
+struct Looker<'a> {
+    plan: &'a Plan,
+    out: &'a Path,
+    quiet: bool,
+    tracker: Tracker,
     alerts: u64,
     refreshes: u64,
     /// The groups warned of so far, with `--early`.
     early: Option<Warned>,
     /// The stream's time at the last refresh.
     last_look_us: Option<i64>,
-    /// Records received and not yet read.
-    pending: Pending,
+    /// `--window`, for the early warnings.
+    window_us: i64,
 }
 
 /// Records received and not yet read: a chunk is cut at
@@ -382,43 +481,70 @@ impl Watcher<'_> {
         self.stream.skips.record(name, self.stream.lines, "event", reason, detail);
     }
 
-    /// Writes the horizon's run folder and raises what changed.
+    /// Hands the horizon to the looker, once it is done with the last look.
     fn refresh(&mut self) -> anyhow::Result<()> {
+        // Waited for before the dataset is built, so that a refresh holds
+        // one horizon's dataset at a time, as before the looker had a
+        // thread.
+        if self.handoff.busy && self.handoff.done.recv().is_err() {
+            return Err(LookerStopped.into());
+        }
         let started = Instant::now();
         let mut report = self.stream.report.clone();
         report.sha256 = format!("{:x}", self.stream.sha.clone().finalize());
-        let ingested = Ingested {
-            dataset: self.horizon.dataset(),
-            files: vec![report],
-            skips: self.stream.skips.clone(),
+        let snapshot = Snapshot {
+            ingested: Ingested {
+                dataset: self.horizon.dataset(),
+                files: vec![report],
+                skips: self.stream.skips.clone(),
+            },
+            latest_us: self.horizon.latest_us(),
+            lines: self.stream.lines,
+            late: self.horizon.late(),
+            segments: self.horizon.segments(),
+            heap_bytes: self.horizon.heap_bytes(),
+            shed: self.horizon.shed(),
+            started,
         };
+        self.handoff.snapshots.send(snapshot).map_err(|_| LookerStopped)?;
+        self.handoff.busy = true;
+        Ok(())
+    }
+}
+
+impl Looker<'_> {
+    /// Writes the run folder of a snapshot of the horizon and raises what
+    /// changed.
+    fn look(&mut self, exec: &Execution, snapshot: Snapshot) -> anyhow::Result<()> {
+        let Snapshot { ingested, latest_us, lines, late, segments, heap_bytes, shed, started } =
+            snapshot;
         let loaded = Loaded { ingested, dataset: None };
         let (outcome, _) = lockstep_pipeline::run_loaded(
             self.plan,
-            self.exec,
+            exec,
             self.out,
             &lockstep_pipeline::Quiet,
             loaded,
         )?;
         self.refreshes += 1;
-        let mut raised = self.raise(&outcome)?;
-        raised += self.warn_early(&outcome)?;
-        self.last_look_us = self.horizon.latest_us();
+        let mut raised = self.raise(&outcome, latest_us)?;
+        raised += self.warn_early(&outcome, latest_us)?;
+        self.last_look_us = latest_us;
         if !self.quiet {
-            let latest = self.horizon.latest_us().unwrap_or_default();
+            let latest = latest_us.unwrap_or_default();
             let behind = now_us().saturating_sub(latest);
             let worth = outcome.scores.iter().filter(|s| s.worth_a_look()).count();
             eprintln!(
                 "watch: stream at {} ({} behind the clock); {} records read, {} late; the horizon holds {} actions in {} segment{} ({}){}; {} clusters, {worth} worth a look; {raised} alerts; written in {:.1} s",
                 fmt_iso(latest),
                 fmt_duration(behind),
-                thousands(self.stream.lines),
-                thousands(self.horizon.late()),
+                thousands(lines),
+                thousands(late),
                 thousands(outcome.dataset().actions.len() as u64),
-                thousands(self.horizon.segments() as u64),
-                if self.horizon.segments() == 1 { "" } else { "s" },
-                fmt_bytes(self.horizon.heap_bytes()),
-                match self.horizon.shed() {
+                thousands(segments as u64),
+                if segments == 1 { "" } else { "s" },
+                fmt_bytes(heap_bytes),
+                match shed {
                     Some(shed) => format!(
                         ", the last {} by the memory limit ({} actions dropped early)",
                         fmt_duration(latest - shed.through_us),
@@ -435,7 +561,7 @@ impl Watcher<'_> {
 
     /// Appends an alert per cluster that appeared or grew, and writes the
     /// atproto reports of its Bluesky accounts; how many were raised.
-    fn raise(&mut self, outcome: &Outcome) -> anyhow::Result<u64> {
+    fn raise(&mut self, outcome: &Outcome, latest_us: Option<i64>) -> anyhow::Result<u64> {
         let ds = outcome.dataset();
         let clusters = &outcome.net.clusters;
         let score_of = |id: u32| outcome.scores.iter().find(|s| s.cluster == id);
@@ -459,7 +585,7 @@ impl Watcher<'_> {
                 "alert": self.alerts,
                 "change": change.name(),
                 "grew_from": match change { Change::Grew { from } => Some(from), Change::Appeared => None },
-                "stream_time_utc": self.horizon.latest_us().map(fmt_iso),
+                "stream_time_utc": latest_us.map(fmt_iso),
                 "cluster": c.id,
                 "accounts": names,
                 "score": score.map(|s| s.score),
@@ -475,12 +601,11 @@ impl Watcher<'_> {
     /// With `--early`, appends a warning per group of co-actors since the
     /// last look that looks made together, once per factory (`Warned`);
     /// how many.
-    fn warn_early(&mut self, outcome: &Outcome) -> anyhow::Result<u64> {
+    fn warn_early(&mut self, outcome: &Outcome, latest_us: Option<i64>) -> anyhow::Result<u64> {
         let Some(warned) = &mut self.early else { return Ok(0) };
         let ds = outcome.dataset();
         let since = self.last_look_us.unwrap_or(i64::MIN);
-        let window = self.plan.detect.window_us;
-        let groups = lockstep_watch::early::early_groups(ds, since, window);
+        let groups = lockstep_watch::early::early_groups(ds, since, self.window_us);
         let path = self.out.join(ALERTS);
         let mut raised = 0;
         for g in &groups {
@@ -496,7 +621,7 @@ impl Watcher<'_> {
             let alert = json!({
                 "alert": self.alerts,
                 "change": "early",
-                "stream_time_utc": self.horizon.latest_us().map(fmt_iso),
+                "stream_time_utc": latest_us.map(fmt_iso),
                 "objects": g.objects.iter().map(|&o| ds.object_name(o)).collect::<Vec<_>>(),
                 "first_time_utc": fmt_iso(g.first_us),
                 "accounts": names,
