@@ -2,8 +2,8 @@
 //! refresh, and its chunks merged into segments.
 
 use crate::{
-    ActionTable, Dataset, DatasetBuilder, Interner, LanguageTag, Layer, SparseAccountTable,
-    Strings, NO_TEXT,
+    ActionTable, Dataset, DatasetBuilder, Interner, LanguageTag, SparseAccountTable, Strings,
+    NO_TEXT,
 };
 
 /// Actions `rows` (ascending) of a dataset, whose accounts' metadata is
@@ -61,12 +61,8 @@ impl Dictionary {
 /// (and the columns that need no dictionary), with originals' times and
 /// the accounts' metadata.
 struct ByAccount {
-    account: Vec<u32>,
-    object: Vec<u32>,
-    layer: Vec<Layer>,
-    time_us: Vec<i64>,
-    platform: Vec<u16>,
-    self_ref: Vec<bool>,
+    /// Every column but the content ids.
+    actions: ActionTable,
     accounts: Interner,
     objects: Interner,
     platforms: Interner,
@@ -87,10 +83,15 @@ fn by_account(parts: &[DatasetPart<'_>], n: usize) -> ByAccount {
     let mut accounts = Dictionary::for_parts(parts, |ds| &ds.accounts);
     let mut objects = Dictionary::for_parts(parts, |ds| &ds.objects);
     let mut platforms = Dictionary::default();
-    let (mut account, mut object, mut layer) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    let (mut time_us, mut platform, mut self_ref) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut a = ActionTable {
+        account: Vec::with_capacity(n),
+        object: Vec::with_capacity(n),
+        layer: Vec::with_capacity(n),
+        content: Vec::new(),
+        time_us: Vec::with_capacity(n),
+        platform: Vec::with_capacity(n),
+        self_ref: Vec::with_capacity(n),
+    };
     let mut original_us: Vec<Option<i64>> = Vec::new();
     let mut any_original = false;
     // Metadata as the builder keeps it, by account name, first value
@@ -103,14 +104,14 @@ fn by_account(parts: &[DatasetPart<'_>], n: usize) -> ByAccount {
         objects.start(ds.objects.len());
         platforms.start(ds.platforms.len());
         for &r in part.rows {
-            account.push(accounts.id(&ds.accounts, t.account[r]));
+            a.account.push(accounts.id(&ds.accounts, t.account[r]));
             let o = objects.id(&ds.objects, t.object[r]);
-            object.push(o);
-            layer.push(t.layer[r]);
-            time_us.push(t.time_us[r]);
+            a.object.push(o);
+            a.layer.push(t.layer[r]);
+            a.time_us.push(t.time_us[r]);
             let p = platforms.id(ds.platforms.strings(), u32::from(t.platform[r]));
-            platform.push(u16::try_from(p).expect("more than 65,535 platforms"));
-            self_ref.push(t.self_ref[r]);
+            a.platform.push(u16::try_from(p).expect("more than 65,535 platforms"));
+            a.self_ref.push(t.self_ref[r]);
             if o as usize == original_us.len() {
                 original_us.push(None);
             }
@@ -123,12 +124,7 @@ fn by_account(parts: &[DatasetPart<'_>], n: usize) -> ByAccount {
         meta.extend_metadata(ds, part.rows, part.meta);
     }
     ByAccount {
-        account,
-        object,
-        layer,
-        time_us,
-        platform,
-        self_ref,
+        actions: a,
         accounts: accounts.interned,
         objects: objects.interned,
         platforms: platforms.interned,
@@ -188,24 +184,10 @@ impl Dataset {
         let n: usize = parts.iter().map(|p| p.rows.len()).sum();
         let (by_account, by_content) =
             rayon::join(|| by_account(parts, n), || by_content(parts, n));
-        let ByAccount {
-            account,
-            object,
-            layer,
-            time_us,
-            platform,
-            self_ref,
-            accounts,
-            objects,
-            platforms,
-            original_us,
-            mut meta,
-        } = by_account;
-        let content = by_content.content;
-        let mut out = Dataset {
-            actions: ActionTable { account, object, layer, content, time_us, platform, self_ref },
-            ..Dataset::default()
-        };
+        let ByAccount { mut actions, accounts, objects, platforms, original_us, mut meta } =
+            by_account;
+        actions.content = by_content.content;
+        let mut out = Dataset { actions, ..Dataset::default() };
         out.accounts = accounts.into_strings();
         out.objects = objects.into_strings();
         out.contents = by_content.contents.into_strings();
