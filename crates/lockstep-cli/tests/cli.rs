@@ -807,6 +807,22 @@ fn watch_keeps_its_horizon_within_the_memory_limit() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("45,378 records"));
 }
 
+/// A refresh that fails stops the watch with its own error: the refreshes
+/// run on a thread of their own, and the reading side's "the refreshes
+/// stopped" is only its consequence.
+#[test]
+fn watch_stops_with_the_error_of_a_failed_refresh() {
+    let dir = TempDir::new("watch-fails");
+    let world = small_world(&dir);
+    let not_a_folder = dir.0.join("a-file");
+    std::fs::write(&not_a_folder, "").unwrap();
+    let (world, out) = (world.to_str().unwrap(), not_a_folder.to_str().unwrap());
+    let r = lockstep(&["watch", world, "--out", out, "--refresh", "3600", "--quiet"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot write"), "{}", r.stderr);
+    assert!(!r.stderr.contains("the refreshes stopped"), "{}", r.stderr);
+}
+
 /// `lockstep watch wss://...` on a simulated week of Bluesky, replayed by
 /// a local Jetstream over TLS (its authority named with `--ca-file`) that
 /// drops the connection three times and sends a malformed event: the watch resumes from its cursor each time, reads
