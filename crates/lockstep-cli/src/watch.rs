@@ -89,7 +89,6 @@ pub fn run(a: WatchArgs) -> anyhow::Result<ExitStatus> {
         refreshes: 0,
         early: a.early.then(Warned::default),
         last_look_us: None,
-        window_us: plan.detect.window_us,
     };
     let stream = Stream {
         report: FileReport::new(&name, "auto"),
@@ -393,8 +392,6 @@ struct Looker<'a> {
     early: Option<Warned>,
     /// The stream's time at the last refresh.
     last_look_us: Option<i64>,
-    /// `--window`, for the early warnings.
-    window_us: i64,
 }
 
 /// Records received and not yet read: a chunk is cut at
@@ -605,7 +602,7 @@ impl Looker<'_> {
         let Some(warned) = &mut self.early else { return Ok(0) };
         let ds = outcome.dataset();
         let since = self.last_look_us.unwrap_or(i64::MIN);
-        let groups = lockstep_watch::early::early_groups(ds, since, self.window_us);
+        let groups = lockstep_watch::early::early_groups(ds, since, self.plan.detect.window_us);
         let path = self.out.join(ALERTS);
         let mut raised = 0;
         for g in &groups {
