@@ -807,6 +807,50 @@ fn watch_keeps_its_horizon_within_the_memory_limit() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("45,378 records"));
 }
 
+/// `watch --early` on the simulated mixed world as Bluesky events: one
+/// early warning, of the batch-made farm and nobody else, and it says that
+/// it is a warning, not a finding.
+#[test]
+fn watch_warns_early_of_the_farm_only() {
+    let dir = TempDir::new("watch-early");
+    let (world, truth) = (dir.0.join("world.jsonl"), dir.0.join("truth.csv"));
+    let (world, truth) = (world.to_str().unwrap(), truth.to_str().unwrap());
+    let args = ["--scenario", "mixed", "--accounts", "2000", "--days", "2", "--seed", "1"];
+    let sim = lockstep(
+        &[
+            &["simulate"][..],
+            &args,
+            &["--format", "bluesky-jetstream", "--out", world, "--truth", truth],
+        ]
+        .concat(),
+    );
+    assert_eq!(sim.code, 0, "{}", sim.stderr);
+    let out = dir.0.join("live");
+    let r =
+        lockstep(&["watch", world, "--out", out.to_str().unwrap(), "--early", "--refresh", "60"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let role: std::collections::HashMap<String, String> = std::fs::read_to_string(truth)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut f = l.split(',');
+            (f.next().unwrap().to_string(), f.next().unwrap().to_string())
+        })
+        .collect();
+    let alerts = std::fs::read_to_string(out.join("alerts.jsonl")).unwrap();
+    let early: Vec<serde_json::Value> = alerts
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|a| a["change"] == "early")
+        .collect();
+    assert_eq!(early.len(), 1, "{alerts}");
+    let accounts = early[0]["accounts"].as_array().unwrap();
+    assert!(accounts.len() >= 30, "{alerts}");
+    assert!(accounts.iter().all(|a| role[a.as_str().unwrap()] == "farm"), "{alerts}");
+    assert!(early[0]["explanation"].as_str().unwrap().contains("A warning, not a finding"));
+}
+
 /// A refresh that fails stops the watch with its own error: the refreshes
 /// run on a thread of their own, and the reading side's "the refreshes
 /// stopped" is only its consequence.
