@@ -12,6 +12,10 @@
 # whatever happens. The scheduler listens on PORT (default 50050);
 # executor i (from 0) on PORT+10+2i (Arrow Flight) and PORT+11+2i (gRPC).
 # Logs, pids and shuffle files go to $TMPDIR/lockstep-ballista-PORT/.
+# Ports in the range the system gives outgoing connections
+# (/proc/sys/net/ipv4/ip_local_port_range, 32768-60999 on Linux) can be
+# taken by one: a process that cannot bind its port stops, and the end of
+# each log is printed. CI uses ports below that range.
 #
 # The processes are `lockstep-ballista scheduler|executor`, built with
 # `cargo build --release -p lockstep-cli --features scale-out`; LOCKSTEP
@@ -25,7 +29,7 @@ executors=2
 port=50050
 
 usage() {
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -46,16 +50,31 @@ done
     { echo "port: '$port' leaves no room for $executors executors" >&2; exit 2; }
 state=${TMPDIR:-/tmp}/lockstep-ballista-$port
 
+# The end of each process's log, on stderr (`run` removes the logs when it
+# stops the cluster).
+show_logs() {
+    for log in "$state"/*.log; do
+        [[ -e $log ]] || continue
+        echo "--- ${log##*/}:" >&2
+        tail -n 20 "$log" >&2
+    done
+}
+
 # Waits until something listens on 127.0.0.1:$1, or the process $2 has died.
 wait_for_port() {
     for _ in $(seq 1 300); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
             return 0
         fi
-        kill -0 "$2" 2>/dev/null || { echo "a process of the cluster stopped; its log is in $state/" >&2; return 1; }
+        if ! kill -0 "$2" 2>/dev/null; then
+            echo "a process of the cluster stopped (is port $1 or the one after it taken?); the ends of the logs in $state/:" >&2
+            show_logs
+            return 1
+        fi
         sleep 0.1
     done
-    echo "nothing listens on 127.0.0.1:$1 after 30 s; logs in $state/" >&2
+    echo "nothing listens on 127.0.0.1:$1 after 30 s; the ends of the logs in $state/:" >&2
+    show_logs
     return 1
 }
 

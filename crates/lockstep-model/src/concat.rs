@@ -204,6 +204,10 @@ impl Dataset {
             }
             out.canonical_texts();
         }
+        // The tables were sized for the most that every part could give:
+        // what the dataset holds should be what it uses, since its
+        // `heap_bytes` is what a run's memory budget is worked out from.
+        out.shrink_to_fit();
         out
     }
 }
