@@ -79,7 +79,7 @@ pub struct WatchArgs {
     /// latest record: memory follows the horizon's traffic. The tested
     /// rule compares accounts with themselves shifted by whole days, so a
     /// week, not a day: within a day there is no other day to shift to. A
-    /// horizon that outgrows its share of `--memory-limit` (a quarter of
+    /// horizon that outgrows its share of `--memory-limit` (a fifth of
     /// what is left past 128 MiB; a refresh needs the rest) drops its
     /// oldest actions early, with a warning.
     #[arg(long, default_value_t = 604_800.0, value_name = "SECONDS")]

@@ -797,7 +797,7 @@ fn watch_keeps_its_horizon_within_the_memory_limit() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
     let warning =
-        "warning: the horizon outgrew its share of the memory limit (2.0 MiB of 136.0 MiB;";
+        "warning: the horizon outgrew its share of the memory limit (1.6 MiB of 136.0 MiB;";
     assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
     let last = stderr.lines().rfind(|l| l.starts_with("watch: stream at")).unwrap();
     assert!(
