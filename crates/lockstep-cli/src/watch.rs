@@ -350,18 +350,9 @@ struct Handoff {
     busy: bool,
 }
 
-/// The looker stopped (on an error it returns): nothing more can be
-/// looked at.
-#[derive(Debug)]
-struct LookerStopped;
-
-impl std::fmt::Display for LookerStopped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the refreshes stopped")
-    }
-}
-
-impl std::error::Error for LookerStopped {}
+/// What the reading side gets once the looker has stopped on an error
+/// (which `run` reports instead).
+const LOOKER_STOPPED: &str = "the refreshes stopped";
 
 /// The horizon at a refresh, and what the status line says of the stream
 /// then.
@@ -484,7 +475,7 @@ impl Watcher<'_> {
         // one horizon's dataset at a time, as before the looker had a
         // thread.
         if self.handoff.busy && self.handoff.done.recv().is_err() {
-            return Err(LookerStopped.into());
+            anyhow::bail!(LOOKER_STOPPED);
         }
         let started = Instant::now();
         let mut report = self.stream.report.clone();
@@ -503,7 +494,7 @@ impl Watcher<'_> {
             shed: self.horizon.shed(),
             started,
         };
-        self.handoff.snapshots.send(snapshot).map_err(|_| LookerStopped)?;
+        self.handoff.snapshots.send(snapshot).map_err(|_| anyhow::anyhow!(LOOKER_STOPPED))?;
         self.handoff.busy = true;
         Ok(())
     }
