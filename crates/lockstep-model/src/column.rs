@@ -6,8 +6,8 @@
 //! cache, which it can drop and read again, instead of as process memory,
 //! which it cannot. Readers see a slice either way.
 //!
-//! This is the workspace's one module with `unsafe` code: mapping a file,
-//! and viewing values as bytes and back. Why it is sound is said at each
+//! This is lockstep-model's one module with `unsafe` code: mapping a
+//! file, and viewing values as bytes and back. Why it is sound is said at each
 //! use.
 #![allow(unsafe_code)]
 

@@ -7,6 +7,7 @@
 mod bios;
 mod language;
 mod lsh;
+mod minima;
 mod near_text;
 pub mod normalize;
 mod qut;

@@ -10,6 +10,7 @@
 //! step is a pure function of the sets and the seed: the same clusters
 //! whatever the thread count.
 
+use crate::minima::Kernel;
 use crate::sets::{jaccard, sizes_can_reach, TokenSets};
 use rayon::prelude::*;
 
@@ -89,7 +90,7 @@ fn splitmix(state: &mut u64) -> u64 {
     mix(*state)
 }
 
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -116,10 +117,13 @@ impl Components {
 
 /// The hash functions of one configuration.
 struct Hashers {
-    /// Multiply-shift functions over mixed token ids, `rows` per band.
-    fns: Vec<(u64, u64)>,
+    /// Multiply-shift functions `(a * x + b) >> 32` over mixed token ids
+    /// `x`, `rows` per band: their `a`s and their `b`s.
+    a: Vec<u64>,
+    b: Vec<u64>,
     token_seed: u64,
     rows: usize,
+    kernel: Kernel,
 }
 
 impl Hashers {
@@ -127,23 +131,19 @@ impl Hashers {
         let LshParams { bands, rows } = cfg.lsh;
         assert!((1..=16).contains(&rows) && bands >= 1, "1 to 16 rows per band, at least one band");
         let mut state = cfg.seed;
-        let fns =
-            (0..bands * rows).map(|_| (splitmix(&mut state) | 1, splitmix(&mut state))).collect();
-        Hashers { fns, token_seed: splitmix(&mut state), rows: rows as usize }
+        let (a, b) =
+            (0..bands * rows).map(|_| (splitmix(&mut state) | 1, splitmix(&mut state))).unzip();
+        let token_seed = splitmix(&mut state);
+        Hashers { a, b, token_seed, rows: rows as usize, kernel: Kernel::best() }
     }
 
     /// The bucket keys of `set` for `out.len()` bands from `first`: its
     /// tokens are mixed once for all of them, not once per band.
     fn set_keys(&self, set: &[u32], first: usize, out: &mut [u64]) {
-        let fns = &self.fns[first * self.rows..(first + out.len()) * self.rows];
+        let fns = first * self.rows..(first + out.len()) * self.rows;
         let mut mins = [u32::MAX; PASS_HASHES];
         let mins = &mut mins[..fns.len()];
-        for &t in set {
-            let x = mix(u64::from(t) ^ self.token_seed);
-            for (m, &(a, b)) in mins.iter_mut().zip(fns) {
-                *m = (*m).min((a.wrapping_mul(x).wrapping_add(b) >> 32) as u32);
-            }
-        }
+        self.kernel.lower(set, self.token_seed, &self.a[fns.clone()], &self.b[fns], mins);
         for (b, key) in out.iter_mut().enumerate() {
             let band = (first + b) as u64;
             *key = mins[b * self.rows..(b + 1) * self.rows]
@@ -172,7 +172,7 @@ impl Hashers {
         key_bytes: usize,
         mut f: impl FnMut(Vec<(u64, u32)>),
     ) {
-        let bands = self.fns.len() / self.rows;
+        let bands = self.a.len() / self.rows;
         let per_pass = self.bands_per_pass(eligible.len(), key_bytes);
         for first in (0..bands).step_by(per_pass) {
             let count = per_pass.min(bands - first);
@@ -338,10 +338,11 @@ mod tests {
 
     /// One band's key of one set, hashing its tokens for that band alone.
     fn key_oracle(h: &Hashers, set: &[u32], band: usize) -> u64 {
-        let fns = &h.fns[band * h.rows..(band + 1) * h.rows];
-        let mins: Vec<u32> = fns
+        let fns = band * h.rows..(band + 1) * h.rows;
+        let mins: Vec<u32> = h.a[fns.clone()]
             .iter()
-            .map(|&(a, b)| {
+            .zip(&h.b[fns])
+            .map(|(&a, &b)| {
                 set.iter()
                     .map(|&t| {
                         let x = mix(u64::from(t) ^ h.token_seed);
