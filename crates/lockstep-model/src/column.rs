@@ -7,8 +7,8 @@
 //! which it cannot. Readers see a slice either way.
 //!
 //! This is lockstep-model's one module with `unsafe` code: mapping a
-//! file, and viewing values as bytes and back. Why it is sound is said at each
-//! use.
+//! file, and viewing values as bytes and back. Why it is sound is said at
+//! each use.
 #![allow(unsafe_code)]
 
 use std::fs::File;

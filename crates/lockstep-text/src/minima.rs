@@ -2,18 +2,19 @@
 //! `(a * x + b) >> 32` over a set's mixed tokens, on the widest vectors the
 //! CPU has.
 //!
-//! The loop is 64-bit multiplies, which x86-64's baseline (SSE2) has no
-//! vector instruction for: compiled for it, each is emulated from 32-bit
-//! halves. The same loop compiled for AVX2 runs in about a third of the
-//! time, and for AVX-512 (which multiplies 64-bit lanes) in a fifth
-//! (BENCHMARKS.md, "MinHash on the CPU's vectors"). The CPU is asked once
-//! per run; every kernel computes the same numbers, so results do not
-//! depend on the machine.
+//! The loop is 64-bit multiplies, and x86-64's baseline (SSE2) has no
+//! 64-bit vector multiply: compiled for it, each is built from 32-bit ones,
+//! two lanes at a time. Compiled for AVX2 (built the same way, four lanes
+//! at a time) the loop runs in about a third of the time, and for AVX-512
+//! (`vpmullq` multiplies 64-bit lanes) in a fifth (BENCHMARKS.md, "MinHash
+//! on the CPU's vectors"). The CPU is asked once per run; every kernel
+//! computes the same numbers, so results do not depend on the machine.
 
 use crate::lsh::mix;
 
-/// Which compilation of the loop runs. Made only by [`Kernel::best`] (and
-/// tests), which is what makes calling a vector kernel sound.
+/// Which compilation of the loop runs. Made only in this module, and only
+/// for a kernel the CPU was found to run ([`Kernel::best`], and the tests'
+/// `available`): that is what makes calling a vector kernel sound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Kernel(Which);
 
@@ -50,8 +51,8 @@ impl Kernel {
     pub(crate) fn lower(self, set: &[u32], seed: u64, a: &[u64], b: &[u64], mins: &mut [u32]) {
         match self.0 {
             Which::Portable => portable(set, seed, a, b, mins),
-            // SAFETY: a `Kernel` holds `Avx2` only when `best` found the
-            // CPU has AVX2, and nothing else in this module makes one.
+            // SAFETY: a `Kernel` holds `Avx2` only where the CPU was found
+            // to have AVX2 (see `Kernel`).
             #[cfg(target_arch = "x86_64")]
             Which::Avx2 => unsafe { avx2(set, seed, a, b, mins) },
             // SAFETY: as above, for AVX-512 F, DQ and VL.
